@@ -1,0 +1,73 @@
+//! The HTML shell and the one route table.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::auth::api::whoami;
+use crate::auth::view::{AccountsPage, LoginPage};
+use crate::error::AppError;
+use crate::home::view::HomePage;
+use crate::people::view::PersonPage;
+use crate::ui::{ErrorPage, Layout};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/assets/images/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href="/vendor/nhsuk-frontend.min.css"/>
+                <link rel="stylesheet" href="/pkg/skillmap.css"/>
+                <HydrationScripts options islands=true/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Every page renders completely on the server before it is sent
+/// (`SsrMode::Async`), so each works with JavaScript off; islands add the
+/// interactive parts.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/people/:id") view=PersonPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/accounts") view=AccountsPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    let user = Resource::new(|| (), |_| whoami());
+    view! {
+        <leptos_meta::Title text="Page not found - Skillmap"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let user = user.await.ok().flatten();
+                view! {
+                    <Layout user=user current="">
+                        <ErrorPage error=AppError::NotFound("The page you asked for".into())/>
+                    </Layout>
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,195 @@
+//! Roles, the signed-in user as the pages see them, and the log-in rules.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, FieldError};
+
+/// What a person may do in Skillmap. An account has exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Completes their own profile, sees their own gaps and learning.
+    Staff,
+    /// Also agrees levels and sees the capability of the people they manage.
+    Manager,
+    /// Also manages organisation data: people, job roles, imports.
+    Hr,
+    /// Also manages accounts and the skills framework.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Staff, Role::Manager, Role::Hr, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::Manager => "manager",
+            Role::Hr => "hr",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Staff => "Staff member",
+            Role::Manager => "Manager",
+            Role::Hr => "HR",
+            Role::Admin => "Administrator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The signed-in user, as resolved from the session for each request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub account_id: i32,
+    pub person_id: Option<i32>,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl CurrentUser {
+    pub fn is_one_of(&self, roles: &[Role]) -> bool {
+        roles.contains(&self.role)
+    }
+}
+
+/// An account as the administrator's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRow {
+    pub id: i32,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: Role,
+    pub disabled: bool,
+    pub last_login: Option<String>,
+}
+
+pub const MIN_PASSWORD_LEN: usize = 12;
+pub const MAX_PASSWORD_LEN: usize = 256;
+
+/// Emails are compared lower-cased and trimmed.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// What a log-in form must contain before we look anything up.
+pub fn validate_login(email: &str, password: &str) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    if email.trim().is_empty() {
+        errors.push(FieldError::new("email", "Enter your email address"));
+    } else if !looks_like_email(email) {
+        errors.push(FieldError::new(
+            "email",
+            "Enter an email address in the correct format, like name@nhs.net",
+        ));
+    }
+    if password.is_empty() {
+        errors.push(FieldError::new("password", "Enter your password"));
+    } else if password.len() > MAX_PASSWORD_LEN {
+        errors.push(FieldError::new(
+            "password",
+            format!("Password must be {MAX_PASSWORD_LEN} characters or fewer"),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// Rules for a new password (set by an administrator or the CLI).
+pub fn validate_new_password(password: &str) -> Result<(), AppError> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(AppError::validation(
+            "password",
+            format!("Password must be {MIN_PASSWORD_LEN} characters or more"),
+        ));
+    }
+    if password.len() > MAX_PASSWORD_LEN {
+        return Err(AppError::validation(
+            "password",
+            format!("Password must be {MAX_PASSWORD_LEN} characters or fewer"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn looks_like_email(email: &str) -> bool {
+    let email = email.trim();
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.chars().any(char::is_whitespace)
+                && email.len() <= 254
+        }
+        None => false,
+    }
+}
+
+/// Only same-site paths are followed after log-in (no open redirects).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse(" HR "), Some(Role::Hr));
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn login_validation_names_fields() {
+        let err = validate_login("", "").unwrap_err();
+        let fields: Vec<_> = err.field_errors().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["email", "password"]);
+        assert!(validate_login("a@b.nhs.uk", "x").is_ok());
+        assert_eq!(
+            validate_login("not-an-email", "x").unwrap_err().field_errors()[0].field,
+            "email"
+        );
+    }
+
+    #[test]
+    fn new_passwords_need_length() {
+        assert!(validate_new_password("short").is_err());
+        assert!(validate_new_password("a long enough passphrase").is_ok());
+    }
+
+    #[test]
+    fn next_is_never_off_site() {
+        assert_eq!(safe_next(Some("/people/3")), "/people/3");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,182 @@
+//! Accounts and sign-in, against any connection (a pool or a transaction).
+
+use std::net::IpAddr;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionSession, TransactionTrait,
+};
+
+use super::model::{AccountRow, CurrentUser, Role, normalise_email, validate_login};
+use crate::entities::{account, person};
+use crate::error::AppError;
+use crate::platform::{AppState, password, session};
+
+/// Checks the credentials and starts a session. Returns the cookie token.
+pub async fn login(
+    state: &AppState,
+    client: Option<IpAddr>,
+    email: &str,
+    password: &str,
+) -> Result<String, AppError> {
+    if let Some(ip) = client
+        && !state.login_limiter.allow(ip)
+    {
+        tracing::warn!(%ip, "log-in rate limit reached");
+        return Err(AppError::TooManyRequests(
+            "There have been too many sign-in attempts from your network. Wait a minute, then try again."
+                .into(),
+        ));
+    }
+    validate_login(email, password)?;
+    let email = normalise_email(email);
+    let found = account::Entity::find()
+        .filter(account::Column::Email.eq(&email))
+        .one(&state.db)
+        .await?;
+    let stored = found.as_ref().map(|a| a.password_hash.clone());
+    let verified = password::verify_password(password.to_string(), stored).await;
+    let acc = match found {
+        Some(acc) if verified && !acc.disabled => acc,
+        _ => {
+            tracing::info!("log-in refused");
+            return Err(AppError::LoginFailed);
+        }
+    };
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    let token = session::create(&txn, acc.id, &state.settings, now).await?;
+    let mut active: account::ActiveModel = acc.into();
+    active.last_login_at = Set(Some(now));
+    active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(token)
+}
+
+/// Creates an account (the CLI's `create-user` and the demo data use this).
+pub async fn create_account(
+    db: &impl ConnectionTrait,
+    email: &str,
+    role: Role,
+    password: &str,
+    person_id: Option<i32>,
+) -> Result<account::Model, AppError> {
+    super::model::validate_new_password(password)?;
+    let email = normalise_email(email);
+    if !super::model::looks_like_email(&email) {
+        return Err(AppError::validation(
+            "email",
+            "Enter an email address in the correct format, like name@nhs.net",
+        ));
+    }
+    let exists = account::Entity::find()
+        .filter(account::Column::Email.eq(&email))
+        .one(db)
+        .await?
+        .is_some();
+    if exists {
+        return Err(AppError::Conflict(format!(
+            "An account for {email} already exists"
+        )));
+    }
+    let hash = password::hash_password(password.to_string()).await?;
+    let model = account::ActiveModel {
+        email: Set(email),
+        password_hash: Set(hash),
+        role: Set(role.as_str().to_string()),
+        disabled: Set(false),
+        person_id: Set(person_id),
+        created_at: Set(Utc::now()),
+        last_login_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(model)
+}
+
+/// Disables or re-enables an account. Disabling ends its sessions at once.
+pub async fn set_disabled(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    acting: &CurrentUser,
+    account_id: i32,
+    disabled: bool,
+) -> Result<AccountRow, AppError> {
+    if disabled && acting.account_id == account_id {
+        return Err(AppError::Conflict(
+            "You cannot disable your own account".into(),
+        ));
+    }
+    let txn = db.begin().await?;
+    let acc = account::Entity::find_by_id(account_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The account".into()))?;
+    let mut active: account::ActiveModel = acc.into();
+    active.disabled = Set(disabled);
+    let acc = active.update(&txn).await?;
+    if disabled {
+        session::destroy_all_for(&txn, account_id).await?;
+    }
+    txn.commit().await?;
+    tracing::info!(account = account_id, disabled, by = acting.account_id, "account status changed");
+    let name = person_name(db, acc.person_id).await?;
+    Ok(row(acc, name))
+}
+
+/// Accounts whose email or person's name contains `query` (all when empty).
+pub async fn list_accounts(
+    db: &impl ConnectionTrait,
+    query: &str,
+) -> Result<Vec<AccountRow>, AppError> {
+    let accounts = account::Entity::find()
+        .order_by_asc(account::Column::Email)
+        .all(db)
+        .await?;
+    let person_ids: Vec<i32> = accounts.iter().filter_map(|a| a.person_id).collect();
+    let people: std::collections::HashMap<i32, String> = person::Entity::find()
+        .filter(person::Column::Id.is_in(person_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, format!("{} {}", p.given_name, p.family_name)))
+        .collect();
+    let needle = query.trim().to_lowercase();
+    Ok(accounts
+        .into_iter()
+        .map(|a| {
+            let name = a.person_id.and_then(|id| people.get(&id).cloned());
+            row(a, name)
+        })
+        .filter(|r| {
+            needle.is_empty()
+                || r.email.contains(&needle)
+                || r.name.as_deref().is_some_and(|n| n.to_lowercase().contains(&needle))
+        })
+        .collect())
+}
+
+async fn person_name(
+    db: &impl ConnectionTrait,
+    person_id: Option<i32>,
+) -> Result<Option<String>, AppError> {
+    let Some(id) = person_id else { return Ok(None) };
+    Ok(person::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|p| format!("{} {}", p.given_name, p.family_name)))
+}
+
+fn row(a: account::Model, name: Option<String>) -> AccountRow {
+    AccountRow {
+        id: a.id,
+        email: a.email,
+        name,
+        role: Role::parse(&a.role).unwrap_or(Role::Staff),
+        disabled: a.disabled,
+        last_login: a
+            .last_login_at
+            .map(|t| t.format("%-d %b %Y %H:%M").to_string()),
+    }
+}

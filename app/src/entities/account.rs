@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "account")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    /// Lower-cased.
+    #[sea_orm(unique)]
+    pub email: String,
+    /// PHC string (argon2id).
+    pub password_hash: String,
+    /// "staff", "manager", "hr" or "admin".
+    pub role: String,
+    pub disabled: bool,
+    pub person_id: Option<i32>,
+    pub created_at: DateTimeUtc,
+    pub last_login_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

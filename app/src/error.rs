@@ -1,0 +1,142 @@
+//! The one error type every server function returns. It crosses the wire as
+//! JSON, so the browser (and a no-JavaScript form post, via the `__err` query
+//! parameter) gets the same plain message and field errors as the server.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+/// A problem with one field of a form or one cell of a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The form field's name (also the id of its input), or "row 12, band".
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("You need to sign in to do that.")]
+    Unauthorized,
+    #[error("You do not have permission to do that.")]
+    Forbidden,
+    /// Unknown email, wrong password and disabled account all look alike.
+    #[error("The email address or password is not correct.")]
+    LoginFailed,
+    #[error("{0} was not found.")]
+    NotFound(String),
+    #[error("There is a problem with what you entered.")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// The cause is logged on the server; the user sees a plain message.
+    #[error("Something went wrong on our side. Try again, and tell your administrator if it keeps happening.")]
+    Internal,
+    /// The request could not be made or read (network, bad arguments).
+    #[error("{0}")]
+    Request(String),
+}
+
+impl AppError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    /// The HTTP status a server function answers with for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Unauthorized | Self::LoginFailed => 401,
+            Self::Forbidden => 403,
+            Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
+            Self::Validation(_) => 422,
+            Self::TooManyRequests(_) => 429,
+            Self::Request(_) => 400,
+            Self::Internal => 500,
+        }
+    }
+
+    /// Field errors to list in an error summary (one general entry otherwise).
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            Self::Validation(errors) => errors.clone(),
+            other => vec![FieldError::new("", other.to_string())],
+        }
+    }
+
+    pub fn message_for(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Validation(errors) => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
+                Self::Request(format!("The request was incomplete or malformed: {msg}"))
+            }
+            ServerFnErrorErr::Request(_) => Self::Request(
+                "Could not reach Skillmap. Check your connection and try again.".into(),
+            ),
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        tracing::error!(error = %err, "database error");
+        Self::Internal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_as_json() {
+        let err = AppError::validation("email", "Enter your email address");
+        let bytes = err.ser();
+        assert_eq!(AppError::de(bytes), err);
+    }
+
+    #[test]
+    fn statuses_match_http_meaning() {
+        assert_eq!(AppError::Unauthorized.status(), 401);
+        assert_eq!(AppError::Forbidden.status(), 403);
+        assert_eq!(AppError::validation("a", "b").status(), 422);
+        assert_eq!(AppError::TooManyRequests(String::new()).status(), 429);
+    }
+
+    #[test]
+    fn field_message_lookup() {
+        let err = AppError::Validation(vec![
+            FieldError::new("email", "Enter your email address"),
+            FieldError::new("password", "Enter your password"),
+        ]);
+        assert_eq!(err.message_for("password").as_deref(), Some("Enter your password"));
+        assert_eq!(err.message_for("other"), None);
+        assert_eq!(AppError::Forbidden.message_for("email"), None);
+    }
+}

@@ -1,0 +1,17 @@
+use serde::{Deserialize, Serialize};
+
+use crate::auth::model::Role;
+use crate::people::model::{OrgCounts, PersonSummary};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HomeOverview {
+    pub display_name: String,
+    pub role: Role,
+    /// The signed-in person (accounts without a person record have none).
+    pub me: Option<PersonSummary>,
+    pub line_manager: Option<String>,
+    /// People who report to the signed-in person.
+    pub direct_reports: Vec<PersonSummary>,
+    /// Organisation sizes, for HR and administrators.
+    pub org: Option<OrgCounts>,
+}

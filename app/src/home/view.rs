@@ -1,0 +1,136 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::api::load_home;
+use super::model::HomeOverview;
+use crate::auth::api::whoami;
+use crate::auth::model::Role;
+use crate::people::model::PersonSummary;
+use crate::people::view::PeopleTable;
+use crate::ui::{ErrorPage, Layout};
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let user = Resource::new(|| (), |_| whoami());
+    let overview = Resource::new(|| (), |_| load_home());
+    view! {
+        <Title text="Home - Skillmap"/>
+        <Suspense fallback=|| view! { <p>"Loading..."</p> }>
+            {move || Suspend::new(async move {
+                let user = user.await.ok().flatten();
+                let body = match overview.await {
+                    Ok(o) => view! { <Home overview=o/> }.into_any(),
+                    Err(e) => view! { <ErrorPage error=e/> }.into_any(),
+                };
+                view! { <Layout user=user current="/">{body}</Layout> }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Home(overview: HomeOverview) -> impl IntoView {
+    let HomeOverview {
+        display_name,
+        role,
+        me,
+        line_manager,
+        direct_reports,
+        org,
+    } = overview;
+    let lead = match role {
+        Role::Staff => "Map your digital, data and leadership skills, see the gaps for your role, and find learning that closes them.",
+        Role::Manager => "See and agree the skills of the people you manage, and where your team needs support.",
+        Role::Hr => "Keep the organisation, job roles and staff records in Skillmap up to date.",
+        Role::Admin => "Manage accounts and the skills framework, and keep Skillmap running well.",
+    };
+    view! {
+        <h1>
+            <span class="nhsuk-caption-l">{format!("{} home", role.label())}</span>
+            {format!("Welcome, {display_name}")}
+        </h1>
+        <p class="nhsuk-lede-text">{lead}</p>
+        <div class="nhsuk-grid-row">
+            <div class="nhsuk-grid-column-two-thirds">
+                {me.map(|me| view! { <YourDetails me=me line_manager=line_manager.clone()/> })}
+                <NextSteps role=role has_reports=!direct_reports.is_empty()/>
+                {(!direct_reports.is_empty()).then(|| {
+                    let count = direct_reports.len();
+                    view! {
+                        <h2 id="your-team">"People you manage"</h2>
+                        <PeopleTable
+                            people=direct_reports
+                            caption=format!("{count} people report to you")
+                        />
+                    }
+                })}
+                {org.map(|o| view! {
+                    <h2>"Your organisation in Skillmap"</h2>
+                    <dl class="nhsuk-summary-list">
+                        <Row key="Directorates" value=o.directorates.to_string()/>
+                        <Row key="Teams" value=o.teams.to_string()/>
+                        <Row key="Staff records" value=o.people.to_string()/>
+                        <Row key="Job roles" value=o.job_roles.to_string()/>
+                        <Row key="Accounts" value=format!("{} ({} disabled)", o.accounts, o.disabled_accounts)/>
+                    </dl>
+                })}
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn YourDetails(me: PersonSummary, line_manager: Option<String>) -> impl IntoView {
+    let href = format!("/people/{}", me.id);
+    view! {
+        <h2>"Your details"</h2>
+        <dl class="nhsuk-summary-list">
+            <Row key="Job role" value=me.job_title.unwrap_or_else(|| "Not set".into())/>
+            <Row key="Team" value=me.team/>
+            <Row key="Band" value=me.band/>
+            <Row key="Line manager" value=line_manager.unwrap_or_else(|| "None recorded".into())/>
+        </dl>
+        <p><a href=href>"See all your details"</a></p>
+    }
+}
+
+#[component]
+fn NextSteps(role: Role, has_reports: bool) -> impl IntoView {
+    let mut steps: Vec<(&'static str, &'static str)> = Vec::new();
+    if has_reports {
+        steps.push(("#your-team", "Check the details of the people you manage"));
+    }
+    if role == Role::Admin {
+        steps.push(("/admin/accounts", "Manage accounts: find, disable or re-enable"));
+    }
+    (!steps.is_empty()).then(|| {
+        let items = steps
+            .into_iter()
+            .map(|(href, text)| {
+                view! {
+                    <li>
+                        <div class="nhsuk-action-link">
+                            <a class="nhsuk-action-link__link" href=href>
+                                <span class="nhsuk-action-link__text">{text}</span>
+                            </a>
+                        </div>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <h2>"What you can do next"</h2>
+            <ul class="nhsuk-list">{items}</ul>
+        }
+    })
+}
+
+#[component]
+pub fn Row(#[prop(into)] key: String, #[prop(into)] value: String) -> impl IntoView {
+    view! {
+        <div class="nhsuk-summary-list__row">
+            <dt class="nhsuk-summary-list__key">{key}</dt>
+            <dd class="nhsuk-summary-list__value">{value}</dd>
+        </div>
+    }
+}

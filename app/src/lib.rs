@@ -1,0 +1,16 @@
+//! Skillmap's pages and server functions: one folder per capability, each
+//! with `model` (wire types and pure rules), `api` (server functions),
+//! `service` (server-only operations) and `view` (components).
+
+pub mod app;
+pub mod error;
+pub mod ui;
+
+pub mod auth;
+pub mod home;
+pub mod people;
+
+#[cfg(feature = "ssr")]
+pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod platform;

@@ -1,0 +1,134 @@
+//! Reads of the organisation tree and its people.
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+
+use super::model::{OrgCounts, PersonDetail, PersonLink, PersonSummary, full_name};
+use crate::entities::{account, job_role, org_unit, person};
+use crate::error::AppError;
+
+/// Summaries for these people, with their job titles and team names.
+pub async fn summarise(
+    db: &impl ConnectionTrait,
+    people: Vec<person::Model>,
+) -> Result<Vec<PersonSummary>, AppError> {
+    let role_ids: Vec<i32> = people.iter().filter_map(|p| p.job_role_id).collect();
+    let unit_ids: Vec<i32> = people.iter().map(|p| p.org_unit_id).collect();
+    let roles: HashMap<i32, String> = job_role::Entity::find()
+        .filter(job_role::Column::Id.is_in(role_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.title))
+        .collect();
+    let units: HashMap<i32, String> = org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(unit_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    Ok(people
+        .into_iter()
+        .map(|p| PersonSummary {
+            id: p.id,
+            name: full_name(&p.given_name, &p.family_name),
+            employee_number: p.employee_number,
+            job_title: p.job_role_id.and_then(|id| roles.get(&id).cloned()),
+            staff_group: p.staff_group,
+            band: p.band,
+            team: units.get(&p.org_unit_id).cloned().unwrap_or_default(),
+        })
+        .collect())
+}
+
+pub async fn direct_reports(
+    db: &impl ConnectionTrait,
+    manager_id: i32,
+) -> Result<Vec<PersonSummary>, AppError> {
+    let people = person::Entity::find()
+        .filter(person::Column::LineManagerId.eq(manager_id))
+        .order_by_asc(person::Column::FamilyName)
+        .order_by_asc(person::Column::GivenName)
+        .all(db)
+        .await?;
+    summarise(db, people).await
+}
+
+pub async fn summary(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+) -> Result<PersonSummary, AppError> {
+    let p = person::Entity::find_by_id(person_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That person".into()))?;
+    Ok(summarise(db, vec![p]).await?.remove(0))
+}
+
+pub async fn detail(db: &impl ConnectionTrait, person_id: i32) -> Result<PersonDetail, AppError> {
+    let p = person::Entity::find_by_id(person_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That person".into()))?;
+    let line_manager = match p.line_manager_id {
+        Some(id) => person::Entity::find_by_id(id).one(db).await?.map(|m| PersonLink {
+            id: m.id,
+            name: full_name(&m.given_name, &m.family_name),
+        }),
+        None => None,
+    };
+    let org_path = org_path(db, p.org_unit_id).await?;
+    let email = p.email.clone();
+    let direct_reports = direct_reports(db, p.id).await?;
+    let summary = summarise(db, vec![p]).await?.remove(0);
+    Ok(PersonDetail {
+        summary,
+        email,
+        line_manager,
+        org_path,
+        direct_reports,
+    })
+}
+
+/// Names from the trust down to this unit.
+pub async fn org_path(db: &impl ConnectionTrait, unit_id: i32) -> Result<Vec<String>, AppError> {
+    let mut path = Vec::new();
+    let mut next = Some(unit_id);
+    while let Some(id) = next {
+        if path.len() > 32 {
+            break;
+        }
+        match org_unit::Entity::find_by_id(id).one(db).await? {
+            Some(u) => {
+                next = u.parent_id;
+                path.push(u.name);
+            }
+            None => break,
+        }
+    }
+    path.reverse();
+    Ok(path)
+}
+
+pub async fn counts(db: &impl ConnectionTrait) -> Result<OrgCounts, AppError> {
+    let units = |kind: &'static str| {
+        org_unit::Entity::find()
+            .filter(org_unit::Column::Kind.eq(kind))
+            .count(db)
+    };
+    Ok(OrgCounts {
+        directorates: units("directorate").await?,
+        teams: units("team").await?,
+        people: person::Entity::find().count(db).await?,
+        job_roles: job_role::Entity::find().count(db).await?,
+        accounts: account::Entity::find().count(db).await?,
+        disabled_accounts: account::Entity::find()
+            .filter(account::Column::Disabled.eq(true))
+            .count(db)
+            .await?,
+    })
+}

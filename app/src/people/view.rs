@@ -1,0 +1,117 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::api::get_person;
+use super::model::{PersonDetail, PersonSummary};
+use crate::auth::api::whoami;
+use crate::error::AppError;
+use crate::home::view::Row;
+use crate::ui::{ErrorPage, Layout};
+
+#[component]
+pub fn PersonPage() -> impl IntoView {
+    let id = use_params_map()
+        .get_untracked()
+        .get("id")
+        .and_then(|s| s.parse::<i32>().ok());
+    let user = Resource::new(|| (), |_| whoami());
+    let detail = Resource::new(
+        move || id,
+        |id| async move {
+            match id {
+                Some(id) => get_person(id).await,
+                None => Err(AppError::NotFound("That person".into())),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading..."</p> }>
+            {move || Suspend::new(async move {
+                let user = user.await.ok().flatten();
+                let current = match (&user, id) {
+                    (Some(u), Some(id)) if u.person_id == Some(id) => format!("/people/{id}"),
+                    _ => String::new(),
+                };
+                let body = match detail.await {
+                    Ok(d) => view! { <Person detail=d/> }.into_any(),
+                    Err(e) => view! { <Title text="Problem - Skillmap"/><ErrorPage error=e/> }.into_any(),
+                };
+                view! { <Layout user=user current=current>{body}</Layout> }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Person(detail: PersonDetail) -> impl IntoView {
+    let PersonDetail {
+        summary,
+        email,
+        line_manager,
+        org_path,
+        direct_reports,
+    } = detail;
+    let count = direct_reports.len();
+    view! {
+        <Title text=format!("{} - Skillmap", summary.name)/>
+        <h1>
+            <span class="nhsuk-caption-l">{summary.job_title.clone().unwrap_or_default()}</span>
+            {summary.name.clone()}
+        </h1>
+        <dl class="nhsuk-summary-list">
+            <Row key="Employee number" value=summary.employee_number/>
+            <Row key="Email" value=email.unwrap_or_else(|| "Not recorded".into())/>
+            <Row key="Job role" value=summary.job_title.unwrap_or_else(|| "Not set".into())/>
+            <Row key="Staff group" value=summary.staff_group/>
+            <Row key="Band" value=summary.band/>
+            <Row key="Where" value=org_path.join(" \u{203a} ")/>
+            <div class="nhsuk-summary-list__row">
+                <dt class="nhsuk-summary-list__key">"Line manager"</dt>
+                <dd class="nhsuk-summary-list__value">
+                    {match line_manager {
+                        Some(m) => m.name.into_any(),
+                        None => "None recorded".into_any(),
+                    }}
+                </dd>
+            </div>
+        </dl>
+        {(count > 0).then(|| view! {
+            <h2>"Direct reports"</h2>
+            <PeopleTable people=direct_reports caption=format!("{count} direct reports")/>
+        })}
+    }
+}
+
+/// People as a table: name (linked), job role, band, team.
+#[component]
+pub fn PeopleTable(people: Vec<PersonSummary>, #[prop(into)] caption: String) -> impl IntoView {
+    let rows = people
+        .into_iter()
+        .map(|p| {
+            let href = format!("/people/{}", p.id);
+            view! {
+                <tr class="nhsuk-table__row">
+                    <td class="nhsuk-table__cell"><a href=href>{p.name}</a></td>
+                    <td class="nhsuk-table__cell">{p.job_title.unwrap_or_else(|| "Not set".into())}</td>
+                    <td class="nhsuk-table__cell">{p.band}</td>
+                    <td class="nhsuk-table__cell">{p.team}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="nhsuk-table">
+            <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">{caption}</caption>
+            <thead class="nhsuk-table__head">
+                <tr class="nhsuk-table__row">
+                    <th scope="col" class="nhsuk-table__header">"Name"</th>
+                    <th scope="col" class="nhsuk-table__header">"Job role"</th>
+                    <th scope="col" class="nhsuk-table__header">"Band"</th>
+                    <th scope="col" class="nhsuk-table__header">"Team"</th>
+                </tr>
+            </thead>
+            <tbody class="nhsuk-table__body">{rows}</tbody>
+        </table>
+    }
+}

@@ -1,0 +1,241 @@
+//! Server-side sessions: a random token in an HttpOnly cookie, its SHA-256 in
+//! the `session` table, idle and absolute expiry checked on every request.
+
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+use sha2::{Digest, Sha256};
+
+use super::settings::Settings;
+use crate::auth::model::{CurrentUser, Role};
+use crate::entities::{account, person, session};
+
+pub const COOKIE_NAME: &str = "skillmap_session";
+
+/// What the session middleware puts in each request's extensions.
+#[derive(Debug, Clone)]
+pub struct SessionContext {
+    pub user: CurrentUser,
+    /// The session's row id (hash of the token).
+    pub session_id: String,
+}
+
+/// 256 random bits, hex-encoded.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub fn token_id(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn cookie(token: &str, settings: &Settings) -> String {
+    let max_age = settings.session_absolute.as_secs();
+    let secure = if settings.secure_cookies { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+pub fn clear_cookie(settings: &Settings) -> String {
+    let secure = if settings.secure_cookies { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+/// The session token from a `Cookie` header, if any.
+pub fn token_from_cookies<'a>(cookie_headers: impl Iterator<Item = &'a str>) -> Option<String> {
+    cookie_headers
+        .flat_map(|h| h.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == COOKIE_NAME && !value.is_empty())
+        .map(|(_, value)| value.to_string())
+        // Our tokens are 64 hex characters; anything else is not worth a query.
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Starts a session for an account and returns the token for the cookie.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    let token = new_token();
+    let absolute = chrono::Duration::from_std(settings.session_absolute).unwrap_or_default();
+    session::ActiveModel {
+        id: Set(token_id(&token)),
+        account_id: Set(account_id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + absolute),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+pub async fn destroy(db: &impl ConnectionTrait, session_id: &str) -> Result<(), DbErr> {
+    session::Entity::delete_by_id(session_id.to_string())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn destroy_all_for(db: &impl ConnectionTrait, account_id: i32) -> Result<(), DbErr> {
+    session::Entity::delete_many()
+        .filter(session::Column::AccountId.eq(account_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Why a session check came out as it did (for the idle-expiry rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    Live,
+    IdleExpired,
+    AbsoluteExpired,
+}
+
+pub fn freshness(row: &session::Model, settings: &Settings, now: DateTime<Utc>) -> Freshness {
+    let idle = chrono::Duration::from_std(settings.session_idle).unwrap_or_default();
+    if now >= row.expires_at {
+        Freshness::AbsoluteExpired
+    } else if now - row.last_seen_at >= idle {
+        Freshness::IdleExpired
+    } else {
+        Freshness::Live
+    }
+}
+
+/// Resolves a cookie token to the signed-in user. Expired sessions and
+/// sessions of disabled accounts are deleted and resolve to `None`. A live
+/// session's last-seen time moves forward (at most once a minute, to spare
+/// the database a write per request).
+pub async fn resolve(
+    db: &impl ConnectionTrait,
+    token: &str,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<Option<SessionContext>, DbErr> {
+    let id = token_id(token);
+    let Some(row) = session::Entity::find_by_id(id.clone()).one(db).await? else {
+        return Ok(None);
+    };
+    if freshness(&row, settings, now) != Freshness::Live {
+        destroy(db, &id).await?;
+        return Ok(None);
+    }
+    let Some(acc) = account::Entity::find_by_id(row.account_id).one(db).await? else {
+        destroy(db, &id).await?;
+        return Ok(None);
+    };
+    if acc.disabled {
+        destroy_all_for(db, acc.id).await?;
+        return Ok(None);
+    }
+    let Some(role) = Role::parse(&acc.role) else {
+        tracing::error!(account = acc.id, "account has an unknown role");
+        return Ok(None);
+    };
+    if now - row.last_seen_at >= chrono::Duration::seconds(60) {
+        let mut active: session::ActiveModel = row.into();
+        active.last_seen_at = Set(now);
+        active.update(db).await?;
+    }
+    let display_name = match acc.person_id {
+        Some(pid) => person::Entity::find_by_id(pid)
+            .one(db)
+            .await?
+            .map(|p| format!("{} {}", p.given_name, p.family_name)),
+        None => None,
+    }
+    .unwrap_or_else(|| acc.email.clone());
+    Ok(Some(SessionContext {
+        user: CurrentUser {
+            account_id: acc.id,
+            person_id: acc.person_id,
+            email: acc.email,
+            display_name,
+            role,
+        },
+        session_id: id,
+    }))
+}
+
+/// Deletes every expired session (run now and then; `resolve` also deletes
+/// the ones it meets).
+pub async fn purge_expired(
+    db: &impl ConnectionTrait,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let idle = chrono::Duration::from_std(settings.session_idle).unwrap_or_default();
+    let res = session::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(session::Column::ExpiresAt.lte(now))
+                .add(session::Column::LastSeenAt.lte(now - idle)),
+        )
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_256_bits_and_distinct() {
+        let a = new_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, new_token());
+        assert_ne!(token_id(&a), a);
+    }
+
+    #[test]
+    fn cookie_flags() {
+        let mut s = Settings::default();
+        let c = cookie("ab", &s);
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && !c.contains("Secure"));
+        s.secure_cookies = true;
+        assert!(cookie("ab", &s).ends_with("; Secure"));
+    }
+
+    #[test]
+    fn finds_the_token_among_cookies() {
+        let t = new_token();
+        let header = format!("other=1; {COOKIE_NAME}={t}; x=y");
+        assert_eq!(token_from_cookies([header.as_str()].into_iter()), Some(t));
+        assert_eq!(token_from_cookies(["skillmap_session=short"].into_iter()), None);
+    }
+
+    #[test]
+    fn idle_and_absolute_expiry() {
+        let s = Settings::default();
+        let start = Utc::now();
+        let row = session::Model {
+            id: "x".into(),
+            account_id: 1,
+            created_at: start,
+            last_seen_at: start,
+            expires_at: start + chrono::Duration::hours(8),
+        };
+        assert_eq!(freshness(&row, &s, start + chrono::Duration::minutes(29)), Freshness::Live);
+        assert_eq!(
+            freshness(&row, &s, start + chrono::Duration::minutes(30)),
+            Freshness::IdleExpired
+        );
+        let busy = session::Model {
+            last_seen_at: start + chrono::Duration::hours(8),
+            ..row
+        };
+        assert_eq!(
+            freshness(&busy, &s, start + chrono::Duration::hours(8)),
+            Freshness::AbsoluteExpired
+        );
+    }
+}

@@ -1,0 +1,110 @@
+use leptos::prelude::*;
+use leptos::server_fn::error::ServerFnUrlError;
+use leptos_router::hooks::use_query_map;
+
+use crate::error::{AppError, FieldError};
+
+/// The error a plain (no-JavaScript) form post to the server function at
+/// `path` came back with: Leptos redirects to the form with it encoded in
+/// the `__err` query parameter.
+pub fn url_error(path: &str) -> Option<AppError> {
+    let query = use_query_map().get_untracked();
+    match (query.get_str("__path"), query.get_str("__err")) {
+        (Some(p), Some(e)) if p == path => Some(ServerFnUrlError::<AppError>::decode_err(e)),
+        _ => None,
+    }
+}
+
+/// "There is a problem" box listing each error, linking to its field.
+#[component]
+pub fn ErrorSummary(errors: Vec<FieldError>) -> impl IntoView {
+    (!errors.is_empty()).then(|| {
+        let items = errors
+            .into_iter()
+            .map(|e| {
+                if e.field.is_empty() {
+                    view! { <li>{e.message}</li> }.into_any()
+                } else {
+                    let href = format!("#{}", e.field);
+                    view! { <li><a href=href>{e.message}</a></li> }.into_any()
+                }
+            })
+            .collect_view();
+        view! {
+            <div
+                class="nhsuk-error-summary"
+                aria-labelledby="error-summary-title"
+                role="alert"
+                tabindex="-1"
+            >
+                <h2 class="nhsuk-error-summary__title" id="error-summary-title">"There is a problem"</h2>
+                <div class="nhsuk-error-summary__body">
+                    <ul class="nhsuk-list nhsuk-error-summary__list">{items}</ul>
+                </div>
+            </div>
+        }
+    })
+}
+
+#[component]
+pub fn FieldErrorMessage(id: String, message: Option<String>) -> impl IntoView {
+    message.map(|m| {
+        view! {
+            <span class="nhsuk-error-message" id=format!("{id}-error")>
+                <span class="nhsuk-u-visually-hidden">"Error: "</span>
+                {m}
+            </span>
+        }
+    })
+}
+
+/// A labelled text input with its hint and error message.
+#[component]
+pub fn TextField(
+    #[prop(into)] label: String,
+    #[prop(into)] name: String,
+    #[prop(into, default = "text".into())] input_type: String,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(optional, into)] autocomplete: Option<String>,
+    #[prop(default = None)] error: Option<String>,
+    #[prop(optional, into)] width_class: Option<String>,
+) -> impl IntoView {
+    let has_error = error.is_some();
+    let hint_id = hint.as_ref().map(|_| format!("{name}-hint"));
+    let described_by = [
+        hint_id.clone(),
+        has_error.then(|| format!("{name}-error")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
+    let group_class = if has_error {
+        "nhsuk-form-group nhsuk-form-group--error"
+    } else {
+        "nhsuk-form-group"
+    };
+    let input_class = format!(
+        "nhsuk-input{}{}",
+        width_class.map(|c| format!(" {c}")).unwrap_or_default(),
+        if has_error { " nhsuk-input--error" } else { "" }
+    );
+    view! {
+        <div class=group_class>
+            <label class="nhsuk-label" for=name.clone()>{label}</label>
+            {hint.map(|h| view! { <div class="nhsuk-hint" id=hint_id.clone()>{h}</div> })}
+            <FieldErrorMessage id=name.clone() message=error/>
+            <input
+                class=input_class
+                id=name.clone()
+                name=name
+                type=input_type
+                value=value
+                autocomplete=autocomplete
+                aria-describedby=(!described_by.is_empty()).then_some(described_by)
+                spellcheck="false"
+            />
+        </div>
+    }
+}

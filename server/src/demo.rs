@@ -1,0 +1,396 @@
+//! A realistic (invented) NHS trust to explore Skillmap with: directorates,
+//! teams, job roles, staff with Agenda for Change bands and line managers,
+//! and one account per role. Deterministic: the same size gives the same
+//! organisation.
+
+use app::auth::model::Role;
+use app::auth::service as accounts;
+use app::entities::{account, job_role, org_unit, person};
+use app::error::AppError;
+use chrono::Utc;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set, TransactionSession,
+    TransactionTrait,
+};
+
+/// The password of every demo account. Demo data is for trying Skillmap
+/// out; never load it into a live system.
+pub const DEMO_PASSWORD: &str = "skillmap-demo-2026";
+
+pub const TRUST_NAME: &str = "Northfield Teaching Hospitals NHS Foundation Trust";
+
+/// The demo log-ins: (email, role, what they show).
+pub const DEMO_ACCOUNTS: [(&str, Role, &str); 4] = [
+    ("staff@skillmap.example", Role::Staff, "a staff nurse on a medical ward"),
+    ("manager@skillmap.example", Role::Manager, "that ward's manager"),
+    ("hr@skillmap.example", Role::Hr, "an HR business partner"),
+    ("admin@skillmap.example", Role::Admin, "the digital services lead"),
+];
+
+struct RoleDef {
+    code: &'static str,
+    title: &'static str,
+    group: &'static str,
+    band: &'static str,
+}
+
+const fn r(code: &'static str, title: &'static str, group: &'static str, band: &'static str) -> RoleDef {
+    RoleDef { code, title, group, band }
+}
+
+const NURSING: &str = "Nursing and Midwifery Registered";
+const ADDITIONAL: &str = "Additional Clinical Services";
+const ADMIN: &str = "Administrative and Clerical";
+const AHP: &str = "Allied Health Professionals";
+const MEDICAL: &str = "Medical and Dental";
+const SCIENTIST: &str = "Healthcare Scientists";
+const PST: &str = "Add Prof Scientific and Technic";
+const ESTATES: &str = "Estates and Ancillary";
+
+const ROLES: &[RoleDef] = &[
+    r("NUR-HCA", "Healthcare Assistant", ADDITIONAL, "Band 3"),
+    r("NUR-RN5", "Staff Nurse", NURSING, "Band 5"),
+    r("NUR-RN6", "Senior Staff Nurse", NURSING, "Band 6"),
+    r("NUR-WM7", "Ward Manager", NURSING, "Band 7"),
+    r("NUR-MAT", "Matron", NURSING, "Band 8a"),
+    r("MID-RM6", "Midwife", NURSING, "Band 6"),
+    r("MED-RES", "Resident Doctor", MEDICAL, "Resident doctor"),
+    r("MED-CON", "Consultant", MEDICAL, "Consultant"),
+    r("MED-CCIO", "Chief Clinical Information Officer", MEDICAL, "Consultant"),
+    r("AHP-PT6", "Physiotherapist", AHP, "Band 6"),
+    r("AHP-OT6", "Occupational Therapist", AHP, "Band 6"),
+    r("AHP-RAD6", "Radiographer", AHP, "Band 6"),
+    r("AHP-LEAD", "Therapy Team Lead", AHP, "Band 7"),
+    r("SCI-BMS6", "Biomedical Scientist", SCIENTIST, "Band 6"),
+    r("PST-PHA7", "Pharmacist", PST, "Band 7"),
+    r("ADM-WC3", "Ward Clerk", ADMIN, "Band 3"),
+    r("ADM-MS4", "Medical Secretary", ADMIN, "Band 4"),
+    r("ADM-TL5", "Administration Team Leader", ADMIN, "Band 5"),
+    r("DAT-AN6", "Data Analyst", ADMIN, "Band 6"),
+    r("DAT-SIA7", "Senior Information Analyst", ADMIN, "Band 7"),
+    r("DIG-TR5", "Digital Systems Trainer", ADMIN, "Band 5"),
+    r("DIG-EPR6", "EPR Analyst", ADMIN, "Band 6"),
+    r("DIG-CSO", "Clinical Safety Officer", NURSING, "Band 8a"),
+    r("DIG-LEAD", "Head of Digital Services", ADMIN, "Band 8b"),
+    r("MGT-SM8A", "Service Manager", ADMIN, "Band 8a"),
+    r("MGT-GM8C", "Directorate General Manager", ADMIN, "Band 8c"),
+    r("MGT-EXEC", "Chief Operating Officer", ADMIN, "Band 9"),
+    r("HR-BP7", "HR Business Partner", ADMIN, "Band 7"),
+    r("HR-AD4", "HR Administrator", ADMIN, "Band 4"),
+    r("FIN-AC6", "Management Accountant", ADMIN, "Band 6"),
+    r("EST-POR", "Porter", ESTATES, "Band 2"),
+    r("EST-SUP", "Facilities Supervisor", ESTATES, "Band 4"),
+];
+
+/// A team: name, its lead's role, and the roles of its members with weights.
+struct TeamDef {
+    name: &'static str,
+    lead: &'static str,
+    members: &'static [(&'static str, u32)],
+}
+
+const WARD: &[(&str, u32)] = &[("NUR-RN5", 8), ("NUR-RN6", 3), ("NUR-HCA", 6), ("ADM-WC3", 1), ("MED-RES", 2)];
+const THERAPY: &[(&str, u32)] = &[("AHP-PT6", 4), ("AHP-OT6", 4), ("NUR-HCA", 1), ("ADM-MS4", 1)];
+const CLINIC: &[(&str, u32)] = &[("MED-CON", 2), ("MED-RES", 2), ("NUR-RN6", 2), ("ADM-MS4", 2)];
+const LAB: &[(&str, u32)] = &[("SCI-BMS6", 6), ("NUR-HCA", 1), ("ADM-WC3", 1)];
+const DATA: &[(&str, u32)] = &[("DAT-AN6", 4), ("DAT-SIA7", 1)];
+const DIGITAL: &[(&str, u32)] = &[("DIG-EPR6", 3), ("DIG-TR5", 3), ("DIG-CSO", 1), ("DAT-AN6", 1)];
+const OFFICE: &[(&str, u32)] = &[("ADM-MS4", 3), ("ADM-WC3", 2), ("HR-AD4", 1)];
+const HR: &[(&str, u32)] = &[("HR-BP7", 2), ("HR-AD4", 3)];
+const FINANCE: &[(&str, u32)] = &[("FIN-AC6", 4), ("ADM-MS4", 1)];
+const ESTATE: &[(&str, u32)] = &[("EST-POR", 6), ("EST-SUP", 1)];
+const MATERNITY: &[(&str, u32)] = &[("MID-RM6", 8), ("NUR-HCA", 2), ("MED-RES", 1)];
+
+const fn t(name: &'static str, lead: &'static str, members: &'static [(&'static str, u32)]) -> TeamDef {
+    TeamDef { name, lead, members }
+}
+
+const DIRECTORATES: &[(&str, &[TeamDef])] = &[
+    (
+        "Medicine",
+        &[
+            t("Ward 7 (Acute Medicine)", "NUR-WM7", WARD),
+            t("Ward 8 (Respiratory)", "NUR-WM7", WARD),
+            t("Ward 9 (Gastroenterology)", "NUR-WM7", WARD),
+            t("Ward 10 (Elderly Care)", "NUR-WM7", WARD),
+            t("Acute Medical Unit", "NUR-WM7", WARD),
+            t("Cardiology Outpatients", "MED-CON", CLINIC),
+            t("Diabetes and Endocrinology", "MED-CON", CLINIC),
+            t("Medicine Therapies", "AHP-LEAD", THERAPY),
+        ],
+    ),
+    (
+        "Surgery",
+        &[
+            t("Ward 20 (General Surgery)", "NUR-WM7", WARD),
+            t("Ward 21 (Orthopaedics)", "NUR-WM7", WARD),
+            t("Ward 22 (Urology)", "NUR-WM7", WARD),
+            t("Day Surgery Unit", "NUR-WM7", WARD),
+            t("Theatres", "NUR-MAT", WARD),
+            t("Surgical Outpatients", "MED-CON", CLINIC),
+            t("Surgical Therapies", "AHP-LEAD", THERAPY),
+        ],
+    ),
+    (
+        "Women's and Children's",
+        &[
+            t("Delivery Suite", "NUR-MAT", MATERNITY),
+            t("Maternity Ward", "NUR-WM7", MATERNITY),
+            t("Community Midwifery", "NUR-WM7", MATERNITY),
+            t("Children's Ward", "NUR-WM7", WARD),
+            t("Neonatal Unit", "NUR-WM7", WARD),
+            t("Paediatric Outpatients", "MED-CON", CLINIC),
+        ],
+    ),
+    (
+        "Clinical Support Services",
+        &[
+            t("Pathology: Blood Sciences", "SCI-BMS6", LAB),
+            t("Pathology: Microbiology", "SCI-BMS6", LAB),
+            t("Radiology", "AHP-LEAD", &[("AHP-RAD6", 8), ("ADM-WC3", 2)]),
+            t("Pharmacy", "PST-PHA7", &[("PST-PHA7", 4), ("NUR-HCA", 2), ("ADM-WC3", 1)]),
+            t("Outpatient Therapies", "AHP-LEAD", THERAPY),
+            t("Medical Records", "ADM-TL5", OFFICE),
+        ],
+    ),
+    (
+        "Community and Integrated Care",
+        &[
+            t("District Nursing North", "NUR-WM7", &[("NUR-RN6", 5), ("NUR-RN5", 4), ("NUR-HCA", 3)]),
+            t("District Nursing South", "NUR-WM7", &[("NUR-RN6", 5), ("NUR-RN5", 4), ("NUR-HCA", 3)]),
+            t("Community Therapies", "AHP-LEAD", THERAPY),
+            t("Intermediate Care", "NUR-WM7", WARD),
+            t("Virtual Ward", "NUR-WM7", &[("NUR-RN6", 4), ("MED-CON", 1), ("DIG-EPR6", 1)]),
+        ],
+    ),
+    (
+        "Corporate Services",
+        &[
+            t("Digital Services", "DIG-LEAD", DIGITAL),
+            t("Information and Business Intelligence", "DAT-SIA7", DATA),
+            t("Clinical Informatics", "MED-CCIO", &[("DIG-CSO", 1), ("DIG-EPR6", 2), ("NUR-RN6", 1)]),
+            t("Human Resources", "HR-BP7", HR),
+            t("Finance", "MGT-SM8A", FINANCE),
+            t("Estates and Facilities", "EST-SUP", ESTATE),
+            t("Service Improvement", "MGT-SM8A", &[("MGT-SM8A", 1), ("DAT-AN6", 2), ("ADM-TL5", 1)]),
+            t("Executive Office", "MGT-EXEC", &[("ADM-MS4", 2), ("ADM-TL5", 1)]),
+        ],
+    ),
+];
+
+const GIVEN: &[&str] = &[
+    "Aisha", "Amelia", "Ben", "Chidi", "Chloe", "Daniel", "Deepa", "Eilidh", "Emma", "Fatima",
+    "George", "Grace", "Hannah", "Harry", "Imran", "Isla", "Jack", "Jasmine", "Joanna", "Kwame",
+    "Laura", "Leah", "Liam", "Lucy", "Mariam", "Mark", "Megan", "Mohammed", "Nadia", "Niamh",
+    "Oliver", "Olu", "Priya", "Rachel", "Rhys", "Ruth", "Sam", "Sarah", "Siobhan", "Sofia",
+    "Tariq", "Thomas", "Tom", "Usha", "Victoria", "Wei", "Yusuf", "Zainab", "Zoe", "Agnieszka",
+];
+
+const FAMILY: &[&str] = &[
+    "Adeyemi", "Ahmed", "Ali", "Andrews", "Baker", "Begum", "Bennett", "Brown", "Campbell", "Chen",
+    "Clarke", "Davies", "Edwards", "Evans", "Fernandes", "Green", "Hall", "Hughes", "Hussain",
+    "Jackson", "James", "Johnson", "Jones", "Kaur", "Khan", "Kowalski", "Lewis", "Martin", "Murphy",
+    "Nguyen", "Njoku", "O'Brien", "Okafor", "Patel", "Roberts", "Robinson", "Shah", "Singh",
+    "Smith", "Taylor", "Thomas", "Thompson", "Walker", "Ward", "Watson", "White", "Williams",
+    "Wilson", "Wood", "Wright",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub directorates: usize,
+    pub teams: usize,
+    pub people: usize,
+    pub job_roles: usize,
+}
+
+/// True when the database has no people yet (first run).
+pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool, AppError> {
+    Ok(person::Entity::find().count(db).await? == 0)
+}
+
+/// Loads the demo organisation with about `staff` people, all in one
+/// transaction: an error leaves the database as it was.
+pub async fn seed(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    staff: usize,
+) -> Result<DemoSummary, AppError> {
+    if !is_empty(db).await? {
+        return Err(AppError::Conflict(
+            "The database already has people in it; demo data goes only into an empty database".into(),
+        ));
+    }
+    let staff = staff.max(60);
+    let mut rng = StdRng::seed_from_u64(2021);
+    let now = Utc::now();
+    let txn = db.begin().await?;
+
+    let mut role_ids = std::collections::HashMap::new();
+    for def in ROLES {
+        let m = job_role::ActiveModel {
+            code: Set(def.code.into()),
+            title: Set(def.title.into()),
+            staff_group: Set(def.group.into()),
+            band: Set(def.band.into()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        role_ids.insert(def.code, m.id);
+    }
+    let role = |code: &str| ROLES.iter().find(|r| r.code == code).expect("role defined");
+
+    let trust = unit(&txn, None, "RNF", TRUST_NAME, "trust").await?;
+    let team_count: usize = DIRECTORATES.iter().map(|(_, teams)| teams.len()).sum();
+    // Leaders (1 chief + 1 per directorate + 1 per team) count towards the total.
+    let members_total = staff.saturating_sub(1 + DIRECTORATES.len() + team_count);
+    let per_team = members_total / team_count;
+    let mut extra = members_total % team_count;
+
+    let mut people = PersonFactory::new(now);
+    let chief = people
+        .add(&txn, &mut rng, trust.id, role("MGT-EXEC"), role_ids["MGT-EXEC"], None)
+        .await?;
+
+    let mut demo_ids: [Option<i32>; 4] = [None; 4];
+    for (d_index, (d_name, teams)) in DIRECTORATES.iter().enumerate() {
+        let d_unit = unit(&txn, Some(trust.id), &format!("RNF-D{}", d_index + 1), d_name, "directorate").await?;
+        let gm = people
+            .add(&txn, &mut rng, d_unit.id, role("MGT-GM8C"), role_ids["MGT-GM8C"], Some(chief))
+            .await?;
+        for (t_index, team) in teams.iter().enumerate() {
+            let code = format!("RNF-D{}-T{:02}", d_index + 1, t_index + 1);
+            let t_unit = unit(&txn, Some(d_unit.id), &code, team.name, "team").await?;
+            let lead = people
+                .add(&txn, &mut rng, t_unit.id, role(team.lead), role_ids[team.lead], Some(gm))
+                .await?;
+            let size = per_team + usize::from(extra > 0);
+            extra = extra.saturating_sub(1);
+            let weights: u32 = team.members.iter().map(|(_, w)| w).sum();
+            let mut first_member = None;
+            for i in 0..size {
+                // Spread roles by weight, deterministically.
+                let mut pick = ((i as u32 * 7919) + rng.gen_range(0..weights)) % weights;
+                let code = team
+                    .members
+                    .iter()
+                    .find(|(_, w)| {
+                        if pick < *w {
+                            true
+                        } else {
+                            pick -= w;
+                            false
+                        }
+                    })
+                    .map(|(c, _)| *c)
+                    .unwrap_or(team.members[0].0);
+                let id = people
+                    .add(&txn, &mut rng, t_unit.id, role(code), role_ids[code], Some(lead))
+                    .await?;
+                if first_member.is_none() && code == "NUR-RN5" {
+                    first_member = Some(id);
+                }
+            }
+            match team.name {
+                "Ward 7 (Acute Medicine)" => {
+                    demo_ids[0] = first_member;
+                    demo_ids[1] = Some(lead);
+                }
+                "Human Resources" => demo_ids[2] = Some(lead),
+                "Digital Services" => demo_ids[3] = Some(lead),
+                _ => {}
+            }
+        }
+    }
+
+    for ((email, role, _), person_id) in DEMO_ACCOUNTS.iter().zip(demo_ids) {
+        accounts::create_account(&txn, email, *role, DEMO_PASSWORD, person_id).await?;
+    }
+    txn.commit().await?;
+    Ok(DemoSummary {
+        directorates: DIRECTORATES.len(),
+        teams: team_count,
+        people: people.count,
+        job_roles: ROLES.len(),
+    })
+}
+
+/// True when the demo accounts are present (so their log-ins can be shown).
+pub async fn has_demo_accounts(db: &impl ConnectionTrait) -> Result<bool, AppError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Ok(account::Entity::find()
+        .filter(account::Column::Email.eq(DEMO_ACCOUNTS[0].0))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+async fn unit(
+    db: &impl ConnectionTrait,
+    parent: Option<i32>,
+    code: &str,
+    name: &str,
+    kind: &str,
+) -> Result<org_unit::Model, AppError> {
+    Ok(org_unit::ActiveModel {
+        parent_id: Set(parent),
+        code: Set(code.into()),
+        name: Set(name.into()),
+        kind: Set(kind.into()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Makes people with unique employee numbers and emails. Inserted one by one
+/// because each leader's id is the next level's line manager; the whole seed
+/// is one transaction, which keeps this quick even for thousands.
+struct PersonFactory {
+    now: chrono::DateTime<Utc>,
+    count: usize,
+}
+
+impl PersonFactory {
+    fn new(now: chrono::DateTime<Utc>) -> Self {
+        Self { now, count: 0 }
+    }
+
+    async fn add(
+        &mut self,
+        db: &impl ConnectionTrait,
+        rng: &mut StdRng,
+        org_unit_id: i32,
+        role: &RoleDef,
+        job_role_id: i32,
+        line_manager_id: Option<i32>,
+    ) -> Result<i32, AppError> {
+        self.count += 1;
+        let given = GIVEN[rng.gen_range(0..GIVEN.len())];
+        let family = FAMILY[rng.gen_range(0..FAMILY.len())];
+        let number = format!("{:08}", 10_000_000 + self.count * 37);
+        let email = format!(
+            "{}.{}{}@northfield.nhs.example",
+            given.to_lowercase(),
+            family.to_lowercase().replace('\'', ""),
+            self.count
+        );
+        let m = person::ActiveModel {
+            employee_number: Set(number),
+            given_name: Set(given.into()),
+            family_name: Set(family.into()),
+            email: Set(Some(email)),
+            staff_group: Set(role.group.into()),
+            band: Set(role.band.into()),
+            org_unit_id: Set(org_unit_id),
+            job_role_id: Set(Some(job_role_id)),
+            line_manager_id: Set(line_manager_id),
+            created_at: Set(self.now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        Ok(m.id)
+    }
+}

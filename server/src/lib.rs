@@ -1,0 +1,268 @@
+//! The Skillmap server: configuration, database, the axum router with its
+//! security layers, and the CLI's operations. `main.rs` is only the CLI.
+
+pub mod demo;
+pub mod middleware;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use app::app::{App, shell};
+use app::platform::{AppState, Settings, password};
+use axum::Router;
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+/// Form posts and server-function calls are small; uploads get their own
+/// larger limit on their own route.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database: {0}")]
+    Database(#[source] DbErr),
+    #[error("a database migration failed, so Skillmap did not start: {0}")]
+    Migration(#[source] DbErr),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Settings(#[from] app::platform::settings::SettingsError),
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// State for the axum router: Leptos's options plus Skillmap's own.
+#[derive(Clone)]
+pub struct ServerState {
+    pub leptos: LeptosOptions,
+    pub app: AppState,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// Opens the database. SQLite gets WAL (readers do not wait for the writer),
+/// foreign keys and a busy timeout; its folder is created if missing.
+pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartError> {
+    if settings.is_sqlite() {
+        ensure_sqlite_dir(&settings.database_url)?;
+    }
+    let mut options = ConnectOptions::new(settings.database_url.clone());
+    options
+        .max_connections(settings.db_max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    if settings.is_sqlite() {
+        options.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+        });
+    }
+    Database::connect(options).await.map_err(StartError::Database)
+}
+
+fn ensure_sqlite_dir(url: &str) -> Result<(), StartError> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(dir) = std::path::Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartError> {
+    Migrator::up(db, None).await.map_err(StartError::Migration)
+}
+
+/// Leptos options from the environment (what cargo-leptos sets), with
+/// Skillmap's defaults so the bare binary runs from the checkout.
+pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
+    let env = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
+    LeptosOptions::builder()
+        .output_name(env("LEPTOS_OUTPUT_NAME", "skillmap"))
+        .site_root(env("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(addr)
+        .build()
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    addr: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates (a failed migration stops the start), binds.
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        let db = connect(&settings).await?;
+        migrate(&db).await?;
+        Self::build_with(settings, db).await
+    }
+
+    pub async fn build_with(settings: Settings, db: DatabaseConnection) -> Result<Self, StartError> {
+        let listener = TcpListener::bind(&settings.addr)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: settings.addr.clone(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: settings.addr.clone(),
+            source,
+        })?;
+        // The first unknown-email log-in should not be slower than the rest.
+        let _ = tokio::task::spawn_blocking(password::warm_up).await;
+        let state = AppState::new(db, settings);
+        let router = router(state.clone(), leptos_options(addr));
+        Ok(Self {
+            listener,
+            router,
+            addr,
+            state,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        spawn_session_purge(self.state.clone());
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    }
+}
+
+fn spawn_session_purge(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
+        loop {
+            tick.tick().await;
+            match app::platform::session::purge_expired(&state.db, &state.settings, chrono::Utc::now()).await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.clone());
+            middleware::content_security_policy();
+        }
+    };
+    let shell_options = leptos.clone();
+    let server_state = ServerState {
+        leptos,
+        app: state.clone(),
+    };
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(&server_state, routes, context.clone(), move || {
+            shell(shell_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(
+            context, shell,
+        ))
+        .with_state(server_state)
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            middleware::session,
+        ))
+        .layer(axum::middleware::from_fn(middleware::reject_cross_site))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Reports whether the database answers.
+async fn healthz(State(state): State<ServerState>) -> impl IntoResponse {
+    match state.app.db.execute_unprepared("SELECT 1").await {
+        Ok(_) => (StatusCode::OK, "ok: database reachable\n"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable: database unreachable\n")
+        }
+    }
+}
+
+/// The paths of every registered server function (for the authorization
+/// matrix test and API users).
+pub fn server_fn_paths() -> Vec<String> {
+    let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, method)| format!("{method} {path}"))
+        .collect();
+    paths.sort();
+    paths
+}

@@ -1,0 +1,189 @@
+//! The `skillmap` command.
+
+use std::process::ExitCode;
+
+use app::auth::model::Role;
+use app::platform::Settings;
+use clap::{Parser, Subcommand};
+use skillmap::{Application, demo};
+
+#[derive(Parser)]
+#[command(name = "skillmap", version, about = "Skillmap: workforce digital capability for the NHS")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (the default). Migrations run first.
+    Serve {
+        /// Load the demo organisation into an empty database and print its log-ins.
+        #[arg(long)]
+        demo: bool,
+        /// Size of the demo organisation.
+        #[arg(long, default_value_t = 800)]
+        demo_staff: usize,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create an account. The password comes from SKILLMAP_PASSWORD, or a
+    /// random one is generated and printed once.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        /// staff, manager, hr or admin
+        #[arg(long)]
+        role: String,
+        /// Link the account to this person (their employee number).
+        #[arg(long)]
+        employee_number: Option<String>,
+    },
+    /// Load the demo organisation into an empty database.
+    SeedDemo {
+        #[arg(long, default_value_t = 800)]
+        staff: usize,
+    },
+    /// List every server function's method and path.
+    ServerFns,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("skillmap: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    match cli.command.unwrap_or(Command::Serve {
+        demo: false,
+        demo_staff: 800,
+    }) {
+        Command::Serve { demo, demo_staff } => serve(settings, demo, demo_staff).await,
+        Command::Migrate => {
+            let db = skillmap::connect(&settings).await.map_err(|e| e.to_string())?;
+            skillmap::migrate(&db).await.map_err(|e| e.to_string())?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::CreateUser {
+            email,
+            role,
+            employee_number,
+        } => create_user(settings, &email, &role, employee_number.as_deref()).await,
+        Command::SeedDemo { staff } => {
+            let db = open(&settings).await?;
+            let summary = demo::seed(&db, staff).await.map_err(|e| e.to_string())?;
+            println!(
+                "Loaded the demo organisation: {} directorates, {} teams, {} people, {} job roles.",
+                summary.directorates, summary.teams, summary.people, summary.job_roles
+            );
+            print_demo_logins();
+            Ok(())
+        }
+        Command::ServerFns => {
+            for path in skillmap::server_fn_paths() {
+                println!("{path}");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn open(settings: &Settings) -> Result<sea_orm::DatabaseConnection, String> {
+    let db = skillmap::connect(settings).await.map_err(|e| e.to_string())?;
+    skillmap::migrate(&db).await.map_err(|e| e.to_string())?;
+    Ok(db)
+}
+
+async fn serve(settings: Settings, with_demo: bool, demo_staff: usize) -> Result<(), String> {
+    let db = open(&settings).await?;
+    let mut show_logins = false;
+    if with_demo {
+        if demo::is_empty(&db).await.map_err(|e| e.to_string())? {
+            println!("First run: loading the demo organisation ({demo_staff} staff)...");
+            let s = demo::seed(&db, demo_staff).await.map_err(|e| e.to_string())?;
+            println!(
+                "Loaded {} directorates, {} teams, {} people, {} job roles.",
+                s.directorates, s.teams, s.people, s.job_roles
+            );
+        }
+        show_logins = demo::has_demo_accounts(&db).await.map_err(|e| e.to_string())?;
+    }
+    let app = Application::build_with(settings, db)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("Skillmap listening on http://{}", app.addr());
+    if show_logins {
+        print_demo_logins();
+    }
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}
+
+fn print_demo_logins() {
+    println!("\nDemo log-ins (password for all: {}):", demo::DEMO_PASSWORD);
+    for (email, role, who) in demo::DEMO_ACCOUNTS {
+        println!("  {:<8} {email:<28} {who}", role.as_str());
+    }
+    println!();
+}
+
+async fn create_user(
+    settings: Settings,
+    email: &str,
+    role: &str,
+    employee_number: Option<&str>,
+) -> Result<(), String> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let role = Role::parse(role)
+        .ok_or_else(|| format!("--role must be one of staff, manager, hr, admin (got {role:?})"))?;
+    let db = open(&settings).await?;
+    let person_id = match employee_number {
+        Some(n) => Some(
+            app::entities::person::Entity::find()
+                .filter(app::entities::person::Column::EmployeeNumber.eq(n.trim()))
+                .one(&db)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no person has employee number {n:?}"))?
+                .id,
+        ),
+        None => None,
+    };
+    let (password, generated) = match std::env::var("SKILLMAP_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => (app::platform::session::new_token()[..20].to_string(), true),
+    };
+    let account = app::auth::service::create_account(&db, email, role, &password, person_id)
+        .await
+        .map_err(|e| match e {
+            app::error::AppError::Validation(errors) => errors
+                .into_iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        })?;
+    println!("Created {} account {}.", role.as_str(), account.email);
+    if generated {
+        println!("Password (shown once): {password}");
+    }
+    Ok(())
+}

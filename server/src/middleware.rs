@@ -1,0 +1,206 @@
+//! The security layers around every request: the session, the cross-site
+//! request check, and response headers.
+
+use app::platform::AppState;
+use app::platform::session::{self, SessionContext};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// Resolves the session cookie into the signed-in user (in the request's
+/// extensions, where `platform::current_user()` finds it). Anonymous visitors
+/// asking for a page are sent to the log-in page and brought back after.
+pub async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let token = session::token_from_cookies(
+        req.headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    );
+    let mut resolved: Option<SessionContext> = None;
+    if let Some(token) = token {
+        match session::resolve(&state.db, &token, &state.settings, chrono::Utc::now()).await {
+            Ok(found) => resolved = found,
+            Err(e) => {
+                tracing::error!(error = %e, "could not read the session");
+                return (StatusCode::SERVICE_UNAVAILABLE, "Skillmap cannot reach its database.")
+                    .into_response();
+            }
+        }
+    }
+    let signed_in = resolved.is_some();
+    if let Some(ctx) = resolved {
+        req.extensions_mut().insert(ctx);
+    }
+    if !signed_in && needs_sign_in(&req) {
+        let target = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let location = if target == "/" {
+            "/login".to_string()
+        } else {
+            format!("/login?next={}", urlencode(target))
+        };
+        return Redirect::to(&location).into_response();
+    }
+    next.run(req).await
+}
+
+/// Pages (not the log-in page, server functions or static files) need a session.
+fn needs_sign_in(req: &Request) -> bool {
+    if req.method() != Method::GET {
+        return false;
+    }
+    let path = req.uri().path();
+    let open = ["/login", "/healthz", "/favicon.ico", "/robots.txt"];
+    let open_prefixes = ["/api/", "/pkg/", "/vendor/", "/assets/"];
+    !(open.contains(&path) || open_prefixes.iter().any(|p| path.starts_with(p)))
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Refuses state-changing requests that another site made the browser send
+/// (CSRF). Browsers say where a request came from in `Sec-Fetch-Site`, or
+/// failing that in `Origin`; a request with neither is not from a browser
+/// form or script on another site.
+pub async fn reject_cross_site(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && is_cross_site(&req) {
+        tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+        return (
+            StatusCode::FORBIDDEN,
+            "This request came from another website, so Skillmap refused it.",
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+fn is_cross_site(req: &Request<Body>) -> bool {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let origin_host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .unwrap_or("\u{0}");
+    origin == "null" || !origin_host.eq_ignore_ascii_case(host)
+}
+
+/// Headers on every response. Pages get a Content-Security-Policy with a
+/// per-response nonce (see `content_security_policy`); everything else gets
+/// a policy that allows nothing to run.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let is_static = is_static_asset(req.uri().path());
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Same-origin: no-JavaScript form posts need the Referer to find their
+    // way back to the form; other sites never see our URLs.
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    ));
+    // Personal data must not linger in shared caches or on shared PCs.
+    let cache = if is_static {
+        "public, max-age=300"
+    } else {
+        "no-store"
+    };
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res
+}
+
+fn is_static_asset(path: &str) -> bool {
+    ["/pkg/", "/vendor/", "/assets/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+        || path == "/favicon.ico"
+        || path == "/robots.txt"
+}
+
+/// Runs inside Leptos's rendering context: sets the page's CSP with the
+/// nonce Leptos put on its own scripts. Scripts load only from here and
+/// with the nonce; WebAssembly may compile; nothing may frame the page.
+pub fn content_security_policy() {
+    use leptos::prelude::use_context;
+    if let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        let csp = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+             object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        );
+        if let Ok(value) = HeaderValue::from_str(&csp) {
+            res.insert_header(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(method: Method, headers: &[(&str, &str)]) -> Request<Body> {
+        let mut b = Request::builder().method(method).uri("/api/auth/logout");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn cross_site_detection() {
+        let host = ("host", "127.0.0.1:3000");
+        assert!(is_cross_site(&request(Method::POST, &[("sec-fetch-site", "cross-site")])));
+        assert!(is_cross_site(&request(Method::POST, &[("sec-fetch-site", "same-site")])));
+        assert!(!is_cross_site(&request(Method::POST, &[("sec-fetch-site", "same-origin")])));
+        assert!(is_cross_site(&request(Method::POST, &[host, ("origin", "https://evil.example")])));
+        assert!(!is_cross_site(&request(Method::POST, &[host, ("origin", "http://127.0.0.1:3000")])));
+        assert!(is_cross_site(&request(Method::POST, &[host, ("origin", "null")])));
+        // Not a browser: nothing to forge.
+        assert!(!is_cross_site(&request(Method::POST, &[host])));
+    }
+
+    #[test]
+    fn login_and_assets_are_open() {
+        let get = |p: &str| Request::builder().uri(p).body(Body::empty()).unwrap();
+        assert!(!needs_sign_in(&get("/login")));
+        assert!(!needs_sign_in(&get("/pkg/skillmap.js")));
+        assert!(needs_sign_in(&get("/")));
+        assert!(needs_sign_in(&get("/people/3")));
+    }
+
+    #[test]
+    fn next_is_encoded() {
+        assert_eq!(urlencode("/people/3?x=a b"), "/people/3%3Fx%3Da%20b");
+    }
+}

@@ -1,0 +1,180 @@
+// Real-browser journeys in headless Debian Chromium, driven by
+// playwright-core: sign in as each demo role, see that role's home, prove
+// the islands hydrated by using them, check accessibility with axe-core,
+// save screenshots, sign out. Any console error or page error fails the run.
+//
+// Run by tests/tests/browser.rs, which starts the server and passes
+// BASE_URL, DEMO_PASSWORD and ARTIFACTS_DIR.
+
+import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const base = process.env.BASE_URL;
+const password = process.env.DEMO_PASSWORD;
+const artifacts = process.env.ARTIFACTS_DIR;
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+fs.mkdirSync(artifacts, { recursive: true });
+
+const problems = [];
+let checks = 0;
+function check(condition, message) {
+  checks += 1;
+  if (!condition) problems.push(`FAILED: ${message}`);
+  else console.log(`ok - ${message}`);
+}
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skillmap-chromium-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1280, height: 900 },
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+});
+const page = context.pages()[0] ?? (await context.newPage());
+page.setDefaultTimeout(15000);
+page.on('console', (msg) => {
+  if (msg.type() === 'error' || msg.type() === 'warning') {
+    problems.push(`console ${msg.type()} on ${page.url()}: ${msg.text()}`);
+  }
+});
+page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
+page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+
+async function axe(label) {
+  const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!hasAxe) await page.evaluate(axeSource);
+  const result = await page.evaluate(async () =>
+    await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    }),
+  );
+  const violations = result.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+  check(violations.length === 0, `axe: no violations on ${label}${violations.length ? '\n  ' + violations.join('\n  ') : ''}`);
+}
+
+async function waitHydrated(selector) {
+  await page.waitForSelector(`${selector}[data-hydrated="true"]`, { state: 'attached' });
+}
+
+try {
+  // The log-in page, its errors, and the password island.
+  await page.goto(`${base}/login`);
+  check((await page.title()).includes('Sign in'), 'log-in page has a title');
+  await axe('log-in page');
+  await waitHydrated('.nhsuk-password-input');
+  await page.fill('#password', 'secret words');
+  await page.click('button[aria-controls="password"]');
+  check((await page.getAttribute('#password', 'type')) === 'text', 'Show reveals the password (island hydrated)');
+  await page.click('button[aria-controls="password"]');
+  check((await page.getAttribute('#password', 'type')) === 'password', 'Hide masks it again');
+
+  await page.fill('#email', '');
+  await page.fill('#password', '');
+  await page.click('button[type="submit"]:has-text("Sign in")');
+  await page.waitForSelector('.nhsuk-error-summary');
+  const summary = await page.textContent('.nhsuk-error-summary');
+  check(summary.includes('Enter your email address') && summary.includes('Enter your password'),
+    'empty log-in names both fields in the error summary');
+  await axe('log-in page with errors');
+
+  await page.fill('#email', 'staff@skillmap.example');
+  await page.fill('#password', 'not the password');
+  await page.click('button[type="submit"]:has-text("Sign in")');
+  await page.waitForSelector('.nhsuk-error-summary');
+  check((await page.textContent('.nhsuk-error-summary')).includes('email address or password is not correct'),
+    'wrong password gets the same message as an unknown email');
+
+  const roles = [
+    { email: 'staff@skillmap.example', label: 'Staff member', file: 'staff' },
+    { email: 'manager@skillmap.example', label: 'Manager', file: 'manager' },
+    { email: 'hr@skillmap.example', label: 'HR', file: 'hr' },
+    { email: 'admin@skillmap.example', label: 'Administrator', file: 'admin' },
+  ];
+  for (const role of roles) {
+    await page.goto(`${base}/login`);
+    await page.fill('#email', role.email);
+    await page.fill('#password', password);
+    await page.click('button[type="submit"]:has-text("Sign in")');
+    await page.waitForURL(`${base}/`);
+    const h1 = await page.textContent('h1');
+    check(h1.includes(`${role.label} home`) && h1.includes('Welcome'), `${role.file}: sees the ${role.label} home`);
+
+    // Keyboard: the skip link is the first stop.
+    await page.keyboard.press('Tab');
+    check(await page.evaluate(() => document.activeElement?.classList.contains('nhsuk-skip-link')),
+      `${role.file}: first Tab reaches the skip link`);
+
+    // The navigation island: on a phone-sized screen it folds behind Menu.
+    await waitHydrated('.skillmap-nav');
+    await page.setViewportSize({ width: 375, height: 800 });
+    check(!(await page.isVisible('#primary-navigation')), `${role.file}: navigation folded on a narrow screen`);
+    await page.click('.skillmap-nav__toggle');
+    check(await page.isVisible('#primary-navigation'), `${role.file}: Menu opens the navigation`);
+    check((await page.getAttribute('.skillmap-nav__toggle', 'aria-expanded')) === 'true',
+      `${role.file}: Menu reports aria-expanded`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await axe(`${role.file} home`);
+    await page.screenshot({ path: path.join(artifacts, `home-${role.file}.png`), fullPage: true });
+
+    if (role.file === 'staff') {
+      await page.click('a:has-text("See all your details")');
+      await page.waitForSelector('dt:has-text("Employee number")');
+      check(true, 'staff: opens their own details');
+      await axe('person page');
+    }
+    if (role.file === 'manager') {
+      const rows = await page.locator('#your-team + table tbody tr').count();
+      check(rows > 0, `manager: sees the ${rows} people they manage`);
+      await page.locator('#your-team + table tbody tr a').first().click();
+      await page.waitForSelector('dt:has-text("Line manager")');
+      check(true, 'manager: opens a team member\'s details');
+    }
+    if (role.file === 'hr') {
+      check(await page.isVisible('text=Your organisation in Skillmap'), 'hr: sees the organisation summary');
+    }
+    if (role.file === 'admin') {
+      await page.click('.nhsuk-header__navigation-link:has-text("Accounts")');
+      await page.waitForSelector('table caption:has-text("accounts")');
+      await axe('accounts page');
+      await page.fill('#q', 'staff@');
+      await page.click('button:has-text("Search")');
+      await page.waitForSelector('table caption:has-text("1 account")');
+      check(true, 'admin: searches accounts');
+      await page.click('button[aria-label="Disable the account for staff@skillmap.example"]');
+      await page.waitForSelector('text=Disabled');
+      check(true, 'admin: disables an account from the list');
+      await page.click('button[aria-label="Enable the account for staff@skillmap.example"]');
+      await page.waitForSelector('button[aria-label="Disable the account for staff@skillmap.example"]');
+      check(true, 'admin: re-enables it');
+      await page.goto(`${base}/admin/accounts`);
+    }
+
+    await page.click('button:has-text("Sign out")');
+    await page.waitForURL(/\/login\?signed_out=1$/);
+    check(await page.isVisible('text=You have signed out'), `${role.file}: signs out`);
+    await page.goto(`${base}/`);
+    check(page.url().startsWith(`${base}/login`), `${role.file}: home needs signing in again`);
+  }
+} catch (err) {
+  problems.push(`journey stopped: ${err.stack || err}`);
+  await page.screenshot({ path: path.join(artifacts, 'failure.png'), fullPage: true }).catch(() => {});
+} finally {
+  await context.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+
+console.log(`${checks} checks, ${problems.length} problems`);
+if (problems.length) {
+  for (const p of problems) console.error(p);
+  process.exit(1);
+}

@@ -1,0 +1,287 @@
+//! Test harness: starts the real `skillmap` binary (as built by cargo-leptos,
+//! serving the real site) on a free port, against a fresh database: a new
+//! SQLite file per test, or a new PostgreSQL database per test when
+//! `TEST_DATABASE_URL` points at a PostgreSQL server.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use rand::Rng;
+use serde_json::Value;
+
+pub const DEMO_PASSWORD: &str = "skillmap-demo-2026";
+pub const STAFF: &str = "staff@skillmap.example";
+pub const MANAGER: &str = "manager@skillmap.example";
+pub const HR: &str = "hr@skillmap.example";
+pub const ADMIN: &str = "admin@skillmap.example";
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is in the workspace")
+        .to_path_buf()
+}
+
+/// The release binary cargo-leptos built (`cargo xtask test` builds it first).
+pub fn binary() -> PathBuf {
+    if let Ok(p) = std::env::var("SKILLMAP_BIN") {
+        return PathBuf::from(p);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let bin = target.join("release/skillmap");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo xtask test`, which builds the site and the server first",
+        bin.display()
+    );
+    bin
+}
+
+/// A database that exists for one test.
+pub enum TestDb {
+    Sqlite { _dir: tempfile::TempDir, url: String },
+    Postgres { admin_url: String, name: String, url: String },
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("skillmap_test_{:016x}", rand::thread_rng().r#gen::<u64>());
+                psql(&admin_url, &format!("CREATE DATABASE {name}"));
+                let url = with_database(&admin_url, &name);
+                TestDb::Postgres {
+                    admin_url,
+                    name,
+                    url,
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("skillmap.db").display());
+                TestDb::Sqlite { _dir: dir, url }
+            }
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            TestDb::Sqlite { url, .. } | TestDb::Postgres { url, .. } => url,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, TestDb::Postgres { .. })
+    }
+}
+
+impl Default for TestDb {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name, .. } = self {
+            psql(admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+fn psql(url: &str, sql: &str) {
+    let out = Command::new("psql")
+        .args([url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        .output()
+        .expect("psql (PostgreSQL client) is needed for TEST_DATABASE_URL");
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let prefix_end = base.rfind('/').filter(|&i| i > "postgres://".len()).unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..prefix_end], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Runs a `skillmap` subcommand against a database; returns (success, stdout+stderr).
+pub fn cli(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+    let out = Command::new(binary())
+        .args(args)
+        .env("DATABASE_URL", db.url())
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run skillmap");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub db: TestDb,
+    child: Child,
+}
+
+impl TestServer {
+    /// A server with a small demo organisation (and the four demo log-ins).
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(env: &[(&str, &str)]) -> Self {
+        let db = TestDb::new();
+        let (ok, out) = cli(&db, &["seed-demo", "--staff", "120"], &[]);
+        assert!(ok, "seed-demo failed: {out}");
+        Self::start_on(db, env)
+    }
+
+    /// The server on an existing database.
+    pub fn start_on(db: TestDb, env: &[(&str, &str)]) -> Self {
+        let root = workspace_root();
+        let mut child = Command::new(binary())
+            .arg("serve")
+            .current_dir(&root)
+            .env("DATABASE_URL", db.url())
+            .env("SKILLMAP_ADDR", "127.0.0.1:0")
+            .env("LEPTOS_OUTPUT_NAME", "skillmap")
+            .env("LEPTOS_SITE_ROOT", root.join("target/site"))
+            .env("LEPTOS_SITE_PKG_DIR", "pkg")
+            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start skillmap");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("Skillmap listening on ") {
+                    let _ = tx.send(addr.trim().to_string());
+                }
+            }
+        });
+        let base = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(base) => base,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("skillmap did not start within 60 s");
+            }
+        };
+        TestServer { base, db, child }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A client that keeps cookies and does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// Posts a server function (form-encoded, as the browser does).
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A client signed in with a demo (or other) account.
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Client {
+        let client = self.client();
+        let res = self
+            .call(
+                &client,
+                "/api/auth/login",
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        let status = res.status();
+        let body = res.text().await.unwrap_or_default();
+        assert!(status.is_success(), "log-in as {email}: {status} {body}");
+        client
+    }
+
+    pub async fn login_demo(&self, email: &str) -> reqwest::Client {
+        self.login(email, DEMO_PASSWORD).await
+    }
+
+    /// `auth/whoami` for this client: the user, or Null.
+    pub async fn whoami(&self, client: &reqwest::Client) -> Value {
+        let res = self.call(client, "/api/auth/whoami", &[]).await;
+        assert!(res.status().is_success());
+        res.json().await.expect("json")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The value of our session cookie in a response's Set-Cookie headers.
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("skillmap_session="))
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
+    }
+}

@@ -1,0 +1,160 @@
+//! The authorization matrix: every server function, called by every kind of
+//! caller, with the expected outcome. It fails when the server has a server
+//! function this table does not list, so a new one cannot ship unguarded.
+
+use std::collections::BTreeMap;
+
+use reqwest::{Client, StatusCode};
+use skillmap_tests::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Caller {
+    Anonymous,
+    Staff,
+    OtherManager,
+    Manager,
+    Hr,
+    Admin,
+}
+
+const CALLERS: [Caller; 6] = [
+    Caller::Anonymous,
+    Caller::Staff,
+    Caller::OtherManager,
+    Caller::Manager,
+    Caller::Hr,
+    Caller::Admin,
+];
+
+/// Expected status per caller, in the order of `CALLERS`.
+type Row = [u16; 6];
+
+const PUBLIC: Row = [200, 200, 200, 200, 200, 200];
+const ANY_USER: Row = [401, 200, 200, 200, 200, 200];
+const ADMIN_ONLY: Row = [401, 403, 403, 403, 403, 200];
+/// The staff member's own record: themself, their manager, HR, admin.
+const PERSON: Row = [401, 200, 403, 200, 200, 200];
+/// Log-in with a wrong password: anyone may try, nobody gets in.
+const LOGIN_REFUSED: Row = [401, 401, 401, 401, 401, 401];
+
+const OTHER_MANAGER: &str = "other.manager@skillmap.example";
+const OTHER_PASSWORD: &str = "another long passphrase";
+
+#[tokio::test]
+async fn every_server_function_authorizes_every_caller() {
+    let app = TestServer::start_with(&[("SKILLMAP_LOGIN_BURST", "100")]);
+
+    // A manager of another team: the lead of a sibling ward, found through
+    // the admin's view of the organisation.
+    let admin = app.login_demo(ADMIN).await;
+    let staff = app.login_demo(STAFF).await;
+    let manager = app.login_demo(MANAGER).await;
+    let staff_me = app.whoami(&staff).await;
+    let manager_me = app.whoami(&manager).await;
+    let staff_person = staff_me["person_id"].as_i64().unwrap().to_string();
+    let staff_account = staff_me["account_id"].as_i64().unwrap().to_string();
+    let mgr = app
+        .call(&admin, "/api/people/detail", &[("person_id", &manager_me["person_id"].to_string())])
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let gm_id = mgr["line_manager"]["id"].to_string();
+    let gm = app
+        .call(&admin, "/api/people/detail", &[("person_id", &gm_id)])
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let other_lead = gm["direct_reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] != manager_me["person_id"])
+        .expect("another team lead");
+    let (ok, out) = cli(
+        &app.db,
+        &[
+            "create-user",
+            "--email",
+            OTHER_MANAGER,
+            "--role",
+            "manager",
+            "--employee-number",
+            other_lead["employee_number"].as_str().unwrap(),
+        ],
+        &[("SKILLMAP_PASSWORD", OTHER_PASSWORD)],
+    );
+    assert!(ok, "{out}");
+
+    let mut clients: BTreeMap<Caller, Client> = BTreeMap::new();
+    clients.insert(Caller::Anonymous, app.client());
+    clients.insert(Caller::Staff, staff);
+    clients.insert(Caller::OtherManager, app.login(OTHER_MANAGER, OTHER_PASSWORD).await);
+    clients.insert(Caller::Manager, manager);
+    clients.insert(Caller::Hr, app.login_demo(HR).await);
+    clients.insert(Caller::Admin, admin);
+
+    // path -> (arguments, expected). Log-out comes last: it ends sessions.
+    let matrix: Vec<(&str, Vec<(&str, String)>, Row)> = vec![
+        (
+            "/api/auth/login",
+            vec![("email", STAFF.into()), ("password", "wrong password".into())],
+            LOGIN_REFUSED,
+        ),
+        ("/api/auth/whoami", vec![], PUBLIC),
+        ("/api/home/overview", vec![], ANY_USER),
+        ("/api/people/detail", vec![("person_id", staff_person.clone())], PERSON),
+        ("/api/admin/accounts", vec![("query", String::new())], ADMIN_ONLY),
+        (
+            "/api/admin/set_account_disabled",
+            vec![("account_id", staff_account.clone()), ("disabled", "false".into())],
+            ADMIN_ONLY,
+        ),
+        ("/api/auth/logout", vec![], ANY_USER),
+    ];
+
+    // Every registered server function is in the table, and nothing else.
+    let (ok, listed) = cli(&app.db, &["server-fns"], &[]);
+    assert!(ok, "{listed}");
+    let mut registered: Vec<String> = listed
+        .lines()
+        .filter(|l| l.starts_with("POST ") || l.starts_with("GET "))
+        .map(str::to_string)
+        .collect();
+    registered.sort();
+    let mut covered: Vec<String> = matrix.iter().map(|(p, _, _)| format!("POST {p}")).collect();
+    covered.sort();
+    assert_eq!(
+        registered, covered,
+        "server functions and the authorization matrix differ: add new ones to the matrix"
+    );
+
+    let mut failures = Vec::new();
+    println!("{:<36} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}", "server function", "anon", "staff", "oth-m", "mgr", "hr", "admin");
+    for (path, args, expected) in &matrix {
+        let mut got = [0u16; 6];
+        for (i, caller) in CALLERS.iter().enumerate() {
+            let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let status = app.call(&clients[caller], path, &form).await.status();
+            got[i] = status.as_u16();
+            if got[i] != expected[i] {
+                failures.push(format!(
+                    "{path} as {caller:?}: expected {}, got {}",
+                    expected[i], got[i]
+                ));
+            }
+        }
+        println!(
+            "{path:<36} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}",
+            got[0], got[1], got[2], got[3], got[4], got[5]
+        );
+    }
+    assert!(failures.is_empty(), "authorization matrix failures:\n{}", failures.join("\n"));
+
+    // After log-out every client is anonymous again.
+    for caller in CALLERS {
+        let res = app.call(&clients[&caller], "/api/home/overview", &[]).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{caller:?} after log-out");
+    }
+}

@@ -1,0 +1,24 @@
+//! Real-browser journeys: the server on a free port, headless Chromium
+//! driven by tests/browser/e2e.mjs (playwright-core). Screenshots land in
+//! test-artifacts/.
+
+use std::process::Command;
+
+use skillmap_tests::*;
+
+#[test]
+fn each_role_signs_in_uses_the_page_and_signs_out() {
+    let app = TestServer::start();
+    let root = workspace_root();
+    let artifacts = root.join("test-artifacts");
+    let status = Command::new("node")
+        .arg(root.join("tests/browser/e2e.mjs"))
+        .current_dir(&root)
+        .env("BASE_URL", &app.base)
+        .env("DEMO_PASSWORD", DEMO_PASSWORD)
+        .env("ARTIFACTS_DIR", &artifacts)
+        .status()
+        .expect("node is needed for the browser tests");
+    assert!(status.success(), "browser journeys failed (see the output above and test-artifacts/)");
+    assert!(artifacts.join("home-staff.png").exists());
+}

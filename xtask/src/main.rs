@@ -1,0 +1,299 @@
+//! `cargo xtask serve` and `cargo xtask test`: the two commands in the README.
+//!
+//! Both install what they need when it is missing (the wasm32 target, a
+//! pinned cargo-leptos, wasm-bindgen-cli at the exact version in Cargo.lock,
+//! the npm packages), build the site with cargo-leptos, and then either start
+//! Skillmap with demo data or run every test. Nothing is downloaded from
+//! outside the package registries.
+
+use std::env;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+const CARGO_LEPTOS_VERSION: &str = "0.3.11";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("build") => prepare().and_then(|_| build_site()),
+        Some("lint") => lint(),
+        Some("setup") => prepare(),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n\
+                 serve   build and start Skillmap at http://127.0.0.1:3000 with demo data\n\
+                 test    run every test (unit, HTTP, authorization matrix, real browser)\n\
+                 lint    cargo fmt --check and clippy -D warnings (server and wasm)\n\
+                 build   build the release site only\n\
+                 setup   install the build tools only"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// PATH with the npm tools first: cargo-leptos takes wasm-opt from PATH, and
+/// Debian's binaryen (108) silently breaks hydration where npm's (132) works.
+fn tool_path() -> OsString {
+    let mut paths = vec![root().join("node_modules/.bin"), cargo_home().join("bin")];
+    if let Some(p) = env::var_os("PATH") {
+        paths.extend(env::split_paths(&p));
+    }
+    env::join_paths(paths).expect("PATH entries are valid")
+}
+
+fn cargo_home() -> PathBuf {
+    env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env::var_os("HOME").unwrap_or_default()).join(".cargo"))
+}
+
+fn cmd(program: &str) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(root()).env("PATH", tool_path());
+    c
+}
+
+fn run(c: &mut Command) -> Result {
+    let shown = format!("{c:?}");
+    let started = Instant::now();
+    let status = c.status().map_err(|e| format!("could not start {shown}: {e}"))?;
+    if status.success() {
+        eprintln!("xtask: done in {:.0?}: {}", started.elapsed(), short(&shown));
+        Ok(())
+    } else {
+        Err(format!("failed ({status}): {shown}"))
+    }
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(120).collect()
+}
+
+fn output(c: &mut Command) -> Option<String> {
+    let out = c.output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn prepare() -> Result {
+    ensure_wasm_target()?;
+    ensure_cargo_leptos()?;
+    ensure_wasm_bindgen()?;
+    ensure_npm_packages()?;
+    prepare_assets()
+}
+
+fn ensure_wasm_target() -> Result {
+    let installed = output(cmd("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    eprintln!("xtask: adding the wasm32-unknown-unknown target");
+    run(cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+fn ensure_cargo_leptos() -> Result {
+    let version = output(cmd("cargo-leptos").arg("--version")).unwrap_or_default();
+    if version.contains(CARGO_LEPTOS_VERSION) {
+        return Ok(());
+    }
+    eprintln!(
+        "xtask: installing cargo-leptos {CARGO_LEPTOS_VERSION} from crates.io \
+         (once per machine; about 16 minutes on 2 cores)"
+    );
+    // --ignore-rust-version: one locked dependency declares a newer rustc than
+    // it needs. no_downloads: a missing tool fails at once instead of trying
+    // GitHub, which this network cannot reach.
+    run(cmd("cargo").args([
+        "install",
+        "cargo-leptos",
+        "--version",
+        CARGO_LEPTOS_VERSION,
+        "--locked",
+        "--ignore-rust-version",
+        "--features",
+        "no_downloads",
+    ]))
+}
+
+/// The wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock.
+fn ensure_wasm_bindgen() -> Result {
+    let lock = fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e} (run `cargo generate-lockfile`)"))?;
+    let wanted = locked_version(&lock, "wasm-bindgen")
+        .ok_or("Cargo.lock has no wasm-bindgen package")?;
+    let have = output(cmd("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    eprintln!("xtask: installing wasm-bindgen-cli {wanted} (once per machine; about 5 minutes)");
+    // Not --locked: one of its locked dependency versions is not in the index.
+    run(cmd("cargo").args(["install", "wasm-bindgen-cli", "--version", &wanted]))
+}
+
+fn locked_version(lock: &str, package: &str) -> Option<String> {
+    let needle = format!("name = \"{package}\"\n");
+    let at = lock.find(&needle)? + needle.len();
+    let line = lock[at..].lines().next()?;
+    Some(line.strip_prefix("version = ")?.trim_matches('"').to_string())
+}
+
+fn ensure_npm_packages() -> Result {
+    let root = root();
+    let stamp = root.join("node_modules/.package-lock.json");
+    let fresh = match (fs::metadata(&stamp), fs::metadata(root.join("package-lock.json"))) {
+        (Ok(s), Ok(l)) => s.modified().ok() >= l.modified().ok(),
+        _ => false,
+    };
+    if fresh && root.join("node_modules/.bin/wasm-opt").exists() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing the npm packages (nhsuk-frontend, binaryen, playwright-core, axe-core)");
+    run(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))
+}
+
+/// Copies NHS.UK frontend into the site's assets. Its stylesheet loads the
+/// Frutiger web font from assets.nhs.uk; Skillmap's Content-Security-Policy
+/// allows no other origin (and many trust networks block it), so the
+/// @font-face rules are dropped and the font stack falls back to Arial, as
+/// NHS.UK itself does when the font cannot load.
+fn prepare_assets() -> Result {
+    let root = root();
+    let dist = root.join("node_modules/nhsuk-frontend/dist/nhsuk");
+    let css = fs::read_to_string(dist.join("nhsuk-frontend.min.css"))
+        .map_err(|e| format!("nhsuk-frontend stylesheet: {e}"))?;
+    let out = root.join("public/vendor");
+    fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    fs::write(out.join("nhsuk-frontend.min.css"), strip_font_faces(&css)).map_err(|e| e.to_string())?;
+    copy_dir(&dist.join("assets"), &root.join("public/assets")).map_err(|e| e.to_string())
+}
+
+fn strip_font_faces(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("@font-face") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => rest = &rest[start + end + 1..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &dest)?;
+        } else {
+            fs::copy(entry.path(), dest)?;
+        }
+    }
+    Ok(())
+}
+
+fn build_site() -> Result {
+    run(cmd("cargo").args(["leptos", "build", "--release"]))?;
+    report_bundle_size();
+    Ok(())
+}
+
+fn report_bundle_size() {
+    let wasm = root().join("target/site/pkg/skillmap.wasm");
+    if let Ok(meta) = fs::metadata(&wasm) {
+        eprintln!("xtask: {} is {} bytes", wasm.display(), meta.len());
+    }
+}
+
+fn site_env(c: &mut Command) -> &mut Command {
+    let root = root();
+    c.env("LEPTOS_OUTPUT_NAME", "skillmap")
+        .env("LEPTOS_SITE_ROOT", root.join("target/site"))
+        .env("LEPTOS_SITE_PKG_DIR", "pkg")
+}
+
+fn serve(args: &[String]) -> Result {
+    prepare()?;
+    build_site()?;
+    fs::create_dir_all(root().join("data")).map_err(|e| e.to_string())?;
+    let bin = target_dir().join("release/skillmap");
+    let mut c = cmd(bin.to_str().ok_or("target path is not UTF-8")?);
+    site_env(&mut c).arg("serve").arg("--demo").args(args);
+    run(&mut c)
+}
+
+fn ensure_chromium() -> Result {
+    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+        return Ok(());
+    }
+    let is_root = output(&mut Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
+    if !is_root {
+        return Err("the browser tests need Debian's chromium: \
+                    sudo apt-get install -y chromium chromium-driver"
+            .into());
+    }
+    eprintln!("xtask: installing Debian's chromium for the browser tests");
+    run(Command::new("apt-get").args(["install", "-y", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+fn test(args: &[String]) -> Result {
+    prepare()?;
+    ensure_chromium()?;
+    build_site()?;
+    // Unit tests of the shared rules and services (app with `ssr`), then the
+    // end-to-end suites (HTTP, authorization matrix, browser) and the CLI.
+    let mut unit = cmd("cargo");
+    unit.args(["test", "--release", "-p", "app", "--features", "ssr"]);
+    run(&mut unit)?;
+    let mut e2e = cmd("cargo");
+    site_env(&mut e2e).args(["test", "--release", "-p", "skillmap", "-p", "migrations", "-p", "skillmap-tests"]);
+    e2e.args(args);
+    run(&mut e2e)
+}
+
+fn lint() -> Result {
+    run(cmd("cargo").args(["fmt", "--all", "--", "--check"]))?;
+    run(cmd("cargo").args([
+        "clippy", "--release", "-p", "skillmap", "-p", "migrations", "-p", "skillmap-tests", "-p", "xtask",
+        "--all-targets", "--", "-D", "warnings",
+    ]))?;
+    run(cmd("cargo").args(["clippy", "--release", "-p", "app", "--features", "ssr", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cmd("cargo").args([
+        "clippy", "--profile", "wasm-release", "-p", "frontend", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings",
+    ]))
+}
