@@ -41,7 +41,9 @@ pub enum AppError {
     #[error("{0}")]
     TooManyRequests(String),
     /// The cause is logged on the server; the user sees a plain message.
-    #[error("Something went wrong on our side. Try again, and tell your administrator if it keeps happening.")]
+    #[error(
+        "Something went wrong on our side. Try again, and tell your administrator if it keeps happening."
+    )]
     Internal,
     /// The request could not be made or read (network, bad arguments).
     #[error("{0}")]
@@ -135,7 +137,10 @@ mod tests {
             FieldError::new("email", "Enter your email address"),
             FieldError::new("password", "Enter your password"),
         ]);
-        assert_eq!(err.message_for("password").as_deref(), Some("Enter your password"));
+        assert_eq!(
+            err.message_for("password").as_deref(),
+            Some("Enter your password")
+        );
         assert_eq!(err.message_for("other"), None);
         assert_eq!(AppError::Forbidden.message_for("email"), None);
     }

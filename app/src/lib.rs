@@ -2,6 +2,8 @@
 //! with `model` (wire types and pure rules), `api` (server functions),
 //! `service` (server-only operations) and `view` (components).
 
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod error;
 pub mod ui;

@@ -84,7 +84,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_org_unit_parent", OrgUnit::Table, OrgUnit::ParentId).await?;
+        index(
+            manager,
+            "idx_org_unit_parent",
+            OrgUnit::Table,
+            OrgUnit::ParentId,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -133,9 +139,27 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_person_org_unit", Person::Table, Person::OrgUnitId).await?;
-        index(manager, "idx_person_line_manager", Person::Table, Person::LineManagerId).await?;
-        index(manager, "idx_person_job_role", Person::Table, Person::JobRoleId).await?;
+        index(
+            manager,
+            "idx_person_org_unit",
+            Person::Table,
+            Person::OrgUnitId,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_person_line_manager",
+            Person::Table,
+            Person::LineManagerId,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_person_job_role",
+            Person::Table,
+            Person::JobRoleId,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -180,7 +204,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_session_account", Session::Table, Session::AccountId).await
+        index(
+            manager,
+            "idx_session_account",
+            Session::Table,
+            Session::AccountId,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -191,18 +221,31 @@ impl MigrationTrait for Migration {
             JobRole::Table.into_iden(),
             OrgUnit::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }
 }
 
-async fn index<T, C>(manager: &SchemaManager<'_>, name: &str, table: T, column: C) -> Result<(), DbErr>
+async fn index<T, C>(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: T,
+    column: C,
+) -> Result<(), DbErr>
 where
     T: IntoIden,
     C: IntoIden,
 {
     manager
-        .create_index(Index::create().name(name).table(table).col(column).to_owned())
+        .create_index(
+            Index::create()
+                .name(name)
+                .table(table)
+                .col(column)
+                .to_owned(),
+        )
         .await
 }

@@ -23,10 +23,22 @@ pub const TRUST_NAME: &str = "Northfield Teaching Hospitals NHS Foundation Trust
 
 /// The demo log-ins: (email, role, what they show).
 pub const DEMO_ACCOUNTS: [(&str, Role, &str); 4] = [
-    ("staff@skillmap.example", Role::Staff, "a staff nurse on a medical ward"),
-    ("manager@skillmap.example", Role::Manager, "that ward's manager"),
+    (
+        "staff@skillmap.example",
+        Role::Staff,
+        "a staff nurse on a medical ward",
+    ),
+    (
+        "manager@skillmap.example",
+        Role::Manager,
+        "that ward's manager",
+    ),
     ("hr@skillmap.example", Role::Hr, "an HR business partner"),
-    ("admin@skillmap.example", Role::Admin, "the digital services lead"),
+    (
+        "admin@skillmap.example",
+        Role::Admin,
+        "the digital services lead",
+    ),
 ];
 
 struct RoleDef {
@@ -36,8 +48,18 @@ struct RoleDef {
     band: &'static str,
 }
 
-const fn r(code: &'static str, title: &'static str, group: &'static str, band: &'static str) -> RoleDef {
-    RoleDef { code, title, group, band }
+const fn r(
+    code: &'static str,
+    title: &'static str,
+    group: &'static str,
+    band: &'static str,
+) -> RoleDef {
+    RoleDef {
+        code,
+        title,
+        group,
+        band,
+    }
 }
 
 const NURSING: &str = "Nursing and Midwifery Registered";
@@ -58,7 +80,12 @@ const ROLES: &[RoleDef] = &[
     r("MID-RM6", "Midwife", NURSING, "Band 6"),
     r("MED-RES", "Resident Doctor", MEDICAL, "Resident doctor"),
     r("MED-CON", "Consultant", MEDICAL, "Consultant"),
-    r("MED-CCIO", "Chief Clinical Information Officer", MEDICAL, "Consultant"),
+    r(
+        "MED-CCIO",
+        "Chief Clinical Information Officer",
+        MEDICAL,
+        "Consultant",
+    ),
     r("AHP-PT6", "Physiotherapist", AHP, "Band 6"),
     r("AHP-OT6", "Occupational Therapist", AHP, "Band 6"),
     r("AHP-RAD6", "Radiographer", AHP, "Band 6"),
@@ -91,20 +118,49 @@ struct TeamDef {
     members: &'static [(&'static str, u32)],
 }
 
-const WARD: &[(&str, u32)] = &[("NUR-RN5", 8), ("NUR-RN6", 3), ("NUR-HCA", 6), ("ADM-WC3", 1), ("MED-RES", 2)];
-const THERAPY: &[(&str, u32)] = &[("AHP-PT6", 4), ("AHP-OT6", 4), ("NUR-HCA", 1), ("ADM-MS4", 1)];
-const CLINIC: &[(&str, u32)] = &[("MED-CON", 2), ("MED-RES", 2), ("NUR-RN6", 2), ("ADM-MS4", 2)];
+const WARD: &[(&str, u32)] = &[
+    ("NUR-RN5", 8),
+    ("NUR-RN6", 3),
+    ("NUR-HCA", 6),
+    ("ADM-WC3", 1),
+    ("MED-RES", 2),
+];
+const THERAPY: &[(&str, u32)] = &[
+    ("AHP-PT6", 4),
+    ("AHP-OT6", 4),
+    ("NUR-HCA", 1),
+    ("ADM-MS4", 1),
+];
+const CLINIC: &[(&str, u32)] = &[
+    ("MED-CON", 2),
+    ("MED-RES", 2),
+    ("NUR-RN6", 2),
+    ("ADM-MS4", 2),
+];
 const LAB: &[(&str, u32)] = &[("SCI-BMS6", 6), ("NUR-HCA", 1), ("ADM-WC3", 1)];
 const DATA: &[(&str, u32)] = &[("DAT-AN6", 4), ("DAT-SIA7", 1)];
-const DIGITAL: &[(&str, u32)] = &[("DIG-EPR6", 3), ("DIG-TR5", 3), ("DIG-CSO", 1), ("DAT-AN6", 1)];
+const DIGITAL: &[(&str, u32)] = &[
+    ("DIG-EPR6", 3),
+    ("DIG-TR5", 3),
+    ("DIG-CSO", 1),
+    ("DAT-AN6", 1),
+];
 const OFFICE: &[(&str, u32)] = &[("ADM-MS4", 3), ("ADM-WC3", 2), ("HR-AD4", 1)];
 const HR: &[(&str, u32)] = &[("HR-BP7", 2), ("HR-AD4", 3)];
 const FINANCE: &[(&str, u32)] = &[("FIN-AC6", 4), ("ADM-MS4", 1)];
 const ESTATE: &[(&str, u32)] = &[("EST-POR", 6), ("EST-SUP", 1)];
 const MATERNITY: &[(&str, u32)] = &[("MID-RM6", 8), ("NUR-HCA", 2), ("MED-RES", 1)];
 
-const fn t(name: &'static str, lead: &'static str, members: &'static [(&'static str, u32)]) -> TeamDef {
-    TeamDef { name, lead, members }
+const fn t(
+    name: &'static str,
+    lead: &'static str,
+    members: &'static [(&'static str, u32)],
+) -> TeamDef {
+    TeamDef {
+        name,
+        lead,
+        members,
+    }
 }
 
 const DIRECTORATES: &[(&str, &[TeamDef])] = &[
@@ -150,7 +206,11 @@ const DIRECTORATES: &[(&str, &[TeamDef])] = &[
             t("Pathology: Blood Sciences", "SCI-BMS6", LAB),
             t("Pathology: Microbiology", "SCI-BMS6", LAB),
             t("Radiology", "AHP-LEAD", &[("AHP-RAD6", 8), ("ADM-WC3", 2)]),
-            t("Pharmacy", "PST-PHA7", &[("PST-PHA7", 4), ("NUR-HCA", 2), ("ADM-WC3", 1)]),
+            t(
+                "Pharmacy",
+                "PST-PHA7",
+                &[("PST-PHA7", 4), ("NUR-HCA", 2), ("ADM-WC3", 1)],
+            ),
             t("Outpatient Therapies", "AHP-LEAD", THERAPY),
             t("Medical Records", "ADM-TL5", OFFICE),
         ],
@@ -158,11 +218,23 @@ const DIRECTORATES: &[(&str, &[TeamDef])] = &[
     (
         "Community and Integrated Care",
         &[
-            t("District Nursing North", "NUR-WM7", &[("NUR-RN6", 5), ("NUR-RN5", 4), ("NUR-HCA", 3)]),
-            t("District Nursing South", "NUR-WM7", &[("NUR-RN6", 5), ("NUR-RN5", 4), ("NUR-HCA", 3)]),
+            t(
+                "District Nursing North",
+                "NUR-WM7",
+                &[("NUR-RN6", 5), ("NUR-RN5", 4), ("NUR-HCA", 3)],
+            ),
+            t(
+                "District Nursing South",
+                "NUR-WM7",
+                &[("NUR-RN6", 5), ("NUR-RN5", 4), ("NUR-HCA", 3)],
+            ),
             t("Community Therapies", "AHP-LEAD", THERAPY),
             t("Intermediate Care", "NUR-WM7", WARD),
-            t("Virtual Ward", "NUR-WM7", &[("NUR-RN6", 4), ("MED-CON", 1), ("DIG-EPR6", 1)]),
+            t(
+                "Virtual Ward",
+                "NUR-WM7",
+                &[("NUR-RN6", 4), ("MED-CON", 1), ("DIG-EPR6", 1)],
+            ),
         ],
     ),
     (
@@ -170,31 +242,132 @@ const DIRECTORATES: &[(&str, &[TeamDef])] = &[
         &[
             t("Digital Services", "DIG-LEAD", DIGITAL),
             t("Information and Business Intelligence", "DAT-SIA7", DATA),
-            t("Clinical Informatics", "MED-CCIO", &[("DIG-CSO", 1), ("DIG-EPR6", 2), ("NUR-RN6", 1)]),
+            t(
+                "Clinical Informatics",
+                "MED-CCIO",
+                &[("DIG-CSO", 1), ("DIG-EPR6", 2), ("NUR-RN6", 1)],
+            ),
             t("Human Resources", "HR-BP7", HR),
             t("Finance", "MGT-SM8A", FINANCE),
             t("Estates and Facilities", "EST-SUP", ESTATE),
-            t("Service Improvement", "MGT-SM8A", &[("MGT-SM8A", 1), ("DAT-AN6", 2), ("ADM-TL5", 1)]),
-            t("Executive Office", "MGT-EXEC", &[("ADM-MS4", 2), ("ADM-TL5", 1)]),
+            t(
+                "Service Improvement",
+                "MGT-SM8A",
+                &[("MGT-SM8A", 1), ("DAT-AN6", 2), ("ADM-TL5", 1)],
+            ),
+            t(
+                "Executive Office",
+                "MGT-EXEC",
+                &[("ADM-MS4", 2), ("ADM-TL5", 1)],
+            ),
         ],
     ),
 ];
 
 const GIVEN: &[&str] = &[
-    "Aisha", "Amelia", "Ben", "Chidi", "Chloe", "Daniel", "Deepa", "Eilidh", "Emma", "Fatima",
-    "George", "Grace", "Hannah", "Harry", "Imran", "Isla", "Jack", "Jasmine", "Joanna", "Kwame",
-    "Laura", "Leah", "Liam", "Lucy", "Mariam", "Mark", "Megan", "Mohammed", "Nadia", "Niamh",
-    "Oliver", "Olu", "Priya", "Rachel", "Rhys", "Ruth", "Sam", "Sarah", "Siobhan", "Sofia",
-    "Tariq", "Thomas", "Tom", "Usha", "Victoria", "Wei", "Yusuf", "Zainab", "Zoe", "Agnieszka",
+    "Aisha",
+    "Amelia",
+    "Ben",
+    "Chidi",
+    "Chloe",
+    "Daniel",
+    "Deepa",
+    "Eilidh",
+    "Emma",
+    "Fatima",
+    "George",
+    "Grace",
+    "Hannah",
+    "Harry",
+    "Imran",
+    "Isla",
+    "Jack",
+    "Jasmine",
+    "Joanna",
+    "Kwame",
+    "Laura",
+    "Leah",
+    "Liam",
+    "Lucy",
+    "Mariam",
+    "Mark",
+    "Megan",
+    "Mohammed",
+    "Nadia",
+    "Niamh",
+    "Oliver",
+    "Olu",
+    "Priya",
+    "Rachel",
+    "Rhys",
+    "Ruth",
+    "Sam",
+    "Sarah",
+    "Siobhan",
+    "Sofia",
+    "Tariq",
+    "Thomas",
+    "Tom",
+    "Usha",
+    "Victoria",
+    "Wei",
+    "Yusuf",
+    "Zainab",
+    "Zoe",
+    "Agnieszka",
 ];
 
 const FAMILY: &[&str] = &[
-    "Adeyemi", "Ahmed", "Ali", "Andrews", "Baker", "Begum", "Bennett", "Brown", "Campbell", "Chen",
-    "Clarke", "Davies", "Edwards", "Evans", "Fernandes", "Green", "Hall", "Hughes", "Hussain",
-    "Jackson", "James", "Johnson", "Jones", "Kaur", "Khan", "Kowalski", "Lewis", "Martin", "Murphy",
-    "Nguyen", "Njoku", "O'Brien", "Okafor", "Patel", "Roberts", "Robinson", "Shah", "Singh",
-    "Smith", "Taylor", "Thomas", "Thompson", "Walker", "Ward", "Watson", "White", "Williams",
-    "Wilson", "Wood", "Wright",
+    "Adeyemi",
+    "Ahmed",
+    "Ali",
+    "Andrews",
+    "Baker",
+    "Begum",
+    "Bennett",
+    "Brown",
+    "Campbell",
+    "Chen",
+    "Clarke",
+    "Davies",
+    "Edwards",
+    "Evans",
+    "Fernandes",
+    "Green",
+    "Hall",
+    "Hughes",
+    "Hussain",
+    "Jackson",
+    "James",
+    "Johnson",
+    "Jones",
+    "Kaur",
+    "Khan",
+    "Kowalski",
+    "Lewis",
+    "Martin",
+    "Murphy",
+    "Nguyen",
+    "Njoku",
+    "O'Brien",
+    "Okafor",
+    "Patel",
+    "Roberts",
+    "Robinson",
+    "Shah",
+    "Singh",
+    "Smith",
+    "Taylor",
+    "Thomas",
+    "Thompson",
+    "Walker",
+    "Ward",
+    "Watson",
+    "White",
+    "Williams",
+    "Wilson",
+    "Wood",
+    "Wright",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,10 +391,12 @@ pub async fn seed(
 ) -> Result<DemoSummary, AppError> {
     if !is_empty(db).await? {
         return Err(AppError::Conflict(
-            "The database already has people in it; demo data goes only into an empty database".into(),
+            "The database already has people in it; demo data goes only into an empty database"
+                .into(),
         ));
     }
-    let staff = staff.max(60);
+    // Every team gets at least one member besides its lead.
+    let staff = staff.max(100);
     let mut rng = StdRng::seed_from_u64(2021);
     let now = Utc::now();
     let txn = db.begin().await?;
@@ -250,25 +425,54 @@ pub async fn seed(
 
     let mut people = PersonFactory::new(now);
     let chief = people
-        .add(&txn, &mut rng, trust.id, role("MGT-EXEC"), role_ids["MGT-EXEC"], None)
+        .add(
+            &txn,
+            &mut rng,
+            trust.id,
+            role("MGT-EXEC"),
+            role_ids["MGT-EXEC"],
+            None,
+        )
         .await?;
 
     let mut demo_ids: [Option<i32>; 4] = [None; 4];
     for (d_index, (d_name, teams)) in DIRECTORATES.iter().enumerate() {
-        let d_unit = unit(&txn, Some(trust.id), &format!("RNF-D{}", d_index + 1), d_name, "directorate").await?;
+        let d_unit = unit(
+            &txn,
+            Some(trust.id),
+            &format!("RNF-D{}", d_index + 1),
+            d_name,
+            "directorate",
+        )
+        .await?;
         let gm = people
-            .add(&txn, &mut rng, d_unit.id, role("MGT-GM8C"), role_ids["MGT-GM8C"], Some(chief))
+            .add(
+                &txn,
+                &mut rng,
+                d_unit.id,
+                role("MGT-GM8C"),
+                role_ids["MGT-GM8C"],
+                Some(chief),
+            )
             .await?;
         for (t_index, team) in teams.iter().enumerate() {
             let code = format!("RNF-D{}-T{:02}", d_index + 1, t_index + 1);
             let t_unit = unit(&txn, Some(d_unit.id), &code, team.name, "team").await?;
             let lead = people
-                .add(&txn, &mut rng, t_unit.id, role(team.lead), role_ids[team.lead], Some(gm))
+                .add(
+                    &txn,
+                    &mut rng,
+                    t_unit.id,
+                    role(team.lead),
+                    role_ids[team.lead],
+                    Some(gm),
+                )
                 .await?;
             let size = per_team + usize::from(extra > 0);
             extra = extra.saturating_sub(1);
             let weights: u32 = team.members.iter().map(|(_, w)| w).sum();
             let mut first_member = None;
+            let mut first_nurse = None;
             for i in 0..size {
                 // Spread roles by weight, deterministically.
                 let mut pick = ((i as u32 * 7919) + rng.gen_range(0..weights)) % weights;
@@ -286,15 +490,23 @@ pub async fn seed(
                     .map(|(c, _)| *c)
                     .unwrap_or(team.members[0].0);
                 let id = people
-                    .add(&txn, &mut rng, t_unit.id, role(code), role_ids[code], Some(lead))
+                    .add(
+                        &txn,
+                        &mut rng,
+                        t_unit.id,
+                        role(code),
+                        role_ids[code],
+                        Some(lead),
+                    )
                     .await?;
-                if first_member.is_none() && code == "NUR-RN5" {
-                    first_member = Some(id);
+                first_member.get_or_insert(id);
+                if code == "NUR-RN5" {
+                    first_nurse.get_or_insert(id);
                 }
             }
             match team.name {
                 "Ward 7 (Acute Medicine)" => {
-                    demo_ids[0] = first_member;
+                    demo_ids[0] = first_nurse.or(first_member);
                     demo_ids[1] = Some(lead);
                 }
                 "Human Resources" => demo_ids[2] = Some(lead),

@@ -1,6 +1,8 @@
 //! The Skillmap server: configuration, database, the axum router with its
 //! security layers, and the CLI's operations. `main.rs` is only the CLI.
 
+#![recursion_limit = "256"]
+
 pub mod demo;
 pub mod middleware;
 
@@ -82,7 +84,9 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartErr
                 .busy_timeout(Duration::from_secs(5))
         });
     }
-    Database::connect(options).await.map_err(StartError::Database)
+    Database::connect(options)
+        .await
+        .map_err(StartError::Database)
 }
 
 fn ensure_sqlite_dir(url: &str) -> Result<(), StartError> {
@@ -137,13 +141,17 @@ impl Application {
         Self::build_with(settings, db).await
     }
 
-    pub async fn build_with(settings: Settings, db: DatabaseConnection) -> Result<Self, StartError> {
-        let listener = TcpListener::bind(&settings.addr)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: settings.addr.clone(),
-                source,
-            })?;
+    pub async fn build_with(
+        settings: Settings,
+        db: DatabaseConnection,
+    ) -> Result<Self, StartError> {
+        let listener =
+            TcpListener::bind(&settings.addr)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: settings.addr.clone(),
+                    source,
+                })?;
         let addr = listener.local_addr().map_err(|source| StartError::Bind {
             addr: settings.addr.clone(),
             source,
@@ -185,7 +193,13 @@ fn spawn_session_purge(state: AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
         loop {
             tick.tick().await;
-            match app::platform::session::purge_expired(&state.db, &state.settings, chrono::Utc::now()).await {
+            match app::platform::session::purge_expired(
+                &state.db,
+                &state.settings,
+                chrono::Utc::now(),
+            )
+            .await
+            {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
@@ -200,7 +214,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -232,9 +247,10 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .leptos_routes_with_context(&server_state, routes, context.clone(), move || {
             shell(shell_options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(
-            context, shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            ServerState,
+            _,
+        >(context, shell))
         .with_state(server_state)
         .layer(axum::middleware::from_fn_with_state(
             state,
@@ -252,7 +268,10 @@ async fn healthz(State(state): State<ServerState>) -> impl IntoResponse {
         Ok(_) => (StatusCode::OK, "ok: database reachable\n"),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "unavailable: database unreachable\n")
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable: database unreachable\n",
+            )
         }
     }
 }

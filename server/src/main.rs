@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use skillmap::{Application, demo};
 
 #[derive(Parser)]
-#[command(name = "skillmap", version, about = "Skillmap: workforce digital capability for the NHS")]
+#[command(
+    name = "skillmap",
+    version,
+    about = "Skillmap: workforce digital capability for the NHS"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -78,7 +82,9 @@ async fn run(cli: Cli) -> Result<(), String> {
     }) {
         Command::Serve { demo, demo_staff } => serve(settings, demo, demo_staff).await,
         Command::Migrate => {
-            let db = skillmap::connect(&settings).await.map_err(|e| e.to_string())?;
+            let db = skillmap::connect(&settings)
+                .await
+                .map_err(|e| e.to_string())?;
             skillmap::migrate(&db).await.map_err(|e| e.to_string())?;
             println!("Database is up to date.");
             Ok(())
@@ -108,7 +114,9 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 async fn open(settings: &Settings) -> Result<sea_orm::DatabaseConnection, String> {
-    let db = skillmap::connect(settings).await.map_err(|e| e.to_string())?;
+    let db = skillmap::connect(settings)
+        .await
+        .map_err(|e| e.to_string())?;
     skillmap::migrate(&db).await.map_err(|e| e.to_string())?;
     Ok(db)
 }
@@ -119,13 +127,17 @@ async fn serve(settings: Settings, with_demo: bool, demo_staff: usize) -> Result
     if with_demo {
         if demo::is_empty(&db).await.map_err(|e| e.to_string())? {
             println!("First run: loading the demo organisation ({demo_staff} staff)...");
-            let s = demo::seed(&db, demo_staff).await.map_err(|e| e.to_string())?;
+            let s = demo::seed(&db, demo_staff)
+                .await
+                .map_err(|e| e.to_string())?;
             println!(
                 "Loaded {} directorates, {} teams, {} people, {} job roles.",
                 s.directorates, s.teams, s.people, s.job_roles
             );
         }
-        show_logins = demo::has_demo_accounts(&db).await.map_err(|e| e.to_string())?;
+        show_logins = demo::has_demo_accounts(&db)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let app = Application::build_with(settings, db)
         .await
@@ -138,7 +150,10 @@ async fn serve(settings: Settings, with_demo: bool, demo_staff: usize) -> Result
 }
 
 fn print_demo_logins() {
-    println!("\nDemo log-ins (password for all: {}):", demo::DEMO_PASSWORD);
+    println!(
+        "\nDemo log-ins (password for all: {}):",
+        demo::DEMO_PASSWORD
+    );
     for (email, role, who) in demo::DEMO_ACCOUNTS {
         println!("  {:<8} {email:<28} {who}", role.as_str());
     }

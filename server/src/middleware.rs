@@ -25,7 +25,10 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             Ok(found) => resolved = found,
             Err(e) => {
                 tracing::error!(error = %e, "could not read the session");
-                return (StatusCode::SERVICE_UNAVAILABLE, "Skillmap cannot reach its database.")
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Skillmap cannot reach its database.",
+                )
                     .into_response();
             }
         }
@@ -115,18 +118,25 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     let is_static = is_static_asset(req.uri().path());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // Same-origin: no-JavaScript form posts need the Referer to find their
     // way back to the form; other sites never see our URLs.
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
     );
-    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
-        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    ));
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ));
     // Personal data must not linger in shared caches or on shared PCs.
     let cache = if is_static {
         "public, max-age=300"
@@ -180,12 +190,30 @@ mod tests {
     #[test]
     fn cross_site_detection() {
         let host = ("host", "127.0.0.1:3000");
-        assert!(is_cross_site(&request(Method::POST, &[("sec-fetch-site", "cross-site")])));
-        assert!(is_cross_site(&request(Method::POST, &[("sec-fetch-site", "same-site")])));
-        assert!(!is_cross_site(&request(Method::POST, &[("sec-fetch-site", "same-origin")])));
-        assert!(is_cross_site(&request(Method::POST, &[host, ("origin", "https://evil.example")])));
-        assert!(!is_cross_site(&request(Method::POST, &[host, ("origin", "http://127.0.0.1:3000")])));
-        assert!(is_cross_site(&request(Method::POST, &[host, ("origin", "null")])));
+        assert!(is_cross_site(&request(
+            Method::POST,
+            &[("sec-fetch-site", "cross-site")]
+        )));
+        assert!(is_cross_site(&request(
+            Method::POST,
+            &[("sec-fetch-site", "same-site")]
+        )));
+        assert!(!is_cross_site(&request(
+            Method::POST,
+            &[("sec-fetch-site", "same-origin")]
+        )));
+        assert!(is_cross_site(&request(
+            Method::POST,
+            &[host, ("origin", "https://evil.example")]
+        )));
+        assert!(!is_cross_site(&request(
+            Method::POST,
+            &[host, ("origin", "http://127.0.0.1:3000")]
+        )));
+        assert!(is_cross_site(&request(
+            Method::POST,
+            &[host, ("origin", "null")]
+        )));
         // Not a browser: nothing to forge.
         assert!(!is_cross_site(&request(Method::POST, &[host])));
     }

@@ -44,8 +44,15 @@ pub fn binary() -> PathBuf {
 
 /// A database that exists for one test.
 pub enum TestDb {
-    Sqlite { _dir: tempfile::TempDir, url: String },
-    Postgres { admin_url: String, name: String, url: String },
+    Sqlite {
+        _dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
 }
 
 impl TestDb {
@@ -63,7 +70,10 @@ impl TestDb {
             }
             _ => {
                 let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("skillmap.db").display());
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("skillmap.db").display()
+                );
                 TestDb::Sqlite { _dir: dir, url }
             }
         }
@@ -88,8 +98,14 @@ impl Default for TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let TestDb::Postgres { admin_url, name, .. } = self {
-            psql(admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        if let TestDb::Postgres {
+            admin_url, name, ..
+        } = self
+        {
+            psql(
+                admin_url,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
         }
     }
 }
@@ -111,7 +127,10 @@ fn with_database(url: &str, name: &str) -> String {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
     };
-    let prefix_end = base.rfind('/').filter(|&i| i > "postgres://".len()).unwrap_or(base.len());
+    let prefix_end = base
+        .rfind('/')
+        .filter(|&i| i > "postgres://".len())
+        .unwrap_or(base.len());
     let mut out = format!("{}/{}", &base[..prefix_end], name);
     if let Some(q) = query {
         out.push('?');
@@ -167,7 +186,10 @@ impl TestServer {
             .env("LEPTOS_OUTPUT_NAME", "skillmap")
             .env("LEPTOS_SITE_ROOT", root.join("target/site"))
             .env("LEPTOS_SITE_PKG_DIR", "pkg")
-            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

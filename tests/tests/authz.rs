@@ -50,11 +50,16 @@ async fn every_server_function_authorizes_every_caller() {
     let staff = app.login_demo(STAFF).await;
     let manager = app.login_demo(MANAGER).await;
     let staff_me = app.whoami(&staff).await;
+    assert!(staff_me.is_object(), "staff signed in: {staff_me}");
     let manager_me = app.whoami(&manager).await;
     let staff_person = staff_me["person_id"].as_i64().unwrap().to_string();
     let staff_account = staff_me["account_id"].as_i64().unwrap().to_string();
     let mgr = app
-        .call(&admin, "/api/people/detail", &[("person_id", &manager_me["person_id"].to_string())])
+        .call(
+            &admin,
+            "/api/people/detail",
+            &[("person_id", &manager_me["person_id"].to_string())],
+        )
         .await
         .json::<serde_json::Value>()
         .await
@@ -90,7 +95,10 @@ async fn every_server_function_authorizes_every_caller() {
     let mut clients: BTreeMap<Caller, Client> = BTreeMap::new();
     clients.insert(Caller::Anonymous, app.client());
     clients.insert(Caller::Staff, staff);
-    clients.insert(Caller::OtherManager, app.login(OTHER_MANAGER, OTHER_PASSWORD).await);
+    clients.insert(
+        Caller::OtherManager,
+        app.login(OTHER_MANAGER, OTHER_PASSWORD).await,
+    );
     clients.insert(Caller::Manager, manager);
     clients.insert(Caller::Hr, app.login_demo(HR).await);
     clients.insert(Caller::Admin, admin);
@@ -99,16 +107,30 @@ async fn every_server_function_authorizes_every_caller() {
     let matrix: Vec<(&str, Vec<(&str, String)>, Row)> = vec![
         (
             "/api/auth/login",
-            vec![("email", STAFF.into()), ("password", "wrong password".into())],
+            vec![
+                ("email", STAFF.into()),
+                ("password", "wrong password".into()),
+            ],
             LOGIN_REFUSED,
         ),
         ("/api/auth/whoami", vec![], PUBLIC),
         ("/api/home/overview", vec![], ANY_USER),
-        ("/api/people/detail", vec![("person_id", staff_person.clone())], PERSON),
-        ("/api/admin/accounts", vec![("query", String::new())], ADMIN_ONLY),
+        (
+            "/api/people/detail",
+            vec![("person_id", staff_person.clone())],
+            PERSON,
+        ),
+        (
+            "/api/admin/accounts",
+            vec![("query", String::new())],
+            ADMIN_ONLY,
+        ),
         (
             "/api/admin/set_account_disabled",
-            vec![("account_id", staff_account.clone()), ("disabled", "false".into())],
+            vec![
+                ("account_id", staff_account.clone()),
+                ("disabled", "false".into()),
+            ],
             ADMIN_ONLY,
         ),
         ("/api/auth/logout", vec![], ANY_USER),
@@ -131,7 +153,10 @@ async fn every_server_function_authorizes_every_caller() {
     );
 
     let mut failures = Vec::new();
-    println!("{:<36} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}", "server function", "anon", "staff", "oth-m", "mgr", "hr", "admin");
+    println!(
+        "{:<36} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}",
+        "server function", "anon", "staff", "oth-m", "mgr", "hr", "admin"
+    );
     for (path, args, expected) in &matrix {
         let mut got = [0u16; 6];
         for (i, caller) in CALLERS.iter().enumerate() {
@@ -150,11 +175,19 @@ async fn every_server_function_authorizes_every_caller() {
             got[0], got[1], got[2], got[3], got[4], got[5]
         );
     }
-    assert!(failures.is_empty(), "authorization matrix failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "authorization matrix failures:\n{}",
+        failures.join("\n")
+    );
 
     // After log-out every client is anonymous again.
     for caller in CALLERS {
         let res = app.call(&clients[&caller], "/api/home/overview", &[]).await;
-        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{caller:?} after log-out");
+        assert_eq!(
+            res.status(),
+            StatusCode::UNAUTHORIZED,
+            "{caller:?} after log-out"
+        );
     }
 }

@@ -19,6 +19,9 @@ fn each_role_signs_in_uses_the_page_and_signs_out() {
         .env("ARTIFACTS_DIR", &artifacts)
         .status()
         .expect("node is needed for the browser tests");
-    assert!(status.success(), "browser journeys failed (see the output above and test-artifacts/)");
+    assert!(
+        status.success(),
+        "browser journeys failed (see the output above and test-artifacts/)"
+    );
     assert!(artifacts.join("home-staff.png").exists());
 }

@@ -7,34 +7,58 @@ async fn create_user_then_log_in() {
     let db = TestDb::new();
     let (ok, out) = cli(
         &db,
-        &["create-user", "--email", "New.Person@Trust.nhs.uk", "--role", "hr"],
+        &[
+            "create-user",
+            "--email",
+            "New.Person@Trust.nhs.uk",
+            "--role",
+            "hr",
+        ],
         &[("SKILLMAP_PASSWORD", "a long enough passphrase")],
     );
     assert!(ok, "{out}");
-    assert!(out.contains("new.person@trust.nhs.uk"), "stored lower-cased: {out}");
+    assert!(
+        out.contains("new.person@trust.nhs.uk"),
+        "stored lower-cased: {out}"
+    );
     // The same email again is refused, whatever its case.
     let (ok, out) = cli(
         &db,
-        &["create-user", "--email", "new.person@trust.nhs.uk", "--role", "hr"],
+        &[
+            "create-user",
+            "--email",
+            "new.person@trust.nhs.uk",
+            "--role",
+            "hr",
+        ],
         &[("SKILLMAP_PASSWORD", "a long enough passphrase")],
     );
     assert!(!ok && out.contains("already exists"), "{out}");
     let app = TestServer::start_on(db, &[]);
-    let client = app.login("NEW.person@trust.nhs.uk", "a long enough passphrase").await;
+    let client = app
+        .login("NEW.person@trust.nhs.uk", "a long enough passphrase")
+        .await;
     assert_eq!(app.whoami(&client).await["role"], "hr");
 }
 
 #[test]
 fn create_user_rejects_bad_input_clearly() {
     let db = TestDb::new();
-    let (ok, out) = cli(&db, &["create-user", "--email", "a@b.nhs.uk", "--role", "root"], &[]);
+    let (ok, out) = cli(
+        &db,
+        &["create-user", "--email", "a@b.nhs.uk", "--role", "root"],
+        &[],
+    );
     assert!(!ok && out.contains("--role must be one of"), "{out}");
     let (ok, out) = cli(
         &db,
         &["create-user", "--email", "a@b.nhs.uk", "--role", "staff"],
         &[("SKILLMAP_PASSWORD", "short")],
     );
-    assert!(!ok && out.contains("password: Password must be 12 characters or more"), "{out}");
+    assert!(
+        !ok && out.contains("password: Password must be 12 characters or more"),
+        "{out}"
+    );
     let (ok, out) = cli(
         &db,
         &["create-user", "--email", "not-an-email", "--role", "staff"],
@@ -42,7 +66,11 @@ fn create_user_rejects_bad_input_clearly() {
     );
     assert!(!ok && out.contains("email:"), "{out}");
     // A generated password is printed once and works.
-    let (ok, out) = cli(&db, &["create-user", "--email", "gen@b.nhs.uk", "--role", "staff"], &[]);
+    let (ok, out) = cli(
+        &db,
+        &["create-user", "--email", "gen@b.nhs.uk", "--role", "staff"],
+        &[],
+    );
     assert!(ok && out.contains("Password (shown once): "), "{out}");
 }
 

@@ -84,9 +84,15 @@ fn cmd(program: &str) -> Command {
 fn run(c: &mut Command) -> Result {
     let shown = format!("{c:?}");
     let started = Instant::now();
-    let status = c.status().map_err(|e| format!("could not start {shown}: {e}"))?;
+    let status = c
+        .status()
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
     if status.success() {
-        eprintln!("xtask: done in {:.0?}: {}", started.elapsed(), short(&shown));
+        eprintln!(
+            "xtask: done in {:.0?}: {}",
+            started.elapsed(),
+            short(&shown)
+        );
         Ok(())
     } else {
         Err(format!("failed ({status}): {shown}"))
@@ -113,8 +119,12 @@ fn prepare() -> Result {
 }
 
 fn ensure_wasm_target() -> Result {
-    let installed = output(cmd("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    let installed =
+        output(cmd("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         return Ok(());
     }
     eprintln!("xtask: adding the wasm32-unknown-unknown target");
@@ -149,8 +159,8 @@ fn ensure_cargo_leptos() -> Result {
 fn ensure_wasm_bindgen() -> Result {
     let lock = fs::read_to_string(root().join("Cargo.lock"))
         .map_err(|e| format!("Cargo.lock: {e} (run `cargo generate-lockfile`)"))?;
-    let wanted = locked_version(&lock, "wasm-bindgen")
-        .ok_or("Cargo.lock has no wasm-bindgen package")?;
+    let wanted =
+        locked_version(&lock, "wasm-bindgen").ok_or("Cargo.lock has no wasm-bindgen package")?;
     let have = output(cmd("wasm-bindgen").arg("--version")).unwrap_or_default();
     if have.split_whitespace().nth(1) == Some(wanted.as_str()) {
         return Ok(());
@@ -164,20 +174,29 @@ fn locked_version(lock: &str, package: &str) -> Option<String> {
     let needle = format!("name = \"{package}\"\n");
     let at = lock.find(&needle)? + needle.len();
     let line = lock[at..].lines().next()?;
-    Some(line.strip_prefix("version = ")?.trim_matches('"').to_string())
+    Some(
+        line.strip_prefix("version = ")?
+            .trim_matches('"')
+            .to_string(),
+    )
 }
 
 fn ensure_npm_packages() -> Result {
     let root = root();
     let stamp = root.join("node_modules/.package-lock.json");
-    let fresh = match (fs::metadata(&stamp), fs::metadata(root.join("package-lock.json"))) {
+    let fresh = match (
+        fs::metadata(&stamp),
+        fs::metadata(root.join("package-lock.json")),
+    ) {
         (Ok(s), Ok(l)) => s.modified().ok() >= l.modified().ok(),
         _ => false,
     };
     if fresh && root.join("node_modules/.bin/wasm-opt").exists() {
         return Ok(());
     }
-    eprintln!("xtask: installing the npm packages (nhsuk-frontend, binaryen, playwright-core, axe-core)");
+    eprintln!(
+        "xtask: installing the npm packages (nhsuk-frontend, binaryen, playwright-core, axe-core)"
+    );
     run(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))
 }
 
@@ -193,7 +212,8 @@ fn prepare_assets() -> Result {
         .map_err(|e| format!("nhsuk-frontend stylesheet: {e}"))?;
     let out = root.join("public/vendor");
     fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    fs::write(out.join("nhsuk-frontend.min.css"), strip_font_faces(&css)).map_err(|e| e.to_string())?;
+    fs::write(out.join("nhsuk-frontend.min.css"), strip_font_faces(&css))
+        .map_err(|e| e.to_string())?;
     copy_dir(&dist.join("assets"), &root.join("public/assets")).map_err(|e| e.to_string())
 }
 
@@ -268,32 +288,79 @@ fn ensure_chromium() -> Result {
             .into());
     }
     eprintln!("xtask: installing Debian's chromium for the browser tests");
-    run(Command::new("apt-get").args(["install", "-y", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"))
+    run(Command::new("apt-get")
+        .args(["install", "-y", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 fn test(args: &[String]) -> Result {
     prepare()?;
     ensure_chromium()?;
     build_site()?;
-    // Unit tests of the shared rules and services (app with `ssr`), then the
-    // end-to-end suites (HTTP, authorization matrix, browser) and the CLI.
-    let mut unit = cmd("cargo");
-    unit.args(["test", "--release", "-p", "app", "--features", "ssr"]);
-    run(&mut unit)?;
-    let mut e2e = cmd("cargo");
-    site_env(&mut e2e).args(["test", "--release", "-p", "skillmap", "-p", "migrations", "-p", "skillmap-tests"]);
-    e2e.args(args);
-    run(&mut e2e)
+    // One cargo invocation, so dependencies are compiled once for all of
+    // them: unit tests of the rules and services (app with `ssr`), the
+    // server's own, and the end-to-end suites (HTTP, authorization matrix,
+    // CLI, browser) that drive the binary cargo-leptos just built.
+    let mut all = cmd("cargo");
+    site_env(&mut all).args([
+        "test",
+        "--release",
+        "--no-fail-fast",
+        "-p",
+        "app",
+        "--features",
+        "app/ssr",
+        "-p",
+        "skillmap",
+        "-p",
+        "migrations",
+        "-p",
+        "skillmap-tests",
+    ]);
+    all.args(args);
+    run(&mut all)
 }
 
 fn lint() -> Result {
     run(cmd("cargo").args(["fmt", "--all", "--", "--check"]))?;
     run(cmd("cargo").args([
-        "clippy", "--release", "-p", "skillmap", "-p", "migrations", "-p", "skillmap-tests", "-p", "xtask",
-        "--all-targets", "--", "-D", "warnings",
+        "clippy",
+        "--release",
+        "-p",
+        "skillmap",
+        "-p",
+        "migrations",
+        "-p",
+        "skillmap-tests",
+        "-p",
+        "xtask",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
     ]))?;
-    run(cmd("cargo").args(["clippy", "--release", "-p", "app", "--features", "ssr", "--all-targets", "--", "-D", "warnings"]))?;
     run(cmd("cargo").args([
-        "clippy", "--profile", "wasm-release", "-p", "frontend", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings",
+        "clippy",
+        "--release",
+        "-p",
+        "app",
+        "--features",
+        "ssr",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cmd("cargo").args([
+        "clippy",
+        "--profile",
+        "wasm-release",
+        "-p",
+        "frontend",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
     ]))
 }

@@ -8,11 +8,7 @@ use crate::error::AppError;
 /// Signs in and starts a fresh session (any session the browser arrived with
 /// is ended, so the id is renewed at log-in), then goes to `next`.
 #[server(endpoint = "auth/login")]
-pub async fn login(
-    email: String,
-    password: String,
-    next: Option<String>,
-) -> Result<(), AppError> {
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     // public_endpoint: signing in is what anonymous visitors do; it is rate
     // limited per client address inside `service::login`.
     use crate::platform::{self, guard, session};
@@ -20,7 +16,11 @@ pub async fn login(
     let client = guard::client_ip(state.settings.trust_forwarded_for);
     let token = platform::reply(super::service::login(&state, client, &email, &password).await)?;
     if let Some(old) = guard::session() {
-        platform::reply(session::destroy(&state.db, &old.session_id).await.map_err(Into::into))?;
+        platform::reply(
+            session::destroy(&state.db, &old.session_id)
+                .await
+                .map_err(Into::into),
+        )?;
     }
     set_cookie(&session::cookie(&token, &state.settings));
     leptos_axum::redirect(&super::model::safe_next(next.as_deref()));
@@ -34,7 +34,11 @@ pub async fn logout() -> Result<(), AppError> {
     platform::require_user()?;
     let state = platform::state()?;
     if let Some(current) = guard::session() {
-        platform::reply(session::destroy(&state.db, &current.session_id).await.map_err(Into::into))?;
+        platform::reply(
+            session::destroy(&state.db, &current.session_id)
+                .await
+                .map_err(Into::into),
+        )?;
     }
     set_cookie(&session::clear_cookie(&state.settings));
     leptos_axum::redirect("/login?signed_out=1");
@@ -52,8 +56,8 @@ pub async fn whoami() -> Result<Option<CurrentUser>, AppError> {
 /// Accounts, for administrators, optionally filtered.
 #[server(endpoint = "admin/accounts")]
 pub async fn list_accounts(query: Option<String>) -> Result<Vec<AccountRow>, AppError> {
-    use crate::platform;
     use super::model::Role;
+    use crate::platform;
     platform::require_role(&[Role::Admin])?;
     let db = platform::db()?;
     platform::reply(super::service::list_accounts(&db, query.as_deref().unwrap_or_default()).await)
@@ -62,8 +66,8 @@ pub async fn list_accounts(query: Option<String>) -> Result<Vec<AccountRow>, App
 /// Disables (ending its sessions at once) or re-enables an account.
 #[server(endpoint = "admin/set_account_disabled")]
 pub async fn set_account_disabled(account_id: i32, disabled: bool) -> Result<AccountRow, AppError> {
-    use crate::platform;
     use super::model::Role;
+    use crate::platform;
     let admin = platform::require_role(&[Role::Admin])?;
     let db = platform::db()?;
     platform::reply(super::service::set_disabled(&db, &admin, account_id, disabled).await)

@@ -173,7 +173,10 @@ mod tests {
         assert_eq!(fields, ["email", "password"]);
         assert!(validate_login("a@b.nhs.uk", "x").is_ok());
         assert_eq!(
-            validate_login("not-an-email", "x").unwrap_err().field_errors()[0].field,
+            validate_login("not-an-email", "x")
+                .unwrap_err()
+                .field_errors()[0]
+                .field,
             "email"
         );
     }

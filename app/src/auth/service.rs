@@ -120,7 +120,12 @@ pub async fn set_disabled(
         session::destroy_all_for(&txn, account_id).await?;
     }
     txn.commit().await?;
-    tracing::info!(account = account_id, disabled, by = acting.account_id, "account status changed");
+    tracing::info!(
+        account = account_id,
+        disabled,
+        by = acting.account_id,
+        "account status changed"
+    );
     let name = person_name(db, acc.person_id).await?;
     Ok(row(acc, name))
 }
@@ -152,7 +157,9 @@ pub async fn list_accounts(
         .filter(|r| {
             needle.is_empty()
                 || r.email.contains(&needle)
-                || r.name.as_deref().is_some_and(|n| n.to_lowercase().contains(&needle))
+                || r.name
+                    .as_deref()
+                    .is_some_and(|n| n.to_lowercase().contains(&needle))
         })
         .collect())
 }
@@ -178,5 +185,157 @@ fn row(a: account::Model, name: Option<String>) -> AccountRow {
         last_login: a
             .last_login_at
             .map(|t| t.format("%-d %b %Y %H:%M").to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use super::*;
+    use crate::platform::testing::{test_db, tiny_org};
+    use crate::platform::{Settings, session};
+
+    const PW: &str = "a long enough passphrase";
+
+    fn state(db: sea_orm::DatabaseConnection, burst: u32) -> AppState {
+        let settings = Settings {
+            login_burst: burst,
+            login_per_minute: 1,
+            ..Settings::default()
+        };
+        AppState::new(db, settings)
+    }
+
+    #[tokio::test]
+    async fn login_starts_a_session_that_resolves_to_the_user() {
+        let t = test_db().await;
+        let o = tiny_org(&t.db).await;
+        create_account(&t.db, "Nurse@Trust.nhs.uk", Role::Staff, PW, Some(o.a))
+            .await
+            .unwrap();
+        let st = state(t.db.clone(), 10);
+        let ip = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let token = login(&st, ip, " nurse@trust.NHS.uk ", PW).await.unwrap();
+        let ctx = session::resolve(&st.db, &token, &st.settings, Utc::now())
+            .await
+            .unwrap()
+            .expect("live session");
+        assert_eq!(ctx.user.email, "nurse@trust.nhs.uk");
+        assert_eq!(ctx.user.person_id, Some(o.a));
+        assert_eq!(ctx.user.display_name, "a Test");
+        assert_eq!(
+            login(&st, ip, "nurse@trust.nhs.uk", "wrong password").await,
+            Err(AppError::LoginFailed)
+        );
+        assert_eq!(
+            login(&st, ip, "who@trust.nhs.uk", PW).await,
+            Err(AppError::LoginFailed)
+        );
+    }
+
+    #[tokio::test]
+    async fn idle_sessions_expire_and_are_deleted() {
+        let t = test_db().await;
+        let acc = create_account(&t.db, "a@trust.nhs.uk", Role::Staff, PW, None)
+            .await
+            .unwrap();
+        let s = Settings::default();
+        let start = Utc::now();
+        let token = session::create(&t.db, acc.id, &s, start).await.unwrap();
+        let later = start + chrono::Duration::minutes(31);
+        assert!(
+            session::resolve(&t.db, &token, &s, later)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Gone for good, even if the clock were turned back.
+        assert!(
+            session::resolve(&t.db, &token, &s, start)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn disabling_ends_sessions_and_blocks_login() {
+        let t = test_db().await;
+        let admin = create_account(&t.db, "admin@trust.nhs.uk", Role::Admin, PW, None)
+            .await
+            .unwrap();
+        let acc = create_account(&t.db, "b@trust.nhs.uk", Role::Staff, PW, None)
+            .await
+            .unwrap();
+        let st = state(t.db.clone(), 10);
+        let token = login(&st, None, "b@trust.nhs.uk", PW).await.unwrap();
+        let acting = CurrentUser {
+            account_id: admin.id,
+            person_id: None,
+            email: admin.email.clone(),
+            display_name: "Admin".into(),
+            role: Role::Admin,
+        };
+        let row = set_disabled(&t.db, &acting, acc.id, true).await.unwrap();
+        assert!(row.disabled);
+        assert!(
+            session::resolve(&t.db, &token, &st.settings, Utc::now())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            login(&st, None, "b@trust.nhs.uk", PW).await,
+            Err(AppError::LoginFailed)
+        );
+        assert!(matches!(
+            set_disabled(&t.db, &acting, admin.id, true).await,
+            Err(AppError::Conflict(_))
+        ));
+        assert!(matches!(
+            set_disabled(&t.db, &acting, 4242, true).await,
+            Err(AppError::NotFound(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn login_attempts_are_limited_per_address() {
+        let t = test_db().await;
+        create_account(&t.db, "c@trust.nhs.uk", Role::Staff, PW, None)
+            .await
+            .unwrap();
+        let st = state(t.db.clone(), 2);
+        let here = Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)));
+        let there = Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)));
+        for _ in 0..2 {
+            assert_eq!(
+                login(&st, here, "c@trust.nhs.uk", "nope nope").await,
+                Err(AppError::LoginFailed)
+            );
+        }
+        assert!(matches!(
+            login(&st, here, "c@trust.nhs.uk", PW).await,
+            Err(AppError::TooManyRequests(_))
+        ));
+        assert!(
+            login(&st, there, "c@trust.nhs.uk", PW).await.is_ok(),
+            "other addresses unaffected"
+        );
+    }
+
+    #[tokio::test]
+    async fn duplicate_emails_conflict_case_insensitively() {
+        let t = test_db().await;
+        create_account(&t.db, "d@trust.nhs.uk", Role::Staff, PW, None)
+            .await
+            .unwrap();
+        assert!(matches!(
+            create_account(&t.db, "D@TRUST.nhs.uk", Role::Hr, PW, None).await,
+            Err(AppError::Conflict(_))
+        ));
+        let list = list_accounts(&t.db, "D@").await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert!(list_accounts(&t.db, "nobody").await.unwrap().is_empty());
     }
 }

@@ -14,7 +14,10 @@ pub fn LoginPage() -> impl IntoView {
     let next = query.get("next").unwrap_or_default();
     let signed_out = query.get_str("signed_out").is_some();
     let error = url_error(Login::PATH);
-    let errors = error.as_ref().map(AppError::field_errors).unwrap_or_default();
+    let errors = error
+        .as_ref()
+        .map(AppError::field_errors)
+        .unwrap_or_default();
     // Unknown email and wrong password read the same; point at the email.
     let email_error = error.as_ref().and_then(|e| match e {
         AppError::LoginFailed => Some(e.to_string()),

@@ -6,7 +6,10 @@ use crate::entities::person;
 use crate::error::AppError;
 use crate::people::{model::full_name, service as people};
 
-pub async fn overview(db: &impl ConnectionTrait, user: &CurrentUser) -> Result<HomeOverview, AppError> {
+pub async fn overview(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+) -> Result<HomeOverview, AppError> {
     let (me, line_manager, direct_reports) = match user.person_id {
         Some(id) => {
             let me = people::summary(db, id).await?;

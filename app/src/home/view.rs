@@ -39,8 +39,12 @@ fn Home(overview: HomeOverview) -> impl IntoView {
         org,
     } = overview;
     let lead = match role {
-        Role::Staff => "Map your digital, data and leadership skills, see the gaps for your role, and find learning that closes them.",
-        Role::Manager => "See and agree the skills of the people you manage, and where your team needs support.",
+        Role::Staff => {
+            "Map your digital, data and leadership skills, see the gaps for your role, and find learning that closes them."
+        }
+        Role::Manager => {
+            "See and agree the skills of the people you manage, and where your team needs support."
+        }
         Role::Hr => "Keep the organisation, job roles and staff records in Skillmap up to date.",
         Role::Admin => "Manage accounts and the skills framework, and keep Skillmap running well.",
     };
@@ -101,7 +105,10 @@ fn NextSteps(role: Role, has_reports: bool) -> impl IntoView {
         steps.push(("#your-team", "Check the details of the people you manage"));
     }
     if role == Role::Admin {
-        steps.push(("/admin/accounts", "Manage accounts: find, disable or re-enable"));
+        steps.push((
+            "/admin/accounts",
+            "Manage accounts: find, disable or re-enable",
+        ));
     }
     (!steps.is_empty()).then(|| {
         let items = steps

@@ -2,9 +2,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use super::model::{OrgCounts, PersonDetail, PersonLink, PersonSummary, full_name};
 use crate::entities::{account, job_role, org_unit, person};
@@ -58,10 +56,7 @@ pub async fn direct_reports(
     summarise(db, people).await
 }
 
-pub async fn summary(
-    db: &impl ConnectionTrait,
-    person_id: i32,
-) -> Result<PersonSummary, AppError> {
+pub async fn summary(db: &impl ConnectionTrait, person_id: i32) -> Result<PersonSummary, AppError> {
     let p = person::Entity::find_by_id(person_id)
         .one(db)
         .await?
@@ -75,10 +70,13 @@ pub async fn detail(db: &impl ConnectionTrait, person_id: i32) -> Result<PersonD
         .await?
         .ok_or_else(|| AppError::NotFound("That person".into()))?;
     let line_manager = match p.line_manager_id {
-        Some(id) => person::Entity::find_by_id(id).one(db).await?.map(|m| PersonLink {
-            id: m.id,
-            name: full_name(&m.given_name, &m.family_name),
-        }),
+        Some(id) => person::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|m| PersonLink {
+                id: m.id,
+                name: full_name(&m.given_name, &m.family_name),
+            }),
         None => None,
     };
     let org_path = org_path(db, p.org_unit_id).await?;

@@ -19,7 +19,10 @@ use crate::error::AppError;
 const MAX_CHAIN: usize = 64;
 
 pub fn session() -> Option<SessionContext> {
-    use_context::<Parts>()?.extensions.get::<SessionContext>().cloned()
+    use_context::<Parts>()?
+        .extensions
+        .get::<SessionContext>()
+        .cloned()
 }
 
 pub fn current_user() -> Option<CurrentUser> {
@@ -100,11 +103,7 @@ pub async fn require_person_access(person_id: i32) -> Result<CurrentUser, AppErr
 }
 
 /// True when `manager` is above `person` in the line-management chain.
-pub async fn manages(
-    db: &impl ConnectionTrait,
-    manager: i32,
-    person: i32,
-) -> Result<bool, DbErr> {
+pub async fn manages(db: &impl ConnectionTrait, manager: i32, person: i32) -> Result<bool, DbErr> {
     let mut current = person;
     for _ in 0..MAX_CHAIN {
         let Some(row) = person::Entity::find_by_id(current).one(db).await? else {
@@ -138,4 +137,23 @@ pub fn client_ip(trust_forwarded_for: bool) -> Option<IpAddr> {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::testing::{test_db, tiny_org};
+
+    #[tokio::test]
+    async fn managers_manage_their_whole_subtree_only() {
+        let t = test_db().await;
+        let o = tiny_org(&t.db).await;
+        assert!(manages(&t.db, o.m, o.a).await.unwrap());
+        assert!(manages(&t.db, o.m, o.b).await.unwrap(), "two levels down");
+        assert!(manages(&t.db, o.a, o.b).await.unwrap());
+        assert!(!manages(&t.db, o.a, o.m).await.unwrap(), "not upwards");
+        assert!(!manages(&t.db, o.m, o.c).await.unwrap(), "not sideways");
+        assert!(!manages(&t.db, o.m, o.m).await.unwrap(), "not oneself");
+        assert!(!manages(&t.db, o.m, 9999).await.unwrap(), "not the unknown");
+    }
 }

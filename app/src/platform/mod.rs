@@ -5,6 +5,8 @@ pub mod guard;
 pub mod password;
 pub mod session;
 pub mod settings;
+#[cfg(test)]
+pub mod testing;
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;

@@ -35,12 +35,20 @@ pub fn token_id(token: &str) -> String {
 
 pub fn cookie(token: &str, settings: &Settings) -> String {
     let max_age = settings.session_absolute.as_secs();
-    let secure = if settings.secure_cookies { "; Secure" } else { "" };
+    let secure = if settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
 pub fn clear_cookie(settings: &Settings) -> String {
-    let secure = if settings.secure_cookies { "; Secure" } else { "" };
+    let secure = if settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
@@ -210,7 +218,10 @@ mod tests {
         let t = new_token();
         let header = format!("other=1; {COOKIE_NAME}={t}; x=y");
         assert_eq!(token_from_cookies([header.as_str()].into_iter()), Some(t));
-        assert_eq!(token_from_cookies(["skillmap_session=short"].into_iter()), None);
+        assert_eq!(
+            token_from_cookies(["skillmap_session=short"].into_iter()),
+            None
+        );
     }
 
     #[test]
@@ -224,7 +235,10 @@ mod tests {
             last_seen_at: start,
             expires_at: start + chrono::Duration::hours(8),
         };
-        assert_eq!(freshness(&row, &s, start + chrono::Duration::minutes(29)), Freshness::Live);
+        assert_eq!(
+            freshness(&row, &s, start + chrono::Duration::minutes(29)),
+            Freshness::Live
+        );
         assert_eq!(
             freshness(&row, &s, start + chrono::Duration::minutes(30)),
             Freshness::IdleExpired

@@ -94,7 +94,8 @@ impl Settings {
             session_absolute: Duration::from_secs(absolute * 3600),
             secure_cookies: flag("SKILLMAP_SECURE_COOKIES", public_https)?,
             login_burst: number("SKILLMAP_LOGIN_BURST", d.login_burst.into())? as u32,
-            login_per_minute: number("SKILLMAP_LOGIN_PER_MINUTE", d.login_per_minute.into())? as u32,
+            login_per_minute: number("SKILLMAP_LOGIN_PER_MINUTE", d.login_per_minute.into())?
+                as u32,
             trust_forwarded_for: flag("SKILLMAP_TRUST_FORWARDED_FOR", false)?,
             db_max_connections: number("SKILLMAP_DB_MAX_CONNECTIONS", d.db_max_connections.into())?
                 as u32,
@@ -112,8 +113,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn from(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 

@@ -72,14 +72,11 @@ pub fn TextField(
 ) -> impl IntoView {
     let has_error = error.is_some();
     let hint_id = hint.as_ref().map(|_| format!("{name}-hint"));
-    let described_by = [
-        hint_id.clone(),
-        has_error.then(|| format!("{name}-error")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ");
+    let described_by = [hint_id.clone(), has_error.then(|| format!("{name}-error"))]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
     let group_class = if has_error {
         "nhsuk-form-group nhsuk-form-group--error"
     } else {

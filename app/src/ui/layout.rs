@@ -108,6 +108,7 @@ pub fn Layout(
             </div>
         </footer>
     }
+    .into_any()
 }
 
 /// A whole-page message for an error that stops the page from showing.

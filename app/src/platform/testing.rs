@@ -1,0 +1,81 @@
+//! Throwaway databases for service tests: a fresh SQLite file with the real
+//! migrations applied, or a fresh PostgreSQL database when
+//! `TEST_DATABASE_URL` points at one.
+
+use chrono::Utc;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ActiveModelTrait, ConnectOptions, Database, DatabaseConnection, Set};
+
+use crate::entities::{job_role, org_unit, person};
+
+pub struct TestDb {
+    pub db: DatabaseConnection,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn test_db() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(2).sqlx_logging(false);
+    opts.map_sqlx_sqlite_opts(|o| o.foreign_keys(true));
+    let db = Database::connect(opts).await.expect("connect");
+    Migrator::up(&db, None).await.expect("migrations");
+    TestDb { db, _dir: dir }
+}
+
+/// A tiny organisation: one team, a manager `m` with a report `a` who
+/// manages `b`, and `c` elsewhere in the same team with no relation.
+pub struct Tiny {
+    pub m: i32,
+    pub a: i32,
+    pub b: i32,
+    pub c: i32,
+}
+
+pub async fn tiny_org(db: &DatabaseConnection) -> Tiny {
+    let unit = org_unit::ActiveModel {
+        parent_id: Set(None),
+        code: Set("T1".into()),
+        name: Set("Team".into()),
+        kind: Set("team".into()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let role = job_role::ActiveModel {
+        code: Set("R1".into()),
+        title: Set("Staff Nurse".into()),
+        staff_group: Set("Nursing and Midwifery Registered".into()),
+        band: Set("Band 5".into()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let add = async |n: &str, manager: Option<i32>| {
+        person::ActiveModel {
+            employee_number: Set(n.into()),
+            given_name: Set(n.into()),
+            family_name: Set("Test".into()),
+            email: Set(None),
+            staff_group: Set("Nursing and Midwifery Registered".into()),
+            band: Set("Band 5".into()),
+            org_unit_id: Set(unit.id),
+            job_role_id: Set(Some(role.id)),
+            line_manager_id: Set(manager),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id
+    };
+    let m = add("m", None).await;
+    let a = add("a", Some(m)).await;
+    let b = add("b", Some(a)).await;
+    let c = add("c", None).await;
+    Tiny { m, a, b, c }
+}
