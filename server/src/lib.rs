@@ -285,3 +285,41 @@ pub fn server_fn_paths() -> Vec<String> {
     paths.sort();
     paths
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnectionTrait, Statement};
+
+    async fn pragma(db: &DatabaseConnection, name: &str) -> String {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!("PRAGMA {name}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0)
+            .map(|v| v.to_string())
+            .or_else(|_| row.try_get_by_index::<String>(0))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        // The folder does not exist yet: connect creates it.
+        let path = dir.path().join("nested/data/skillmap.db");
+        let settings = Settings {
+            database_url: format!("sqlite://{}?mode=rwc", path.display()),
+            ..Settings::default()
+        };
+        let db = connect(&settings).await.unwrap();
+        migrate(&db).await.unwrap();
+        assert!(path.exists());
+        assert_eq!(pragma(&db, "journal_mode").await, "wal");
+        assert_eq!(pragma(&db, "foreign_keys").await, "1");
+        assert_eq!(pragma(&db, "busy_timeout").await, "5000");
+    }
+}

@@ -37,6 +37,10 @@ const PERSON: Row = [401, 200, 403, 200, 200, 200];
 /// Log-in with a wrong password: anyone may try, nobody gets in.
 const LOGIN_REFUSED: Row = [401, 401, 401, 401, 401, 401];
 
+/// One server function: its path, the arguments to call it with, and the
+/// status each caller should get.
+struct Case(&'static str, Vec<(&'static str, String)>, Row);
+
 const OTHER_MANAGER: &str = "other.manager@skillmap.example";
 const OTHER_PASSWORD: &str = "another long passphrase";
 
@@ -103,9 +107,9 @@ async fn every_server_function_authorizes_every_caller() {
     clients.insert(Caller::Hr, app.login_demo(HR).await);
     clients.insert(Caller::Admin, admin);
 
-    // path -> (arguments, expected). Log-out comes last: it ends sessions.
-    let matrix: Vec<(&str, Vec<(&str, String)>, Row)> = vec![
-        (
+    // Log-out comes last: it ends the sessions.
+    let matrix: Vec<Case> = vec![
+        Case(
             "/api/auth/login",
             vec![
                 ("email", STAFF.into()),
@@ -113,19 +117,19 @@ async fn every_server_function_authorizes_every_caller() {
             ],
             LOGIN_REFUSED,
         ),
-        ("/api/auth/whoami", vec![], PUBLIC),
-        ("/api/home/overview", vec![], ANY_USER),
-        (
+        Case("/api/auth/whoami", vec![], PUBLIC),
+        Case("/api/home/overview", vec![], ANY_USER),
+        Case(
             "/api/people/detail",
             vec![("person_id", staff_person.clone())],
             PERSON,
         ),
-        (
+        Case(
             "/api/admin/accounts",
             vec![("query", String::new())],
             ADMIN_ONLY,
         ),
-        (
+        Case(
             "/api/admin/set_account_disabled",
             vec![
                 ("account_id", staff_account.clone()),
@@ -133,7 +137,7 @@ async fn every_server_function_authorizes_every_caller() {
             ],
             ADMIN_ONLY,
         ),
-        ("/api/auth/logout", vec![], ANY_USER),
+        Case("/api/auth/logout", vec![], ANY_USER),
     ];
 
     // Every registered server function is in the table, and nothing else.
@@ -145,7 +149,10 @@ async fn every_server_function_authorizes_every_caller() {
         .map(str::to_string)
         .collect();
     registered.sort();
-    let mut covered: Vec<String> = matrix.iter().map(|(p, _, _)| format!("POST {p}")).collect();
+    let mut covered: Vec<String> = matrix
+        .iter()
+        .map(|Case(p, _, _)| format!("POST {p}"))
+        .collect();
     covered.sort();
     assert_eq!(
         registered, covered,
@@ -157,7 +164,7 @@ async fn every_server_function_authorizes_every_caller() {
         "{:<36} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}",
         "server function", "anon", "staff", "oth-m", "mgr", "hr", "admin"
     );
-    for (path, args, expected) in &matrix {
+    for Case(path, args, expected) in &matrix {
         let mut got = [0u16; 6];
         for (i, caller) in CALLERS.iter().enumerate() {
             let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -281,7 +281,7 @@ fn ensure_chromium() -> Result {
     if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
         return Ok(());
     }
-    let is_root = output(&mut Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
+    let is_root = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
     if !is_root {
         return Err("the browser tests need Debian's chromium: \
                     sudo apt-get install -y chromium chromium-driver"
@@ -323,9 +323,15 @@ fn test(args: &[String]) -> Result {
 
 fn lint() -> Result {
     run(cmd("cargo").args(["fmt", "--all", "--", "--check"]))?;
+    // The server side in one invocation (features unified once), then the
+    // browser side on its own target.
     run(cmd("cargo").args([
         "clippy",
         "--release",
+        "-p",
+        "app",
+        "--features",
+        "app/ssr",
         "-p",
         "skillmap",
         "-p",
@@ -334,18 +340,6 @@ fn lint() -> Result {
         "skillmap-tests",
         "-p",
         "xtask",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    run(cmd("cargo").args([
-        "clippy",
-        "--release",
-        "-p",
-        "app",
-        "--features",
-        "ssr",
         "--all-targets",
         "--",
         "-D",

@@ -4,24 +4,79 @@
 
 use chrono::Utc;
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ActiveModelTrait, ConnectOptions, Database, DatabaseConnection, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Set,
+};
 
 use crate::entities::{job_role, org_unit, person};
 
 pub struct TestDb {
     pub db: DatabaseConnection,
     _dir: tempfile::TempDir,
+    /// (server URL, database name) of a PostgreSQL database to drop.
+    postgres: Option<(String, String)>,
 }
 
 pub async fn test_db() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+    let (url, postgres) = match std::env::var("TEST_DATABASE_URL") {
+        Ok(server) if server.starts_with("postgres") => {
+            let name = format!(
+                "skillmap_unit_{}",
+                &crate::platform::session::new_token()[..16]
+            );
+            let admin = Database::connect(&server)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
+            (format!("{base}/{name}"), Some((server.clone(), name)))
+        }
+        _ => (
+            format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
+            None,
+        ),
+    };
     let mut opts = ConnectOptions::new(url);
     opts.max_connections(2).sqlx_logging(false);
     opts.map_sqlx_sqlite_opts(|o| o.foreign_keys(true));
     let db = Database::connect(opts).await.expect("connect");
     Migrator::up(&db, None).await.expect("migrations");
-    TestDb { db, _dir: dir }
+    TestDb {
+        db,
+        _dir: dir,
+        postgres,
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
+        let db = self.db.clone();
+        // Drop runs inside the test's runtime: do the async clean-up on a
+        // thread of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                db.close().await.ok();
+                if let Ok(admin) = Database::connect(&server).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 /// A tiny organisation: one team, a manager `m` with a report `a` who
