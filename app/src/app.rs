@@ -8,8 +8,12 @@ use leptos_router::{SsrMode, path};
 use crate::auth::api::whoami;
 use crate::auth::view::{AccountsPage, LoginPage};
 use crate::error::AppError;
+use crate::framework::view::FrameworkPage;
 use crate::home::view::HomePage;
 use crate::people::view::PersonPage;
+use crate::profile::view::{
+    AssessSkillPage, GapsPage, HistoryPage, MySkillsPage, PersonSkillsPage, ReviewsPage,
+};
 use crate::ui::{ErrorPage, Layout};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -45,6 +49,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/people/:id") view=PersonPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/accounts") view=AccountsPage ssr=SsrMode::Async/>
+                <Route path=path!("/framework") view=FrameworkPage ssr=SsrMode::Async/>
+                <Route path=path!("/skills") view=MySkillsPage ssr=SsrMode::Async/>
+                <Route path=path!("/skills/gaps") view=GapsPage ssr=SsrMode::Async/>
+                <Route path=path!("/skills/history") view=HistoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/skills/:code") view=AssessSkillPage ssr=SsrMode::Async/>
+                <Route path=path!("/team/reviews") view=ReviewsPage ssr=SsrMode::Async/>
+                <Route path=path!("/people/:id/skills") view=PersonSkillsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

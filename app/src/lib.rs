@@ -9,8 +9,10 @@ pub mod error;
 pub mod ui;
 
 pub mod auth;
+pub mod framework;
 pub mod home;
 pub mod people;
+pub mod profile;
 
 #[cfg(feature = "ssr")]
 pub mod entities;

@@ -5,7 +5,9 @@
 
 use app::auth::model::Role;
 use app::auth::service as accounts;
-use app::entities::{account, job_role, org_unit, person};
+use app::entities::{
+    account, assessment, assessment_event, job_role, org_unit, person, role_requirement,
+};
 use app::error::AppError;
 use chrono::Utc;
 use rand::rngs::StdRng;
@@ -399,6 +401,9 @@ pub async fn seed(
     let staff = staff.max(100);
     let mut rng = StdRng::seed_from_u64(2021);
     let now = Utc::now();
+    app::framework::service::ensure_default(db).await?;
+    let framework = app::framework::service::current_model(db).await?;
+    let requirements = demo_requirements();
     let txn = db.begin().await?;
 
     let mut role_ids = std::collections::HashMap::new();
@@ -413,6 +418,23 @@ pub async fn seed(
         .insert(&txn)
         .await?;
         role_ids.insert(def.code, m.id);
+        let rows: Vec<role_requirement::ActiveModel> = requirements
+            .get(def.code)
+            .into_iter()
+            .flatten()
+            .map(|r| role_requirement::ActiveModel {
+                job_role_id: Set(m.id),
+                skill_code: Set(r.skill.clone()),
+                level: Set(i16::from(r.level)),
+                essential: Set(r.essential),
+                ..Default::default()
+            })
+            .collect();
+        if !rows.is_empty() {
+            role_requirement::Entity::insert_many(rows)
+                .exec(&txn)
+                .await?;
+        }
     }
     let role = |code: &str| ROLES.iter().find(|r| r.code == code).expect("role defined");
 
@@ -516,6 +538,20 @@ pub async fn seed(
         }
     }
 
+    // Everyone but the demo staff member has assessed part of their profile
+    // (most of it agreed), so managers and reports have something to show;
+    // the demo staff member starts fresh.
+    seed_assessments(
+        &txn,
+        &mut rng,
+        &requirements,
+        &people.roles,
+        demo_ids[0],
+        framework.version,
+        now,
+    )
+    .await?;
+
     for ((email, role, _), person_id) in DEMO_ACCOUNTS.iter().zip(demo_ids) {
         accounts::create_account(&txn, email, *role, DEMO_PASSWORD, person_id).await?;
     }
@@ -562,11 +598,17 @@ async fn unit(
 struct PersonFactory {
     now: chrono::DateTime<Utc>,
     count: usize,
+    /// (person id, job role code, line manager, name) of everyone made.
+    roles: Vec<(i32, &'static str, Option<i32>, String)>,
 }
 
 impl PersonFactory {
     fn new(now: chrono::DateTime<Utc>) -> Self {
-        Self { now, count: 0 }
+        Self {
+            now,
+            count: 0,
+            roles: Vec::new(),
+        }
     }
 
     async fn add(
@@ -603,6 +645,154 @@ impl PersonFactory {
         }
         .insert(db)
         .await?;
+        self.roles.push((
+            m.id,
+            role.code,
+            line_manager_id,
+            format!("{given} {family}"),
+        ));
         Ok(m.id)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct DemoRequirement {
+    skill: String,
+    level: u8,
+    essential: bool,
+}
+
+/// Realistic requirements for the demo job roles (server/src/demo_requirements.json).
+fn demo_requirements() -> std::collections::HashMap<String, Vec<DemoRequirement>> {
+    serde_json::from_str(include_str!("demo_requirements.json"))
+        .expect("demo requirements parse (checked by a unit test)")
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn seed_assessments(
+    db: &impl ConnectionTrait,
+    rng: &mut StdRng,
+    requirements: &std::collections::HashMap<String, Vec<DemoRequirement>>,
+    people: &[(i32, &'static str, Option<i32>, String)],
+    skip: Option<i32>,
+    framework_version: i32,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    let names: std::collections::HashMap<i32, &str> = people
+        .iter()
+        .map(|(id, _, _, n)| (*id, n.as_str()))
+        .collect();
+    let mut assessments = Vec::new();
+    let mut plans = Vec::new();
+    for (id, role, manager, name) in people {
+        if Some(*id) == skip {
+            continue;
+        }
+        for req in requirements.get(*role).into_iter().flatten() {
+            if !rng.gen_bool(0.7) {
+                continue;
+            }
+            let level = (i16::from(req.level) + rng.gen_range(-2..=1)).clamp(0, 4);
+            let agreed = manager.is_some() && rng.gen_bool(0.7);
+            let agreed_level = agreed.then(|| (level + rng.gen_range(-1..=0)).clamp(0, 4));
+            assessments.push(assessment::ActiveModel {
+                person_id: Set(*id),
+                skill_code: Set(req.skill.clone()),
+                framework_version: Set(framework_version),
+                self_level: Set(level),
+                confidence: Set(Some(rng.gen_range(1..=3))),
+                evidence: Set(String::new()),
+                evidence_url: Set(None),
+                agreed_level: Set(agreed_level),
+                status: Set(if agreed { "agreed" } else { "pending" }.into()),
+                manager_comment: Set(None),
+                reviewed_by: Set(if agreed { *manager } else { None }),
+                reviewed_at: Set(agreed.then_some(now)),
+                revision: Set(if agreed { 2 } else { 1 }),
+                updated_at: Set(now),
+                ..Default::default()
+            });
+            plans.push((
+                *id,
+                req.skill.clone(),
+                name.clone(),
+                level,
+                agreed_level,
+                *manager,
+            ));
+        }
+    }
+    for chunk in assessments.chunks(400) {
+        assessment::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
+    // History rows need the assessments' ids.
+    let ids: std::collections::HashMap<(i32, String), i32> = assessment::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| ((a.person_id, a.skill_code), a.id))
+        .collect();
+    let mut events = Vec::new();
+    for (person_id, code, name, level, agreed_level, manager) in plans {
+        let assessment_id = ids[&(person_id, code.clone())];
+        let event = |actor: Option<i32>, actor_name: String, kind: &str, to: i16| {
+            assessment_event::ActiveModel {
+                assessment_id: Set(assessment_id),
+                person_id: Set(person_id),
+                skill_code: Set(code.clone()),
+                actor_person_id: Set(actor),
+                actor_name: Set(actor_name),
+                kind: Set(kind.into()),
+                from_level: Set(None),
+                to_level: Set(to),
+                comment: Set(None),
+                at: Set(now),
+                ..Default::default()
+            }
+        };
+        events.push(event(Some(person_id), name.clone(), "self", level));
+        if let (Some(agreed), Some(m)) = (agreed_level, manager) {
+            let kind = if agreed == level { "agreed" } else { "changed" };
+            let manager_name = names.get(&m).copied().unwrap_or("Manager").to_string();
+            events.push(event(Some(m), manager_name, kind, agreed));
+        }
+    }
+    for chunk in events.chunks(400) {
+        assessment_event::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_requirements_name_real_roles_and_skills() {
+        let doc = app::framework::service::default_doc();
+        let skills: Vec<&str> = doc
+            .domains
+            .iter()
+            .flat_map(|d| d.skills.iter().map(|s| s.code.as_str()))
+            .collect();
+        let reqs = demo_requirements();
+        for role in ROLES {
+            let list = reqs
+                .get(role.code)
+                .unwrap_or_else(|| panic!("{} has requirements", role.code));
+            for r in list {
+                assert!(
+                    skills.contains(&r.skill.as_str()),
+                    "{}: {}",
+                    role.code,
+                    r.skill
+                );
+                assert!((1..=4).contains(&r.level));
+            }
+        }
     }
 }

@@ -110,8 +110,17 @@ fn ensure_sqlite_dir(url: &str) -> Result<(), StartError> {
     Ok(())
 }
 
+/// Applies the migrations, then loads the default skills framework into a
+/// database that has none.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartError> {
-    Migrator::up(db, None).await.map_err(StartError::Migration)
+    Migrator::up(db, None)
+        .await
+        .map_err(StartError::Migration)?;
+    app::framework::service::ensure_default(db)
+        .await
+        .map_err(|e| {
+            StartError::Migration(DbErr::Custom(format!("loading the default framework: {e}")))
+        })
 }
 
 /// Leptos options from the environment (what cargo-leptos sets), with

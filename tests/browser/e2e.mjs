@@ -165,12 +165,111 @@ try {
     await page.goto(`${base}/`);
     check(page.url().startsWith(`${base}/login`), `${role.file}: home needs signing in again`);
   }
+
+  await skillsJourney();
 } catch (err) {
   problems.push(`journey stopped: ${err.stack || err}`);
   await page.screenshot({ path: path.join(artifacts, 'failure.png'), fullPage: true }).catch(() => {});
 } finally {
   await context.close();
   fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+
+async function signIn(email) {
+  await page.goto(`${base}/login`);
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await page.click('button[type="submit"]:has-text("Sign in")');
+  await page.waitForURL(`${base}/`);
+}
+
+async function signOut() {
+  await page.click('button:has-text("Sign out")');
+  await page.waitForURL(/\/login\?signed_out=1$/);
+}
+
+// Issue 3's journey: a staff member assesses several skills (instant saves
+// and the plain form), reloads and finds them kept, sees the gap view; their
+// manager agrees one level and changes another with a comment; the staff
+// member sees both.
+async function skillsJourney() {
+  await signIn('staff@skillmap.example');
+  await page.click('.nhsuk-header__navigation-link:has-text("My skills")');
+  await page.waitForSelector('h1:has-text("My skills")');
+  await axe('my skills');
+  await page.click('a.nhsuk-button:has-text("Start your assessment")');
+  await page.waitForSelector('form.skillmap-skill-form[data-hydrated="true"]');
+  await axe('assess a skill');
+  const firstSkill = page.url();
+  // Instant save: choosing a level saves at once.
+  await page.check('#level-2');
+  await page.waitForSelector('.skillmap-save-status:has-text("Saved")');
+  check(true, 'staff: choosing a level saves at once');
+  await page.fill('#evidence', 'Completed the e-learning and use the EPR every shift.');
+  await page.fill('#evidence_url', 'not a link');
+  await page.locator('#evidence_url').blur();
+  await page.waitForSelector('.skillmap-save-status:has-text("https://")');
+  check(true, 'staff: a bad link is refused with a clear message');
+  await page.fill('#evidence_url', 'https://learning.example.nhs.uk/epr');
+  await page.locator('#evidence_url').blur();
+  await page.waitForSelector('.skillmap-save-status:has-text("Saved")');
+  // The button posts the form and moves to the next skill.
+  await page.click('button:has-text("Save and continue")');
+  await page.waitForURL((u) => u.href !== firstSkill && u.pathname.startsWith('/skills/'));
+  const secondSkill = page.url();
+  await page.waitForSelector('form.skillmap-skill-form[data-hydrated="true"]');
+  await page.check('#level-3');
+  await page.waitForSelector('.skillmap-save-status:has-text("Saved")');
+  await page.click('button:has-text("Save and continue")');
+  await page.waitForURL((u) => u.href !== secondSkill);
+  // Reload: both kept.
+  await page.goto(firstSkill);
+  check(await page.isChecked('#level-2'), 'staff: first skill kept after reload');
+  check((await page.inputValue('#evidence')).includes('e-learning'), 'staff: evidence kept after reload');
+  await page.goto(secondSkill);
+  check(await page.isChecked('#level-3'), 'staff: second skill kept after reload');
+  await page.goto(`${base}/skills/gaps`);
+  await page.waitForSelector('[data-testid="gap-table"]');
+  const gaps = await page.textContent('[data-testid="gap-table"]');
+  check(gaps.includes('2 Working') && gaps.includes('3 Practitioner'), 'staff: gap view shows both levels');
+  await axe('gap view');
+  await signOut();
+
+  await signIn('manager@skillmap.example');
+  await page.click('.nhsuk-header__navigation-link:has-text("Levels to agree")');
+  await page.waitForSelector('h1:has-text("Levels to agree")');
+  await axe('levels to agree');
+  await page.locator('table a').first().click();
+  await page.waitForSelector('h1:has-text("Skills of")');
+  await axe('review page');
+  const cards = page.locator('section.nhsuk-card');
+  // Agree the first; set a different level, with a comment, on the second.
+  await cards.nth(0).locator('button[value="agree"]').click();
+  await page.waitForSelector('section.nhsuk-card >> nth=0 >> text=Agreed at');
+  check(true, 'manager: agrees a level');
+  const second = page.locator('section.nhsuk-card').nth(1);
+  await second.locator('summary').click();
+  await second.locator('select').selectOption('1');
+  await second.locator('textarea').fill('Shadow the EPR trainer for a shift first.');
+  await second.locator('button[value="change"]').click();
+  await page.waitForSelector('text=Comment: Shadow the EPR trainer for a shift first.');
+  check(true, 'manager: sets a different level with a comment');
+  await signOut();
+
+  await signIn('staff@skillmap.example');
+  await page.goto(firstSkill);
+  check((await page.textContent('[data-testid="agreement"]')).includes('agreed level 2 Working'), 'staff: sees the agreed level');
+  await page.goto(secondSkill);
+  const outcome = await page.textContent('[data-testid="agreement"]');
+  check(outcome.includes('1 Awareness') && outcome.includes('Shadow the EPR trainer'), 'staff: sees the changed level and the comment');
+  await page.goto(`${base}/skills/history`);
+  const history = await page.textContent('main');
+  check(history.includes('set the agreed level to 1 Awareness') && history.includes('agreed level 2 Working'), 'staff: history shows both decisions');
+  await axe('history');
+  await page.goto(`${base}/framework?q=caldicott`);
+  await page.waitForSelector('text=match');
+  await axe('framework search');
+  await signOut();
 }
 
 console.log(`${checks} checks, ${problems.length} problems`);

@@ -2,7 +2,14 @@
 //! each capability maps them to its own `model` types.
 
 pub mod account;
+pub mod assessment;
+pub mod assessment_event;
+pub mod domain;
+pub mod framework;
 pub mod job_role;
 pub mod org_unit;
 pub mod person;
+pub mod role_requirement;
 pub mod session;
+pub mod skill;
+pub mod skill_descriptor;

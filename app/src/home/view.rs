@@ -56,8 +56,8 @@ fn Home(overview: HomeOverview) -> impl IntoView {
         <p class="nhsuk-lede-text">{lead}</p>
         <div class="nhsuk-grid-row">
             <div class="nhsuk-grid-column-two-thirds">
-                {me.map(|me| view! { <YourDetails me=me line_manager=line_manager.clone()/> })}
-                <NextSteps role=role has_reports=!direct_reports.is_empty()/>
+                {me.clone().map(|me| view! { <YourDetails me=me line_manager=line_manager.clone()/> })}
+                <NextSteps role=role has_person=me.is_some() has_reports=!direct_reports.is_empty()/>
                 {(!direct_reports.is_empty()).then(|| {
                     let count = direct_reports.len();
                     view! {
@@ -99,9 +99,14 @@ fn YourDetails(me: PersonSummary, line_manager: Option<String>) -> impl IntoView
 }
 
 #[component]
-fn NextSteps(role: Role, has_reports: bool) -> impl IntoView {
+fn NextSteps(role: Role, has_person: bool, has_reports: bool) -> impl IntoView {
     let mut steps: Vec<(&'static str, &'static str)> = Vec::new();
+    if has_person {
+        steps.push(("/skills", "Assess your digital, data and leadership skills"));
+        steps.push(("/skills/gaps", "See your gaps against your role"));
+    }
     if has_reports {
+        steps.push(("/team/reviews", "Agree the levels of the people you manage"));
         steps.push(("#your-team", "Check the details of the people you manage"));
     }
     if role == Role::Admin {

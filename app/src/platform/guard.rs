@@ -34,13 +34,7 @@ pub fn current_user() -> Option<CurrentUser> {
 /// form, carrying the error for the page to show, and a 4xx status would
 /// replace that redirect.
 pub fn set_error_status(err: &AppError) {
-    let form_post = use_context::<Parts>().is_some_and(|p| {
-        p.headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
-    });
-    if form_post {
+    if is_form_post() {
         return;
     }
     if let (Some(res), Ok(status)) = (
@@ -49,6 +43,17 @@ pub fn set_error_status(err: &AppError) {
     ) {
         res.set_status(status);
     }
+}
+
+/// True for a plain HTML form post (no JavaScript), which Leptos answers
+/// with a redirect.
+pub fn is_form_post() -> bool {
+    use_context::<Parts>().is_some_and(|p| {
+        p.headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
 }
 
 /// Passes a server function's result through, giving errors their status.

@@ -58,20 +58,20 @@ impl Drop for TestDb {
         let Some((server, name)) = self.postgres.take() else {
             return;
         };
-        let db = self.db.clone();
-        // Drop runs inside the test's runtime: do the async clean-up on a
-        // thread of its own.
+        // Drop runs inside the test's runtime, which this thread blocks:
+        // clean up from a runtime of its own, and let FORCE end the pool's
+        // connections (closing the pool here would wait on the blocked one).
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("runtime");
             rt.block_on(async move {
-                db.close().await.ok();
                 if let Ok(admin) = Database::connect(&server).await {
                     let _ = admin
                         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                         .await;
+                    admin.close().await.ok();
                 }
             });
         })

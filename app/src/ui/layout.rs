@@ -25,9 +25,13 @@ impl NavLink {
 /// The navigation a role sees. Only pages the role may open are listed.
 pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
     let mut links = vec![NavLink::new("/", "Home")];
-    if let Some(id) = user.person_id {
-        links.push(NavLink::new(format!("/people/{id}"), "Your details"));
+    if user.person_id.is_some() {
+        links.push(NavLink::new("/skills", "My skills"));
     }
+    if user.role == Role::Manager {
+        links.push(NavLink::new("/team/reviews", "Levels to agree"));
+    }
+    links.push(NavLink::new("/framework", "Framework"));
     if user.role == Role::Admin {
         links.push(NavLink::new("/admin/accounts", "Accounts"));
     }

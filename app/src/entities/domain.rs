@@ -1,0 +1,18 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "domain")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub framework_id: i32,
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub position: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,8 @@
+//! The skills framework: domains, skills, the level scale and descriptors;
+//! versions; the exchange format (JSON) for export and import.
+
+pub mod api;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod service;
+pub mod view;

@@ -1,0 +1,349 @@
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+
+/// The level scale (the level names of the UK government's Digital and Data
+/// capability framework, with 0 for "not yet").
+pub const LEVELS: [(u8, &str); 5] = [
+    (0, "Not yet"),
+    (1, "Awareness"),
+    (2, "Working"),
+    (3, "Practitioner"),
+    (4, "Expert"),
+];
+pub const MAX_LEVEL: u8 = 4;
+
+pub fn level_name(level: u8) -> &'static str {
+    LEVELS
+        .get(usize::from(level))
+        .map(|(_, n)| *n)
+        .unwrap_or("Unknown")
+}
+
+/// "2 Working".
+pub fn level_label(level: u8) -> String {
+    format!("{level} {}", level_name(level))
+}
+
+pub const SCHEMA: &str = "skillmap-framework/1";
+pub const MAX_NAME: usize = 200;
+pub const MAX_TEXT: usize = 2000;
+
+/// A framework as exchanged in files (see docs/framework-format.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameworkDoc {
+    pub schema: String,
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub version: i32,
+    #[serde(default)]
+    pub description: String,
+    pub domains: Vec<DomainDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainDoc {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub skills: Vec<SkillDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillDoc {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub foundation: bool,
+    pub descriptors: Vec<DescriptorDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DescriptorDoc {
+    pub level: u8,
+    pub text: String,
+}
+
+fn valid_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 32
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// Every problem in a framework document, each naming where it is.
+pub fn validate_doc(doc: &FrameworkDoc) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut err = |field: String, message: String| errors.push(FieldError::new(field, message));
+    if doc.schema != SCHEMA {
+        err("schema".into(), format!("must be \"{SCHEMA}\""));
+    }
+    if !valid_code(&doc.code) {
+        err(
+            "code".into(),
+            "must be 1-32 capital letters, digits, - or _".into(),
+        );
+    }
+    if doc.name.trim().is_empty() || doc.name.len() > MAX_NAME {
+        err("name".into(), format!("must be 1-{MAX_NAME} characters"));
+    }
+    if doc.domains.is_empty() {
+        err("domains".into(), "must list at least one domain".into());
+    }
+    let mut domain_codes = std::collections::HashSet::new();
+    let mut skill_codes = std::collections::HashSet::new();
+    for (d_index, d) in doc.domains.iter().enumerate() {
+        let at = format!("domain {} ({})", d_index + 1, d.code);
+        if !valid_code(&d.code) {
+            err(
+                format!("{at}: code"),
+                "must be 1-32 capital letters, digits, - or _".into(),
+            );
+        } else if !domain_codes.insert(d.code.as_str()) {
+            err(format!("{at}: code"), "is used by another domain".into());
+        }
+        if d.name.trim().is_empty() || d.name.len() > MAX_NAME {
+            err(
+                format!("{at}: name"),
+                format!("must be 1-{MAX_NAME} characters"),
+            );
+        }
+        if d.skills.is_empty() {
+            err(
+                format!("{at}: skills"),
+                "must list at least one skill".into(),
+            );
+        }
+        for s in &d.skills {
+            let at = format!("skill {}", s.code);
+            if !valid_code(&s.code) {
+                err(
+                    format!("{at}: code"),
+                    "must be 1-32 capital letters, digits, - or _".into(),
+                );
+            } else if !skill_codes.insert(s.code.as_str()) {
+                err(format!("{at}: code"), "is used by another skill".into());
+            }
+            if s.name.trim().is_empty() || s.name.len() > MAX_NAME {
+                err(
+                    format!("{at}: name"),
+                    format!("must be 1-{MAX_NAME} characters"),
+                );
+            }
+            if s.description.len() > MAX_TEXT {
+                err(
+                    format!("{at}: description"),
+                    format!("must be {MAX_TEXT} characters or fewer"),
+                );
+            }
+            let mut seen = [false; MAX_LEVEL as usize + 1];
+            for desc in &s.descriptors {
+                if desc.level == 0 || desc.level > MAX_LEVEL {
+                    err(
+                        format!("{at}: descriptors"),
+                        format!("level {} is outside the scale 1-{MAX_LEVEL}", desc.level),
+                    );
+                    continue;
+                }
+                if std::mem::replace(&mut seen[usize::from(desc.level)], true) {
+                    err(
+                        format!("{at}: descriptors"),
+                        format!("level {} is described twice", desc.level),
+                    );
+                }
+                if desc.text.trim().is_empty() || desc.text.len() > MAX_TEXT {
+                    err(
+                        format!("{at}: level {}", desc.level),
+                        format!("descriptor must be 1-{MAX_TEXT} characters"),
+                    );
+                }
+            }
+            let missing: Vec<String> = (1..=MAX_LEVEL)
+                .filter(|l| !seen[usize::from(*l)])
+                .map(|l| l.to_string())
+                .collect();
+            if !missing.is_empty() {
+                err(
+                    format!("{at}: descriptors"),
+                    format!("missing a descriptor for level {}", missing.join(", ")),
+                );
+            }
+        }
+    }
+    errors
+}
+
+/// A framework version as pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameworkView {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub version: i32,
+    pub description: String,
+    pub published: String,
+    pub domains: Vec<DomainView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainView {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub skills: Vec<SkillView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillView {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub foundation: bool,
+    pub domain: String,
+    /// Descriptors for levels 1..=4, in order.
+    pub descriptors: Vec<String>,
+}
+
+impl FrameworkView {
+    pub fn skills(&self) -> impl Iterator<Item = &SkillView> {
+        self.domains.iter().flat_map(|d| d.skills.iter())
+    }
+
+    pub fn skill(&self, code: &str) -> Option<&SkillView> {
+        self.skills().find(|s| s.code == code)
+    }
+
+    /// Only the skills whose code, name, description or descriptors contain
+    /// every word of `query` (case-insensitive); empty domains dropped.
+    pub fn filtered(mut self, query: &str) -> Self {
+        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+        if words.is_empty() {
+            return self;
+        }
+        for d in &mut self.domains {
+            d.skills.retain(|s| {
+                let hay = format!(
+                    "{} {} {} {} {}",
+                    s.code,
+                    s.name,
+                    s.description,
+                    d.name,
+                    s.descriptors.join(" ")
+                )
+                .to_lowercase();
+                words.iter().all(|w| hay.contains(w))
+            });
+        }
+        self.domains.retain(|d| !d.skills.is_empty());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skill(code: &str) -> SkillDoc {
+        SkillDoc {
+            code: code.into(),
+            name: "A skill".into(),
+            description: String::new(),
+            foundation: false,
+            descriptors: (1..=4)
+                .map(|level| DescriptorDoc {
+                    level,
+                    text: format!("Level {level}"),
+                })
+                .collect(),
+        }
+    }
+
+    fn doc() -> FrameworkDoc {
+        FrameworkDoc {
+            schema: SCHEMA.into(),
+            code: "F".into(),
+            name: "F".into(),
+            version: 1,
+            description: String::new(),
+            domains: vec![DomainDoc {
+                code: "D".into(),
+                name: "D".into(),
+                description: String::new(),
+                skills: vec![skill("D-A"), skill("D-B")],
+            }],
+        }
+    }
+
+    #[test]
+    fn a_good_document_has_no_errors() {
+        assert!(validate_doc(&doc()).is_empty());
+    }
+
+    #[test]
+    fn errors_name_the_skill_and_field() {
+        let mut d = doc();
+        d.domains[0].skills[1].code = "D-A".into();
+        d.domains[0].skills[0].descriptors.pop();
+        d.domains[0].skills[0].descriptors.push(DescriptorDoc {
+            level: 7,
+            text: "x".into(),
+        });
+        let errors = validate_doc(&d);
+        let text: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        assert!(
+            text.iter()
+                .any(|t| t == "skill D-A: code: is used by another skill"),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("level 7 is outside the scale")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("missing a descriptor for level 4")),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn level_names() {
+        assert_eq!(level_name(0), "Not yet");
+        assert_eq!(level_name(4), "Expert");
+        assert_eq!(level_label(2), "2 Working");
+        assert_eq!(level_name(9), "Unknown");
+    }
+
+    #[test]
+    fn the_shipped_framework_is_valid() {
+        let doc: FrameworkDoc =
+            serde_json::from_str(include_str!("default_framework.json")).expect("parses");
+        assert_eq!(validate_doc(&doc), vec![]);
+        assert_eq!(doc.domains.len(), 3);
+        for d in &doc.domains {
+            assert!(
+                (8..=12).contains(&d.skills.len()),
+                "{} has {}",
+                d.code,
+                d.skills.len()
+            );
+        }
+        assert!(
+            doc.domains
+                .iter()
+                .flat_map(|d| &d.skills)
+                .filter(|s| s.foundation)
+                .count()
+                >= 3
+        );
+    }
+}

@@ -1,0 +1,764 @@
+//! "My skills", one skill at a time, the gap view, history, and the
+//! manager's review pages.
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::api::{
+    ReviewAssessment, SaveAssessment, assessment_history, get_profile, pending_reviews,
+};
+use super::model::{
+    AssessmentView, CONFIDENCE, HistoryEntry, ProfileItem, ProfileView, SelfAssessmentInput,
+    Status, confidence_name, gap, gap_text, validate_self,
+};
+use crate::auth::api::whoami;
+use crate::error::{AppError, FieldError};
+use crate::framework::model::{LEVELS, level_label};
+use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, url_error};
+
+/// Loads the signed-in user and some data, then renders a page in the layout.
+macro_rules! page {
+    ($current:expr, $data:expr, |$value:ident| $body:expr) => {{
+        let user = Resource::new(|| (), |_| whoami());
+        let data = Resource::new(|| (), move |_| $data);
+        view! {
+            <Suspense fallback=|| view! { <p>"Loading..."</p> }>
+                {move || Suspend::new(async move {
+                    let user = user.await.ok().flatten();
+                    let body = match data.await {
+                        Ok($value) => $body.into_any(),
+                        Err(e) => view! { <ErrorPage error=e/> }.into_any(),
+                    };
+                    view! { <Layout user=user current=$current>{body}</Layout> }
+                })}
+            </Suspense>
+        }
+    }};
+}
+
+fn level_cell(level: Option<u8>) -> String {
+    level.map(level_label).unwrap_or_else(|| "-".into())
+}
+
+fn status_tag(a: Option<&AssessmentView>) -> AnyView {
+    match a.map(|a| a.status) {
+        None => {
+            view! { <strong class="nhsuk-tag nhsuk-tag--grey">"Not started"</strong> }.into_any()
+        }
+        Some(Status::Pending) => {
+            view! { <strong class="nhsuk-tag nhsuk-tag--yellow">"Waiting for agreement"</strong> }
+                .into_any()
+        }
+        Some(Status::Agreed) => {
+            view! { <strong class="nhsuk-tag nhsuk-tag--green">"Agreed"</strong> }.into_any()
+        }
+    }
+}
+
+#[component]
+pub fn MySkillsPage() -> impl IntoView {
+    page!("/skills", get_profile(None), |profile| view! {
+        <Title text="My skills - Skillmap"/>
+        <MySkills profile=profile/>
+    })
+}
+
+#[component]
+fn MySkills(profile: ProfileView) -> impl IntoView {
+    let p = profile.progress();
+    let first_todo = profile
+        .items
+        .iter()
+        .find(|i| i.assessment.is_none())
+        .map(|i| format!("/skills/{}", i.skill.code));
+    let (required, other): (Vec<ProfileItem>, Vec<ProfileItem>) = profile
+        .items
+        .into_iter()
+        .partition(|i| i.requirement.is_some());
+    let role = profile
+        .person
+        .job_title
+        .clone()
+        .unwrap_or_else(|| "your role".into());
+    view! {
+        <h1>
+            <span class="nhsuk-caption-l">{format!("{} version {}", profile.framework_name, profile.framework_version)}</span>
+            "My skills"
+        </h1>
+        <p class="nhsuk-lede-text">
+            "Choose the level that honestly describes you for each skill, and add evidence. Your manager then agrees the levels. Everything saves as you go."
+        </p>
+        <div class="skillmap-progress" role="status">
+            <p class="nhsuk-body-l nhsuk-u-margin-bottom-2">
+                <strong>{format!("{} of {}", p.required_done, p.required_total)}</strong>
+                {format!(" skills for {role} assessed")}
+            </p>
+            <progress max=p.required_total.max(1) value=p.required_done aria-label="Skills for your role assessed"></progress>
+            <p class="nhsuk-body-s">
+                {format!("{} of {} skills in the whole framework. {} waiting for your manager to agree.", p.all_done, p.all_total, p.pending)}
+            </p>
+        </div>
+        {first_todo.map(|href| view! {
+            <a class="nhsuk-button" href=href>{if p.all_done == 0 { "Start your assessment" } else { "Continue your assessment" }}</a>
+        })}
+        <p>
+            <a href="/skills/gaps">"See your gaps against your role"</a>
+            " | "
+            <a href="/skills/history">"See the history of your assessments"</a>
+        </p>
+        <h2>{format!("Skills for {role}")}</h2>
+        {if required.is_empty() {
+            view! { <p>"Your job role has no required skills recorded yet. You can still assess any skill below."</p> }.into_any()
+        } else {
+            view! { <SkillTable items=required caption=format!("Skills for {role}")/> }.into_any()
+        }}
+        <h2>"Other skills in the framework"</h2>
+        <SkillTable items=other caption="Other skills".to_string()/>
+    }
+}
+
+#[component]
+fn SkillTable(items: Vec<ProfileItem>, caption: String) -> impl IntoView {
+    let rows = items
+        .into_iter()
+        .map(|i| {
+            let href = format!("/skills/{}", i.skill.code);
+            let action = if i.assessment.is_some() { "Change" } else { "Assess" };
+            let label = format!("{action} {}", i.skill.name);
+            let required = i
+                .requirement
+                .map(|r| format!("{}{}", level_label(r.level), if r.essential { "" } else { " (desirable)" }))
+                .unwrap_or_else(|| "-".into());
+            view! {
+                <tr class="nhsuk-table__row">
+                    <td class="nhsuk-table__cell">
+                        {i.skill.name.clone()}
+                        <span class="nhsuk-body-s skillmap-muted">{format!(" {}", i.skill.domain)}</span>
+                    </td>
+                    <td class="nhsuk-table__cell">{required}</td>
+                    <td class="nhsuk-table__cell">{level_cell(i.assessment.as_ref().map(|a| a.self_level))}</td>
+                    <td class="nhsuk-table__cell">{level_cell(i.assessment.as_ref().and_then(|a| a.agreed_level))}</td>
+                    <td class="nhsuk-table__cell">{status_tag(i.assessment.as_ref())}</td>
+                    <td class="nhsuk-table__cell"><a href=href aria-label=label>{action}</a></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="nhsuk-table">
+            <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">{caption}</caption>
+            <thead class="nhsuk-table__head">
+                <tr class="nhsuk-table__row">
+                    <th scope="col" class="nhsuk-table__header">"Skill"</th>
+                    <th scope="col" class="nhsuk-table__header">"Required"</th>
+                    <th scope="col" class="nhsuk-table__header">"Your level"</th>
+                    <th scope="col" class="nhsuk-table__header">"Agreed"</th>
+                    <th scope="col" class="nhsuk-table__header">"Status"</th>
+                    <th scope="col" class="nhsuk-table__header">"Action"</th>
+                </tr>
+            </thead>
+            <tbody class="nhsuk-table__body">{rows}</tbody>
+        </table>
+    }
+}
+
+#[component]
+pub fn AssessSkillPage() -> impl IntoView {
+    let code = StoredValue::new(
+        use_params_map()
+            .get_untracked()
+            .get("code")
+            .unwrap_or_default(),
+    );
+    let errors = StoredValue::new(
+        url_error(SaveAssessment::PATH)
+            .map(|e| e.field_errors())
+            .unwrap_or_default(),
+    );
+    page!("/skills", get_profile(None), |profile| view! {
+        <AssessSkill profile=profile code=code.get_value() errors=errors.get_value()/>
+    })
+}
+
+#[component]
+fn AssessSkill(profile: ProfileView, code: String, errors: Vec<FieldError>) -> impl IntoView {
+    let Some(index) = profile.items.iter().position(|i| i.skill.code == code) else {
+        return view! { <ErrorPage error=AppError::NotFound("That skill".into())/> }.into_any();
+    };
+    let total = profile.items.len();
+    let next = profile
+        .items
+        .get(index + 1)
+        .map(|i| format!("/skills/{}", i.skill.code))
+        .unwrap_or_else(|| "/skills".into());
+    let item = profile.items[index].clone();
+    let a = item.assessment.clone();
+    let outcome = a.as_ref().filter(|a| a.status == Status::Agreed).map(|a| {
+        let who = a.reviewed_by.clone().unwrap_or_else(|| "Your manager".into());
+        let when = a.reviewed_at.clone().unwrap_or_default();
+        let agreed = a.agreed_level.map(level_label).unwrap_or_default();
+        view! {
+            <div class="nhsuk-inset-text" data-testid="agreement">
+                <span class="nhsuk-u-visually-hidden">"Information: "</span>
+                <p>{format!("{who} agreed level {agreed} on {when}.")}</p>
+                {a.manager_comment.clone().map(|c| view! { <p>{format!("Their comment: \u{201c}{c}\u{201d}")}</p> })}
+            </div>
+        }
+    });
+    let required = item.requirement.map(|r| {
+        format!(
+            "Your role needs level {} ({}).",
+            level_label(r.level),
+            if r.essential {
+                "essential"
+            } else {
+                "desirable"
+            }
+        )
+    });
+    view! {
+        <Title text=format!("{} - My skills - Skillmap", item.skill.name)/>
+        <a class="nhsuk-back-link" href="/skills">"Back to my skills"</a>
+        <ErrorSummary errors=errors.clone()/>
+        <span class="nhsuk-caption-l">{format!("{} \u{2013} skill {} of {total}", item.skill.domain, index + 1)}</span>
+        <h1>{item.skill.name.clone()}</h1>
+        <p>{item.skill.description.clone()}</p>
+        {required.map(|r| view! { <p><strong>{r}</strong></p> })}
+        {outcome}
+        <SkillForm
+            skill_code=item.skill.code.clone()
+            skill_name=item.skill.name.clone()
+            descriptors=item.skill.descriptors.clone()
+            level=a.as_ref().map(|a| a.self_level)
+            confidence=a.as_ref().and_then(|a| a.confidence)
+            evidence=a.as_ref().map(|a| a.evidence.clone()).unwrap_or_default()
+            evidence_url=a.as_ref().and_then(|a| a.evidence_url.clone()).unwrap_or_default()
+            revision=a.as_ref().map(|a| a.revision).unwrap_or(0)
+            next=next
+            errors=errors
+        />
+    }
+    .into_any()
+}
+
+/// The form for one skill. Without JavaScript it is a plain form that saves
+/// and moves on to the next skill. Once interactive, every change saves at
+/// once (and says so), so nothing is lost if the connection drops.
+#[island]
+#[allow(clippy::too_many_arguments)]
+fn SkillForm(
+    skill_code: String,
+    skill_name: String,
+    descriptors: Vec<String>,
+    level: Option<u8>,
+    confidence: Option<u8>,
+    evidence: String,
+    evidence_url: String,
+    revision: i32,
+    next: String,
+    errors: Vec<FieldError>,
+) -> impl IntoView {
+    let level_sig = RwSignal::new(level);
+    let confidence_sig = RwSignal::new(confidence);
+    let evidence_sig = RwSignal::new(evidence.clone());
+    let url_sig = RwSignal::new(evidence_url.clone());
+    let revision_sig = RwSignal::new(revision);
+    let status = RwSignal::new(String::new());
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let save = ServerAction::<SaveAssessment>::new();
+    let code = skill_code.clone();
+    let autosave = move || {
+        if level_sig.get_untracked().is_none() {
+            status.set("Choose a level to save this skill.".into());
+            return;
+        }
+        // The same rules as the server, checked here first: instant
+        // feedback, and no request that can only be refused.
+        let input = SelfAssessmentInput {
+            skill_code: code.clone(),
+            level: level_sig.get_untracked(),
+            confidence: confidence_sig.get_untracked(),
+            evidence: evidence_sig.get_untracked(),
+            evidence_url: url_sig.get_untracked(),
+            revision: revision_sig.get_untracked(),
+        };
+        if let Err(e) = validate_self(&input) {
+            status.set(messages(e));
+            return;
+        }
+        status.set("Saving...".into());
+        save.dispatch(SaveAssessment {
+            skill_code: code.clone(),
+            level: level_sig.get_untracked(),
+            confidence: confidence_sig.get_untracked(),
+            evidence: Some(evidence_sig.get_untracked()),
+            evidence_url: Some(url_sig.get_untracked()),
+            revision: revision_sig.get_untracked(),
+            next: None,
+        });
+    };
+    Effect::new(move |_| {
+        if let Some(result) = save.value().get() {
+            match result {
+                Ok(saved) => {
+                    revision_sig.set(saved.revision);
+                    status.set("Saved".into());
+                }
+                Err(e) => status.set(messages(e)),
+            }
+        }
+    });
+    let message = |field: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+    };
+    let level_error = message("level");
+    let url_error_msg = message("evidence_url");
+    let evidence_error = message("evidence");
+    let level_error_shown = level_error.is_some();
+    let url_error_msg_shown = url_error_msg.is_some();
+    let evidence_error_shown = evidence_error.is_some();
+    let level_options = LEVELS
+        .iter()
+        .map(|(l, name)| {
+            let l = *l;
+            let id = format!("level-{l}");
+            let hint_id = format!("level-{l}-hint");
+            let hint = if l == 0 {
+                "I have not used or learned this skill yet.".to_string()
+            } else {
+                descriptors.get(usize::from(l) - 1).cloned().unwrap_or_default()
+            };
+            let save = autosave.clone();
+            view! {
+                <div class="nhsuk-radios__item">
+                    <input
+                        class="nhsuk-radios__input"
+                        id=id.clone()
+                        name="level"
+                        type="radio"
+                        value=l.to_string()
+                        checked=level == Some(l)
+                        aria-describedby=hint_id.clone()
+                        on:change=move |_| {
+                            level_sig.set(Some(l));
+                            save();
+                        }
+                    />
+                    <label class="nhsuk-label nhsuk-radios__label" for=id>{format!("{l} {name}")}</label>
+                    <div class="nhsuk-hint nhsuk-radios__hint" id=hint_id>{hint}</div>
+                </div>
+            }
+        })
+        .collect_view();
+    let confidence_options = CONFIDENCE
+        .iter()
+        .map(|(c, name)| {
+            let c = *c;
+            let id = format!("confidence-{c}");
+            let save = autosave.clone();
+            view! {
+                <div class="nhsuk-radios__item">
+                    <input
+                        class="nhsuk-radios__input"
+                        id=id.clone()
+                        name="confidence"
+                        type="radio"
+                        value=c.to_string()
+                        checked=confidence == Some(c)
+                        on:change=move |_| {
+                            confidence_sig.set(Some(c));
+                            save();
+                        }
+                    />
+                    <label class="nhsuk-label nhsuk-radios__label" for=id>{*name}</label>
+                </div>
+            }
+        })
+        .collect_view();
+    let save_evidence = autosave.clone();
+    let save_url = autosave.clone();
+    view! {
+        <form
+            method="post"
+            action=SaveAssessment::PATH
+            novalidate
+            class="skillmap-skill-form"
+            data-hydrated=move || if hydrated.get() { "true" } else { "false" }
+        >
+            <input type="hidden" name="skill_code" value=skill_code/>
+            <input type="hidden" name="revision" prop:value=move || revision_sig.get().to_string() value=revision.to_string()/>
+            <input type="hidden" name="next" value=next/>
+            <div class="nhsuk-form-group" class:nhsuk-form-group--error=level_error_shown>
+                <fieldset class="nhsuk-fieldset" id="level" aria-describedby="level-hint">
+                    <legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--m">
+                        {format!("Which level best describes you for {skill_name}?")}
+                    </legend>
+                    <div class="nhsuk-hint" id="level-hint">"Pick the highest level you can honestly show evidence for."</div>
+                    <FieldErrorMessage id="level".to_string() message=level_error/>
+                    <div class="nhsuk-radios">{level_options}</div>
+                </fieldset>
+            </div>
+            <div class="nhsuk-form-group">
+                <fieldset class="nhsuk-fieldset" id="confidence">
+                    <legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">"How sure are you? (optional)"</legend>
+                    <div class="nhsuk-radios nhsuk-radios--inline">{confidence_options}</div>
+                </fieldset>
+            </div>
+            <div class="nhsuk-form-group" class:nhsuk-form-group--error=evidence_error_shown>
+                <label class="nhsuk-label nhsuk-label--s" for="evidence">"Evidence (optional)"</label>
+                <div class="nhsuk-hint" id="evidence-hint">"What have you done that shows this level? For example a course, a project or feedback."</div>
+                <FieldErrorMessage id="evidence".to_string() message=evidence_error/>
+                <textarea
+                    class="nhsuk-textarea"
+                    id="evidence"
+                    name="evidence"
+                    rows="4"
+                    aria-describedby="evidence-hint"
+                    on:input=move |ev| evidence_sig.set(event_target_value(&ev))
+                    on:change=move |_| save_evidence()
+                >
+                    {evidence}
+                </textarea>
+            </div>
+            <div class="nhsuk-form-group" class:nhsuk-form-group--error=url_error_msg_shown>
+                <label class="nhsuk-label nhsuk-label--s" for="evidence_url">"Link to evidence (optional)"</label>
+                <div class="nhsuk-hint" id="evidence_url-hint">"A web address starting with https://"</div>
+                <FieldErrorMessage id="evidence_url".to_string() message=url_error_msg/>
+                <input
+                    class="nhsuk-input"
+                    id="evidence_url"
+                    name="evidence_url"
+                    type="url"
+                    value=evidence_url
+                    aria-describedby="evidence_url-hint"
+                    spellcheck="false"
+                    on:input=move |ev| url_sig.set(event_target_value(&ev))
+                    on:change=move |_| save_url()
+                />
+            </div>
+            <p class="skillmap-save-status" role="status" aria-live="polite">{move || status.get()}</p>
+            <button class="nhsuk-button" type="submit">"Save and continue"</button>
+        </form>
+    }
+}
+
+/// An error as one sentence or more, for the save status line.
+fn messages(e: AppError) -> String {
+    match e {
+        AppError::Validation(errs) => errs
+            .into_iter()
+            .map(|e| e.message)
+            .collect::<Vec<_>>()
+            .join(". "),
+        other => other.to_string(),
+    }
+}
+
+#[component]
+pub fn GapsPage() -> impl IntoView {
+    page!("/skills", get_profile(None), |profile| view! {
+        <Title text="My gaps - Skillmap"/>
+        <a class="nhsuk-back-link" href="/skills">"Back to my skills"</a>
+        <h1>"Your gaps against your role"</h1>
+        <GapTable profile=profile/>
+    })
+}
+
+/// Required vs self-assessed vs agreed, with the gap in words.
+#[component]
+pub fn GapTable(profile: ProfileView) -> impl IntoView {
+    let role = profile
+        .person
+        .job_title
+        .clone()
+        .unwrap_or_else(|| "this role".into());
+    let rows: Vec<_> = profile
+        .items
+        .into_iter()
+        .filter_map(|i| i.requirement.map(|r| (i.skill, r, i.assessment)))
+        .collect();
+    if rows.is_empty() {
+        return view! { <p>{format!("{role} has no required skills recorded yet.")}</p> }
+            .into_any();
+    }
+    let body = rows
+        .into_iter()
+        .map(|(skill, req, a)| {
+            let counted = a.as_ref().map(|a| a.effective_level());
+            let g = gap(req.level, counted);
+            let gap_class = if counted.is_none() {
+                "nhsuk-tag nhsuk-tag--grey"
+            } else if g == 0 {
+                "nhsuk-tag nhsuk-tag--green"
+            } else if g == 1 {
+                "nhsuk-tag nhsuk-tag--yellow"
+            } else {
+                "nhsuk-tag nhsuk-tag--red"
+            };
+            view! {
+                <tr class="nhsuk-table__row">
+                    <th scope="row" class="nhsuk-table__header skillmap-row-header">
+                        {skill.name}
+                        <span class="nhsuk-body-s skillmap-muted">{if req.essential { " Essential" } else { " Desirable" }}</span>
+                    </th>
+                    <td class="nhsuk-table__cell">{level_label(req.level)}</td>
+                    <td class="nhsuk-table__cell">{level_cell(a.as_ref().map(|a| a.self_level))}</td>
+                    <td class="nhsuk-table__cell">{level_cell(a.as_ref().and_then(|a| a.agreed_level))}</td>
+                    <td class="nhsuk-table__cell"><strong class=gap_class>{gap_text(req.level, counted)}</strong></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <p>"The gap counts your agreed level where your manager has agreed one, and your own level until then."</p>
+        <table class="nhsuk-table" data-testid="gap-table">
+            <caption class="nhsuk-table__caption">{format!("Skills for {role}")}</caption>
+            <thead class="nhsuk-table__head">
+                <tr class="nhsuk-table__row">
+                    <th scope="col" class="nhsuk-table__header">"Skill"</th>
+                    <th scope="col" class="nhsuk-table__header">"Required"</th>
+                    <th scope="col" class="nhsuk-table__header">"Own level"</th>
+                    <th scope="col" class="nhsuk-table__header">"Agreed"</th>
+                    <th scope="col" class="nhsuk-table__header">"Gap"</th>
+                </tr>
+            </thead>
+            <tbody class="nhsuk-table__body">{body}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    page!("/skills", assessment_history(None), |entries| view! {
+        <Title text="Assessment history - Skillmap"/>
+        <a class="nhsuk-back-link" href="/skills">"Back to my skills"</a>
+        <h1>"History of your assessments"</h1>
+        <History entries=entries/>
+    })
+}
+
+#[component]
+fn History(entries: Vec<HistoryEntry>) -> impl IntoView {
+    if entries.is_empty() {
+        return view! { <p>"Nothing has been assessed yet."</p> }.into_any();
+    }
+    let rows = entries
+        .into_iter()
+        .map(|e| {
+            let summary = e.summary();
+            view! {
+                <tr class="nhsuk-table__row">
+                    <td class="nhsuk-table__cell">{e.at}</td>
+                    <td class="nhsuk-table__cell">{e.skill_name}</td>
+                    <td class="nhsuk-table__cell">{summary}</td>
+                    <td class="nhsuk-table__cell">{e.comment.unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="nhsuk-table">
+            <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">"Changes, newest first"</caption>
+            <thead class="nhsuk-table__head">
+                <tr class="nhsuk-table__row">
+                    <th scope="col" class="nhsuk-table__header">"When"</th>
+                    <th scope="col" class="nhsuk-table__header">"Skill"</th>
+                    <th scope="col" class="nhsuk-table__header">"Change"</th>
+                    <th scope="col" class="nhsuk-table__header">"Comment"</th>
+                </tr>
+            </thead>
+            <tbody class="nhsuk-table__body">{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn ReviewsPage() -> impl IntoView {
+    page!("/team/reviews", pending_reviews(), |pending| {
+        let body = if pending.is_empty() {
+            view! { <p role="status">"Nobody you manage has levels waiting for you to agree."</p> }
+                .into_any()
+        } else {
+            let rows = pending
+                .into_iter()
+                .map(|r| {
+                    let href = format!("/people/{}/skills", r.person.id);
+                    view! {
+                        <tr class="nhsuk-table__row">
+                            <td class="nhsuk-table__cell"><a href=href>{r.person.name}</a></td>
+                            <td class="nhsuk-table__cell">{r.person.job_title.unwrap_or_default()}</td>
+                            <td class="nhsuk-table__cell">{r.person.team}</td>
+                            <td class="nhsuk-table__cell">{r.pending}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <table class="nhsuk-table">
+                    <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">"People with levels to agree"</caption>
+                    <thead class="nhsuk-table__head">
+                        <tr class="nhsuk-table__row">
+                            <th scope="col" class="nhsuk-table__header">"Name"</th>
+                            <th scope="col" class="nhsuk-table__header">"Job role"</th>
+                            <th scope="col" class="nhsuk-table__header">"Team"</th>
+                            <th scope="col" class="nhsuk-table__header">"Levels to agree"</th>
+                        </tr>
+                    </thead>
+                    <tbody class="nhsuk-table__body">{rows}</tbody>
+                </table>
+            }
+            .into_any()
+        };
+        view! {
+            <Title text="Levels to agree - Skillmap"/>
+            <h1>"Levels to agree"</h1>
+            <p>"People you manage who have assessed skills that you have not agreed yet."</p>
+            {body}
+        }
+    })
+}
+
+#[component]
+pub fn PersonSkillsPage() -> impl IntoView {
+    let id = use_params_map()
+        .get_untracked()
+        .get("id")
+        .and_then(|s| s.parse::<i32>().ok());
+    let errors = StoredValue::new(
+        url_error(ReviewAssessment::PATH)
+            .map(|e| e.field_errors())
+            .unwrap_or_default(),
+    );
+    let load = move || async move {
+        match id {
+            Some(id) => get_profile(Some(id)).await,
+            None => Err(AppError::NotFound("That person".into())),
+        }
+    };
+    page!("/team/reviews", load(), |profile| view! {
+        <PersonSkills profile=profile errors=errors.get_value()/>
+    })
+}
+
+#[component]
+fn PersonSkills(profile: ProfileView, errors: Vec<FieldError>) -> impl IntoView {
+    let name = profile.person.name.clone();
+    let can_review = profile.can_review;
+    let person_id = profile.person.id;
+    let assessed: Vec<ProfileItem> = profile
+        .items
+        .iter()
+        .filter(|i| i.assessment.is_some())
+        .cloned()
+        .collect();
+    let cards = if assessed.is_empty() {
+        view! { <p>{format!("{name} has not assessed any skills yet.")}</p> }.into_any()
+    } else {
+        assessed
+            .into_iter()
+            .map(|i| view! { <ReviewCard item=i person_id=person_id can_review=can_review/> })
+            .collect_view()
+            .into_any()
+    };
+    view! {
+        <Title text=format!("Skills of {name} - Skillmap")/>
+        <ErrorSummary errors=errors/>
+        <span class="nhsuk-caption-l">{profile.person.job_title.clone().unwrap_or_default()}</span>
+        <h1>{format!("Skills of {name}")}</h1>
+        <h2>"Gaps against their role"</h2>
+        <GapTable profile=profile/>
+        <h2>"Assessed skills"</h2>
+        {cards}
+    }
+}
+
+#[component]
+fn ReviewCard(item: ProfileItem, person_id: i32, can_review: bool) -> impl IntoView {
+    let a = item.assessment.expect("only assessed skills are reviewed");
+    let code = item.skill.code.clone();
+    let heading_id = format!("review-{code}");
+    let pending = a.status == Status::Pending;
+    let form = can_review.then(|| {
+        let level_id = format!("{code}-level");
+        let comment_id = format!("{code}-comment");
+        let options = LEVELS
+            .iter()
+            .map(|(l, n)| {
+                view! { <option value=l.to_string() selected=a.agreed_level.unwrap_or(a.self_level) == *l>{format!("{l} {n}")}</option> }
+            })
+            .collect_view();
+        view! {
+            <form method="post" action=ReviewAssessment::PATH class="skillmap-review-form" aria-labelledby=heading_id.clone()>
+                <input type="hidden" name="person_id" value=person_id.to_string()/>
+                <input type="hidden" name="skill_code" value=code.clone()/>
+                <input type="hidden" name="revision" value=a.revision.to_string()/>
+                <button class="nhsuk-button nhsuk-button--secondary" type="submit" name="decision" value="agree">
+                    {format!("Agree level {}", level_label(a.self_level))}
+                </button>
+                <details class="nhsuk-details">
+                    <summary class="nhsuk-details__summary">
+                        <span class="nhsuk-details__summary-text">"Set a different level"</span>
+                    </summary>
+                    <div class="nhsuk-details__text">
+                        <div class="nhsuk-form-group">
+                            <label class="nhsuk-label" for=level_id.clone()>"Agreed level"</label>
+                            <select class="nhsuk-select" id=level_id name="level">{options}</select>
+                        </div>
+                        <div class="nhsuk-form-group">
+                            <label class="nhsuk-label" for=comment_id.clone()>"Why? They will see this comment"</label>
+                            <textarea class="nhsuk-textarea" id=comment_id name="comment" rows="3"></textarea>
+                        </div>
+                        <button class="nhsuk-button" type="submit" name="decision" value="change">"Save the different level"</button>
+                    </div>
+                </details>
+            </form>
+        }
+    });
+    view! {
+        <section class="nhsuk-card">
+            <div class="nhsuk-card__content">
+                <h3 class="nhsuk-card__heading" id=heading_id>{item.skill.name.clone()}</h3>
+                <dl class="nhsuk-summary-list">
+                    <div class="nhsuk-summary-list__row">
+                        <dt class="nhsuk-summary-list__key">"Their level"</dt>
+                        <dd class="nhsuk-summary-list__value">
+                            {level_label(a.self_level)}
+                            <p class="nhsuk-body-s">{item.skill.descriptors.get(usize::from(a.self_level).saturating_sub(1)).cloned().filter(|_| a.self_level > 0)}</p>
+                        </dd>
+                    </div>
+                    <div class="nhsuk-summary-list__row">
+                        <dt class="nhsuk-summary-list__key">"How sure"</dt>
+                        <dd class="nhsuk-summary-list__value">{a.confidence.map(confidence_name).unwrap_or("Not given")}</dd>
+                    </div>
+                    <div class="nhsuk-summary-list__row">
+                        <dt class="nhsuk-summary-list__key">"Evidence"</dt>
+                        <dd class="nhsuk-summary-list__value">
+                            {if a.evidence.is_empty() { "None given".to_string() } else { a.evidence.clone() }}
+                            {a.evidence_url.clone().map(|u| view! { <p><a href=u.clone() rel="noopener noreferrer nofollow">{u.clone()}</a></p> })}
+                        </dd>
+                    </div>
+                    <div class="nhsuk-summary-list__row">
+                        <dt class="nhsuk-summary-list__key">"Status"</dt>
+                        <dd class="nhsuk-summary-list__value">
+                            {if pending {
+                                "Waiting for agreement".to_string()
+                            } else {
+                                format!("Agreed at {}", a.agreed_level.map(level_label).unwrap_or_default())
+                            }}
+                            {a.manager_comment.clone().map(|c| view! { <p class="nhsuk-body-s">{format!("Comment: {c}")}</p> })}
+                        </dd>
+                    </div>
+                </dl>
+                {form}
+            </div>
+        </section>
+    }
+}
