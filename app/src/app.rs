@@ -8,12 +8,13 @@ use leptos_router::{SsrMode, path};
 use crate::auth::api::whoami;
 use crate::auth::view::{AccountsPage, LoginPage};
 use crate::error::AppError;
-use crate::framework::view::FrameworkPage;
+use crate::framework::view::{FrameworkAdminPage, FrameworkPage, ImportPreviewPage};
 use crate::home::view::HomePage;
 use crate::people::view::PersonPage;
 use crate::profile::view::{
     AssessSkillPage, GapsPage, HistoryPage, MySkillsPage, PersonSkillsPage, ReviewsPage,
 };
+use crate::roles::view::{NewRolePage, RolePage, RolesPage};
 use crate::ui::{ErrorPage, Layout};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,6 +51,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/people/:id") view=PersonPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/accounts") view=AccountsPage ssr=SsrMode::Async/>
                 <Route path=path!("/framework") view=FrameworkPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/framework") view=FrameworkAdminPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/framework/imports/:id") view=ImportPreviewPage ssr=SsrMode::Async/>
+                <Route path=path!("/roles") view=RolesPage ssr=SsrMode::Async/>
+                <Route path=path!("/roles/new") view=NewRolePage ssr=SsrMode::Async/>
+                <Route path=path!("/roles/:id") view=RolePage ssr=SsrMode::Async/>
                 <Route path=path!("/skills") view=MySkillsPage ssr=SsrMode::Async/>
                 <Route path=path!("/skills/gaps") view=GapsPage ssr=SsrMode::Async/>
                 <Route path=path!("/skills/history") view=HistoryPage ssr=SsrMode::Async/>

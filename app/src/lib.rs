@@ -13,6 +13,7 @@ pub mod framework;
 pub mod home;
 pub mod people;
 pub mod profile;
+pub mod roles;
 
 #[cfg(feature = "ssr")]
 pub mod entities;

@@ -253,6 +253,8 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
     };
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/framework/export.json", get(export_json))
+        .route("/framework/export.csv", get(export_csv))
         .leptos_routes_with_context(&server_state, routes, context.clone(), move || {
             shell(shell_options.clone())
         })
@@ -283,6 +285,69 @@ async fn healthz(State(state): State<ServerState>) -> impl IntoResponse {
             )
         }
     }
+}
+
+/// The current framework as a download, for anyone signed in.
+async fn export(state: &ServerState, signed_in: bool, csv: bool) -> axum::response::Response {
+    use axum::http::header;
+    if !signed_in {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "Sign in to download the framework.\n",
+        )
+            .into_response();
+    }
+    let view = match app::framework::service::current(&state.app.db).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, "framework export failed");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The framework could not be exported.\n",
+            )
+                .into_response();
+        }
+    };
+    let doc = app::framework::service::to_doc(&view);
+    let stem = format!("{}-v{}", doc.code.to_lowercase(), doc.version);
+    let (body, kind, ext) = if csv {
+        (
+            app::framework::exchange::to_csv(&doc),
+            "text/csv; charset=utf-8",
+            "csv",
+        )
+    } else {
+        (
+            serde_json::to_string_pretty(&doc).unwrap_or_default(),
+            "application/json",
+            "json",
+        )
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{stem}.{ext}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn export_json(
+    State(state): State<ServerState>,
+    session: Option<axum::Extension<app::platform::session::SessionContext>>,
+) -> axum::response::Response {
+    export(&state, session.is_some(), false).await
+}
+
+async fn export_csv(
+    State(state): State<ServerState>,
+    session: Option<axum::Extension<app::platform::session::SessionContext>>,
+) -> axum::response::Response {
+    export(&state, session.is_some(), true).await
 }
 
 /// The paths of every registered server function (for the authorization

@@ -45,7 +45,11 @@ page.on('console', (msg) => {
   }
 });
 page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
-page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+page.on('requestfailed', (req) => {
+  // A navigation cancels the loads of the page it leaves: not a fault.
+  if (req.failure()?.errorText === 'net::ERR_ABORTED') return;
+  problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+});
 
 async function axe(label) {
   const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
@@ -141,6 +145,34 @@ try {
     }
     if (role.file === 'hr') {
       check(await page.isVisible('text=Your organisation in Skillmap'), 'hr: sees the organisation summary');
+      await page.click('.nhsuk-header__navigation-link:has-text("Job roles")');
+      await page.waitForSelector('h1:has-text("Job roles")');
+      await axe('job roles');
+      await page.click('a:has-text("Porter")');
+      await page.waitForSelector('h2:has-text("Required skills")');
+      await axe('a job role');
+      await page.selectOption('#skill_code', 'DAT-VIS');
+      await page.selectOption('#level', '2');
+      await page.click('button:has-text("Add requirement")');
+      await page.waitForSelector('td:has-text("Visualisation and storytelling")');
+      check(true, 'hr: adds a required skill to a job role');
+      await page.click('button[aria-label="Remove Visualisation and storytelling from this role"]');
+      await page.waitForSelector('td:has-text("Visualisation and storytelling")', { state: 'detached' });
+      check(true, 'hr: removes it again');
+      await page.click('a:has-text("Back to job roles")');
+      await page.click('a.nhsuk-button:has-text("Add a job role")');
+      await page.click('button:has-text("Add job role")');
+      await page.waitForSelector('.nhsuk-error-summary');
+      check((await page.textContent('.nhsuk-error-summary')).includes('Enter the job title'), 'hr: an empty job role names its fields');
+      await axe('add a job role, with errors');
+      await page.fill('#title', 'Digital Nurse Specialist');
+      await page.fill('#code', 'nur-dns');
+      await page.selectOption('#staff_group', 'Nursing and Midwifery Registered');
+      await page.selectOption('#band', 'Band 7');
+      await page.click('button:has-text("Add job role")');
+      await page.waitForSelector('h1:has-text("Digital Nurse Specialist")');
+      check(await page.isVisible('text=NUR-DNS'), 'hr: adds a job role');
+      await page.goto(`${base}/`);
     }
     if (role.file === 'admin') {
       await page.click('.nhsuk-header__navigation-link:has-text("Accounts")');
@@ -157,6 +189,23 @@ try {
       await page.waitForSelector('button[aria-label="Disable the account for staff@skillmap.example"]');
       check(true, 'admin: re-enables it');
       await page.goto(`${base}/admin/accounts`);
+      // Import a new framework version: export, edit, check, publish.
+      await page.click('.nhsuk-header__navigation-link:has-text("Manage framework")');
+      await page.waitForSelector('h1:has-text("Manage the framework")');
+      await axe('manage the framework');
+      await page.fill('#document', 'this is not a framework');
+      await page.click('button:has-text("Check the file")');
+      await page.waitForSelector('.nhsuk-error-summary');
+      check((await page.textContent('.nhsuk-error-summary')).includes('line 1'), 'admin: a bad file is refused, naming the line');
+      const csv = await page.evaluate(async () => (await fetch('/framework/export.csv')).text());
+      await page.fill('#document', csv.replace('Data ethics', 'Data ethics and fairness'));
+      await page.click('button:has-text("Check the file")');
+      await page.waitForSelector('h1:has-text("Check what will change")');
+      check((await page.textContent('main')).includes('Data ethics and fairness'), 'admin: preview lists the changed skill');
+      await axe('import preview');
+      await page.click('button:has-text("Publish as version 2")');
+      await page.waitForSelector('text=Published version 2.');
+      check(true, 'admin: publishes version 2');
     }
 
     await page.click('button:has-text("Sign out")');

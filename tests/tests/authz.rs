@@ -36,6 +36,12 @@ const ADMIN_ONLY: Row = [401, 403, 403, 403, 403, 200];
 const PERSON: Row = [401, 200, 403, 200, 200, 200];
 /// Anyone signed in gets past the guard (to a validation error).
 const SIGNED_IN_BAD_INPUT: Row = [401, 422, 422, 422, 422, 422];
+/// Administrators get past the guard (to an error about their input).
+const ADMIN_BAD_INPUT: Row = [401, 403, 403, 403, 403, 422];
+const ADMIN_NOT_FOUND: Row = [401, 403, 403, 403, 403, 404];
+/// HR and administrators get past the guard (to a validation error).
+const HR_ADMIN_BAD_INPUT: Row = [401, 403, 403, 403, 422, 422];
+const HR_ADMIN_NOT_FOUND: Row = [401, 403, 403, 403, 404, 404];
 /// The staff member's line manager and nobody else.
 const MANAGER_ONLY: Row = [401, 403, 403, 200, 403, 403];
 /// Log-in with a wrong password: anyone may try, nobody gets in.
@@ -193,6 +199,51 @@ async fn every_server_function_authorizes_every_caller() {
             PERSON,
         ),
         Case("/api/profile/pending", vec![], ANY_USER),
+        Case("/api/roles/list", vec![], ANY_USER),
+        Case("/api/roles/detail", vec![("role_id", "1".into())], ANY_USER),
+        // Refused as bad input once past the guard: nothing is changed.
+        Case(
+            "/api/roles/save",
+            vec![
+                ("code", String::new()),
+                ("title", String::new()),
+                ("staff_group", String::new()),
+                ("band", String::new()),
+            ],
+            HR_ADMIN_BAD_INPUT,
+        ),
+        Case(
+            "/api/roles/set_requirement",
+            vec![
+                ("role_id", "1".into()),
+                ("skill_code", "DIG-FOUND".into()),
+                ("level", "9".into()),
+            ],
+            HR_ADMIN_BAD_INPUT,
+        ),
+        Case(
+            "/api/roles/remove_requirement",
+            vec![
+                ("role_id", "1".into()),
+                ("skill_code", "NOT-A-SKILL".into()),
+            ],
+            HR_ADMIN_NOT_FOUND,
+        ),
+        Case(
+            "/api/framework/upload",
+            vec![("document", "not a framework".into())],
+            ADMIN_BAD_INPUT,
+        ),
+        Case(
+            "/api/framework/preview",
+            vec![("draft_id", "999".into())],
+            ADMIN_NOT_FOUND,
+        ),
+        Case(
+            "/api/framework/publish",
+            vec![("draft_id", "999".into())],
+            ADMIN_NOT_FOUND,
+        ),
         Case("/api/auth/logout", vec![], ANY_USER),
     ];
 

@@ -6,6 +6,7 @@ pub mod assessment;
 pub mod assessment_event;
 pub mod domain;
 pub mod framework;
+pub mod framework_draft;
 pub mod job_role;
 pub mod org_unit;
 pub mod person;

@@ -2,6 +2,8 @@
 //! versions; the exchange format (JSON) for export and import.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod exchange;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod service;

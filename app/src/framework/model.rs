@@ -178,6 +178,61 @@ pub fn validate_doc(doc: &FrameworkDoc) -> Vec<FieldError> {
     errors
 }
 
+/// What publishing a checked file would change, by skill code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    pub draft_id: i32,
+    pub source_name: String,
+    pub code: String,
+    pub name: String,
+    pub current_version: Option<i32>,
+    pub next_version: i32,
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: usize,
+    pub published_version: Option<i32>,
+}
+
+/// Skills added, changed and removed going from `old` to `new` (as "CODE
+/// name"), and how many stayed the same.
+pub fn diff(
+    old: Option<&FrameworkDoc>,
+    new: &FrameworkDoc,
+) -> (Vec<String>, Vec<String>, Vec<String>, usize) {
+    let flat = |d: &FrameworkDoc| -> Vec<(String, String, SkillDoc)> {
+        d.domains
+            .iter()
+            .flat_map(|dom| {
+                dom.skills
+                    .iter()
+                    .map(move |s| (s.code.clone(), dom.code.clone(), s.clone()))
+            })
+            .collect()
+    };
+    let old_skills = old.map(flat).unwrap_or_default();
+    let new_skills = flat(new);
+    let label = |s: &SkillDoc| format!("{} {}", s.code, s.name);
+    let mut added = Vec::new();
+    let mut changed = Vec::new();
+    let mut unchanged = 0;
+    for (code, domain, skill) in &new_skills {
+        match old_skills.iter().find(|(c, _, _)| c == code) {
+            None => added.push(label(skill)),
+            Some((_, old_domain, old_skill)) if old_domain != domain || old_skill != skill => {
+                changed.push(label(skill))
+            }
+            Some(_) => unchanged += 1,
+        }
+    }
+    let removed = old_skills
+        .iter()
+        .filter(|(c, _, _)| !new_skills.iter().any(|(n, _, _)| n == c))
+        .map(|(_, _, s)| label(s))
+        .collect();
+    (added, changed, removed, unchanged)
+}
+
 /// A framework version as pages show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FrameworkView {
@@ -313,6 +368,22 @@ mod tests {
                 .any(|t| t.contains("missing a descriptor for level 4")),
             "{text:?}"
         );
+    }
+
+    #[test]
+    fn diff_by_code() {
+        let old = doc();
+        let mut new = doc();
+        new.domains[0].skills[0].name = "Renamed".into();
+        new.domains[0].skills.remove(1);
+        new.domains[0].skills.push(skill("D-C"));
+        let (added, changed, removed, same) = diff(Some(&old), &new);
+        assert_eq!(added, ["D-C A skill"]);
+        assert_eq!(changed, ["D-A Renamed"]);
+        assert_eq!(removed, ["D-B A skill"]);
+        assert_eq!(same, 0);
+        let (added, _, _, _) = diff(None, &old);
+        assert_eq!(added.len(), 2);
     }
 
     #[test]

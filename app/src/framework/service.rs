@@ -9,10 +9,10 @@ use sea_orm::{
 };
 
 use super::model::{
-    DescriptorDoc, DomainDoc, DomainView, FrameworkDoc, FrameworkView, SCHEMA, SkillDoc, SkillView,
-    validate_doc,
+    DescriptorDoc, DomainDoc, DomainView, FrameworkDoc, FrameworkView, ImportPreview, SCHEMA,
+    SkillDoc, SkillView, diff, validate_doc,
 };
-use crate::entities::{domain, framework, skill, skill_descriptor};
+use crate::entities::{domain, framework, framework_draft, skill, skill_descriptor};
 use crate::error::AppError;
 
 /// The framework Skillmap ships with.
@@ -231,10 +231,146 @@ pub async fn skill_codes(db: &impl ConnectionTrait) -> Result<Vec<String>, AppEr
         .collect())
 }
 
+/// Checks an uploaded file (JSON or CSV) completely and keeps it as a
+/// draft to preview. A bad file is refused with every problem named, and
+/// changes nothing.
+pub async fn create_draft(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    source_name: &str,
+    text: &str,
+) -> Result<i32, AppError> {
+    let current = match current(db).await {
+        Ok(view) => Some(to_doc(&view)),
+        Err(AppError::NotFound(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let doc = super::exchange::parse(text, current.as_ref())?;
+    let errors = validate_doc(&doc);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let source = source_name.trim();
+    let draft = framework_draft::ActiveModel {
+        document: Set(serde_json::to_string(&doc).map_err(|_| AppError::Internal)?),
+        source_name: Set(if source.is_empty() {
+            "pasted file".into()
+        } else {
+            source.chars().take(200).collect()
+        }),
+        created_by: Set(account_id),
+        created_at: Set(Utc::now()),
+        published_version: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(draft.id)
+}
+
+async fn draft(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<(framework_draft::Model, FrameworkDoc), AppError> {
+    let d = framework_draft::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That import".into()))?;
+    let doc: FrameworkDoc = serde_json::from_str(&d.document).map_err(|_| AppError::Internal)?;
+    Ok((d, doc))
+}
+
+/// What publishing a draft would change.
+pub async fn preview(db: &impl ConnectionTrait, draft_id: i32) -> Result<ImportPreview, AppError> {
+    let (d, doc) = draft(db, draft_id).await?;
+    let current = framework::Entity::find()
+        .filter(framework::Column::Code.eq(&doc.code))
+        .order_by_desc(framework::Column::Version)
+        .one(db)
+        .await?;
+    let (current_version, current_doc) = match current {
+        Some(f) => (Some(f.version), Some(to_doc(&load(db, f).await?))),
+        None => (None, None),
+    };
+    let (added, changed, removed, unchanged) = diff(current_doc.as_ref(), &doc);
+    Ok(ImportPreview {
+        draft_id: d.id,
+        source_name: d.source_name,
+        code: doc.code,
+        name: doc.name,
+        current_version,
+        next_version: current_version.map(|v| v + 1).unwrap_or(1),
+        added,
+        changed,
+        removed,
+        unchanged,
+        published_version: d.published_version,
+    })
+}
+
+/// Publishes a draft as the next version; a draft is published once.
+pub async fn publish_draft(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    draft_id: i32,
+) -> Result<i32, AppError> {
+    let (d, doc) = draft(db, draft_id).await?;
+    if let Some(v) = d.published_version {
+        return Err(AppError::Conflict(format!(
+            "This file was already published as version {v}"
+        )));
+    }
+    let f = publish(db, &doc).await?;
+    let mut active: framework_draft::ActiveModel = d.into();
+    active.published_version = Set(Some(f.version));
+    active.update(db).await?;
+    Ok(f.version)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::platform::testing::test_db;
+
+    #[tokio::test]
+    async fn import_previews_then_publishes_once() {
+        let t = test_db().await;
+        ensure_default(&t.db).await.unwrap();
+        let mut doc = default_doc();
+        doc.domains[2].skills.pop();
+        doc.domains[0].skills[1].description = "Changed".into();
+        let text = serde_json::to_string(&doc).unwrap();
+        let id = create_draft(&t.db, 1, "v2.json", &text).await.unwrap();
+        let p = preview(&t.db, id).await.unwrap();
+        assert_eq!((p.current_version, p.next_version), (Some(1), 2));
+        assert_eq!(p.changed.len(), 1);
+        assert_eq!(p.removed.len(), 1);
+        assert!(p.added.is_empty());
+        assert_eq!(
+            current(&t.db).await.unwrap().version,
+            1,
+            "nothing published yet"
+        );
+        assert_eq!(publish_draft(&t.db, id).await.unwrap(), 2);
+        assert!(matches!(
+            publish_draft(&t.db, id).await,
+            Err(AppError::Conflict(_))
+        ));
+        assert_eq!(current(&t.db).await.unwrap().skills().count(), 26);
+        // A bad file is refused and stores nothing.
+        assert!(
+            create_draft(&t.db, 1, "bad.csv", "nonsense,only\n1,2")
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            framework_draft::Entity::find()
+                .all(&t.db)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
 
     #[tokio::test]
     async fn default_framework_loads_once_and_round_trips() {

@@ -1,16 +1,20 @@
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::api::current_framework;
+use super::api::{PublishImport, UploadFramework, current_framework, preview_import};
 use super::model::{FrameworkView, LEVELS};
 use crate::auth::api::whoami;
-use crate::ui::{ErrorPage, Layout, TextField};
+use crate::auth::model::Role;
+use crate::error::FieldError;
+use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, TextField, url_error};
 
 /// Browse and search the framework: domains, skills, descriptors.
 #[component]
 pub fn FrameworkPage() -> impl IntoView {
     let q = use_query_map().get_untracked().get("q").unwrap_or_default();
+    let published = use_query_map().get_untracked().get("published").is_some();
     let query = q.clone();
     let user = Resource::new(|| (), |_| whoami());
     let fw = Resource::new(
@@ -28,7 +32,16 @@ pub fn FrameworkPage() -> impl IntoView {
                 Suspend::new(async move {
                     let user = user.await.ok().flatten();
                     let body = match fw.await {
-                        Ok(f) => view! { <Framework framework=f query=q/> }.into_any(),
+                        Ok(f) => view! {
+                            {published.then(|| view! {
+                                <div class="nhsuk-inset-text" role="status">
+                                    <span class="nhsuk-u-visually-hidden">"Information: "</span>
+                                    <p>{format!("Published version {}.", f.version)}</p>
+                                </div>
+                            })}
+                            <Framework framework=f query=q/>
+                        }
+                        .into_any(),
                         Err(e) => view! { <ErrorPage error=e/> }.into_any(),
                     };
                     view! { <Layout user=user current="/framework">{body}</Layout> }
@@ -115,5 +128,125 @@ fn Framework(framework: FrameworkView, query: String) -> impl IntoView {
         </form>
         {result.map(|r| view! { <p role="status">{r}</p> })}
         {domains}
+    }
+}
+
+/// Administrators: export the framework, and import a new version.
+#[component]
+pub fn FrameworkAdminPage() -> impl IntoView {
+    let user = Resource::new(|| (), |_| whoami());
+    let fw = Resource::new(|| (), |_| current_framework(None));
+    let error = StoredValue::new(url_error(UploadFramework::PATH));
+    view! {
+        <Title text="Manage the framework - Skillmap"/>
+        <Suspense fallback=|| view! { <p>"Loading..."</p> }>
+            {move || Suspend::new(async move {
+                let user = user.await.ok().flatten();
+                let is_admin = user.as_ref().is_some_and(|u| u.role == Role::Admin);
+                let body = match (is_admin, fw.await) {
+                    (false, _) => view! { <ErrorPage error=crate::error::AppError::Forbidden/> }.into_any(),
+                    (true, Err(e)) => view! { <ErrorPage error=e/> }.into_any(),
+                    (true, Ok(f)) => {
+                        // File problems name a line or skill; link them all to the file box.
+                        let problems: Vec<FieldError> = error
+                            .get_value()
+                            .map(|e| e.field_errors())
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|f| FieldError::new("document", if f.field.is_empty() { f.message } else { format!("{}: {}", f.field, f.message) }))
+                            .collect();
+                        let has_error = !problems.is_empty();
+                        let first = problems.first().map(|f| f.message.clone());
+                        view! {
+                            <ErrorSummary errors=problems/>
+                            <h1>"Manage the framework"</h1>
+                            <p>{format!("In use: {} version {}, published {}.", f.name, f.version, f.published)}</p>
+                            <h2>"Export"</h2>
+                            <ul class="nhsuk-list">
+                                <li><a href="/framework/export.json" download="framework.json">"Download as JSON (the exchange format)"</a></li>
+                                <li><a href="/framework/export.csv" download="framework.csv">"Download as CSV (one row per skill, for spreadsheets)"</a></li>
+                            </ul>
+                            <h2>"Import a new version"</h2>
+                            <p>"Paste the contents of a JSON or CSV file exported from Skillmap (and edited). Skillmap checks all of it and shows what would change before anything is published. Skills keep their identity by code, and earlier assessments stay readable."</p>
+                            <form method="post" action=UploadFramework::PATH novalidate>
+                                <TextField label="File name (optional, for your records)" name="source_name" width_class="nhsuk-input--width-20"/>
+                                <div class="nhsuk-form-group" class:nhsuk-form-group--error=has_error>
+                                    <label class="nhsuk-label" for="document">"File contents"</label>
+                                    <FieldErrorMessage id="document".to_string() message=first/>
+                                    <textarea class="nhsuk-textarea skillmap-code" id="document" name="document" rows="12" spellcheck="false"></textarea>
+                                </div>
+                                <button class="nhsuk-button" type="submit">"Check the file"</button>
+                            </form>
+                        }
+                        .into_any()
+                    }
+                };
+                view! { <Layout user=user current="/admin/framework">{body}</Layout> }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn ImportPreviewPage() -> impl IntoView {
+    let id = use_params_map()
+        .get_untracked()
+        .get("id")
+        .and_then(|s| s.parse::<i32>().ok())
+        .unwrap_or(0);
+    let user = Resource::new(|| (), |_| whoami());
+    let preview = Resource::new(move || id, preview_import);
+    let error = StoredValue::new(url_error(PublishImport::PATH));
+    view! {
+        <Title text="Check the import - Skillmap"/>
+        <Suspense fallback=|| view! { <p>"Loading..."</p> }>
+            {move || Suspend::new(async move {
+                let user = user.await.ok().flatten();
+                let body = match preview.await {
+                    Err(e) => view! { <ErrorPage error=e/> }.into_any(),
+                    Ok(p) => {
+                        let list = |title: &'static str, items: Vec<String>| {
+                            (!items.is_empty()).then(|| {
+                                let count = items.len();
+                                let items = items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view();
+                                view! {
+                                    <h2>{format!("{title} ({count})")}</h2>
+                                    <ul class="nhsuk-list nhsuk-list--bullet">{items}</ul>
+                                }
+                            })
+                        };
+                        let nothing = p.added.is_empty() && p.changed.is_empty() && p.removed.is_empty();
+                        let action = match p.published_version {
+                            Some(v) => view! { <p role="status">{format!("Published as version {v}.")}</p> }.into_any(),
+                            None => view! {
+                                <form method="post" action=PublishImport::PATH>
+                                    <input type="hidden" name="draft_id" value=p.draft_id.to_string()/>
+                                    <button class="nhsuk-button" type="submit">{format!("Publish as version {}", p.next_version)}</button>
+                                </form>
+                            }
+                            .into_any(),
+                        };
+                        view! {
+                            <a class="nhsuk-back-link" href="/admin/framework">"Back to manage the framework"</a>
+                            <ErrorSummary errors=error.get_value().map(|e| e.field_errors()).unwrap_or_default()/>
+                            <span class="nhsuk-caption-l">{p.source_name.clone()}</span>
+                            <h1>"Check what will change"</h1>
+                            <p>{match p.current_version {
+                                Some(v) => format!("The file is valid. Publishing it makes {} version {} (now version {v}).", p.name, p.next_version),
+                                None => format!("The file is valid. Publishing it makes {} version 1.", p.name),
+                            }}</p>
+                            {nothing.then(|| view! { <p>"No skill changes: every skill is the same as now."</p> })}
+                            {list("New skills", p.added)}
+                            {list("Changed skills", p.changed)}
+                            {list("Removed skills (earlier assessments of them stay readable)", p.removed)}
+                            <p>{format!("{} skills unchanged.", p.unchanged)}</p>
+                            {action}
+                        }
+                        .into_any()
+                    }
+                };
+                view! { <Layout user=user current="/admin/framework">{body}</Layout> }
+            })}
+        </Suspense>
     }
 }

@@ -88,6 +88,9 @@ pub struct ProfileView {
     pub framework_name: String,
     pub framework_version: i32,
     pub items: Vec<ProfileItem>,
+    /// Assessments of skills that earlier framework versions had and the
+    /// current one does not: kept, read-only.
+    pub retired: Vec<ProfileItem>,
     /// The viewer may edit (it is their own profile).
     pub editable: bool,
     /// The viewer may agree levels (they manage this person).

@@ -113,6 +113,7 @@ pub async fn profile(
         Some(_) => 1,
         None => 2,
     });
+    let retired = retired_items(db, assessed).await?;
     let can_review = match viewer.person_id {
         Some(me) if me != person_id => manages(db, me, person_id).await?,
         _ => false,
@@ -122,9 +123,46 @@ pub async fn profile(
         framework_name: fw.name,
         framework_version: fw.version,
         items,
+        retired,
         editable: viewer.person_id == Some(person_id),
         can_review,
     })
+}
+
+/// Assessments whose skill the current framework no longer has, shown with
+/// the skill as the latest version that had it described it.
+async fn retired_items(
+    db: &impl ConnectionTrait,
+    mut left: HashMap<String, AssessmentView>,
+) -> Result<Vec<ProfileItem>, AppError> {
+    if left.is_empty() {
+        return Ok(Vec::new());
+    }
+    let codes: Vec<String> = left.keys().cloned().collect();
+    let rows = crate::entities::skill::Entity::find()
+        .filter(crate::entities::skill::Column::Code.is_in(codes))
+        .order_by_desc(crate::entities::skill::Column::FrameworkId)
+        .all(db)
+        .await?;
+    let mut items = Vec::new();
+    for row in rows {
+        if let Some(a) = left.remove(&row.code) {
+            let version = a.framework_version;
+            items.push(ProfileItem {
+                skill: crate::framework::model::SkillView {
+                    code: row.code,
+                    name: row.name,
+                    description: row.description,
+                    foundation: row.foundation,
+                    domain: format!("framework version {version}"),
+                    descriptors: Vec::new(),
+                },
+                requirement: None,
+                assessment: Some(a),
+            });
+        }
+    }
+    Ok(items)
 }
 
 /// Saves the person's own assessment of one skill.

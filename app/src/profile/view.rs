@@ -73,6 +73,7 @@ fn MySkills(profile: ProfileView) -> impl IntoView {
         .iter()
         .find(|i| i.assessment.is_none())
         .map(|i| format!("/skills/{}", i.skill.code));
+    let retired = profile.retired;
     let (required, other): (Vec<ProfileItem>, Vec<ProfileItem>) = profile
         .items
         .into_iter()
@@ -116,6 +117,35 @@ fn MySkills(profile: ProfileView) -> impl IntoView {
         }}
         <h2>"Other skills in the framework"</h2>
         <SkillTable items=other caption="Other skills".to_string()/>
+        {(!retired.is_empty()).then(|| {
+            let rows = retired
+                .into_iter()
+                .map(|i| view! {
+                    <tr class="nhsuk-table__row">
+                        <td class="nhsuk-table__cell">{i.skill.name}</td>
+                        <td class="nhsuk-table__cell">{i.skill.domain}</td>
+                        <td class="nhsuk-table__cell">{level_cell(i.assessment.as_ref().map(|a| a.self_level))}</td>
+                        <td class="nhsuk-table__cell">{level_cell(i.assessment.as_ref().and_then(|a| a.agreed_level))}</td>
+                    </tr>
+                })
+                .collect_view();
+            view! {
+                <h2>"Skills from earlier versions of the framework"</h2>
+                <p>"The framework no longer has these skills. Your assessments of them are kept."</p>
+                <table class="nhsuk-table">
+                    <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">"Skills from earlier versions"</caption>
+                    <thead class="nhsuk-table__head">
+                        <tr class="nhsuk-table__row">
+                            <th scope="col" class="nhsuk-table__header">"Skill"</th>
+                            <th scope="col" class="nhsuk-table__header">"Assessed against"</th>
+                            <th scope="col" class="nhsuk-table__header">"Your level"</th>
+                            <th scope="col" class="nhsuk-table__header">"Agreed"</th>
+                        </tr>
+                    </thead>
+                    <tbody class="nhsuk-table__body">{rows}</tbody>
+                </table>
+            }
+        })}
     }
 }
 

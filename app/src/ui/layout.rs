@@ -31,9 +31,13 @@ pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
     if user.role == Role::Manager {
         links.push(NavLink::new("/team/reviews", "Levels to agree"));
     }
+    if user.is_one_of(&[Role::Hr, Role::Admin]) {
+        links.push(NavLink::new("/roles", "Job roles"));
+    }
     links.push(NavLink::new("/framework", "Framework"));
     if user.role == Role::Admin {
         links.push(NavLink::new("/admin/accounts", "Accounts"));
+        links.push(NavLink::new("/admin/framework", "Manage framework"));
     }
     links
 }

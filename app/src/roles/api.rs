@@ -1,0 +1,80 @@
+use leptos::prelude::*;
+
+use super::model::{JobRoleDetail, JobRoleRow};
+use crate::error::AppError;
+
+/// Every job role, with how many skills it requires and people hold it.
+#[server(endpoint = "roles/list")]
+pub async fn list_roles() -> Result<Vec<JobRoleRow>, AppError> {
+    use crate::platform;
+    platform::require_user()?;
+    let db = platform::db()?;
+    platform::reply(super::service::list(&db).await)
+}
+
+/// One job role and its required skills.
+#[server(endpoint = "roles/detail")]
+pub async fn role_detail(role_id: i32) -> Result<JobRoleDetail, AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    let user = platform::require_user()?;
+    let db = platform::db()?;
+    let editable = user.is_one_of(&[Role::Hr, Role::Admin]);
+    platform::reply(super::service::detail(&db, role_id, editable).await)
+}
+
+/// Creates a job role (no `role_id`) or changes one: HR and administrators.
+#[server(endpoint = "roles/save")]
+pub async fn save_role(
+    role_id: Option<i32>,
+    code: String,
+    title: String,
+    staff_group: String,
+    band: String,
+) -> Result<i32, AppError> {
+    use super::model::JobRoleInput;
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let db = platform::db()?;
+    let input = JobRoleInput {
+        code,
+        title,
+        staff_group,
+        band,
+    };
+    let id = platform::reply(super::service::save(&db, role_id, &input).await)?;
+    if platform::guard::is_form_post() {
+        leptos_axum::redirect(&format!("/roles/{id}"));
+    }
+    Ok(id)
+}
+
+/// Requires a skill at a level (or changes it): HR and administrators.
+#[server(endpoint = "roles/set_requirement")]
+pub async fn set_requirement(
+    role_id: i32,
+    skill_code: String,
+    level: Option<u8>,
+    essential: Option<String>,
+) -> Result<(), AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let db = platform::db()?;
+    // A checkbox sends its value only when ticked.
+    let essential = essential.is_some_and(|v| v != "false");
+    platform::reply(
+        super::service::set_requirement(&db, role_id, &skill_code, level, essential).await,
+    )
+}
+
+/// Stops requiring a skill: HR and administrators.
+#[server(endpoint = "roles/remove_requirement")]
+pub async fn remove_requirement(role_id: i32, skill_code: String) -> Result<(), AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let db = platform::db()?;
+    platform::reply(super::service::remove_requirement(&db, role_id, &skill_code).await)
+}
