@@ -158,7 +158,7 @@ async fn managers_agree_or_change_levels_and_history_keeps_it_all() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["person"]["id"].to_string() == person)
+        .find(|p| p["person"]["id"] == me["person_id"])
         .expect("staff member waiting for agreement");
     assert_eq!(entry["pending"], 2);
     let theirs = profile(&app, &manager, Some(&person)).await;

@@ -299,29 +299,17 @@ fn SkillForm(
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let save = ServerAction::<SaveAssessment>::new();
-    let code = skill_code.clone();
-    let autosave = move || {
-        if level_sig.get_untracked().is_none() {
-            status.set("Choose a level to save this skill.".into());
-            return;
-        }
-        // The same rules as the server, checked here first: instant
-        // feedback, and no request that can only be refused.
-        let input = SelfAssessmentInput {
-            skill_code: code.clone(),
-            level: level_sig.get_untracked(),
-            confidence: confidence_sig.get_untracked(),
-            evidence: evidence_sig.get_untracked(),
-            evidence_url: url_sig.get_untracked(),
-            revision: revision_sig.get_untracked(),
-        };
-        if let Err(e) = validate_self(&input) {
-            status.set(messages(e));
-            return;
-        }
+    // One save at a time: a change made while a save is in flight is sent
+    // when it returns, with the new revision (never a stale one).
+    let queued = RwSignal::new(false);
+    // A problem found here, before sending; it stays shown until fixed,
+    // whatever an earlier save's answer says.
+    let local_problem = RwSignal::new(None::<String>);
+    let skill = StoredValue::new(skill_code.clone());
+    let send = move || {
         status.set("Saving...".into());
         save.dispatch(SaveAssessment {
-            skill_code: code.clone(),
+            skill_code: skill.get_value(),
             level: level_sig.get_untracked(),
             confidence: confidence_sig.get_untracked(),
             evidence: Some(evidence_sig.get_untracked()),
@@ -330,17 +318,52 @@ fn SkillForm(
             next: None,
         });
     };
+    let autosave = move || {
+        if level_sig.get_untracked().is_none() {
+            local_problem.set(Some("Choose a level to save this skill.".into()));
+            return;
+        }
+        // The same rules as the server, checked here first: instant
+        // feedback, and no request that can only be refused.
+        let input = SelfAssessmentInput {
+            skill_code: skill.get_value(),
+            level: level_sig.get_untracked(),
+            confidence: confidence_sig.get_untracked(),
+            evidence: evidence_sig.get_untracked(),
+            evidence_url: url_sig.get_untracked(),
+            revision: revision_sig.get_untracked(),
+        };
+        if let Err(e) = validate_self(&input) {
+            local_problem.set(Some(messages(e)));
+            return;
+        }
+        local_problem.set(None);
+        if save.pending().get_untracked() {
+            queued.set(true);
+        } else {
+            send();
+        }
+    };
     Effect::new(move |_| {
         if let Some(result) = save.value().get() {
             match result {
                 Ok(saved) => {
                     revision_sig.set(saved.revision);
-                    status.set("Saved".into());
+                    if queued.get_untracked() {
+                        queued.set(false);
+                        send();
+                    } else {
+                        status.set("Saved".into());
+                    }
                 }
-                Err(e) => status.set(messages(e)),
+                Err(e) => {
+                    queued.set(false);
+                    status.set(messages(e));
+                }
             }
         }
     });
+    let shown_status = move || local_problem.get().unwrap_or_else(|| status.get());
     let message = |field: &str| {
         errors
             .iter()
@@ -364,7 +387,7 @@ fn SkillForm(
             } else {
                 descriptors.get(usize::from(l) - 1).cloned().unwrap_or_default()
             };
-            let save = autosave.clone();
+            let save = autosave;
             view! {
                 <div class="nhsuk-radios__item">
                     <input
@@ -391,7 +414,7 @@ fn SkillForm(
         .map(|(c, name)| {
             let c = *c;
             let id = format!("confidence-{c}");
-            let save = autosave.clone();
+            let save = autosave;
             view! {
                 <div class="nhsuk-radios__item">
                     <input
@@ -411,8 +434,8 @@ fn SkillForm(
             }
         })
         .collect_view();
-    let save_evidence = autosave.clone();
-    let save_url = autosave.clone();
+    let save_evidence = autosave;
+    let save_url = autosave;
     view! {
         <form
             method="post"
@@ -472,7 +495,7 @@ fn SkillForm(
                     on:change=move |_| save_url()
                 />
             </div>
-            <p class="skillmap-save-status" role="status" aria-live="polite">{move || status.get()}</p>
+            <p class="skillmap-save-status" role="status" aria-live="polite">{shown_status}</p>
             <button class="nhsuk-button" type="submit">"Save and continue"</button>
         </form>
     }
