@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 use super::api::{Login, SetAccountDisabled, list_accounts, whoami};
 use super::model::AccountRow;
 use crate::error::AppError;
-use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, TextField, url_error};
+use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, TextField, page, url_error};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -104,45 +104,23 @@ fn PasswordInput(error: Option<String>) -> impl IntoView {
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
-    let query = use_query_map().get_untracked();
-    let q = query.get("q").unwrap_or_default();
-    let q_for_load = q.clone();
-    let user = Resource::new(|| (), |_| whoami());
-    let accounts = Resource::new(
-        || (),
-        move |_| {
-            let q = q_for_load.clone();
-            async move { list_accounts(Some(q)).await }
-        },
-    );
-    let action_error = url_error(SetAccountDisabled::PATH);
-    view! {
-        <Title text="Accounts - Skillmap"/>
-        <Suspense fallback=|| view! { <p>"Loading accounts..."</p> }>
-            {move || {
-                let q = q.clone();
-                let action_error = action_error.clone();
-                Suspend::new(async move {
-                    let user = user.await.ok().flatten();
-                    let body = match accounts.await {
-                        Ok(rows) => view! {
-                            <ErrorSummary errors=action_error.map(|e| e.field_errors()).unwrap_or_default()/>
-                            <h1>"Accounts"</h1>
-                            <p>"Disable an account to sign its owner out everywhere at once and stop them signing in. Create accounts with "<code>"skillmap create-user"</code>"."</p>
-                            <form method="get" action="/admin/accounts" class="skillmap-search" role="search">
-                                <TextField label="Search by name or email" name="q" value=q.clone() width_class="nhsuk-input--width-20"/>
-                                <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Search"</button>
-                            </form>
-                            <AccountsTable rows=rows query=q.clone()/>
-                        }
-                        .into_any(),
-                        Err(e) => view! { <ErrorPage error=e/> }.into_any(),
-                    };
-                    view! { <Layout user=user current="/admin/accounts">{body}</Layout> }
-                })
-            }}
-        </Suspense>
-    }
+    let q = StoredValue::new(use_query_map().get_untracked().get("q").unwrap_or_default());
+    let action_error = StoredValue::new(url_error(SetAccountDisabled::PATH));
+    page!(
+        "/admin/accounts",
+        list_accounts(Some(q.get_value())),
+        |rows| view! {
+            <Title text="Accounts - Skillmap"/>
+            <ErrorSummary errors=action_error.get_value().map(|e| e.field_errors()).unwrap_or_default()/>
+            <h1>"Accounts"</h1>
+            <p>"Disable an account to sign its owner out everywhere at once and stop them signing in. Create accounts with "<code>"skillmap create-user"</code>"."</p>
+            <form method="get" action="/admin/accounts" class="skillmap-search" role="search">
+                <TextField label="Search by name or email" name="q" value=q.get_value() width_class="nhsuk-input--width-20"/>
+                <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Search"</button>
+            </form>
+            <AccountsTable rows=rows query=q.get_value()/>
+        }
+    )
 }
 
 #[component]

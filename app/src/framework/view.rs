@@ -8,47 +8,28 @@ use super::model::{FrameworkView, LEVELS};
 use crate::auth::api::whoami;
 use crate::auth::model::Role;
 use crate::error::FieldError;
-use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, TextField, url_error};
+use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, TextField, page, url_error};
 
 /// Browse and search the framework: domains, skills, descriptors.
 #[component]
 pub fn FrameworkPage() -> impl IntoView {
-    let q = use_query_map().get_untracked().get("q").unwrap_or_default();
-    let published = use_query_map().get_untracked().get("published").is_some();
-    let query = q.clone();
-    let user = Resource::new(|| (), |_| whoami());
-    let fw = Resource::new(
-        || (),
-        move |_| {
-            let q = query.clone();
-            async move { current_framework(Some(q)).await }
-        },
-    );
-    view! {
-        <Title text="Skills framework - Skillmap"/>
-        <Suspense fallback=|| view! { <p>"Loading..."</p> }>
-            {move || {
-                let q = q.clone();
-                Suspend::new(async move {
-                    let user = user.await.ok().flatten();
-                    let body = match fw.await {
-                        Ok(f) => view! {
-                            {published.then(|| view! {
-                                <div class="nhsuk-inset-text" role="status">
-                                    <span class="nhsuk-u-visually-hidden">"Information: "</span>
-                                    <p>{format!("Published version {}.", f.version)}</p>
-                                </div>
-                            })}
-                            <Framework framework=f query=q/>
-                        }
-                        .into_any(),
-                        Err(e) => view! { <ErrorPage error=e/> }.into_any(),
-                    };
-                    view! { <Layout user=user current="/framework">{body}</Layout> }
-                })
-            }}
-        </Suspense>
-    }
+    let query = use_query_map().get_untracked();
+    let q = StoredValue::new(query.get("q").unwrap_or_default());
+    let published = query.get("published").is_some();
+    page!(
+        "/framework",
+        current_framework(Some(q.get_value())),
+        |f| view! {
+            <Title text="Skills framework - Skillmap"/>
+            {published.then(|| view! {
+                <div class="nhsuk-inset-text" role="status">
+                    <span class="nhsuk-u-visually-hidden">"Information: "</span>
+                    <p>{format!("Published version {}.", f.version)}</p>
+                </div>
+            })}
+            <Framework framework=f query=q.get_value()/>
+        }
+    )
 }
 
 #[component]
@@ -134,30 +115,32 @@ fn Framework(framework: FrameworkView, query: String) -> impl IntoView {
 /// Administrators: export the framework, and import a new version.
 #[component]
 pub fn FrameworkAdminPage() -> impl IntoView {
-    let user = Resource::new(|| (), |_| whoami());
-    let fw = Resource::new(|| (), |_| current_framework(None));
     let error = StoredValue::new(url_error(UploadFramework::PATH));
-    view! {
-        <Title text="Manage the framework - Skillmap"/>
-        <Suspense fallback=|| view! { <p>"Loading..."</p> }>
-            {move || Suspend::new(async move {
-                let user = user.await.ok().flatten();
-                let is_admin = user.as_ref().is_some_and(|u| u.role == Role::Admin);
-                let body = match (is_admin, fw.await) {
-                    (false, _) => view! { <ErrorPage error=crate::error::AppError::Forbidden/> }.into_any(),
-                    (true, Err(e)) => view! { <ErrorPage error=e/> }.into_any(),
-                    (true, Ok(f)) => {
-                        // File problems name a line or skill; link them all to the file box.
-                        let problems: Vec<FieldError> = error
-                            .get_value()
-                            .map(|e| e.field_errors())
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|f| FieldError::new("document", if f.field.is_empty() { f.message } else { format!("{}: {}", f.field, f.message) }))
-                            .collect();
-                        let has_error = !problems.is_empty();
-                        let first = problems.first().map(|f| f.message.clone());
-                        view! {
+    page!("/admin/framework", current_framework(None), |user, f| {
+        if !user.as_ref().is_some_and(|u| u.role == Role::Admin) {
+            view! { <ErrorPage error=crate::error::AppError::Forbidden/> }.into_any()
+        } else {
+            // File problems name a line or skill; link them all to the file box.
+            let problems: Vec<FieldError> = error
+                .get_value()
+                .map(|e| e.field_errors())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| {
+                    FieldError::new(
+                        "document",
+                        if f.field.is_empty() {
+                            f.message
+                        } else {
+                            format!("{}: {}", f.field, f.message)
+                        },
+                    )
+                })
+                .collect();
+            let has_error = !problems.is_empty();
+            let first = problems.first().map(|f| f.message.clone());
+            view! {
+                            <Title text="Manage the framework - Skillmap"/>
                             <ErrorSummary errors=problems/>
                             <h1>"Manage the framework"</h1>
                             <p>{format!("In use: {} version {}, published {}.", f.name, f.version, f.published)}</p>
@@ -179,12 +162,8 @@ pub fn FrameworkAdminPage() -> impl IntoView {
                             </form>
                         }
                         .into_any()
-                    }
-                };
-                view! { <Layout user=user current="/admin/framework">{body}</Layout> }
-            })}
-        </Suspense>
-    }
+        }
+    })
 }
 
 #[component]
@@ -194,29 +173,23 @@ pub fn ImportPreviewPage() -> impl IntoView {
         .get("id")
         .and_then(|s| s.parse::<i32>().ok())
         .unwrap_or(0);
-    let user = Resource::new(|| (), |_| whoami());
-    let preview = Resource::new(move || id, preview_import);
     let error = StoredValue::new(url_error(PublishImport::PATH));
-    view! {
-        <Title text="Check the import - Skillmap"/>
-        <Suspense fallback=|| view! { <p>"Loading..."</p> }>
-            {move || Suspend::new(async move {
-                let user = user.await.ok().flatten();
-                let body = match preview.await {
-                    Err(e) => view! { <ErrorPage error=e/> }.into_any(),
-                    Ok(p) => {
-                        let list = |title: &'static str, items: Vec<String>| {
-                            (!items.is_empty()).then(|| {
-                                let count = items.len();
-                                let items = items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view();
-                                view! {
-                                    <h2>{format!("{title} ({count})")}</h2>
-                                    <ul class="nhsuk-list nhsuk-list--bullet">{items}</ul>
-                                }
-                            })
-                        };
-                        let nothing = p.added.is_empty() && p.changed.is_empty() && p.removed.is_empty();
-                        let action = match p.published_version {
+    page!("/admin/framework", preview_import(id), |p| {
+        let list = |title: &'static str, items: Vec<String>| {
+            (!items.is_empty()).then(|| {
+                let count = items.len();
+                let items = items
+                    .into_iter()
+                    .map(|i| view! { <li>{i}</li> })
+                    .collect_view();
+                view! {
+                    <h2>{format!("{title} ({count})")}</h2>
+                    <ul class="nhsuk-list nhsuk-list--bullet">{items}</ul>
+                }
+            })
+        };
+        let nothing = p.added.is_empty() && p.changed.is_empty() && p.removed.is_empty();
+        let action = match p.published_version {
                             Some(v) => view! { <p role="status">{format!("Published as version {v}.")}</p> }.into_any(),
                             None => view! {
                                 <form method="post" action=PublishImport::PATH>
@@ -226,7 +199,8 @@ pub fn ImportPreviewPage() -> impl IntoView {
                             }
                             .into_any(),
                         };
-                        view! {
+        view! {
+                            <Title text="Check the import - Skillmap"/>
                             <a class="nhsuk-back-link" href="/admin/framework">"Back to manage the framework"</a>
                             <ErrorSummary errors=error.get_value().map(|e| e.field_errors()).unwrap_or_default()/>
                             <span class="nhsuk-caption-l">{p.source_name.clone()}</span>
@@ -243,10 +217,5 @@ pub fn ImportPreviewPage() -> impl IntoView {
                             {action}
                         }
                         .into_any()
-                    }
-                };
-                view! { <Layout user=user current="/admin/framework">{body}</Layout> }
-            })}
-        </Suspense>
-    }
+    })
 }

@@ -7,25 +7,14 @@ use crate::auth::api::whoami;
 use crate::auth::model::Role;
 use crate::people::model::PersonSummary;
 use crate::people::view::PeopleTable;
-use crate::ui::{ErrorPage, Layout};
+use crate::ui::{ErrorPage, Layout, page};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let user = Resource::new(|| (), |_| whoami());
-    let overview = Resource::new(|| (), |_| load_home());
-    view! {
+    page!("/", load_home(), |overview| view! {
         <Title text="Home - Skillmap"/>
-        <Suspense fallback=|| view! { <p>"Loading..."</p> }>
-            {move || Suspend::new(async move {
-                let user = user.await.ok().flatten();
-                let body = match overview.await {
-                    Ok(o) => view! { <Home overview=o/> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e/> }.into_any(),
-                };
-                view! { <Layout user=user current="/">{body}</Layout> }
-            })}
-        </Suspense>
-    }
+        <Home overview=overview/>
+    })
 }
 
 #[component]

@@ -7,7 +7,7 @@ use super::model::{PersonDetail, PersonSummary};
 use crate::auth::api::whoami;
 use crate::error::AppError;
 use crate::home::view::Row;
-use crate::ui::{ErrorPage, Layout};
+use crate::ui::{ErrorPage, Layout, page};
 
 #[component]
 pub fn PersonPage() -> impl IntoView {
@@ -15,32 +15,20 @@ pub fn PersonPage() -> impl IntoView {
         .get_untracked()
         .get("id")
         .and_then(|s| s.parse::<i32>().ok());
-    let user = Resource::new(|| (), |_| whoami());
-    let detail = Resource::new(
-        move || id,
-        |id| async move {
-            match id {
-                Some(id) => get_person(id).await,
-                None => Err(AppError::NotFound("That person".into())),
-            }
+    let load = move || async move {
+        match id {
+            Some(id) => get_person(id).await,
+            None => Err(AppError::NotFound("That person".into())),
+        }
+    };
+    page!(
+        match (&user, id) {
+            (Some(u), Some(id)) if u.person_id == Some(id) => "/skills",
+            _ => "",
         },
-    );
-    view! {
-        <Suspense fallback=|| view! { <p>"Loading..."</p> }>
-            {move || Suspend::new(async move {
-                let user = user.await.ok().flatten();
-                let current = match (&user, id) {
-                    (Some(u), Some(id)) if u.person_id == Some(id) => format!("/people/{id}"),
-                    _ => String::new(),
-                };
-                let body = match detail.await {
-                    Ok(d) => view! { <Person detail=d/> }.into_any(),
-                    Err(e) => view! { <Title text="Problem - Skillmap"/><ErrorPage error=e/> }.into_any(),
-                };
-                view! { <Layout user=user current=current>{body}</Layout> }
-            })}
-        </Suspense>
-    }
+        load(),
+        |user, detail| view! { <Person detail=detail/> }
+    )
 }
 
 #[component]

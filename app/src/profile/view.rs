@@ -16,27 +16,7 @@ use super::model::{
 use crate::auth::api::whoami;
 use crate::error::{AppError, FieldError};
 use crate::framework::model::{LEVELS, level_label};
-use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, url_error};
-
-/// Loads the signed-in user and some data, then renders a page in the layout.
-macro_rules! page {
-    ($current:expr, $data:expr, |$value:ident| $body:expr) => {{
-        let user = Resource::new(|| (), |_| whoami());
-        let data = Resource::new(|| (), move |_| $data);
-        view! {
-            <Suspense fallback=|| view! { <p>"Loading..."</p> }>
-                {move || Suspend::new(async move {
-                    let user = user.await.ok().flatten();
-                    let body = match data.await {
-                        Ok($value) => $body.into_any(),
-                        Err(e) => view! { <ErrorPage error=e/> }.into_any(),
-                    };
-                    view! { <Layout user=user current=$current>{body}</Layout> }
-                })}
-            </Suspense>
-        }
-    }};
-}
+use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, page, url_error};
 
 fn level_cell(level: Option<u8>) -> String {
     level.map(level_label).unwrap_or_else(|| "-".into())

@@ -9,26 +9,19 @@ use crate::auth::api::whoami;
 use crate::auth::model::Role;
 use crate::error::{AppError, FieldError};
 use crate::framework::model::{LEVELS, level_label};
-use crate::ui::{ErrorPage, ErrorSummary, Layout, TextField, url_error};
+use crate::ui::{ErrorPage, ErrorSummary, Layout, TextField, page, url_error};
 
 #[component]
 pub fn RolesPage() -> impl IntoView {
-    let user = Resource::new(|| (), |_| whoami());
-    let roles = Resource::new(|| (), |_| list_roles());
-    view! {
-        <Title text="Job roles - Skillmap"/>
-        <Suspense fallback=|| view! { <p>"Loading..."</p> }>
-            {move || Suspend::new(async move {
-                let user = user.await.ok().flatten();
-                let can_edit = user.as_ref().is_some_and(|u| u.is_one_of(&[Role::Hr, Role::Admin]));
-                let body = match roles.await {
-                    Ok(rows) => view! { <RolesList rows=rows can_edit=can_edit/> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e/> }.into_any(),
-                };
-                view! { <Layout user=user current="/roles">{body}</Layout> }
-            })}
-        </Suspense>
-    }
+    page!("/roles", list_roles(), |user, rows| {
+        let can_edit = user
+            .as_ref()
+            .is_some_and(|u| u.is_one_of(&[Role::Hr, Role::Admin]));
+        view! {
+            <Title text="Job roles - Skillmap"/>
+            <RolesList rows=rows can_edit=can_edit/>
+        }
+    })
 }
 
 #[component]
@@ -155,16 +148,12 @@ pub fn RolePage() -> impl IntoView {
         .get_untracked()
         .get("id")
         .and_then(|s| s.parse::<i32>().ok());
-    let user = Resource::new(|| (), |_| whoami());
-    let detail = Resource::new(
-        move || id,
-        |id| async move {
-            match id {
-                Some(id) => role_detail(id).await,
-                None => Err(AppError::NotFound("That job role".into())),
-            }
-        },
-    );
+    let load = move || async move {
+        match id {
+            Some(id) => role_detail(id).await,
+            None => Err(AppError::NotFound("That job role".into())),
+        }
+    };
     let errors = StoredValue::new(
         [
             url_error(SaveRole::PATH),
@@ -175,18 +164,9 @@ pub fn RolePage() -> impl IntoView {
         .flatten()
         .collect::<Vec<AppError>>(),
     );
-    view! {
-        <Suspense fallback=|| view! { <p>"Loading..."</p> }>
-            {move || Suspend::new(async move {
-                let user = user.await.ok().flatten();
-                let body = match detail.await {
-                    Ok(d) => view! { <RoleDetail detail=d errors=errors.get_value()/> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e/> }.into_any(),
-                };
-                view! { <Layout user=user current="/roles">{body}</Layout> }
-            })}
-        </Suspense>
-    }
+    page!("/roles", load(), |detail| view! {
+        <RoleDetail detail=detail errors=errors.get_value()/>
+    })
 }
 
 #[component]
