@@ -506,6 +506,7 @@ pub fn GapsPage() -> impl IntoView {
 /// Required vs self-assessed vs agreed, with the gap in words.
 #[component]
 pub fn GapTable(profile: ProfileView) -> impl IntoView {
+    let own = profile.editable;
     let role = profile
         .person
         .job_title
@@ -549,7 +550,11 @@ pub fn GapTable(profile: ProfileView) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <p>"The gap counts your agreed level where your manager has agreed one, and your own level until then."</p>
+        <p>{if own {
+            "The gap counts your agreed level where your manager has agreed one, and your own level until then."
+        } else {
+            "The gap counts their agreed level where a manager has agreed one, and their own level until then."
+        }}</p>
         <table class="nhsuk-table" data-testid="gap-table">
             <caption class="nhsuk-table__caption">{format!("Skills for {role}")}</caption>
             <thead class="nhsuk-table__head">
