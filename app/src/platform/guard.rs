@@ -1,4 +1,4 @@
-//! Authorization guards. Every `#[server]` function begins with one of these:
+//! Authorization guards. Every server function begins with one of these:
 //! each server function is a public HTTP endpoint.
 
 use std::net::{IpAddr, SocketAddr};
