@@ -131,6 +131,7 @@ try {
     await page.screenshot({ path: path.join(artifacts, `home-${role.file}.png`), fullPage: true });
 
     if (role.file === 'staff') {
+      check((await page.textContent('[data-testid="home-progress"]')).includes('not assessed any skills yet'), 'staff: home invites them to start');
       await page.click('a:has-text("See all your details")');
       await page.waitForSelector('dt:has-text("Employee number")');
       check(true, 'staff: opens their own details');
@@ -277,6 +278,8 @@ async function skillsJourney() {
   check((await page.inputValue('#evidence')).includes('e-learning'), 'staff: evidence kept after reload');
   await page.goto(secondSkill);
   check(await page.isChecked('#level-3'), 'staff: second skill kept after reload');
+  await page.goto(`${base}/`);
+  check((await page.textContent('[data-testid="home-progress"]')).includes('You have assessed 2 of'), 'staff: home shows their progress');
   await page.goto(`${base}/skills/gaps`);
   await page.waitForSelector('[data-testid="gap-table"]');
   const gaps = await page.textContent('[data-testid="gap-table"]');
@@ -285,6 +288,7 @@ async function skillsJourney() {
   await signOut();
 
   await signIn('manager@skillmap.example');
+  check(await page.isVisible('[data-testid="home-to-agree"]'), 'manager: home says levels are waiting');
   await page.click('.nhsuk-header__navigation-link:has-text("Levels to agree")');
   await page.waitForSelector('h1:has-text("Levels to agree")');
   await axe('levels to agree');

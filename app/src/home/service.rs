@@ -33,6 +33,19 @@ pub async fn overview(
     } else {
         None
     };
+    let (progress, to_agree) = match user.person_id {
+        Some(id) => (
+            Some(
+                crate::profile::service::profile(db, id, user)
+                    .await?
+                    .progress(),
+            ),
+            crate::profile::service::pending_reviews(db, id)
+                .await?
+                .len(),
+        ),
+        None => (None, 0),
+    };
     Ok(HomeOverview {
         display_name: user.display_name.clone(),
         role: user.role,
@@ -40,5 +53,7 @@ pub async fn overview(
         line_manager,
         direct_reports,
         org,
+        progress,
+        to_agree,
     })
 }

@@ -26,6 +26,8 @@ fn Home(overview: HomeOverview) -> impl IntoView {
         line_manager,
         direct_reports,
         org,
+        progress,
+        to_agree,
     } = overview;
     let lead = match role {
         Role::Staff => {
@@ -43,6 +45,31 @@ fn Home(overview: HomeOverview) -> impl IntoView {
             {format!("Welcome, {display_name}")}
         </h1>
         <p class="nhsuk-lede-text">{lead}</p>
+        {progress.map(|p| {
+            let text = if p.all_done == 0 {
+                "You have not assessed any skills yet.".to_string()
+            } else {
+                format!(
+                    "You have assessed {} of the {} skills your role needs ({} in all); {} waiting for your manager to agree.",
+                    p.required_done, p.required_total, p.all_done, p.pending
+                )
+            };
+            view! {
+                <div class="nhsuk-inset-text" data-testid="home-progress">
+                    <span class="nhsuk-u-visually-hidden">"Information: "</span>
+                    <p>{text}" "<a href="/skills">"Go to my skills"</a></p>
+                </div>
+            }
+        })}
+        {(to_agree > 0).then(|| view! {
+            <div class="nhsuk-inset-text" data-testid="home-to-agree">
+                <span class="nhsuk-u-visually-hidden">"Information: "</span>
+                <p>
+                    {format!("{to_agree} {} you manage {} levels waiting for you to agree. ", if to_agree == 1 { "person" } else { "people" }, if to_agree == 1 { "has" } else { "have" })}
+                    <a href="/team/reviews">"Agree levels"</a>
+                </p>
+            </div>
+        })}
         <div class="nhsuk-grid-row">
             <div class="nhsuk-grid-column-two-thirds">
                 {me.clone().map(|me| view! { <YourDetails me=me line_manager=line_manager.clone()/> })}
