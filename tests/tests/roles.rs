@@ -126,4 +126,12 @@ async fn hr_creates_a_role_and_sets_its_requirements() {
         .find(|r| r["code"] == "DIG-CNIO")
         .unwrap();
     assert_eq!(mine["requirements"], 1);
+    // Everyone in the demo organisation (120 people) holds exactly one role.
+    let people: u64 = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["people"].as_u64().unwrap())
+        .sum();
+    assert_eq!(people, 120);
 }

@@ -1,7 +1,9 @@
 use std::collections::HashMap;
 
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use super::model::{JobRoleDetail, JobRoleInput, JobRoleRow, RequirementRow};
@@ -14,20 +16,37 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<JobRoleRow>, AppError
         .order_by_asc(job_role::Column::Title)
         .all(db)
         .await?;
-    let mut requirements: HashMap<i32, usize> = HashMap::new();
-    for r in role_requirement::Entity::find().all(db).await? {
-        *requirements.entry(r.job_role_id).or_default() += 1;
-    }
-    let mut people: HashMap<i32, usize> = HashMap::new();
-    for p in person::Entity::find().all(db).await? {
-        if let Some(role) = p.job_role_id {
-            *people.entry(role).or_default() += 1;
-        }
-    }
+    // Counted in the database: one row per role, however many staff.
+    let requirements = count_by_role(
+        role_requirement::Entity::find()
+            .select_only()
+            .column(role_requirement::Column::JobRoleId)
+            .column_as(Expr::col(role_requirement::Column::Id).count(), "n")
+            .group_by(role_requirement::Column::JobRoleId)
+            .into_tuple::<(Option<i32>, i64)>()
+            .all(db)
+            .await?,
+    );
+    let people = count_by_role(
+        person::Entity::find()
+            .select_only()
+            .column(person::Column::JobRoleId)
+            .column_as(Expr::col(person::Column::Id).count(), "n")
+            .group_by(person::Column::JobRoleId)
+            .into_tuple::<(Option<i32>, i64)>()
+            .all(db)
+            .await?,
+    );
     Ok(roles
         .into_iter()
         .map(|r| row(r, &requirements, &people))
         .collect())
+}
+
+fn count_by_role(rows: Vec<(Option<i32>, i64)>) -> HashMap<i32, usize> {
+    rows.into_iter()
+        .filter_map(|(role, n)| role.map(|r| (r, usize::try_from(n).unwrap_or(0))))
+        .collect()
 }
 
 fn row(
@@ -61,9 +80,8 @@ pub async fn detail(
         .await?;
     let people = person::Entity::find()
         .filter(person::Column::JobRoleId.eq(id))
-        .all(db)
-        .await?
-        .len();
+        .count(db)
+        .await? as usize;
     let fw = framework::current(db).await?;
     let mut requirements: Vec<RequirementRow> = Vec::new();
     let mut other_skills = Vec::new();
