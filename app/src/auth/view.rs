@@ -6,7 +6,9 @@ use leptos_router::hooks::use_query_map;
 use super::api::{Login, SetAccountDisabled, list_accounts, whoami};
 use super::model::AccountRow;
 use crate::error::AppError;
-use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, TextField, page, url_error};
+use crate::ui::{
+    ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, TextField, page, url_error,
+};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -173,20 +175,7 @@ fn AccountsTable(rows: Vec<AccountRow>, query: String) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption">{format!("{count} account{}", if count == 1 { "" } else { "s" })}</caption>
-            <thead class="nhsuk-table__head">
-                <tr class="nhsuk-table__row">
-                    <th scope="col" class="nhsuk-table__header">"Email"</th>
-                    <th scope="col" class="nhsuk-table__header">"Name"</th>
-                    <th scope="col" class="nhsuk-table__header">"Role"</th>
-                    <th scope="col" class="nhsuk-table__header">"Status"</th>
-                    <th scope="col" class="nhsuk-table__header">"Last signed in"</th>
-                    <th scope="col" class="nhsuk-table__header">"Action"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">{body}</tbody>
-        </table>
+        <Table caption=format!("{count} account{}", if count == 1 { "" } else { "s" }) headers=vec!["Email", "Name", "Role", "Status", "Last signed in", "Action"]>{body}</Table>
     }
     .into_any()
 }

@@ -7,7 +7,7 @@ use super::model::{PersonDetail, PersonSummary};
 use crate::auth::api::whoami;
 use crate::error::AppError;
 use crate::home::view::Row;
-use crate::ui::{ErrorPage, Layout, page};
+use crate::ui::{ErrorPage, Layout, Table, page};
 
 #[component]
 pub fn PersonPage() -> impl IntoView {
@@ -89,17 +89,6 @@ pub fn PeopleTable(people: Vec<PersonSummary>, #[prop(into)] caption: String) ->
         })
         .collect_view();
     view! {
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">{caption}</caption>
-            <thead class="nhsuk-table__head">
-                <tr class="nhsuk-table__row">
-                    <th scope="col" class="nhsuk-table__header">"Name"</th>
-                    <th scope="col" class="nhsuk-table__header">"Job role"</th>
-                    <th scope="col" class="nhsuk-table__header">"Band"</th>
-                    <th scope="col" class="nhsuk-table__header">"Team"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">{rows}</tbody>
-        </table>
+        <Table caption=caption hide_caption=true headers=vec!["Name", "Job role", "Band", "Team"]>{rows}</Table>
     }
 }

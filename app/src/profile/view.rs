@@ -16,7 +16,7 @@ use super::model::{
 use crate::auth::api::whoami;
 use crate::error::{AppError, FieldError};
 use crate::framework::model::{LEVELS, level_label};
-use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, page, url_error};
+use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, page, url_error};
 
 fn level_cell(level: Option<u8>) -> String {
     level.map(level_label).unwrap_or_else(|| "-".into())
@@ -112,18 +112,7 @@ fn MySkills(profile: ProfileView) -> impl IntoView {
             view! {
                 <h2>"Skills from earlier versions of the framework"</h2>
                 <p>"The framework no longer has these skills. Your assessments of them are kept."</p>
-                <table class="nhsuk-table">
-                    <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">"Skills from earlier versions"</caption>
-                    <thead class="nhsuk-table__head">
-                        <tr class="nhsuk-table__row">
-                            <th scope="col" class="nhsuk-table__header">"Skill"</th>
-                            <th scope="col" class="nhsuk-table__header">"Assessed against"</th>
-                            <th scope="col" class="nhsuk-table__header">"Your level"</th>
-                            <th scope="col" class="nhsuk-table__header">"Agreed"</th>
-                        </tr>
-                    </thead>
-                    <tbody class="nhsuk-table__body">{rows}</tbody>
-                </table>
+                <Table caption="Skills from earlier versions" hide_caption=true headers=vec!["Skill", "Assessed against", "Your level", "Agreed"]>{rows}</Table>
             }
         })}
     }
@@ -157,20 +146,7 @@ fn SkillTable(items: Vec<ProfileItem>, caption: String) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">{caption}</caption>
-            <thead class="nhsuk-table__head">
-                <tr class="nhsuk-table__row">
-                    <th scope="col" class="nhsuk-table__header">"Skill"</th>
-                    <th scope="col" class="nhsuk-table__header">"Required"</th>
-                    <th scope="col" class="nhsuk-table__header">"Your level"</th>
-                    <th scope="col" class="nhsuk-table__header">"Agreed"</th>
-                    <th scope="col" class="nhsuk-table__header">"Status"</th>
-                    <th scope="col" class="nhsuk-table__header">"Action"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">{rows}</tbody>
-        </table>
+        <Table caption=caption hide_caption=true headers=vec!["Skill", "Required", "Your level", "Agreed", "Status", "Action"]>{rows}</Table>
     }
 }
 
@@ -555,19 +531,7 @@ pub fn GapTable(profile: ProfileView) -> impl IntoView {
         } else {
             "The gap counts their agreed level where a manager has agreed one, and their own level until then."
         }}</p>
-        <table class="nhsuk-table" data-testid="gap-table">
-            <caption class="nhsuk-table__caption">{format!("Skills for {role}")}</caption>
-            <thead class="nhsuk-table__head">
-                <tr class="nhsuk-table__row">
-                    <th scope="col" class="nhsuk-table__header">"Skill"</th>
-                    <th scope="col" class="nhsuk-table__header">"Required"</th>
-                    <th scope="col" class="nhsuk-table__header">"Own level"</th>
-                    <th scope="col" class="nhsuk-table__header">"Agreed"</th>
-                    <th scope="col" class="nhsuk-table__header">"Gap"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">{body}</tbody>
-        </table>
+        <div data-testid="gap-table"><Table caption=format!("Skills for {role}") headers=vec!["Skill", "Required", "Own level", "Agreed", "Gap"]>{body}</Table></div>
     }
     .into_any()
 }
@@ -602,18 +566,7 @@ fn History(entries: Vec<HistoryEntry>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">"Changes, newest first"</caption>
-            <thead class="nhsuk-table__head">
-                <tr class="nhsuk-table__row">
-                    <th scope="col" class="nhsuk-table__header">"When"</th>
-                    <th scope="col" class="nhsuk-table__header">"Skill"</th>
-                    <th scope="col" class="nhsuk-table__header">"Change"</th>
-                    <th scope="col" class="nhsuk-table__header">"Comment"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">{rows}</tbody>
-        </table>
+        <Table caption="Changes, newest first" hide_caption=true headers=vec!["When", "Skill", "Change", "Comment"]>{rows}</Table>
     }
     .into_any()
 }
@@ -640,18 +593,7 @@ pub fn ReviewsPage() -> impl IntoView {
                 })
                 .collect_view();
             view! {
-                <table class="nhsuk-table">
-                    <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">"People with levels to agree"</caption>
-                    <thead class="nhsuk-table__head">
-                        <tr class="nhsuk-table__row">
-                            <th scope="col" class="nhsuk-table__header">"Name"</th>
-                            <th scope="col" class="nhsuk-table__header">"Job role"</th>
-                            <th scope="col" class="nhsuk-table__header">"Team"</th>
-                            <th scope="col" class="nhsuk-table__header">"Levels to agree"</th>
-                        </tr>
-                    </thead>
-                    <tbody class="nhsuk-table__body">{rows}</tbody>
-                </table>
+                <Table caption="People with levels to agree" hide_caption=true headers=vec!["Name", "Job role", "Team", "Levels to agree"]>{rows}</Table>
             }
             .into_any()
         };

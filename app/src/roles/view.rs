@@ -9,7 +9,7 @@ use crate::auth::api::whoami;
 use crate::auth::model::Role;
 use crate::error::{AppError, FieldError};
 use crate::framework::model::{LEVELS, level_label};
-use crate::ui::{ErrorPage, ErrorSummary, Layout, TextField, page, url_error};
+use crate::ui::{ErrorPage, ErrorSummary, Layout, Table, TextField, page, url_error};
 
 #[component]
 pub fn RolesPage() -> impl IntoView {
@@ -47,20 +47,7 @@ fn RolesList(rows: Vec<JobRoleRow>, can_edit: bool) -> impl IntoView {
         <h1>"Job roles"</h1>
         <p>"Each job role says which skills it needs, and at what level. Everyone's gaps are measured against their role."</p>
         {can_edit.then(|| view! { <a class="nhsuk-button" href="/roles/new">"Add a job role"</a> })}
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption">{format!("{count} job roles")}</caption>
-            <thead class="nhsuk-table__head">
-                <tr class="nhsuk-table__row">
-                    <th scope="col" class="nhsuk-table__header">"Job role"</th>
-                    <th scope="col" class="nhsuk-table__header">"Code"</th>
-                    <th scope="col" class="nhsuk-table__header">"Staff group"</th>
-                    <th scope="col" class="nhsuk-table__header">"Band"</th>
-                    <th scope="col" class="nhsuk-table__header">"Skills required"</th>
-                    <th scope="col" class="nhsuk-table__header">"People"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">{body}</tbody>
-        </table>
+        <Table caption=format!("{count} job roles") headers=vec!["Job role", "Code", "Staff group", "Band", "Skills required", "People"]>{body}</Table>
     }
 }
 
@@ -178,6 +165,10 @@ fn RoleDetail(detail: JobRoleDetail, errors: Vec<AppError>) -> impl IntoView {
         editable,
     } = detail;
     let summary: Vec<FieldError> = errors.iter().flat_map(AppError::field_errors).collect();
+    let mut headers = vec!["Skill", "Level", "Need"];
+    if editable {
+        headers.push("Action");
+    }
     let role_id = role.id.to_string();
     let rows = requirements
         .into_iter()
@@ -245,18 +236,7 @@ fn RoleDetail(detail: JobRoleDetail, errors: Vec<AppError>) -> impl IntoView {
         <h1>{role.title.clone()}</h1>
         <p>{format!("{} people hold this role.", role.people)}</p>
         <h2>"Required skills"</h2>
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">"Required skills"</caption>
-            <thead class="nhsuk-table__head">
-                <tr class="nhsuk-table__row">
-                    <th scope="col" class="nhsuk-table__header">"Skill"</th>
-                    <th scope="col" class="nhsuk-table__header">"Level"</th>
-                    <th scope="col" class="nhsuk-table__header">"Need"</th>
-                    {editable.then(|| view! { <th scope="col" class="nhsuk-table__header">"Action"</th> })}
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">{rows}</tbody>
-        </table>
+        <Table caption="Required skills" hide_caption=true headers=headers>{rows}</Table>
         {add}
     }
 }

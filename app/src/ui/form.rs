@@ -105,3 +105,32 @@ pub fn TextField(
         </div>
     }
 }
+
+/// An NHS.UK table: caption (visible, or for screen readers only), column
+/// headers, and the body rows as children.
+#[component]
+pub fn Table(
+    #[prop(into)] caption: String,
+    #[prop(optional)] hide_caption: bool,
+    headers: Vec<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let caption_class = if hide_caption {
+        "nhsuk-table__caption nhsuk-u-visually-hidden"
+    } else {
+        "nhsuk-table__caption"
+    };
+    let headers = headers
+        .into_iter()
+        .map(|h| view! { <th scope="col" class="nhsuk-table__header">{h}</th> })
+        .collect_view();
+    view! {
+        <table class="nhsuk-table">
+            <caption class=caption_class>{caption}</caption>
+            <thead class="nhsuk-table__head">
+                <tr class="nhsuk-table__row">{headers}</tr>
+            </thead>
+            <tbody class="nhsuk-table__body">{children()}</tbody>
+        </table>
+    }
+}
