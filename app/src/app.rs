@@ -6,11 +6,12 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::auth::api::whoami;
-use crate::auth::view::{AccountsPage, LoginPage};
+use crate::auth::view::{AccountsPage, LoginPage, SetPasswordPage};
 use crate::error::AppError;
 use crate::framework::view::{FrameworkAdminPage, FrameworkPage, ImportPreviewPage};
 use crate::home::view::HomePage;
-use crate::people::view::PersonPage;
+use crate::import::view::{ImportHistoryPage, ImportJobPage, ImportPage};
+use crate::people::view::{PeoplePage, PersonPage};
 use crate::profile::view::{
     AssessSkillPage, GapsPage, HistoryPage, MySkillsPage, PersonSkillsPage, ReviewsPage,
 };
@@ -48,11 +49,16 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/set-password") view=SetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/people") view=PeoplePage ssr=SsrMode::Async/>
                 <Route path=path!("/people/:id") view=PersonPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/accounts") view=AccountsPage ssr=SsrMode::Async/>
                 <Route path=path!("/framework") view=FrameworkPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/framework") view=FrameworkAdminPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/framework/imports/:id") view=ImportPreviewPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/import") view=ImportPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/import/history") view=ImportHistoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/import/:id") view=ImportJobPage ssr=SsrMode::Async/>
                 <Route path=path!("/roles") view=RolesPage ssr=SsrMode::Async/>
                 <Route path=path!("/roles/new") view=NewRolePage ssr=SsrMode::Async/>
                 <Route path=path!("/roles/:id") view=RolePage ssr=SsrMode::Async/>

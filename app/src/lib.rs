@@ -11,6 +11,7 @@ pub mod ui;
 pub mod auth;
 pub mod framework;
 pub mod home;
+pub mod import;
 pub mod people;
 pub mod profile;
 pub mod roles;

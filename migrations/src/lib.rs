@@ -6,6 +6,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_foundation;
 mod m20261125_000002_framework;
 mod m20261125_000003_framework_draft;
+mod m20261125_000004_import_job;
+mod m20261125_000005_password_token;
 
 pub struct Migrator;
 
@@ -16,6 +18,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_framework::Migration),
             Box::new(m20261125_000003_framework_draft::Migration),
+            Box::new(m20261125_000004_import_job::Migration),
+            Box::new(m20261125_000005_password_token::Migration),
         ]
     }
 }

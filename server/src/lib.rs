@@ -3,7 +3,9 @@
 
 #![recursion_limit = "256"]
 
+pub mod bench;
 pub mod demo;
+pub mod import_cli;
 pub mod middleware;
 
 use std::net::SocketAddr;
@@ -22,7 +24,6 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 /// Form posts and server-function calls are small; uploads get their own
@@ -247,6 +248,8 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
         }
     };
     let shell_options = leptos.clone();
+    // Uploads may be as large as the import limit (plus the form around it).
+    let upload_limit = state.settings.import_limits.max_bytes + 64 * 1024;
     let server_state = ServerState {
         leptos,
         app: state.clone(),
@@ -255,6 +258,12 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .route("/healthz", get(healthz))
         .route("/framework/export.json", get(export_json))
         .route("/framework/export.csv", get(export_csv))
+        .route("/admin/import/templates/{file}", get(import_template))
+        .route("/admin/import/{id}/problems.csv", get(import_problems))
+        .route(
+            "/admin/import/links.csv",
+            axum::routing::post(set_password_links),
+        )
         .leptos_routes_with_context(&server_state, routes, context.clone(), move || {
             shell(shell_options.clone())
         })
@@ -269,7 +278,10 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
         ))
         .layer(axum::middleware::from_fn(middleware::reject_cross_site))
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            upload_limit,
+            middleware::limit_body,
+        ))
         .layer(TraceLayer::new_for_http())
 }
 
@@ -348,6 +360,138 @@ async fn export_csv(
     session: Option<axum::Extension<app::platform::session::SessionContext>>,
 ) -> axum::response::Response {
     export(&state, session.is_some(), true).await
+}
+
+type Session = Option<axum::Extension<app::platform::session::SessionContext>>;
+
+/// HR and administrators only; anyone else gets 401 or 403.
+fn require_hr(session: &Session) -> Result<(), axum::response::Response> {
+    use app::auth::model::Role;
+    match session {
+        None => Err((StatusCode::UNAUTHORIZED, "Sign in to download this.\n").into_response()),
+        Some(s) if s.user.is_one_of(&[Role::Hr, Role::Admin]) => Ok(()),
+        Some(_) => Err((
+            StatusCode::FORBIDDEN,
+            "You do not have permission to download this.\n",
+        )
+            .into_response()),
+    }
+}
+
+fn csv_download(name: &str, body: String) -> axum::response::Response {
+    use axum::http::header;
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A template for each kind of import file: the header row and an example.
+async fn import_template(
+    axum::extract::Path(file): axum::extract::Path<String>,
+    session: Session,
+) -> axum::response::Response {
+    use app::import::model::Kind;
+    if let Err(refused) = require_hr(&session) {
+        return refused;
+    }
+    match file.strip_suffix(".csv").and_then(Kind::parse) {
+        Some(kind) => csv_download(
+            &format!("skillmap-{}-template.csv", kind.as_str()),
+            app::import::check::template(kind),
+        ),
+        None => (StatusCode::NOT_FOUND, "No such template.\n").into_response(),
+    }
+}
+
+/// Every problem found in an imported file, as CSV.
+async fn import_problems(
+    State(state): State<ServerState>,
+    axum::extract::Path(id): axum::extract::Path<i32>,
+    session: Session,
+) -> axum::response::Response {
+    if let Err(refused) = require_hr(&session) {
+        return refused;
+    }
+    match app::import::service::report_csv(&state.app.db, id).await {
+        Ok((name, body)) => csv_download(&name, body),
+        Err(app::error::AppError::NotFound(_)) => {
+            (StatusCode::NOT_FOUND, "No such import.\n").into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "import report failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The report could not be made.\n",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// One-time set-password links for every account without a password yet
+/// (people an import created), as CSV for HR to send. A POST: each download
+/// replaces the unused links it covers.
+async fn set_password_links(
+    State(state): State<ServerState>,
+    headers: axum::http::HeaderMap,
+    session: Session,
+) -> axum::response::Response {
+    if let Err(refused) = require_hr(&session) {
+        return refused;
+    }
+    let links = match app::auth::links::issue_for_accounts_without_password(&state.app.db).await {
+        Ok(links) => links,
+        Err(e) => {
+            tracing::error!(error = %e, "set-password links failed");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The links could not be made.\n",
+            )
+                .into_response();
+        }
+    };
+    let base = std::env::var("SKILLMAP_PUBLIC_URL")
+        .ok()
+        .unwrap_or_else(|| {
+            let host = headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost");
+            let scheme = if state.app.settings.secure_cookies {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{host}")
+        });
+    let expires = (chrono::Utc::now() + chrono::Duration::days(app::auth::links::LINK_DAYS))
+        .format("%-d %b %Y")
+        .to_string();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["Email", "Name", "Set-password link", "Link expires"]);
+    for l in &links {
+        let _ = w.write_record([
+            app::framework::exchange::escape_formula(&l.email),
+            app::framework::exchange::escape_formula(&l.name),
+            format!(
+                "{}/set-password?token={}",
+                base.trim_end_matches('/'),
+                l.token
+            ),
+            expires.clone(),
+        ]);
+    }
+    let body = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+    tracing::info!(links = links.len(), "set-password links issued");
+    csv_download("skillmap-set-password-links.csv", body)
 }
 
 /// The paths of every registered server function (for the authorization

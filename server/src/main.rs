@@ -48,6 +48,34 @@ enum Command {
         #[arg(long, default_value_t = 800)]
         staff: usize,
     },
+    /// Check a CSV or XLSX file and import it in one transaction (all of it
+    /// or none of it). Prints what would change and every problem found.
+    Import {
+        /// What the file holds: org, roles or staff.
+        kind: String,
+        file: std::path::PathBuf,
+        /// Check and report only; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write every problem to this CSV file.
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
+    },
+    /// Benchmark the staff import against a raw insert of the same rows
+    /// (SQLite; PostgreSQL against COPY with --postgres). Prints ratios.
+    BenchImport {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// A PostgreSQL server to compare on too, e.g.
+        /// postgres://postgres@127.0.0.1:5432/postgres
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Internal: run one measured phase in this process.
+        #[arg(long, hide = true)]
+        phase: Option<String>,
+        #[arg(long, hide = true)]
+        database: Option<String>,
+    },
     /// List every server function's method and path.
     ServerFns,
 }
@@ -104,6 +132,25 @@ async fn run(cli: Cli) -> Result<(), String> {
             print_demo_logins();
             Ok(())
         }
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+            report,
+        } => {
+            let db = open(&settings).await?;
+            skillmap::import_cli::run(&settings, &db, &kind, &file, dry_run, report.as_deref())
+                .await
+        }
+        Command::BenchImport {
+            rows,
+            postgres,
+            phase,
+            database,
+        } => match (phase, database) {
+            (Some(phase), Some(database)) => skillmap::bench::phase(&phase, &database, rows).await,
+            _ => skillmap::bench::run(rows, postgres.as_deref()).await,
+        },
         Command::ServerFns => {
             for path in skillmap::server_fn_paths() {
                 println!("{path}");

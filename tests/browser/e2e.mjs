@@ -217,6 +217,7 @@ try {
   }
 
   await skillsJourney();
+  await importJourney();
 } catch (err) {
   problems.push(`journey stopped: ${err.stack || err}`);
   await page.screenshot({ path: path.join(artifacts, 'failure.png'), fullPage: true }).catch(() => {});
@@ -329,4 +330,62 @@ console.log(`${checks} checks, ${problems.length} problems`);
 if (problems.length) {
   for (const p of problems) console.error(p);
   process.exit(1);
+}
+
+// Issue 4's journey: HR uploads a staff file with a mistake, sees the
+// problem named by row and column, fixes the file, imports it (with the
+// progress bar), and finds the new people in the organisation.
+async function importJourney() {
+  await signIn('hr@skillmap.example');
+  await page.click('.nhsuk-header__navigation-link:has-text("Import")');
+  await page.waitForSelector('h1:has-text("Import organisation data")');
+  await axe('import page');
+  // Nothing chosen: both questions are named.
+  await page.click('button:has-text("Upload and check")');
+  await page.waitForSelector('.nhsuk-error-summary');
+  const summary = await page.textContent('.nhsuk-error-summary');
+  check(summary.includes('Choose what the file contains') && summary.includes('Choose a CSV or Excel file'),
+    'hr: an empty upload names both fields');
+  await axe('import page with errors');
+  const header = 'Employee number,First name,Last name,Email,Org unit code,Job role code,Line manager employee number,Staff group,Band\n';
+  const rows = (email) =>
+    'B0001,Bryony,Browser,bryony.browser@import.example,RNF-D1-T01,NUR-RN5,,Nursing and Midwifery Registered,Band 6\n' +
+    `B0002,Bilal,Browser,${email},RNF-D1-T01,,B0001,Administrative and Clerical,Band 4\n`;
+  await page.check('#kind-staff');
+  await page.setInputFiles('#file', { name: 'new-starters.csv', mimeType: 'text/csv', buffer: Buffer.from(header + rows('bilal at import.example')) });
+  await page.click('button:has-text("Upload and check")');
+  await page.waitForSelector('h1:has-text("The file has problems")');
+  const problem = await page.textContent('table tbody tr');
+  check(problem.includes('3') && problem.includes('Email') && problem.includes('bilal at import.example'),
+    'hr: the preview names the row, column and value of the problem');
+  check(await page.isVisible('text=Nothing was imported'), 'hr: a file with errors imports nothing');
+  check(await page.isVisible('a:has-text("Download all 1 problem as CSV")'), 'hr: the problems can be downloaded');
+  await axe('import with errors');
+  await page.screenshot({ path: path.join(artifacts, 'import-errors.png'), fullPage: true });
+
+  await page.click('a:has-text("Back to import organisation data")');
+  await page.check('#kind-staff');
+  await page.setInputFiles('#file', { name: 'new-starters.csv', mimeType: 'text/csv', buffer: Buffer.from(header + rows('bilal.browser@import.example')) });
+  await page.click('button:has-text("Upload and check")');
+  await page.waitForSelector('h1:has-text("Check what will change")');
+  check((await page.textContent('.nhsuk-summary-list')).includes('2 people'), 'hr: the preview counts 2 new people');
+  await axe('import preview');
+  await page.click('button:has-text("Import 2 rows")');
+  await page.waitForSelector('h1:has-text("Imported")', { timeout: 60000 });
+  check(await page.isVisible('text=2 new, 0 updated, 0 unchanged'), 'hr: the import reports what it did');
+  await axe('import done');
+  await page.click('a:has-text("Find the people you imported")');
+  await page.fill('#q', 'browser');
+  await page.click('button:has-text("Search")');
+  await page.waitForSelector('td a:has-text("Bryony Browser")');
+  check(await page.isVisible('td a:has-text("Bilal Browser")'), 'hr: finds the new staff in the organisation');
+  await axe('people search');
+  await page.click('td a:has-text("Bilal Browser")');
+  await page.waitForSelector('dt:has-text("Line manager")');
+  check((await page.textContent('main')).includes('Bryony Browser'), 'hr: the new person reports to their new manager');
+  await page.goto(`${base}/admin/import/history`);
+  await page.waitForSelector('h1:has-text("Import history")');
+  check((await page.locator('table tbody tr').count()) === 2, 'hr: the history lists both uploads');
+  await axe('import history');
+  await signOut();
 }

@@ -242,6 +242,28 @@ impl TestServer {
             .expect("request")
     }
 
+    /// Uploads an import file as a browser form does (multipart).
+    pub async fn upload(
+        &self,
+        client: &reqwest::Client,
+        kind: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .text("kind", kind.to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+            );
+        client
+            .post(self.url("/api/import/upload"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// A client signed in with a demo (or other) account.
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Client {
         let client = self.client();

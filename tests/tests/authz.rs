@@ -42,6 +42,10 @@ const ADMIN_NOT_FOUND: Row = [401, 403, 403, 403, 403, 404];
 /// HR and administrators get past the guard (to a validation error).
 const HR_ADMIN_BAD_INPUT: Row = [401, 403, 403, 403, 422, 422];
 const HR_ADMIN_NOT_FOUND: Row = [401, 403, 403, 403, 404, 404];
+/// Anyone may try; a bad token is refused for everyone.
+const ANYONE_BAD_INPUT: Row = [422, 422, 422, 422, 422, 422];
+/// HR and administrators only.
+const HR_ADMIN: Row = [401, 403, 403, 403, 200, 200];
 /// The staff member's line manager and nobody else.
 const MANAGER_ONLY: Row = [401, 403, 403, 200, 403, 403];
 /// Log-in with a wrong password: anyone may try, nobody gets in.
@@ -142,6 +146,15 @@ async fn every_server_function_authorizes_every_caller() {
             LOGIN_REFUSED,
         ),
         Case("/api/auth/whoami", vec![], PUBLIC),
+        Case(
+            "/api/auth/set_password",
+            vec![
+                ("token", "not-a-real-token".into()),
+                ("password", "a long enough passphrase".into()),
+                ("confirm", "a long enough passphrase".into()),
+            ],
+            ANYONE_BAD_INPUT,
+        ),
         Case("/api/home/overview", vec![], ANY_USER),
         Case(
             "/api/people/detail",
@@ -244,6 +257,26 @@ async fn every_server_function_authorizes_every_caller() {
             vec![("draft_id", "999".into())],
             ADMIN_NOT_FOUND,
         ),
+        Case("/api/people/search", vec![("query", "a".into())], HR_ADMIN),
+        // Multipart (as the upload form sends it); a file with errors is
+        // still accepted as a rejected import to look at.
+        Case("/api/import/upload", vec![], HR_ADMIN),
+        Case(
+            "/api/import/job",
+            vec![("job_id", "999".into())],
+            HR_ADMIN_NOT_FOUND,
+        ),
+        Case(
+            "/api/import/progress",
+            vec![("job_id", "999".into())],
+            HR_ADMIN_NOT_FOUND,
+        ),
+        Case(
+            "/api/import/commit",
+            vec![("job_id", "999".into())],
+            HR_ADMIN_NOT_FOUND,
+        ),
+        Case("/api/import/history", vec![], HR_ADMIN),
         Case("/api/auth/logout", vec![], ANY_USER),
     ];
 
@@ -275,7 +308,18 @@ async fn every_server_function_authorizes_every_caller() {
         let mut got = [0u16; 6];
         for (i, caller) in CALLERS.iter().enumerate() {
             let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let status = app.call(&clients[caller], path, &form).await.status();
+            let status = if *path == "/api/import/upload" {
+                app.upload(
+                    &clients[caller],
+                    "staff",
+                    "bad.csv",
+                    b"not,a,staff,file\n1,2,3,4\n".to_vec(),
+                )
+                .await
+                .status()
+            } else {
+                app.call(&clients[caller], path, &form).await.status()
+            };
             got[i] = status.as_u16();
             if got[i] != expected[i] {
                 failures.push(format!(

@@ -83,3 +83,24 @@ fn set_cookie(value: &str) {
         res.append_header(SET_COOKIE, v);
     }
 }
+
+/// Sets a password from a set-password link (sent by HR after an import).
+/// A plain form post goes on to the sign-in page.
+#[server(endpoint = "auth/set_password")]
+pub async fn set_password(
+    token: String,
+    password: String,
+    confirm: String,
+) -> Result<(), AppError> {
+    // public_endpoint: the one-time token in the link is the authorization;
+    // a wrong, used or expired token is refused before anything changes.
+    use crate::platform;
+    let db = platform::db()?;
+    let email =
+        platform::reply(super::links::set_password(&db, &token, &password, &confirm).await)?;
+    tracing::info!(account = %email, "password set from a link");
+    if platform::guard::is_form_post() {
+        leptos_axum::redirect("/login?password_set=1");
+    }
+    Ok(())
+}

@@ -1,6 +1,8 @@
 //! Log-in, log-out, accounts and roles.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod links;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod service;

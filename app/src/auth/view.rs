@@ -15,6 +15,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map().get_untracked();
     let next = query.get("next").unwrap_or_default();
     let signed_out = query.get_str("signed_out").is_some();
+    let password_set = query.get_str("password_set").is_some();
     let error = url_error(Login::PATH);
     let errors = error
         .as_ref()
@@ -36,6 +37,12 @@ pub fn LoginPage() -> impl IntoView {
                         <div class="nhsuk-inset-text" role="status">
                             <span class="nhsuk-u-visually-hidden">"Information: "</span>
                             <p>"You have signed out."</p>
+                        </div>
+                    })}
+                    {password_set.then(|| view! {
+                        <div class="nhsuk-inset-text" role="status">
+                            <span class="nhsuk-u-visually-hidden">"Information: "</span>
+                            <p>"Your password is set. Sign in with it now."</p>
                         </div>
                     })}
                     <h1>"Sign in to Skillmap"</h1>
@@ -178,4 +185,37 @@ fn AccountsTable(rows: Vec<AccountRow>, query: String) -> impl IntoView {
         <Table caption=format!("{count} account{}", if count == 1 { "" } else { "s" }) headers=vec!["Email", "Name", "Role", "Status", "Last signed in", "Action"]>{body}</Table>
     }
     .into_any()
+}
+
+/// Choose a password from a set-password link.
+#[component]
+pub fn SetPasswordPage() -> impl IntoView {
+    use super::api::SetPassword;
+    let query = use_query_map().get_untracked();
+    let token = query.get("token").unwrap_or_default();
+    let error = url_error(SetPassword::PATH);
+    let errors = error
+        .as_ref()
+        .map(AppError::field_errors)
+        .unwrap_or_default();
+    let password_error = error.as_ref().and_then(|e| e.message_for("password"));
+    let confirm_error = error.as_ref().and_then(|e| e.message_for("confirm"));
+    view! {
+        <Title text="Choose your password - Skillmap"/>
+        <Layout user=None current="/login">
+            <div class="nhsuk-grid-row">
+                <div class="nhsuk-grid-column-two-thirds">
+                    <ErrorSummary errors=errors/>
+                    <h1>"Choose your password"</h1>
+                    <p>{format!("Use at least {} characters. A few unrelated words make a strong password that is easy to remember.", super::model::MIN_PASSWORD_LEN)}</p>
+                    <form method="post" action=SetPassword::PATH novalidate>
+                        <input type="hidden" name="token" value=token/>
+                        <TextField label="New password" name="password" input_type="password" autocomplete="new-password" error=password_error/>
+                        <TextField label="Type it again" name="confirm" input_type="password" autocomplete="new-password" error=confirm_error/>
+                        <button class="nhsuk-button" type="submit">"Set password"</button>
+                    </form>
+                </div>
+            </div>
+        </Layout>
+    }
 }

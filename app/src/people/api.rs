@@ -11,3 +11,15 @@ pub async fn get_person(person_id: i32) -> Result<PersonDetail, AppError> {
     let db = platform::db()?;
     platform::reply(super::service::detail(&db, person_id).await)
 }
+
+/// Finds people by name, employee number or email: HR and administrators.
+#[server(endpoint = "people/search")]
+pub async fn search_people(
+    query: Option<String>,
+) -> Result<(Vec<super::model::PersonSummary>, u64), AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let db = platform::db()?;
+    platform::reply(super::service::search(&db, query.as_deref().unwrap_or_default(), 50).await)
+}

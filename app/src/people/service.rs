@@ -130,3 +130,42 @@ pub async fn counts(db: &impl ConnectionTrait) -> Result<OrgCounts, AppError> {
             .await?,
     })
 }
+
+/// People whose name, employee number or email contains `query` (at most
+/// `limit`), and how many match in all.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    query: &str,
+    limit: u64,
+) -> Result<(Vec<PersonSummary>, u64), AppError> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    use sea_orm::{Condition, QuerySelect};
+    let q = query.trim().to_lowercase();
+    let mut find = person::Entity::find();
+    if !q.is_empty() {
+        let pattern = format!("%{}%", q.replace(['%', '_'], ""));
+        let lower = |c: person::Column| Expr::expr(Func::lower(Expr::col(c)));
+        let mut any = Condition::any()
+            .add(lower(person::Column::GivenName).like(pattern.clone()))
+            .add(lower(person::Column::FamilyName).like(pattern.clone()))
+            .add(lower(person::Column::EmployeeNumber).like(pattern.clone()))
+            .add(lower(person::Column::Email).like(pattern.clone()));
+        // "Asha Patel": first and last name together.
+        if let Some((given, family)) = q.split_once(' ') {
+            any = any.add(
+                Condition::all()
+                    .add(lower(person::Column::GivenName).like(format!("{}%", given.trim())))
+                    .add(lower(person::Column::FamilyName).like(format!("{}%", family.trim()))),
+            );
+        }
+        find = find.filter(any);
+    }
+    let total = find.clone().count(db).await?;
+    let people = find
+        .order_by_asc(person::Column::FamilyName)
+        .order_by_asc(person::Column::GivenName)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((summarise(db, people).await?, total))
+}

@@ -92,3 +92,50 @@ pub fn PeopleTable(people: Vec<PersonSummary>, #[prop(into)] caption: String) ->
         <Table caption=caption hide_caption=true headers=vec!["Name", "Job role", "Band", "Team"]>{rows}</Table>
     }
 }
+
+/// HR and administrators: find anyone in the organisation.
+#[component]
+pub fn PeoplePage() -> impl IntoView {
+    use super::api::search_people;
+    use crate::ui::TextField;
+    let q = StoredValue::new(
+        leptos_router::hooks::use_query_map()
+            .get_untracked()
+            .get("q")
+            .unwrap_or_default(),
+    );
+    page!("/people", search_people(Some(q.get_value())), |found| {
+        let (people, total) = found;
+        let query = q.get_value();
+        let shown = people.len() as u64;
+        let status = if query.trim().is_empty() {
+            format!("{total} people in the organisation.")
+        } else if total == 0 {
+            format!("No one matches \u{201c}{query}\u{201d}.")
+        } else {
+            format!(
+                "{total} {} \u{201c}{query}\u{201d}{}.",
+                if total == 1 {
+                    "person matches"
+                } else {
+                    "people match"
+                },
+                if shown < total {
+                    format!(", showing the first {shown}")
+                } else {
+                    String::new()
+                }
+            )
+        };
+        view! {
+            <Title text="People - Skillmap"/>
+            <h1>"People"</h1>
+            <form method="get" action="/people" class="skillmap-search" role="search">
+                <TextField label="Search by name, employee number or email" name="q" value=query width_class="nhsuk-input--width-20"/>
+                <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Search"</button>
+            </form>
+            <p role="status">{status}</p>
+            {(!people.is_empty()).then(|| view! { <PeopleTable people=people caption="People found"/> })}
+        }
+    })
+}

@@ -30,6 +30,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Imports running now, for their progress bars.
+    pub imports: Arc<crate::import::service::Running>,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
             db,
             settings: Arc::new(settings),
             login_limiter,
+            imports: Arc::default(),
         }
     }
 }

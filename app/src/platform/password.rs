@@ -35,6 +35,8 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 /// checks against a throwaway hash, so both cases take the same time.
 pub async fn verify_password(password: String, stored: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
+        // Imported accounts have no password until the person sets one.
+        let stored = stored.filter(|s| !s.is_empty());
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| dummy_hash().to_string());
         let ok = PasswordHash::new(&phc)

@@ -22,6 +22,8 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// Database connection pool size.
     pub db_max_connections: u32,
+    /// Largest import file and most rows in one.
+    pub import_limits: crate::import::read::Limits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +45,7 @@ impl Default for Settings {
             login_per_minute: 10,
             trust_forwarded_for: false,
             db_max_connections: 10,
+            import_limits: crate::import::read::Limits::default(),
         }
     }
 }
@@ -99,6 +102,14 @@ impl Settings {
             trust_forwarded_for: flag("SKILLMAP_TRUST_FORWARDED_FOR", false)?,
             db_max_connections: number("SKILLMAP_DB_MAX_CONNECTIONS", d.db_max_connections.into())?
                 as u32,
+            import_limits: crate::import::read::Limits {
+                max_bytes: number(
+                    "SKILLMAP_IMPORT_MAX_BYTES",
+                    d.import_limits.max_bytes as u64,
+                )? as usize,
+                max_rows: number("SKILLMAP_IMPORT_MAX_ROWS", d.import_limits.max_rows as u64)?
+                    as usize,
+            },
         })
     }
 

@@ -32,7 +32,9 @@ pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
         links.push(NavLink::new("/team/reviews", "Levels to agree"));
     }
     if user.is_one_of(&[Role::Hr, Role::Admin]) {
+        links.push(NavLink::new("/people", "People"));
         links.push(NavLink::new("/roles", "Job roles"));
+        links.push(NavLink::new("/admin/import", "Import"));
     }
     links.push(NavLink::new("/framework", "Framework"));
     if user.role == Role::Admin {

@@ -1,0 +1,143 @@
+//! Set-password links: how people whose accounts an HR import created (with
+//! no password) choose their own. A link is a one-time 256-bit token, valid
+//! for `LINK_DAYS`; only its SHA-256 is stored. Issuing new links replaces
+//! a person's unused ones.
+
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionSession, TransactionTrait,
+};
+
+use crate::entities::{account, password_token, person, session};
+use crate::error::AppError;
+use crate::platform::{password, session as sessions};
+
+pub const LINK_DAYS: i64 = 14;
+
+/// One link to send: who to, and the token for `/set-password?token=`.
+pub struct Link {
+    pub email: String,
+    pub name: String,
+    pub token: String,
+}
+
+/// New links for every enabled account that has no password yet.
+pub async fn issue_for_accounts_without_password(
+    db: &(impl ConnectionTrait + TransactionTrait),
+) -> Result<Vec<Link>, AppError> {
+    let accounts = account::Entity::find()
+        .filter(account::Column::PasswordHash.eq(""))
+        .filter(account::Column::Disabled.eq(false))
+        .all(db)
+        .await?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let mut links = Vec::with_capacity(accounts.len());
+    for chunk in accounts.chunks(500) {
+        let ids: Vec<i32> = chunk.iter().map(|a| a.id).collect();
+        password_token::Entity::delete_many()
+            .filter(password_token::Column::AccountId.is_in(ids.clone()))
+            .filter(password_token::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?;
+        let people: std::collections::HashMap<i32, String> = person::Entity::find()
+            .filter(
+                person::Column::Id
+                    .is_in(chunk.iter().filter_map(|a| a.person_id).collect::<Vec<_>>()),
+            )
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|p| {
+                (
+                    p.id,
+                    crate::people::model::full_name(&p.given_name, &p.family_name),
+                )
+            })
+            .collect();
+        let mut rows = Vec::with_capacity(chunk.len());
+        for a in chunk {
+            let token = sessions::new_token();
+            rows.push(password_token::ActiveModel {
+                token_hash: Set(sessions::token_id(&token)),
+                account_id: Set(a.id),
+                created_at: Set(now),
+                expires_at: Set(now + Duration::days(LINK_DAYS)),
+                used_at: Set(None),
+                ..Default::default()
+            });
+            links.push(Link {
+                email: a.email.clone(),
+                name: a
+                    .person_id
+                    .and_then(|p| people.get(&p).cloned())
+                    .unwrap_or_default(),
+                token,
+            });
+        }
+        password_token::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(links)
+}
+
+/// Sets the password of the link's account; the link is then used up.
+/// Returns the account's email.
+pub async fn set_password(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    token: &str,
+    new_password: &str,
+    confirm: &str,
+) -> Result<String, AppError> {
+    let invalid = || {
+        AppError::validation(
+            "password",
+            "This link has expired or has already been used. Ask your HR team for a new one.",
+        )
+    };
+    let now = Utc::now();
+    let found = password_token::Entity::find()
+        .filter(password_token::Column::TokenHash.eq(sessions::token_id(token.trim())))
+        .one(db)
+        .await?
+        .filter(|t| t.used_at.is_none() && t.expires_at > now)
+        .ok_or_else(invalid)?;
+    super::model::validate_new_password(new_password)?;
+    if new_password != confirm {
+        return Err(AppError::validation(
+            "confirm",
+            "The passwords do not match",
+        ));
+    }
+    let hash = password::hash_password(new_password.to_string()).await?;
+    let txn = db.begin().await?;
+    // Use the link up first: of two racing requests, one wins.
+    let used = password_token::Entity::update_many()
+        .col_expr(password_token::Column::UsedAt, Expr::value(now))
+        .filter(password_token::Column::Id.eq(found.id))
+        .filter(password_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if used.rows_affected != 1 {
+        return Err(invalid());
+    }
+    let account = account::Entity::find_by_id(found.account_id)
+        .one(&txn)
+        .await?
+        .filter(|a| !a.disabled)
+        .ok_or_else(invalid)?;
+    let email = account.email.clone();
+    let mut m: account::ActiveModel = account.into();
+    m.password_hash = Set(hash);
+    m.update(&txn).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::AccountId.eq(found.account_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(email)
+}

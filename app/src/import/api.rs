@@ -1,0 +1,188 @@
+use leptos::prelude::*;
+use server_fn::codec::{MultipartData, MultipartFormData};
+
+use super::model::{JobRow, JobView, Progress, Status};
+use crate::error::AppError;
+
+/// Uploads a file (multipart: `kind` and `file`), checks all of it and keeps
+/// it for a preview: HR and administrators. A plain form post goes on to the
+/// preview page.
+#[server(endpoint = "import/upload", input = MultipartFormData)]
+pub async fn upload_import(data: MultipartData) -> Result<i32, AppError> {
+    use super::check::Importer;
+    use super::model::Kind;
+    use super::service::{self, NewJob};
+    use crate::auth::model::Role;
+    use crate::platform;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let state = platform::state()?;
+    let limits = state.settings.import_limits;
+    let unreadable = |e: &dyn std::fmt::Display| {
+        let err = AppError::Request(format!("The upload could not be read ({e}). Try again."));
+        platform::guard::set_error_status(&err);
+        err
+    };
+    let mut multipart = data.into_inner().ok_or(AppError::Internal)?;
+    let mut kind = None;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| unreadable(&e))? {
+        match field.name() {
+            Some("kind") => {
+                kind = Kind::parse(&field.text().await.map_err(|e| unreadable(&e))?);
+            }
+            Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_string();
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|e| unreadable(&e))? {
+                    if bytes.len() + chunk.len() > limits.max_bytes {
+                        return platform::reply(Err(AppError::validation(
+                            "file",
+                            format!(
+                                "The file is larger than the {} MB limit. Split it into smaller files, or ask an administrator to raise SKILLMAP_IMPORT_MAX_BYTES.",
+                                limits.max_bytes / (1024 * 1024)
+                            ),
+                        )));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                if !(name.is_empty() && bytes.is_empty()) {
+                    file = Some((name, bytes));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut errors = Vec::new();
+    if kind.is_none() {
+        errors.push(crate::error::FieldError::new(
+            "kind",
+            "Choose what the file contains",
+        ));
+    }
+    if file.is_none() {
+        errors.push(crate::error::FieldError::new(
+            "file",
+            "Choose a CSV or Excel file to upload",
+        ));
+    }
+    let (Some(kind), Some((name, bytes)), true) = (kind, file, errors.is_empty()) else {
+        return platform::reply(Err(AppError::Validation(errors)));
+    };
+    let id = platform::reply(
+        service::upload(
+            &state.db,
+            NewJob {
+                kind,
+                file_name: &name,
+                actor: &user.email,
+                created_by: Some(user.account_id),
+            },
+            bytes,
+            limits,
+            Importer {
+                is_admin: user.role == Role::Admin,
+            },
+        )
+        .await,
+    )?;
+    if platform::guard::is_form_post() {
+        leptos_axum::redirect(&format!("/admin/import/{id}"));
+    }
+    Ok(id)
+}
+
+/// An import's preview (before) or record (after): HR and administrators.
+#[server(endpoint = "import/job")]
+pub async fn import_job(job_id: i32) -> Result<JobView, AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let state = platform::state()?;
+    platform::reply(super::service::job(&state.db, job_id, &state.imports).await)
+}
+
+/// Where a running import has got to, for the progress bar.
+#[server(endpoint = "import/progress")]
+pub async fn import_progress(job_id: i32) -> Result<(Status, Option<Progress>), AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let state = platform::state()?;
+    let job = platform::reply(super::service::job(&state.db, job_id, &state.imports).await)?;
+    Ok((job.status, job.progress))
+}
+
+/// Imports a checked file, in the background, in one transaction: HR and
+/// administrators. A plain form post goes back to the import's page, which
+/// shows the progress.
+#[server(endpoint = "import/commit")]
+pub async fn commit_import(job_id: i32) -> Result<(), AppError> {
+    use super::check::Importer;
+    use crate::auth::model::Role;
+    use crate::platform;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let state = platform::state()?;
+    let job = platform::reply(super::service::job(&state.db, job_id, &state.imports).await)?;
+    match job.status {
+        Status::Imported => {
+            return platform::reply(Err(AppError::Conflict(
+                "This file has already been imported.".into(),
+            )));
+        }
+        Status::Rejected => {
+            return platform::reply(Err(AppError::Conflict(
+                "This file has errors, so nothing can be imported. Fix them and upload it again."
+                    .into(),
+            )));
+        }
+        Status::Importing => {}
+        Status::Ready | Status::Failed => {
+            if state.imports.start(job_id) {
+                let importer = Importer {
+                    is_admin: user.role == Role::Admin,
+                };
+                let state = state.clone();
+                tokio::spawn(async move {
+                    let result = super::service::commit(
+                        &state.db,
+                        job_id,
+                        state.settings.import_limits,
+                        importer,
+                        &state.imports,
+                    )
+                    .await;
+                    match result {
+                        Ok(counts) => tracing::info!(job_id, ?counts, "import committed"),
+                        Err(AppError::Conflict(reason)) => {
+                            tracing::info!(job_id, %reason, "import not committed");
+                        }
+                        Err(e) => {
+                            tracing::error!(job_id, error = %e, "import failed; rolled back");
+                            let _ = super::service::mark_failed(
+                                &state.db,
+                                job_id,
+                                "The import stopped part-way and was rolled back: nothing was changed. Try again; tell your administrator if it keeps happening.",
+                            )
+                            .await;
+                        }
+                    }
+                    state.imports.finish(job_id);
+                });
+            }
+        }
+    }
+    if platform::guard::is_form_post() {
+        leptos_axum::redirect(&format!("/admin/import/{job_id}"));
+    }
+    Ok(())
+}
+
+/// The most recent imports: HR and administrators.
+#[server(endpoint = "import/history")]
+pub async fn import_history() -> Result<Vec<JobRow>, AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let state = platform::state()?;
+    platform::reply(super::service::history(&state.db, &state.imports).await)
+}
