@@ -364,17 +364,19 @@ async fn export_csv(
 
 type Session = Option<axum::Extension<app::platform::session::SessionContext>>;
 
-/// HR and administrators only; anyone else gets 401 or 403.
-fn require_hr(session: &Session) -> Result<(), axum::response::Response> {
+/// HR and administrators only: anyone else gets this 401 or 403.
+fn refuse_unless_hr(session: &Session) -> Option<axum::response::Response> {
     use app::auth::model::Role;
     match session {
-        None => Err((StatusCode::UNAUTHORIZED, "Sign in to download this.\n").into_response()),
-        Some(s) if s.user.is_one_of(&[Role::Hr, Role::Admin]) => Ok(()),
-        Some(_) => Err((
-            StatusCode::FORBIDDEN,
-            "You do not have permission to download this.\n",
-        )
-            .into_response()),
+        None => Some((StatusCode::UNAUTHORIZED, "Sign in to download this.\n").into_response()),
+        Some(s) if s.user.is_one_of(&[Role::Hr, Role::Admin]) => None,
+        Some(_) => Some(
+            (
+                StatusCode::FORBIDDEN,
+                "You do not have permission to download this.\n",
+            )
+                .into_response(),
+        ),
     }
 }
 
@@ -399,7 +401,7 @@ async fn import_template(
     session: Session,
 ) -> axum::response::Response {
     use app::import::model::Kind;
-    if let Err(refused) = require_hr(&session) {
+    if let Some(refused) = refuse_unless_hr(&session) {
         return refused;
     }
     match file.strip_suffix(".csv").and_then(Kind::parse) {
@@ -417,7 +419,7 @@ async fn import_problems(
     axum::extract::Path(id): axum::extract::Path<i32>,
     session: Session,
 ) -> axum::response::Response {
-    if let Err(refused) = require_hr(&session) {
+    if let Some(refused) = refuse_unless_hr(&session) {
         return refused;
     }
     match app::import::service::report_csv(&state.app.db, id).await {
@@ -444,7 +446,7 @@ async fn set_password_links(
     headers: axum::http::HeaderMap,
     session: Session,
 ) -> axum::response::Response {
-    if let Err(refused) = require_hr(&session) {
+    if let Some(refused) = refuse_unless_hr(&session) {
         return refused;
     }
     let links = match app::auth::links::issue_for_accounts_without_password(&state.app.db).await {

@@ -181,6 +181,38 @@ pub fn content_security_policy() {
     }
 }
 
+/// Request bodies are small (`BODY_LIMIT`), except the import upload, which
+/// may be as large as the import limit. Too large: 413 before reading it.
+pub async fn limit_body(
+    axum::extract::State(upload_limit): axum::extract::State<usize>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use leptos::server_fn::ServerFn;
+    let limit = if request.uri().path() == app::import::api::UploadImport::PATH {
+        upload_limit
+    } else {
+        crate::BODY_LIMIT
+    };
+    let declared = request
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return (
+            http::StatusCode::PAYLOAD_TOO_LARGE,
+            "The request is too large.\n",
+        )
+            .into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,36 +269,4 @@ mod tests {
     fn next_is_encoded() {
         assert_eq!(urlencode("/people/3?x=a b"), "/people/3%3Fx%3Da%20b");
     }
-}
-
-/// Request bodies are small (`BODY_LIMIT`), except the import upload, which
-/// may be as large as the import limit. Too large: 413 before reading it.
-pub async fn limit_body(
-    axum::extract::State(upload_limit): axum::extract::State<usize>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    use leptos::server_fn::ServerFn;
-    let limit = if request.uri().path() == app::import::api::UploadImport::PATH {
-        upload_limit
-    } else {
-        crate::BODY_LIMIT
-    };
-    let declared = request
-        .headers()
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return (
-            http::StatusCode::PAYLOAD_TOO_LARGE,
-            "The request is too large.\n",
-        )
-            .into_response();
-    }
-    let (parts, body) = request.into_parts();
-    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
-    next.run(axum::extract::Request::from_parts(parts, body))
-        .await
 }

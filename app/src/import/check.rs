@@ -30,6 +30,15 @@ const fn col(
     }
 }
 
+/// Both roles and staff files carry these, as NHS HR systems name them.
+const STAFF_GROUP: Column = col("staff_group", "Staff group", &["Staff grp"], true);
+const BAND: Column = col(
+    "band",
+    "Band",
+    &["Pay band", "Grade", "Pay grade", "AfC band"],
+    true,
+);
+
 pub const ORG_COLUMNS: [Column; 4] = [
     col(
         "code",
@@ -81,13 +90,8 @@ pub const ROLE_COLUMNS: [Column; 7] = [
         &["Job title", "Position title", "Role title", "Job role"],
         true,
     ),
-    col("staff_group", "Staff group", &["Staff grp"], true),
-    col(
-        "band",
-        "Band",
-        &["Pay band", "Grade", "Pay grade", "AfC band"],
-        true,
-    ),
+    STAFF_GROUP,
+    BAND,
     col("skill", "Skill code", &["Skill"], false),
     col("level", "Required level", &["Level"], false),
     col(
@@ -166,13 +170,8 @@ pub const STAFF_COLUMNS: [Column; 11] = [
         ],
         false,
     ),
-    col("staff_group", "Staff group", &["Staff grp"], true),
-    col(
-        "band",
-        "Band",
-        &["Pay band", "Grade", "Pay grade", "AfC band"],
-        true,
-    ),
+    STAFF_GROUP,
+    BAND,
     col(
         "app_role",
         "Skillmap role",
@@ -929,14 +928,21 @@ fn check_roles(
                 conflict |= differs("band", &band, &first.band);
                 let reqs = first.requirements.get_or_insert_with(BTreeMap::new);
                 for (skill, req) in requirements {
-                    if reqs.contains_key(&skill) {
-                        c.bad(
-                            "skill",
-                            format!("Skill {skill} is listed twice for role {}", first.code),
-                        );
-                        conflict = true;
-                    } else {
-                        reqs.insert(skill, req);
+                    match reqs.entry(skill) {
+                        std::collections::btree_map::Entry::Occupied(e) => {
+                            c.bad(
+                                "skill",
+                                format!(
+                                    "Skill {} is listed twice for role {}",
+                                    e.key(),
+                                    first.code
+                                ),
+                            );
+                            conflict = true;
+                        }
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            e.insert(req);
+                        }
                     }
                 }
                 if conflict {

@@ -31,6 +31,22 @@ pub struct Table {
     pub rows: Vec<(usize, Vec<String>)>,
 }
 
+impl Table {
+    /// The first row is the header; blank rows are skipped; the row limit
+    /// stops reading as soon as it is passed.
+    fn push(&mut self, number: usize, cells: Vec<String>, limits: Limits) -> Result<(), Problem> {
+        if self.headers.is_empty() {
+            self.headers = cells;
+        } else if cells.iter().any(|c| !c.trim().is_empty()) {
+            if self.rows.len() == limits.max_rows {
+                return Err(too_many_rows(limits));
+            }
+            self.rows.push((number, cells));
+        }
+        Ok(())
+    }
+}
+
 const XLSX_MAGIC: &[u8] = b"PK\x03\x04";
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0];
 
@@ -150,17 +166,7 @@ fn read_csv(bytes: &[u8], limits: Limits) -> Result<Table, Problem> {
             .map(|c| c.bytes().filter(|&b| b == b'\n').count())
             .sum::<usize>();
         let cells: Vec<String> = record.iter().map(str::to_string).collect();
-        if table.headers.is_empty() {
-            table.headers = cells;
-            continue;
-        }
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        if table.rows.len() == limits.max_rows {
-            return Err(too_many_rows(limits));
-        }
-        table.rows.push((number, cells));
+        table.push(number, cells, limits)?;
     }
     Ok(table)
 }
@@ -234,17 +240,7 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Table, Problem> {
                 Data::Error(e) => format!("#{e:?}"),
             })
             .collect();
-        if table.headers.is_empty() && i == 0 {
-            table.headers = cells;
-            continue;
-        }
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        if table.rows.len() == limits.max_rows {
-            return Err(too_many_rows(limits));
-        }
-        table.rows.push((number, cells));
+        table.push(number, cells, limits)?;
     }
     // Trailing empty header cells (formatting) are not columns.
     while table.headers.last().is_some_and(|h| h.trim().is_empty()) {

@@ -39,14 +39,13 @@ impl Running {
     /// Marks a job as running; false when it already is.
     pub fn start(&self, id: i32) -> bool {
         match self.0.lock() {
-            Ok(mut map) => {
-                if map.contains_key(&id) {
-                    false
-                } else {
-                    map.insert(id, Progress::default());
+            Ok(mut map) => match map.entry(id) {
+                std::collections::hash_map::Entry::Occupied(_) => false,
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(Progress::default());
                     true
                 }
-            }
+            },
             Err(_) => false,
         }
     }
@@ -757,50 +756,63 @@ fn counts_of(j: &import_job::Model) -> Counts {
     }
 }
 
+/// Jobs without their stored file (and, for lists, without their report).
+fn select_jobs(with_report: bool) -> sea_orm::Select<import_job::Entity> {
+    use import_job::Column as C;
+    let q = import_job::Entity::find().select_only().columns([
+        C::Id,
+        C::Kind,
+        C::FileName,
+        C::Status,
+        C::Actor,
+        C::CreatedBy,
+        C::CreatedAt,
+        C::FinishedAt,
+        C::Rows,
+        C::Creates,
+        C::Updates,
+        C::Unchanged,
+        C::Errors,
+        C::Warnings,
+        C::NewAccounts,
+        C::Failure,
+    ]);
+    let q = if with_report {
+        q.column(C::Report)
+    } else {
+        q.expr_as(Expr::value(String::new()), "report")
+    };
+    q.expr_as(Expr::value(Option::<Vec<u8>>::None), "content")
+}
+
+/// The status to show: running here, or claimed by a transaction that
+/// never finished (rolled back, so still ready).
+fn live_status(stored: &str, running: bool) -> Status {
+    match Status::parse(stored) {
+        Status::Imported => Status::Imported,
+        _ if running => Status::Importing,
+        Status::Importing => Status::Ready,
+        other => other,
+    }
+}
+
 pub async fn job(
     db: &impl ConnectionTrait,
     id: i32,
     running: &Running,
 ) -> Result<JobView, AppError> {
-    let j = import_job::Entity::find_by_id(id)
-        .select_only()
-        .columns([
-            import_job::Column::Id,
-            import_job::Column::Kind,
-            import_job::Column::FileName,
-            import_job::Column::Status,
-            import_job::Column::Actor,
-            import_job::Column::CreatedBy,
-            import_job::Column::CreatedAt,
-            import_job::Column::FinishedAt,
-            import_job::Column::Rows,
-            import_job::Column::Creates,
-            import_job::Column::Updates,
-            import_job::Column::Unchanged,
-            import_job::Column::Errors,
-            import_job::Column::Warnings,
-            import_job::Column::NewAccounts,
-            import_job::Column::Report,
-            import_job::Column::Failure,
-        ])
-        .expr_as(Expr::value(Option::<Vec<u8>>::None), "content")
+    let j = select_jobs(true)
+        .filter(import_job::Column::Id.eq(id))
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound("The import".into()))?;
     let problems: Vec<Problem> = serde_json::from_str(&j.report).unwrap_or_default();
     let progress = running.get(id);
-    let mut status = Status::parse(&j.status);
-    if progress.is_some() && status != Status::Imported {
-        status = Status::Importing;
-    } else if status == Status::Importing {
-        // Claimed inside a transaction that never finished (rolled back).
-        status = Status::Ready;
-    }
     Ok(JobView {
         id: j.id,
         kind: Kind::parse(&j.kind).unwrap_or(Kind::Staff),
         file_name: j.file_name.clone(),
-        status,
+        status: live_status(&j.status, progress.is_some()),
         actor: j.actor.clone(),
         created_at: when(j.created_at),
         finished_at: j.finished_at.map(when),
@@ -815,50 +827,21 @@ pub async fn history(
     db: &impl ConnectionTrait,
     running: &Running,
 ) -> Result<Vec<JobRow>, AppError> {
-    let jobs = import_job::Entity::find()
-        .select_only()
-        .columns([
-            import_job::Column::Id,
-            import_job::Column::Kind,
-            import_job::Column::FileName,
-            import_job::Column::Status,
-            import_job::Column::Actor,
-            import_job::Column::CreatedBy,
-            import_job::Column::CreatedAt,
-            import_job::Column::FinishedAt,
-            import_job::Column::Rows,
-            import_job::Column::Creates,
-            import_job::Column::Updates,
-            import_job::Column::Unchanged,
-            import_job::Column::Errors,
-            import_job::Column::Warnings,
-            import_job::Column::NewAccounts,
-            import_job::Column::Failure,
-        ])
-        .expr_as(Expr::value(String::new()), "report")
-        .expr_as(Expr::value(Option::<Vec<u8>>::None), "content")
+    let jobs = select_jobs(false)
         .order_by_desc(import_job::Column::Id)
         .limit(200)
         .all(db)
         .await?;
     Ok(jobs
         .into_iter()
-        .map(|j| {
-            let mut status = Status::parse(&j.status);
-            if running.get(j.id).is_some() {
-                status = Status::Importing;
-            } else if status == Status::Importing {
-                status = Status::Ready;
-            }
-            JobRow {
-                id: j.id,
-                kind: Kind::parse(&j.kind).unwrap_or(Kind::Staff),
-                file_name: j.file_name.clone(),
-                status,
-                actor: j.actor.clone(),
-                created_at: when(j.created_at),
-                counts: counts_of(&j),
-            }
+        .map(|j| JobRow {
+            id: j.id,
+            kind: Kind::parse(&j.kind).unwrap_or(Kind::Staff),
+            file_name: j.file_name.clone(),
+            status: live_status(&j.status, running.get(j.id).is_some()),
+            actor: j.actor.clone(),
+            created_at: when(j.created_at),
+            counts: counts_of(&j),
         })
         .collect())
 }
