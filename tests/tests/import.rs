@@ -527,3 +527,52 @@ async fn upload_preview_commit_over_http() {
         assert!(text.lines().count() == 2, "{kind}: {text}");
     }
 }
+
+#[tokio::test]
+async fn upload_limits_are_settings_with_clear_messages() {
+    let app = TestServer::start_with(&[
+        ("SKILLMAP_IMPORT_MAX_BYTES", "2048"),
+        ("SKILLMAP_IMPORT_MAX_ROWS", "3"),
+    ]);
+    let hr = app.login_demo(HR).await;
+    let mut big =
+        String::from("Employee number,First name,Last name,Org unit code,Staff group,Band\n");
+    for i in 0..100 {
+        big.push_str(&format!(
+            "L{i:04},Lim,Person{i},RNF-D1-T01,Administrative and Clerical,Band 3\n"
+        ));
+    }
+    // Over the size limit: refused while reading, nothing recorded.
+    let res = app
+        .upload(&hr, "staff", "big.csv", big.clone().into_bytes())
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("larger than the 2 KB limit") && body.contains("SKILLMAP_IMPORT_MAX_BYTES"),
+        "{body}"
+    );
+    // Far over it: refused before reading (413).
+    let res = app
+        .upload(&hr, "staff", "huge.csv", big.repeat(30).into_bytes())
+        .await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // Under the size limit but over the row limit: a rejected import.
+    let four: String = big.lines().take(5).map(|l| format!("{l}\n")).collect();
+    let res = app
+        .upload(&hr, "staff", "four.csv", four.into_bytes())
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let id = res.text().await.unwrap();
+    let j = job(&app, &hr, &id).await;
+    assert_eq!(j["status"], "rejected", "{j}");
+    let message = j["problems"][0]["message"].as_str().unwrap();
+    assert!(message.contains("more than 3 data rows"), "{message}");
+    let history: Value = app
+        .call(&hr, "/api/import/history", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
+}

@@ -38,8 +38,8 @@ pub async fn upload_import(data: MultipartData) -> Result<i32, AppError> {
                         return platform::reply(Err(AppError::validation(
                             "file",
                             format!(
-                                "The file is larger than the {} MB limit. Split it into smaller files, or ask an administrator to raise SKILLMAP_IMPORT_MAX_BYTES.",
-                                limits.max_bytes / (1024 * 1024)
+                                "The file is larger than the {} limit. Split it into smaller files, or ask an administrator to raise SKILLMAP_IMPORT_MAX_BYTES.",
+                                super::read::size(limits.max_bytes)
                             ),
                         )));
                     }

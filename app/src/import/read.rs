@@ -84,7 +84,8 @@ pub fn read(bytes: &[u8], file_name: &str, limits: Limits) -> Result<Table, Prob
     Ok(table)
 }
 
-fn size(bytes: usize) -> String {
+/// "1.5 MB", "12 KB".
+pub fn size(bytes: usize) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
     } else {
