@@ -18,11 +18,26 @@ pub const MANAGER: &str = "manager@skillmap.example";
 pub const HR: &str = "hr@skillmap.example";
 pub const ADMIN: &str = "admin@skillmap.example";
 
+/// The checkout being tested. Found from the working directory (cargo runs
+/// tests in `tests/`), not baked in at compile time: checkouts that share a
+/// target directory (CI's cache) can reuse each other's test binaries.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ is in the workspace")
-        .to_path_buf()
+    std::env::current_dir()
+        .ok()
+        .and_then(|dir| {
+            dir.ancestors()
+                .find(|d| {
+                    std::fs::read_to_string(d.join("Cargo.toml"))
+                        .is_ok_and(|t| t.contains("[workspace]"))
+                })
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("tests/ is in the workspace")
+                .to_path_buf()
+        })
 }
 
 /// The release binary cargo-leptos built (`cargo xtask test` builds it first).

@@ -46,11 +46,26 @@ fn main() -> ExitCode {
 
 type Result<T = ()> = std::result::Result<T, String>;
 
+/// The checkout to work on: found from the working directory at run time.
+/// (A path baked in at compile time would name whichever checkout last
+/// built this binary when checkouts share CI's cached target directory.)
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace")
-        .to_path_buf()
+    env::current_dir()
+        .ok()
+        .and_then(|dir| {
+            dir.ancestors()
+                .find(|d| {
+                    fs::read_to_string(d.join("Cargo.toml"))
+                        .is_ok_and(|t| t.contains("[workspace]"))
+                })
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("xtask lives in the workspace")
+                .to_path_buf()
+        })
 }
 
 fn target_dir() -> PathBuf {

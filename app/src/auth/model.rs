@@ -77,6 +77,8 @@ pub struct AccountRow {
     pub role: Role,
     pub disabled: bool,
     pub last_login: Option<String>,
+    /// False for accounts an import created, until a set-password link is used.
+    pub has_password: bool,
 }
 
 pub const MIN_PASSWORD_LEN: usize = 12;

@@ -182,6 +182,7 @@ fn row(a: account::Model, name: Option<String>) -> AccountRow {
         name,
         role: Role::parse(&a.role).unwrap_or(Role::Staff),
         disabled: a.disabled,
+        has_password: !a.password_hash.is_empty(),
         last_login: a
             .last_login_at
             .map(|t| t.format("%-d %b %Y %H:%M").to_string()),

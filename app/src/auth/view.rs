@@ -163,7 +163,11 @@ fn AccountsTable(rows: Vec<AccountRow>, query: String) -> impl IntoView {
                     <td class="nhsuk-table__cell">{row.name.unwrap_or_else(|| "-".into())}</td>
                     <td class="nhsuk-table__cell">{row.role.label()}</td>
                     <td class="nhsuk-table__cell">{status}</td>
-                    <td class="nhsuk-table__cell">{row.last_login.unwrap_or_else(|| "Never".into())}</td>
+                    <td class="nhsuk-table__cell">{match (row.last_login, row.has_password) {
+                        (Some(when), _) => when,
+                        (None, true) => "Never".into(),
+                        (None, false) => "Never (no password yet: send a set-password link)".into(),
+                    }}</td>
                     <td class="nhsuk-table__cell">
                         <form method="post" action=SetAccountDisabled::PATH class="skillmap-inline-form">
                             <input type="hidden" name="account_id" value=row.id/>

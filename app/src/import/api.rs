@@ -108,8 +108,7 @@ pub async fn import_progress(job_id: i32) -> Result<(Status, Option<Progress>), 
     use crate::platform;
     platform::require_role(&[Role::Hr, Role::Admin])?;
     let state = platform::state()?;
-    let job = platform::reply(super::service::job(&state.db, job_id, &state.imports).await)?;
-    Ok((job.status, job.progress))
+    platform::reply(super::service::status(&state.db, job_id, &state.imports).await)
 }
 
 /// Imports a checked file, in the background, in one transaction: HR and
@@ -122,8 +121,9 @@ pub async fn commit_import(job_id: i32) -> Result<(), AppError> {
     use crate::platform;
     let user = platform::require_role(&[Role::Hr, Role::Admin])?;
     let state = platform::state()?;
-    let job = platform::reply(super::service::job(&state.db, job_id, &state.imports).await)?;
-    match job.status {
+    let (status, _) =
+        platform::reply(super::service::status(&state.db, job_id, &state.imports).await)?;
+    match status {
         Status::Imported => {
             return platform::reply(Err(AppError::Conflict(
                 "This file has already been imported.".into(),
@@ -137,38 +137,13 @@ pub async fn commit_import(job_id: i32) -> Result<(), AppError> {
         }
         Status::Importing => {}
         Status::Ready | Status::Failed => {
-            if state.imports.start(job_id) {
-                let importer = Importer {
+            super::service::start_commit(
+                &state,
+                job_id,
+                Importer {
                     is_admin: user.role == Role::Admin,
-                };
-                let state = state.clone();
-                tokio::spawn(async move {
-                    let result = super::service::commit(
-                        &state.db,
-                        job_id,
-                        state.settings.import_limits,
-                        importer,
-                        &state.imports,
-                    )
-                    .await;
-                    match result {
-                        Ok(counts) => tracing::info!(job_id, ?counts, "import committed"),
-                        Err(AppError::Conflict(reason)) => {
-                            tracing::info!(job_id, %reason, "import not committed");
-                        }
-                        Err(e) => {
-                            tracing::error!(job_id, error = %e, "import failed; rolled back");
-                            let _ = super::service::mark_failed(
-                                &state.db,
-                                job_id,
-                                "The import stopped part-way and was rolled back: nothing was changed. Try again; tell your administrator if it keeps happening.",
-                            )
-                            .await;
-                        }
-                    }
-                    state.imports.finish(job_id);
-                });
-            }
+                },
+            );
         }
     }
     if platform::guard::is_form_post() {

@@ -7,21 +7,7 @@ use std::io::Cursor;
 
 use super::model::Problem;
 
-/// Import limits (settings `SKILLMAP_IMPORT_MAX_BYTES`, `_MAX_ROWS`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub max_bytes: usize,
-    pub max_rows: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_bytes: 50 * 1024 * 1024,
-            max_rows: 200_000,
-        }
-    }
-}
+pub use crate::platform::settings::ImportLimits as Limits;
 
 /// A file's cells: the header row and the data rows, each with the row
 /// number a spreadsheet would show (the header is row 1).

@@ -643,6 +643,41 @@ pub async fn commit(
     Ok(plan.counts)
 }
 
+/// Starts importing a checked upload in the background, unless it is being
+/// imported already. The page polls `Running` for the progress bar.
+pub fn start_commit(state: &crate::platform::AppState, id: i32, importer: Importer) {
+    if !state.imports.start(id) {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        // Clears the progress entry however the task ends, even by a panic.
+        struct Done(std::sync::Arc<Running>, i32);
+        impl Drop for Done {
+            fn drop(&mut self) {
+                self.0.finish(self.1);
+            }
+        }
+        let _done = Done(state.imports.clone(), id);
+        let limits = state.settings.import_limits;
+        match commit(&state.db, id, limits, importer, &state.imports).await {
+            Ok(counts) => tracing::info!(job_id = id, ?counts, "import committed"),
+            Err(AppError::Conflict(reason)) => {
+                tracing::info!(job_id = id, %reason, "import not committed");
+            }
+            Err(e) => {
+                tracing::error!(job_id = id, error = %e, "import failed; rolled back");
+                let _ = mark_failed(
+                    &state.db,
+                    id,
+                    "The import stopped part-way and was rolled back: nothing was changed. Try again; tell your administrator if it keeps happening.",
+                )
+                .await;
+            }
+        }
+    });
+}
+
 async fn finish_job(txn: &impl ConnectionTrait, id: i32, plan: &Plan) -> Result<(), AppError> {
     let c = plan.counts;
     import_job::Entity::update_many()
@@ -794,6 +829,23 @@ fn live_status(stored: &str, running: bool) -> Status {
         Status::Importing => Status::Ready,
         other => other,
     }
+}
+
+/// A job's status and progress only (for polling and before committing).
+pub async fn status(
+    db: &impl ConnectionTrait,
+    id: i32,
+    running: &Running,
+) -> Result<(Status, Option<Progress>), AppError> {
+    let stored: String = import_job::Entity::find_by_id(id)
+        .select_only()
+        .column(import_job::Column::Status)
+        .into_tuple()
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The import".into()))?;
+    let progress = running.get(id);
+    Ok((live_status(&stored, progress.is_some()), progress))
 }
 
 pub async fn job(

@@ -23,7 +23,23 @@ pub struct Settings {
     /// Database connection pool size.
     pub db_max_connections: u32,
     /// Largest import file and most rows in one.
-    pub import_limits: crate::import::read::Limits,
+    pub import_limits: ImportLimits,
+}
+
+/// The largest import file, and the most data rows in one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportLimits {
+    pub max_bytes: usize,
+    pub max_rows: usize,
+}
+
+impl Default for ImportLimits {
+    fn default() -> Self {
+        Self {
+            max_bytes: 50 * 1024 * 1024,
+            max_rows: 200_000,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +61,7 @@ impl Default for Settings {
             login_per_minute: 10,
             trust_forwarded_for: false,
             db_max_connections: 10,
-            import_limits: crate::import::read::Limits::default(),
+            import_limits: ImportLimits::default(),
         }
     }
 }
@@ -102,7 +118,7 @@ impl Settings {
             trust_forwarded_for: flag("SKILLMAP_TRUST_FORWARDED_FOR", false)?,
             db_max_connections: number("SKILLMAP_DB_MAX_CONNECTIONS", d.db_max_connections.into())?
                 as u32,
-            import_limits: crate::import::read::Limits {
+            import_limits: ImportLimits {
                 max_bytes: number(
                     "SKILLMAP_IMPORT_MAX_BYTES",
                     d.import_limits.max_bytes as u64,
