@@ -301,7 +301,6 @@ async fn healthz(State(state): State<ServerState>) -> impl IntoResponse {
 
 /// The current framework as a download, for anyone signed in.
 async fn export(state: &ServerState, signed_in: bool, csv: bool) -> axum::response::Response {
-    use axum::http::header;
     if !signed_in {
         return (
             StatusCode::UNAUTHORIZED,
@@ -335,29 +334,19 @@ async fn export(state: &ServerState, signed_in: bool, csv: bool) -> axum::respon
             "json",
         )
     };
-    (
-        [
-            (header::CONTENT_TYPE, kind.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{stem}.{ext}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+    download(&format!("{stem}.{ext}"), kind, body)
 }
 
 async fn export_json(
     State(state): State<ServerState>,
-    session: Option<axum::Extension<app::platform::session::SessionContext>>,
+    session: Session,
 ) -> axum::response::Response {
     export(&state, session.is_some(), false).await
 }
 
 async fn export_csv(
     State(state): State<ServerState>,
-    session: Option<axum::Extension<app::platform::session::SessionContext>>,
+    session: Session,
 ) -> axum::response::Response {
     export(&state, session.is_some(), true).await
 }
@@ -380,11 +369,12 @@ fn refuse_unless_hr(session: &Session) -> Option<axum::response::Response> {
     }
 }
 
-fn csv_download(name: &str, body: String) -> axum::response::Response {
+/// A file to save: its type and the name the browser saves it under.
+fn download(name: &str, content_type: &str, body: String) -> axum::response::Response {
     use axum::http::header;
     (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),
@@ -393,6 +383,10 @@ fn csv_download(name: &str, body: String) -> axum::response::Response {
         body,
     )
         .into_response()
+}
+
+fn csv_download(name: &str, body: String) -> axum::response::Response {
+    download(name, "text/csv; charset=utf-8", body)
 }
 
 /// A template for each kind of import file: the header row and an example.
