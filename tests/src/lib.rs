@@ -257,6 +257,30 @@ impl TestServer {
             .expect("request")
     }
 
+    /// Sends only the head of a POST that declares a `content_length`-byte
+    /// body, and returns the status the server answers with. A real client
+    /// still writing a refused body can see the connection close under it
+    /// (hyper's `IncompleteMessage`), so size limits are tested this way.
+    pub fn declare_body(&self, path: &str, content_length: usize) -> u16 {
+        use std::io::{Read, Write};
+        let host = self.base.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(host).expect("connect");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .expect("timeout");
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: {content_length}\r\n\r\n"
+        )
+        .expect("send head");
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).expect("status line");
+        let line = String::from_utf8_lossy(&head);
+        line["HTTP/1.1 ".len()..].trim().parse().expect("status code")
+    }
+
     /// Uploads an import file as a browser form does (multipart).
     pub async fn upload(
         &self,
