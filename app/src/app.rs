@@ -16,6 +16,7 @@ use crate::profile::view::{
     AssessSkillPage, GapsPage, HistoryPage, MySkillsPage, PersonSkillsPage, ReviewsPage,
 };
 use crate::roles::view::{NewRolePage, RolePage, RolesPage};
+use crate::team::view::{OrganisationPage, TeamPage};
 use crate::ui::{ErrorPage, Layout};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -67,6 +68,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/skills/history") view=HistoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/skills/:code") view=AssessSkillPage ssr=SsrMode::Async/>
                 <Route path=path!("/team/reviews") view=ReviewsPage ssr=SsrMode::Async/>
+                <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async/>
+                <Route path=path!("/organisation") view=OrganisationPage ssr=SsrMode::Async/>
                 <Route path=path!("/people/:id/skills") view=PersonSkillsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>

@@ -15,6 +15,7 @@ pub mod import;
 pub mod people;
 pub mod profile;
 pub mod roles;
+pub mod team;
 
 #[cfg(feature = "ssr")]
 pub mod entities;

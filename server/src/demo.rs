@@ -390,6 +390,7 @@ pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool, AppError> {
 pub async fn seed(
     db: &(impl ConnectionTrait + TransactionTrait),
     staff: usize,
+    all_skills: bool,
 ) -> Result<DemoSummary, AppError> {
     if !is_empty(db).await? {
         return Err(AppError::Conflict(
@@ -541,10 +542,16 @@ pub async fn seed(
     // Everyone but the demo staff member has assessed part of their profile
     // (most of it agreed), so managers and reports have something to show;
     // the demo staff member starts fresh.
+    let every_skill = if all_skills {
+        app::framework::service::skill_codes(&txn).await?
+    } else {
+        Vec::new()
+    };
     seed_assessments(
         &txn,
         &mut rng,
         &requirements,
+        &every_skill,
         &people.roles,
         demo_ids[0],
         framework.version,
@@ -555,6 +562,8 @@ pub async fn seed(
     for ((email, role, _), person_id) in DEMO_ACCOUNTS.iter().zip(demo_ids) {
         accounts::create_account(&txn, email, *role, DEMO_PASSWORD, person_id).await?;
     }
+    app::team::summary::rebuild(&txn).await?;
+    app::team::summary::backfill_trend(&txn).await?;
     txn.commit().await?;
     Ok(DemoSummary {
         directorates: DIRECTORATES.len(),
@@ -673,6 +682,7 @@ async fn seed_assessments(
     db: &impl ConnectionTrait,
     rng: &mut StdRng,
     requirements: &std::collections::HashMap<String, Vec<DemoRequirement>>,
+    every_skill: &[String],
     people: &[(i32, &'static str, Option<i32>, String)],
     skip: Option<i32>,
     framework_version: i32,
@@ -688,16 +698,38 @@ async fn seed_assessments(
         if Some(*id) == skip {
             continue;
         }
-        for req in requirements.get(*role).into_iter().flatten() {
-            if !rng.gen_bool(0.7) {
-                continue;
-            }
-            let level = (i16::from(req.level) + rng.gen_range(-2..=1)).clamp(0, 4);
+        let required = requirements.get(*role).into_iter().flatten();
+        // The role's skills (most of them), or every skill: (code, the
+        // level the person is near).
+        let targets: Vec<(String, i16)> = if every_skill.is_empty() {
+            required
+                .filter(|_| rng.gen_bool(0.7))
+                .map(|r| (r.skill.clone(), i16::from(r.level)))
+                .collect()
+        } else {
+            let by_code: std::collections::HashMap<&str, u8> =
+                required.map(|r| (r.skill.as_str(), r.level)).collect();
+            every_skill
+                .iter()
+                .map(|c| {
+                    (
+                        c.clone(),
+                        i16::from(by_code.get(c.as_str()).copied().unwrap_or(2)),
+                    )
+                })
+                .collect()
+        };
+        for (skill, near) in targets {
+            let level = (near + rng.gen_range(-2..=1)).clamp(0, 4);
             let agreed = manager.is_some() && rng.gen_bool(0.7);
             let agreed_level = agreed.then(|| (level + rng.gen_range(-1..=0)).clamp(0, 4));
+            // Spread over the last year, so the trend has a history; the
+            // agreement follows within a month.
+            let assessed_at = now - chrono::Duration::days(rng.gen_range(1..=365));
+            let agreed_at = (assessed_at + chrono::Duration::days(rng.gen_range(1..=30))).min(now);
             assessments.push(assessment::ActiveModel {
                 person_id: Set(*id),
-                skill_code: Set(req.skill.clone()),
+                skill_code: Set(skill.clone()),
                 framework_version: Set(framework_version),
                 self_level: Set(level),
                 confidence: Set(Some(rng.gen_range(1..=3))),
@@ -707,18 +739,20 @@ async fn seed_assessments(
                 status: Set(if agreed { "agreed" } else { "pending" }.into()),
                 manager_comment: Set(None),
                 reviewed_by: Set(if agreed { *manager } else { None }),
-                reviewed_at: Set(agreed.then_some(now)),
+                reviewed_at: Set(agreed.then_some(agreed_at)),
                 revision: Set(if agreed { 2 } else { 1 }),
-                updated_at: Set(now),
+                updated_at: Set(if agreed { agreed_at } else { assessed_at }),
                 ..Default::default()
             });
             plans.push((
                 *id,
-                req.skill.clone(),
+                skill,
                 name.clone(),
                 level,
                 agreed_level,
                 *manager,
+                assessed_at,
+                agreed_at,
             ));
         }
     }
@@ -735,9 +769,9 @@ async fn seed_assessments(
         .map(|a| ((a.person_id, a.skill_code), a.id))
         .collect();
     let mut events = Vec::new();
-    for (person_id, code, name, level, agreed_level, manager) in plans {
+    for (person_id, code, name, level, agreed_level, manager, assessed_at, agreed_at) in plans {
         let assessment_id = ids[&(person_id, code.clone())];
-        let event = |actor: Option<i32>, actor_name: String, kind: &str, to: i16| {
+        let event = |actor: Option<i32>, actor_name: String, kind: &str, to: i16, at| {
             assessment_event::ActiveModel {
                 assessment_id: Set(assessment_id),
                 person_id: Set(person_id),
@@ -748,15 +782,21 @@ async fn seed_assessments(
                 from_level: Set(None),
                 to_level: Set(to),
                 comment: Set(None),
-                at: Set(now),
+                at: Set(at),
                 ..Default::default()
             }
         };
-        events.push(event(Some(person_id), name.clone(), "self", level));
+        events.push(event(
+            Some(person_id),
+            name.clone(),
+            "self",
+            level,
+            assessed_at,
+        ));
         if let (Some(agreed), Some(m)) = (agreed_level, manager) {
             let kind = if agreed == level { "agreed" } else { "changed" };
             let manager_name = names.get(&m).copied().unwrap_or("Manager").to_string();
-            events.push(event(Some(m), manager_name, kind, agreed));
+            events.push(event(Some(m), manager_name, kind, agreed, agreed_at));
         }
     }
     for chunk in events.chunks(400) {

@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod bench;
+pub mod bench_reports;
 pub mod demo;
 pub mod import_cli;
 pub mod middleware;
@@ -260,6 +261,7 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .route("/framework/export.csv", get(export_csv))
         .route("/admin/import/templates/{file}", get(import_template))
         .route("/admin/import/{id}/problems.csv", get(import_problems))
+        .route("/team/heatmap.csv", get(heatmap_csv))
         .route(
             "/admin/import/links.csv",
             axum::routing::post(set_password_links),
@@ -428,6 +430,42 @@ async fn import_problems(
                 "The report could not be made.\n",
             )
                 .into_response()
+        }
+    }
+}
+
+/// A team heatmap as CSV: the same matrix, with the same authorization as
+/// the page (a manager their own team, HR and administrators any).
+async fn heatmap_csv(
+    State(state): State<ServerState>,
+    axum::extract::Query(query): axum::extract::Query<app::team::model::HeatQuery>,
+    session: Session,
+) -> axum::response::Response {
+    use app::team::service;
+    let Some(session) = session else {
+        return (StatusCode::UNAUTHORIZED, "Sign in to download this.\n").into_response();
+    };
+    let db = &state.app.db;
+    let result = async {
+        let manager = service::heatmap_access(db, &session.user, query.manager).await?;
+        service::heatmap(db, manager, query.all).await
+    }
+    .await;
+    match result {
+        Ok(map) => {
+            let map = map.shaped(query);
+            csv_download(
+                &format!("skillmap-team-{}.csv", map.manager_id),
+                map.to_csv(),
+            )
+        }
+        Err(e) => {
+            let status =
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            if status.is_server_error() {
+                tracing::error!(error = %e, "heatmap export failed");
+            }
+            (status, format!("{e}\n")).into_response()
         }
     }
 }

@@ -47,6 +47,10 @@ enum Command {
     SeedDemo {
         #[arg(long, default_value_t = 800)]
         staff: usize,
+        /// Everyone assesses every skill of the framework, not only their
+        /// role's (the reports benchmark uses this).
+        #[arg(long)]
+        all_skills: bool,
     },
     /// Check a CSV or XLSX file and import it in one transaction (all of it
     /// or none of it). Prints what would change and every problem found.
@@ -75,6 +79,17 @@ enum Command {
         phase: Option<String>,
         #[arg(long, hide = true)]
         database: Option<String>,
+    },
+    /// Benchmark the team heatmap against a hand-written query, and the
+    /// organisation view, on a seeded trust where everyone assessed every
+    /// skill (SQLite; PostgreSQL too with --postgres). Prints ratios.
+    BenchReports {
+        #[arg(long, default_value_t = 20_000)]
+        staff: usize,
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+        #[arg(long)]
+        postgres: Option<String>,
     },
     /// List every server function's method and path.
     ServerFns,
@@ -122,9 +137,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             role,
             employee_number,
         } => create_user(settings, &email, &role, employee_number.as_deref()).await,
-        Command::SeedDemo { staff } => {
+        Command::SeedDemo { staff, all_skills } => {
             let db = open(&settings).await?;
-            let summary = demo::seed(&db, staff).await.map_err(|e| e.to_string())?;
+            let summary = demo::seed(&db, staff, all_skills)
+                .await
+                .map_err(|e| e.to_string())?;
             println!(
                 "Loaded the demo organisation: {} directorates, {} teams, {} people, {} job roles.",
                 summary.directorates, summary.teams, summary.people, summary.job_roles
@@ -151,6 +168,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             (Some(phase), Some(database)) => skillmap::bench::phase(&phase, &database, rows).await,
             _ => skillmap::bench::run(rows, postgres.as_deref()).await,
         },
+        Command::BenchReports {
+            staff,
+            runs,
+            postgres,
+        } => skillmap::bench_reports::run(staff, runs, postgres.as_deref()).await,
         Command::ServerFns => {
             for path in skillmap::server_fn_paths() {
                 println!("{path}");
@@ -165,6 +187,13 @@ async fn open(settings: &Settings) -> Result<sea_orm::DatabaseConnection, String
         .await
         .map_err(|e| e.to_string())?;
     skillmap::migrate(&db).await.map_err(|e| e.to_string())?;
+    // A database from before the capability summaries existed gets them now.
+    if app::team::summary::ensure(&db)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        println!("Built the capability summaries for the reports.");
+    }
     Ok(db)
 }
 
@@ -174,7 +203,7 @@ async fn serve(settings: Settings, with_demo: bool, demo_staff: usize) -> Result
     if with_demo {
         if demo::is_empty(&db).await.map_err(|e| e.to_string())? {
             println!("First run: loading the demo organisation ({demo_staff} staff)...");
-            let s = demo::seed(&db, demo_staff)
+            let s = demo::seed(&db, demo_staff, false)
                 .await
                 .map_err(|e| e.to_string())?;
             println!(

@@ -233,6 +233,7 @@ try {
   }
 
   await skillsJourney();
+  await teamJourney();
   await importJourney();
 } catch (err) {
   problems.push(`journey stopped: ${err.stack || err}`);
@@ -403,5 +404,72 @@ async function importJourney() {
   await page.waitForSelector('h1:has-text("Import history")');
   check((await page.locator('table tbody tr').count()) === 2, 'hr: the history lists both uploads');
   await axe('import history');
+  await signOut();
+}
+
+// Issue 5's journey: the demo manager opens the team heatmap, sorts it by
+// gap, filters it to Data, downloads it, and opens a cell; the organisation
+// view hides small groups from them; HR sees the whole trust and drills down.
+async function teamJourney() {
+  await signIn('manager@skillmap.example');
+  await page.click('nav a:has-text("Team capability")');
+  await page.waitForSelector('table.skillmap-heatmap__table');
+  check((await page.locator('table.skillmap-heatmap__table tbody tr').count()) > 0, 'manager: sees the team heatmap');
+  check(await page.isVisible('text=How to read the heatmap'), 'manager: the heatmap has a legend');
+  await axe('team heatmap');
+  await page.click('thead a:has-text("Total gap")');
+  await page.waitForURL(/sort=gap/);
+  const totals = (await page.locator('td.skillmap-heatmap__total').allTextContents()).map(Number);
+  check(totals.every((n, i) => i === 0 || totals[i - 1] >= n), `manager: sorts the team by total gap (${totals.join(', ')})`);
+  check((await page.locator('th[aria-sort="descending"]').count()) === 1, 'manager: the sorted column says so to screen readers');
+  await page.selectOption('#domain', 'DAT');
+  await page.click('button:has-text("Apply")');
+  await page.waitForURL(/domain=DAT/);
+  const domains = await page.locator('th.skillmap-heatmap__domain').allTextContents();
+  check(domains.length === 1 && domains[0].includes('Data'), 'manager: filters the heatmap to Data');
+  check(page.url().includes('sort=gap'), 'manager: the filter keeps the sort');
+  await page.focus('.skillmap-heatmap');
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement?.closest('table') !== null), 'manager: the heatmap is reachable by keyboard');
+  // Headless Chromium here cancels saved downloads, so the page fetches
+  // the link itself, with the user's session, as the browser would.
+  const link = page.locator('a:has-text("Download this heatmap as CSV")');
+  check((await link.getAttribute('download')) !== null, 'manager: the CSV link downloads');
+  const csv = await page.evaluate(async (href) => {
+    const res = await fetch(href);
+    return res.headers.get('content-disposition').includes('attachment') ? await res.text() : '';
+  }, await link.getAttribute('href'));
+  const lines = csv.trim().split('\n');
+  check(lines[0].startsWith('Name,Job role,Total gap') && lines[0].includes('(DAT-') && !lines[0].includes('(DIG-'),
+    'manager: downloads the Data heatmap as CSV');
+  check(lines.length === totals.length + 2, 'manager: the CSV has everyone in the heatmap');
+  const cell = page.locator('td.skillmap-cell a').first();
+  const spoken = await cell.locator('.nhsuk-u-visually-hidden').textContent();
+  check(/agreed|not assessed/.test(spoken), `manager: a cell says its level in words (${spoken})`);
+  await cell.click();
+  await page.waitForSelector('h1:has-text("Skills of")');
+  check(true, "manager: a cell opens that person's skills");
+  await page.click('nav a:has-text("Organisation")');
+  await page.waitForSelector('h1:has-text("Ward 7")');
+  check((await page.textContent('main')).includes('fewer than 5'), 'manager: figures about fewer than 5 people are hidden');
+  await axe('organisation view (manager)');
+  await signOut();
+
+  await signIn('hr@skillmap.example');
+  await page.click('nav a:has-text("Organisation")');
+  await page.waitForSelector('h1:has-text("Northfield")');
+  check(await page.isVisible('svg.skillmap-chart'), 'hr: sees the trend chart');
+  check(await page.isVisible('text=Integrative-leader pipeline'), 'hr: sees the integrative-leader pipeline');
+  await axe('organisation view (hr)');
+  await page.screenshot({ path: path.join(artifacts, 'organisation.png'), fullPage: true });
+  await page.click('.skillmap-org-table tbody tr:nth-child(2) th a');
+  await page.waitForSelector('.nhsuk-breadcrumb__link');
+  check((await page.locator('.nhsuk-breadcrumb__item').count()) === 1, 'hr: drills down from the trust to a directorate');
+  await page.click('nav a:has-text("Team capability")');
+  await page.waitForSelector('#team-manager');
+  await page.click('button:has-text("Show team")');
+  await page.waitForSelector('table.skillmap-heatmap__table, [data-testid="heatmap-status"]');
+  check(true, 'hr: opens any team from the picker');
+  await axe('team heatmap (hr)');
   await signOut();
 }

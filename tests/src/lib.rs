@@ -184,8 +184,13 @@ impl TestServer {
     }
 
     pub fn start_with(env: &[(&str, &str)]) -> Self {
+        Self::start_with_staff(120, env)
+    }
+
+    /// A server with a demo organisation of about `staff` people.
+    pub fn start_with_staff(staff: usize, env: &[(&str, &str)]) -> Self {
         let db = TestDb::new();
-        let (ok, out) = cli(&db, &["seed-demo", "--staff", "120"], &[]);
+        let (ok, out) = cli(&db, &["seed-demo", "--staff", &staff.to_string()], &[]);
         assert!(ok, "seed-demo failed: {out}");
         Self::start_on(db, env)
     }
@@ -278,7 +283,10 @@ impl TestServer {
         let mut head = [0u8; 12];
         stream.read_exact(&mut head).expect("status line");
         let line = String::from_utf8_lossy(&head);
-        line["HTTP/1.1 ".len()..].trim().parse().expect("status code")
+        line["HTTP/1.1 ".len()..]
+            .trim()
+            .parse()
+            .expect("status code")
     }
 
     /// Uploads an import file as a browser form does (multipart).

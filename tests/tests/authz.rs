@@ -48,6 +48,8 @@ const ANYONE_BAD_INPUT: Row = [422, 422, 422, 422, 422, 422];
 const HR_ADMIN: Row = [401, 403, 403, 403, 200, 200];
 /// The staff member's line manager and nobody else.
 const MANAGER_ONLY: Row = [401, 403, 403, 200, 403, 403];
+/// A team's manager (and anyone above them), HR and administrators.
+const TEAM: Row = [401, 403, 403, 200, 200, 200];
 /// Log-in with a wrong password: anyone may try, nobody gets in.
 const LOGIN_REFUSED: Row = [401, 401, 401, 401, 401, 401];
 
@@ -123,6 +125,16 @@ async fn every_server_function_authorizes_every_caller() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+
+    // The manager's own unit, which they lead.
+    let manager_person = manager_me["person_id"].to_string();
+    let report: serde_json::Value = app
+        .call(&manager, "/api/team/organisation", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let manager_unit = report["unit"]["id"].to_string();
 
     let mut clients: BTreeMap<Caller, Client> = BTreeMap::new();
     clients.insert(Caller::Anonymous, app.client());
@@ -277,6 +289,18 @@ async fn every_server_function_authorizes_every_caller() {
             HR_ADMIN_NOT_FOUND,
         ),
         Case("/api/import/history", vec![], HR_ADMIN),
+        // A manager's team and unit: not a sibling team's manager.
+        Case(
+            "/api/team/heatmap",
+            vec![("manager", manager_person.clone())],
+            TEAM,
+        ),
+        Case("/api/team/managers", vec![], HR_ADMIN),
+        Case(
+            "/api/team/organisation",
+            vec![("unit", manager_unit.clone())],
+            TEAM,
+        ),
         Case("/api/auth/logout", vec![], ANY_USER),
     ];
 

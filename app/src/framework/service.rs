@@ -175,6 +175,8 @@ pub async fn publish(
                 .await?;
         }
     }
+    // Domains and foundation skills may have changed.
+    crate::team::summary::rebuild(&txn).await?;
     txn.commit().await?;
     Ok(f)
 }

@@ -201,10 +201,13 @@ pub async fn apply(
         ));
     }
     match &plan.rows {
-        Rows::Org(rows) => apply_org(txn, rows, snapshot, progress).await,
-        Rows::Roles(rows) => apply_roles(txn, rows, snapshot, progress).await,
-        Rows::Staff(rows) => apply_staff(txn, rows, snapshot, progress).await,
+        Rows::Org(rows) => apply_org(txn, rows, snapshot, progress).await?,
+        Rows::Roles(rows) => apply_roles(txn, rows, snapshot, progress).await?,
+        Rows::Staff(rows) => apply_staff(txn, rows, snapshot, progress).await?,
     }
+    // People, units and requirements changed: recount the reports in the
+    // same transaction.
+    crate::team::summary::rebuild(txn).await
 }
 
 async fn apply_org(

@@ -277,6 +277,7 @@ pub async fn save_self(
     }
     .insert(&txn)
     .await?;
+    crate::team::summary::refresh_assessment(&txn, person_id, &saved.skill_code).await?;
     txn.commit().await?;
     let reviewers = names(db, saved.reviewed_by.into_iter().collect()).await?;
     Ok(view(saved, &reviewers))
@@ -351,6 +352,7 @@ pub async fn review(
         .one(&txn)
         .await?
         .ok_or(AppError::Internal)?;
+    crate::team::summary::refresh_assessment(&txn, person_id, skill_code).await?;
     txn.commit().await?;
     let reviewers = names(db, saved.reviewed_by.into_iter().collect()).await?;
     Ok(view(saved, &reviewers))

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 
 use super::model::{JobRoleDetail, JobRoleInput, JobRoleRow, RequirementRow};
@@ -160,7 +160,7 @@ pub async fn save(
 
 /// Adds a required skill to a role, or changes its level.
 pub async fn set_requirement(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     role_id: i32,
     skill_code: &str,
     level: Option<u8>,
@@ -184,17 +184,18 @@ pub async fn set_requirement(
             format!("There is no skill {skill_code:?} in the framework"),
         ));
     }
+    let txn = db.begin().await?;
     let existing = role_requirement::Entity::find()
         .filter(role_requirement::Column::JobRoleId.eq(role_id))
         .filter(role_requirement::Column::SkillCode.eq(skill_code))
-        .one(db)
+        .one(&txn)
         .await?;
     match existing {
         Some(r) => {
             let mut active: role_requirement::ActiveModel = r.into();
             active.level = Set(i16::from(level));
             active.essential = Set(essential);
-            active.update(db).await?;
+            active.update(&txn).await?;
         }
         None => {
             role_requirement::ActiveModel {
@@ -204,26 +205,38 @@ pub async fn set_requirement(
                 essential: Set(essential),
                 ..Default::default()
             }
-            .insert(db)
+            .insert(&txn)
             .await?;
         }
     }
+    refresh_role_units(&txn, role_id).await?;
+    txn.commit().await?;
     Ok(())
 }
 
+/// The reports count everyone in a role against its requirements.
+async fn refresh_role_units(db: &impl ConnectionTrait, role_id: i32) -> Result<(), AppError> {
+    use crate::team::summary;
+    let units = summary::units_with_role(db, role_id).await?;
+    summary::refresh_units(db, &units).await
+}
+
 pub async fn remove_requirement(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     role_id: i32,
     skill_code: &str,
 ) -> Result<(), AppError> {
+    let txn = db.begin().await?;
     let res = role_requirement::Entity::delete_many()
         .filter(role_requirement::Column::JobRoleId.eq(role_id))
         .filter(role_requirement::Column::SkillCode.eq(skill_code))
-        .exec(db)
+        .exec(&txn)
         .await?;
     if res.rows_affected == 0 {
         return Err(AppError::NotFound("That requirement".into()));
     }
+    refresh_role_units(&txn, role_id).await?;
+    txn.commit().await?;
     Ok(())
 }
 

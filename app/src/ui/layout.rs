@@ -31,6 +31,10 @@ pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
     if user.role == Role::Manager {
         links.push(NavLink::new("/team/reviews", "Levels to agree"));
     }
+    if user.is_one_of(&[Role::Manager, Role::Hr, Role::Admin]) {
+        links.push(NavLink::new("/team", "Team capability"));
+        links.push(NavLink::new("/organisation", "Organisation"));
+    }
     if user.is_one_of(&[Role::Hr, Role::Admin]) {
         links.push(NavLink::new("/people", "People"));
         links.push(NavLink::new("/roles", "Job roles"));

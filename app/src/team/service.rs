@@ -1,0 +1,860 @@
+//! Reads for the team heatmap and the organisation view, and who may see
+//! which.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement, Value};
+
+use super::model::{
+    Cell, Choice, Digital, GroupRow, HeatQuery, HeatRow, HeatSkill, Heatmap, OrgReport, Share,
+    SkillStat, Stage, StatCell, TrendPoint, UnitRef, UnitRow, current_level, highlight_highest,
+    is_clinical, stage,
+};
+use crate::auth::model::{CurrentUser, Role};
+use crate::entities::{
+    job_role, org_unit, person, role_requirement, unit_domain_month, unit_skill_stat,
+};
+use crate::error::AppError;
+use crate::framework::model::FrameworkView;
+use crate::framework::service as framework;
+use crate::people::model::full_name;
+use crate::platform::guard::manages;
+
+fn sees_all(user: &CurrentUser) -> bool {
+    user.is_one_of(&[Role::Hr, Role::Admin])
+}
+
+/// The manager whose team `user` asks to see: themself by default; HR and
+/// administrators any manager; a manager anyone they manage. Anything else
+/// is refused, so changing the id in the address shows no one else's team.
+pub async fn heatmap_access(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    manager: Option<i32>,
+) -> Result<i32, AppError> {
+    let target = match (manager, user.person_id) {
+        (Some(m), _) => m,
+        (None, Some(me)) => me,
+        (None, None) => {
+            return Err(AppError::NotFound(
+                "Your account is not linked to a person, so you have no team; choose a manager"
+                    .into(),
+            ));
+        }
+    };
+    if sees_all(user) || user.person_id == Some(target) {
+        return Ok(target);
+    }
+    match user.person_id {
+        Some(me) if manages(db, me, target).await? => Ok(target),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+fn skills_of(fw: &FrameworkView) -> Vec<HeatSkill> {
+    fw.domains
+        .iter()
+        .flat_map(|d| {
+            d.skills.iter().map(|s| HeatSkill {
+                code: s.code.clone(),
+                name: s.name.clone(),
+                domain_code: d.code.clone(),
+                domain_name: d.name.clone(),
+            })
+        })
+        .collect()
+}
+
+fn domains_of(fw: &FrameworkView) -> Vec<Choice> {
+    fw.domains
+        .iter()
+        .map(|d| Choice {
+            code: d.code.clone(),
+            label: d.name.clone(),
+        })
+        .collect()
+}
+
+/// `?` placeholders become `$n` on PostgreSQL.
+pub fn placeholders(backend: sea_orm::DatabaseBackend, sql: &str) -> String {
+    if backend != sea_orm::DatabaseBackend::Postgres {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for ch in sql.chars() {
+        if ch == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// The people `manager` manages (directly, or the whole subtree), each with
+/// every assessment: one query.
+pub const TEAM_SQL: &str = "WITH RECURSIVE team(id, depth) AS ( \
+     SELECT id, 1 FROM person WHERE line_manager_id = ? \
+     UNION SELECT p.id, t.depth + 1 FROM person p JOIN team t ON p.line_manager_id = t.id \
+     WHERE t.depth < ? ) \
+     SELECT p.id AS id, p.given_name AS given, p.family_name AS family, p.job_role_id AS role, \
+     a.skill_code AS skill, CAST(a.self_level AS INTEGER) AS own, \
+     CAST(a.agreed_level AS INTEGER) AS agreed_level, a.status AS status \
+     FROM team t JOIN person p ON p.id = t.id \
+     LEFT JOIN assessment a ON a.person_id = p.id \
+     ORDER BY p.id";
+
+/// A manager's team against the framework, unfiltered and unsorted.
+pub async fn heatmap(
+    db: &impl ConnectionTrait,
+    manager: i32,
+    all: bool,
+) -> Result<Heatmap, AppError> {
+    let boss = person::Entity::find_by_id(manager)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That manager".into()))?;
+    let fw = framework::current(db).await?;
+    let skills = skills_of(&fw);
+    let column: HashMap<&str, usize> = skills
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.code.as_str(), i))
+        .collect();
+    let backend = db.get_database_backend();
+    let depth: i32 = if all { 64 } else { 1 };
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(backend, TEAM_SQL),
+            [Value::from(manager), Value::from(depth)],
+        ))
+        .await?;
+    let mut people: Vec<HeatRow> = Vec::new();
+    let mut roles_of: Vec<Option<i32>> = Vec::new();
+    let mut seen: HashSet<i32> = HashSet::new();
+    for r in rows {
+        let id: i32 = r.try_get("", "id")?;
+        if seen.insert(id) {
+            people.push(HeatRow {
+                person_id: id,
+                name: full_name(
+                    &r.try_get::<String>("", "given")?,
+                    &r.try_get::<String>("", "family")?,
+                ),
+                role_code: None,
+                role_title: None,
+                cells: vec![Cell::default(); skills.len()],
+            });
+            roles_of.push(r.try_get("", "role")?);
+        }
+        let Some(skill) = r.try_get::<Option<String>>("", "skill")? else {
+            continue;
+        };
+        let Some(i) = column.get(skill.as_str()) else {
+            continue; // a retired skill
+        };
+        let own: i32 = r.try_get("", "own")?;
+        let agreed_level: Option<i32> = r.try_get("", "agreed_level")?;
+        let agreed = r.try_get::<String>("", "status")? == "agreed";
+        let row = people.last_mut().expect("pushed above");
+        row.cells[*i].level = Some(current_level(
+            own.clamp(0, 4) as u8,
+            agreed_level.map(|l| l.clamp(0, 4) as u8),
+            agreed,
+        ));
+        row.cells[*i].agreed = agreed;
+    }
+    let role_ids: Vec<i32> = roles_of
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let roles: HashMap<i32, job_role::Model> = job_role::Entity::find()
+        .filter(job_role::Column::Id.is_in(role_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let mut reqs: HashMap<i32, Vec<role_requirement::Model>> = HashMap::new();
+    for r in role_requirement::Entity::find()
+        .filter(role_requirement::Column::JobRoleId.is_in(role_ids))
+        .all(db)
+        .await?
+    {
+        reqs.entry(r.job_role_id).or_default().push(r);
+    }
+    for (row, role) in people.iter_mut().zip(&roles_of) {
+        let Some(role) = role else { continue };
+        if let Some(r) = roles.get(role) {
+            row.role_code = Some(r.code.clone());
+            row.role_title = Some(r.title.clone());
+        }
+        for req in reqs.get(role).into_iter().flatten() {
+            if let Some(i) = column.get(req.skill_code.as_str()) {
+                row.cells[*i].required = Some(req.level.clamp(0, 4) as u8);
+                row.cells[*i].essential = req.essential;
+            }
+        }
+    }
+    let mut role_choices: Vec<Choice> = roles
+        .values()
+        .map(|r| Choice {
+            code: r.code.clone(),
+            label: r.title.clone(),
+        })
+        .collect();
+    role_choices.sort_by(|a, b| a.label.cmp(&b.label).then(a.code.cmp(&b.code)));
+    Ok(Heatmap {
+        manager_id: manager,
+        manager_name: full_name(&boss.given_name, &boss.family_name),
+        query: HeatQuery::default(),
+        team_size: people.len(),
+        skills,
+        rows: people,
+        domains: domains_of(&fw),
+        roles: role_choices,
+    })
+}
+
+/// Everyone who manages someone, for HR's team picker: (id, "Name, Team").
+pub async fn managers(db: &impl ConnectionTrait) -> Result<Vec<Choice>, AppError> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT m.id AS id, m.given_name AS given, m.family_name AS family, u.name AS unit \
+             FROM person m JOIN org_unit u ON u.id = m.org_unit_id \
+             WHERE m.id IN (SELECT DISTINCT line_manager_id FROM person WHERE line_manager_id IS NOT NULL) \
+             ORDER BY u.name, m.family_name, m.given_name",
+        ))
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Choice {
+                code: r.try_get::<i32>("", "id")?.to_string(),
+                label: format!(
+                    "{} ({})",
+                    full_name(
+                        &r.try_get::<String>("", "given")?,
+                        &r.try_get::<String>("", "family")?
+                    ),
+                    r.try_get::<String>("", "unit")?
+                ),
+            })
+        })
+        .collect()
+}
+
+/// The org tree, loaded once per report (units are few).
+struct Tree {
+    units: HashMap<i32, org_unit::Model>,
+    children: HashMap<i32, Vec<i32>>,
+}
+
+impl Tree {
+    async fn load(db: &impl ConnectionTrait) -> Result<Tree, AppError> {
+        let units: HashMap<i32, org_unit::Model> = org_unit::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
+        for u in units.values() {
+            if let Some(p) = u.parent_id {
+                children.entry(p).or_default().push(u.id);
+            }
+        }
+        for list in children.values_mut() {
+            list.sort_by(|a, b| units[a].code.cmp(&units[b].code));
+        }
+        Ok(Tree { units, children })
+    }
+
+    fn root(&self) -> Option<i32> {
+        let mut roots: Vec<&org_unit::Model> = self
+            .units
+            .values()
+            .filter(|u| u.parent_id.is_none())
+            .collect();
+        roots.sort_by(|a, b| a.code.cmp(&b.code));
+        roots.first().map(|u| u.id)
+    }
+
+    fn path(&self, unit: i32) -> Vec<i32> {
+        let mut out = Vec::new();
+        let mut current = self.units.get(&unit).and_then(|u| u.parent_id);
+        while let Some(id) = current {
+            if out.contains(&id) || out.len() > 64 {
+                break;
+            }
+            out.push(id);
+            current = self.units.get(&id).and_then(|u| u.parent_id);
+        }
+        out.reverse();
+        out
+    }
+
+    /// For every unit in `top`'s subtree, the child of `top` it lies under
+    /// (or `top` itself for its own members).
+    fn branches(&self, top: i32) -> HashMap<i32, i32> {
+        let mut out = HashMap::from([(top, top)]);
+        let mut stack: Vec<(i32, i32)> = self
+            .children
+            .get(&top)
+            .into_iter()
+            .flatten()
+            .map(|c| (*c, *c))
+            .collect();
+        while let Some((unit, branch)) = stack.pop() {
+            if out.insert(unit, branch).is_some() {
+                continue; // a cycle
+            }
+            for c in self.children.get(&unit).into_iter().flatten() {
+                stack.push((*c, branch));
+            }
+        }
+        out
+    }
+
+    fn unit_ref(&self, id: i32) -> UnitRef {
+        let u = &self.units[&id];
+        UnitRef {
+            id,
+            code: u.code.clone(),
+            name: u.name.clone(),
+        }
+    }
+}
+
+/// The unit a person leads: their own unit, when they manage someone and
+/// their own manager (if any) is outside it.
+pub async fn led_unit(db: &impl ConnectionTrait, person_id: i32) -> Result<Option<i32>, AppError> {
+    let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
+        return Ok(None);
+    };
+    let manages_someone = person::Entity::find()
+        .filter(person::Column::LineManagerId.eq(person_id))
+        .one(db)
+        .await?
+        .is_some();
+    if !manages_someone {
+        return Ok(None);
+    }
+    let boss_unit = match p.line_manager_id {
+        Some(m) => person::Entity::find_by_id(m)
+            .one(db)
+            .await?
+            .map(|b| b.org_unit_id),
+        None => None,
+    };
+    Ok((boss_unit != Some(p.org_unit_id)).then_some(p.org_unit_id))
+}
+
+/// Which unit's report `user` asks for, if they may see it: HR and
+/// administrators any unit (the top by default); a manager who leads a unit
+/// that unit and the units below it.
+pub async fn report_access(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    unit: Option<i32>,
+) -> Result<i32, AppError> {
+    let tree = Tree::load(db).await?;
+    if sees_all(user) {
+        return match unit.or_else(|| tree.root()) {
+            Some(u) if tree.units.contains_key(&u) => Ok(u),
+            _ => Err(AppError::NotFound("That part of the organisation".into())),
+        };
+    }
+    let led = match user.person_id {
+        Some(me) => led_unit(db, me).await?,
+        None => None,
+    };
+    let Some(led) = led else {
+        return Err(AppError::Forbidden);
+    };
+    let target = unit.unwrap_or(led);
+    if target == led || tree.path(target).contains(&led) {
+        Ok(target)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The leader of a unit (see `led_unit`), if any.
+async fn leader_of(db: &impl ConnectionTrait, unit: i32) -> Result<Option<i32>, AppError> {
+    let members = person::Entity::find()
+        .filter(person::Column::OrgUnitId.eq(unit))
+        .all(db)
+        .await?;
+    let ids: HashSet<i32> = members.iter().map(|p| p.id).collect();
+    let managers: HashSet<i32> = person::Entity::find()
+        .filter(person::Column::LineManagerId.is_in(ids.iter().copied().collect::<Vec<_>>()))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|p| p.line_manager_id)
+        .collect();
+    let mut leaders: Vec<&person::Model> = members
+        .iter()
+        .filter(|p| managers.contains(&p.id))
+        .filter(|p| p.line_manager_id.is_none_or(|m| !ids.contains(&m)))
+        .collect();
+    leaders.sort_by_key(|p| p.id);
+    Ok(leaders.first().map(|p| p.id))
+}
+
+/// The organisation view of `unit` and everything below it.
+pub async fn org_report(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    unit: i32,
+    domain: Option<String>,
+) -> Result<OrgReport, AppError> {
+    let all = sees_all(user);
+    let tree = Tree::load(db).await?;
+    if !tree.units.contains_key(&unit) {
+        return Err(AppError::NotFound("That part of the organisation".into()));
+    }
+    let fw = framework::current(db).await?;
+    let domains = domains_of(&fw);
+    let domain = domain
+        .filter(|d| domains.iter().any(|c| &c.code == d))
+        .or_else(|| domains.first().map(|d| d.code.clone()))
+        .unwrap_or_default();
+    let skills: Vec<HeatSkill> = skills_of(&fw)
+        .into_iter()
+        .filter(|s| s.domain_code == domain)
+        .collect();
+    let column: HashMap<&str, usize> = skills
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.code.as_str(), i))
+        .collect();
+    let branches = tree.branches(unit);
+    let subtree: Vec<i32> = branches.keys().copied().collect();
+    let mut order: Vec<i32> = tree.children.get(&unit).cloned().unwrap_or_default();
+    order.insert(0, unit);
+
+    // Skill counts per branch (unit itself = its own members).
+    let mut stats: HashMap<i32, Vec<SkillStat>> = order
+        .iter()
+        .map(|b| (*b, vec![SkillStat::default(); skills.len()]))
+        .collect();
+    for chunk in subtree.chunks(500) {
+        for s in unit_skill_stat::Entity::find()
+            .filter(unit_skill_stat::Column::OrgUnitId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            let (Some(i), Some(b)) = (
+                column.get(s.skill_code.as_str()),
+                branches.get(&s.org_unit_id),
+            ) else {
+                continue;
+            };
+            let stat = SkillStat {
+                levels: [s.l0, s.l1, s.l2, s.l3, s.l4].map(|n| n.max(0) as u32),
+                agreed: s.agreed.max(0) as u32,
+                required: s.required.max(0) as u32,
+                meeting: s.meeting.max(0) as u32,
+            };
+            if let Some(v) = stats.get_mut(b) {
+                v[*i].add(&stat);
+            }
+        }
+    }
+
+    // Head counts per unit, staff group and band.
+    let backend = db.get_database_backend();
+    let counts = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT org_unit_id AS unit, staff_group AS sg, band AS band, \
+             CAST(COUNT(*) AS INTEGER) AS n FROM person GROUP BY org_unit_id, staff_group, band",
+        ))
+        .await?;
+    let caps = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT org_unit_id AS unit, staff_group AS sg, band AS band, \
+             CAST(lead_domains AS INTEGER) AS lead, digital AS digital, CAST(COUNT(*) AS INTEGER) AS n \
+             FROM person_capability GROUP BY org_unit_id, staff_group, band, lead_domains, digital",
+        ))
+        .await?;
+
+    #[derive(Default, Clone, Copy)]
+    struct Group {
+        people: u32,
+        leaders: u32,
+        near: u32,
+        below: u32,
+        working: u32,
+    }
+    let domain_count = fw.domains.len() as u32;
+    let mut by_branch: HashMap<i32, Group> = HashMap::new();
+    let mut by_clinical: BTreeMap<bool, Group> = BTreeMap::new();
+    let mut by_band: BTreeMap<String, Group> = BTreeMap::new();
+    let mut by_group: BTreeMap<String, Group> = BTreeMap::new();
+    let mut total_people = 0u32;
+    for r in counts {
+        let u: i32 = r.try_get("", "unit")?;
+        let Some(b) = branches.get(&u) else { continue };
+        let n = r.try_get::<i32>("", "n")?.max(0) as u32;
+        let sg: String = r.try_get("", "sg")?;
+        let band: String = r.try_get("", "band")?;
+        total_people += n;
+        by_branch.entry(*b).or_default().people += n;
+        by_clinical.entry(is_clinical(&sg)).or_default().people += n;
+        by_band.entry(band).or_default().people += n;
+        by_group.entry(sg).or_default().people += n;
+    }
+    for r in caps {
+        let u: i32 = r.try_get("", "unit")?;
+        let Some(b) = branches.get(&u) else { continue };
+        let n = r.try_get::<i32>("", "n")?.max(0) as u32;
+        let sg: String = r.try_get("", "sg")?;
+        let band: String = r.try_get("", "band")?;
+        let lead = r.try_get::<i32>("", "lead")?.max(0) as u32;
+        let digital = Digital::parse(&r.try_get::<String>("", "digital")?);
+        let st = stage(lead, domain_count);
+        let add = |g: &mut Group| {
+            match st {
+                Stage::Leader => g.leaders += n,
+                Stage::Near => g.near += n,
+                Stage::Other => {}
+            }
+            match digital {
+                Digital::Below => g.below += n,
+                Digital::Working => g.working += n,
+                Digital::Unassessed => {}
+            }
+        };
+        add(by_branch.entry(*b).or_default());
+        add(by_clinical.entry(is_clinical(&sg)).or_default());
+        add(by_band.entry(band).or_default());
+        add(by_group.entry(sg).or_default());
+    }
+    let pipeline_row = |label: String, g: Group| GroupRow {
+        label,
+        people: if super::model::suppress(g.people, all) {
+            0
+        } else {
+            g.people
+        },
+        first: Share::new(g.leaders, g.people, g.people, all),
+        second: Share::new(g.near, g.people, g.people, all),
+        highlight: false,
+    };
+    let inclusion_row = |label: String, g: Group| {
+        let assessed = g.below + g.working;
+        GroupRow {
+            label,
+            people: if super::model::suppress(g.people, all) {
+                0
+            } else {
+                g.people
+            },
+            first: Share::new(g.below, assessed, assessed, all),
+            second: Share::new(assessed, g.people, g.people, all),
+            highlight: false,
+        }
+    };
+    let branch_label = |b: i32| {
+        if b == unit {
+            format!("{} (its own staff)", tree.units[&b].name)
+        } else {
+            tree.units[&b].name.clone()
+        }
+    };
+    let branch_rows: Vec<(i32, Group)> = order
+        .iter()
+        .filter(|b| **b != unit || by_branch.get(b).is_some_and(|g| g.people > 0))
+        .map(|b| (*b, by_branch.get(b).copied().unwrap_or_default()))
+        .collect();
+    let pipeline_units = branch_rows
+        .iter()
+        .map(|(b, g)| pipeline_row(branch_label(*b), *g))
+        .collect();
+    let pipeline_groups = by_clinical
+        .iter()
+        .rev()
+        .map(|(clinical, g)| {
+            pipeline_row(
+                if *clinical {
+                    "Clinical"
+                } else {
+                    "Non-clinical"
+                }
+                .into(),
+                *g,
+            )
+        })
+        .collect();
+    let mut inclusion_units: Vec<GroupRow> = branch_rows
+        .iter()
+        .map(|(b, g)| inclusion_row(branch_label(*b), *g))
+        .collect();
+    let mut inclusion_bands: Vec<GroupRow> = by_band
+        .into_iter()
+        .map(|(band, g)| inclusion_row(band, g))
+        .collect();
+    let mut inclusion_groups: Vec<GroupRow> = by_group
+        .into_iter()
+        .map(|(sg, g)| inclusion_row(sg, g))
+        .collect();
+    for rows in [
+        &mut inclusion_units,
+        &mut inclusion_bands,
+        &mut inclusion_groups,
+    ] {
+        highlight_highest(rows);
+    }
+
+    // Unit rows: the whole subtree, then each branch.
+    let mut total_stats = vec![SkillStat::default(); skills.len()];
+    for v in stats.values() {
+        for (t, s) in total_stats.iter_mut().zip(v) {
+            t.add(s);
+        }
+    }
+    let row = |b: i32, people: u32, v: &[SkillStat]| UnitRow {
+        unit: tree.unit_ref(b),
+        people: if super::model::suppress(people, all) {
+            0
+        } else {
+            people
+        },
+        hidden: super::model::suppress(people, all),
+        has_children: tree.children.get(&b).is_some_and(|c| !c.is_empty()),
+        cells: v.iter().map(|s| StatCell::new(s, all)).collect(),
+    };
+    let total = row(unit, total_people, &total_stats);
+    let children = order
+        .iter()
+        .filter(|b| **b != unit)
+        .map(|b| {
+            row(
+                *b,
+                by_branch.get(b).map(|g| g.people).unwrap_or(0),
+                &stats[b],
+            )
+        })
+        .collect();
+
+    // Trend: carry each unit's latest month forward, sum per domain.
+    let mut trend_rows: Vec<unit_domain_month::Model> = Vec::new();
+    for chunk in subtree.chunks(500) {
+        trend_rows.extend(
+            unit_domain_month::Entity::find()
+                .filter(unit_domain_month::Column::OrgUnitId.is_in(chunk.to_vec()))
+                .all(db)
+                .await?,
+        );
+    }
+    trend_rows.sort_by(|a, b| a.month.cmp(&b.month));
+    let domain_index: HashMap<&str, usize> = domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.code.as_str(), i))
+        .collect();
+    let months: Vec<String> = trend_rows
+        .iter()
+        .map(|r| r.month.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut latest: HashMap<(i32, usize), (i32, i32)> = HashMap::new();
+    let mut trend = Vec::new();
+    let mut rows_iter = trend_rows.iter().peekable();
+    let hide_trend = super::model::suppress(total_people, all);
+    for month in &months {
+        while let Some(r) = rows_iter.peek() {
+            if &r.month != month {
+                break;
+            }
+            if let Some(d) = domain_index.get(r.domain_code.as_str()) {
+                latest.insert((r.org_unit_id, *d), (r.required, r.meeting));
+            }
+            rows_iter.next();
+        }
+        let mut sums = vec![(0u32, 0u32); domains.len()];
+        for ((_, d), (required, meeting)) in &latest {
+            sums[*d].0 += (*required).max(0) as u32;
+            sums[*d].1 += (*meeting).max(0) as u32;
+        }
+        trend.push(TrendPoint {
+            month: month.clone(),
+            shares: sums
+                .into_iter()
+                .map(|(required, meeting)| {
+                    if hide_trend {
+                        Share::hidden()
+                    } else {
+                        Share::new(meeting, required, required, true)
+                    }
+                })
+                .collect(),
+        });
+    }
+    let keep_from = trend.len().saturating_sub(12);
+    let trend = trend.split_off(keep_from);
+
+    let leader = leader_of(db, unit).await?;
+    let leader_heatmap = match (leader, user.person_id) {
+        (Some(l), _) if all => Some(l),
+        (Some(l), Some(me)) if l == me || manages(db, me, l).await? => Some(l),
+        _ => None,
+    };
+    Ok(OrgReport {
+        unit: tree.unit_ref(unit),
+        path: tree
+            .path(unit)
+            .into_iter()
+            .map(|u| tree.unit_ref(u))
+            .collect(),
+        sees_all: all,
+        domains,
+        domain,
+        skills,
+        total,
+        children,
+        pipeline_units,
+        pipeline_groups,
+        inclusion_units,
+        inclusion_bands,
+        inclusion_groups,
+        trend,
+        leader_heatmap,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::testing::{test_db, tiny_org};
+    use crate::team::summary::tests::{agree, assess, role_id, user};
+
+    #[tokio::test]
+    async fn managers_see_their_own_team_only() {
+        let t = test_db().await;
+        framework::ensure_default(&t.db).await.unwrap();
+        let o = tiny_org(&t.db).await;
+        let m = user(o.m, Role::Manager);
+        assert_eq!(heatmap_access(&t.db, &m, None).await.unwrap(), o.m);
+        assert_eq!(
+            heatmap_access(&t.db, &m, Some(o.a)).await.unwrap(),
+            o.a,
+            "a sub-team"
+        );
+        let a = user(o.a, Role::Manager);
+        assert!(matches!(
+            heatmap_access(&t.db, &a, Some(o.m)).await,
+            Err(AppError::Forbidden)
+        ));
+        assert!(matches!(
+            heatmap_access(&t.db, &user(o.c, Role::Manager), Some(o.a)).await,
+            Err(AppError::Forbidden)
+        ));
+        assert_eq!(
+            heatmap_access(&t.db, &user(o.c, Role::Hr), Some(o.a))
+                .await
+                .unwrap(),
+            o.a
+        );
+
+        crate::roles::service::set_requirement(
+            &t.db,
+            role_id(&t.db).await,
+            "DIG-FOUND",
+            Some(3),
+            true,
+        )
+        .await
+        .unwrap();
+        assess(&t.db, o.a, "DIG-FOUND", 2).await;
+        agree(&t.db, o.m, o.a, "DIG-FOUND").await;
+        assess(&t.db, o.b, "DIG-FOUND", 3).await;
+        let direct = heatmap(&t.db, o.m, false).await.unwrap();
+        let ids: Vec<i32> = direct.rows.iter().map(|r| r.person_id).collect();
+        assert_eq!(ids, [o.a]);
+        let col = direct
+            .skills
+            .iter()
+            .position(|s| s.code == "DIG-FOUND")
+            .unwrap();
+        let cell = direct.rows[0].cells[col];
+        assert_eq!(
+            (cell.level, cell.agreed, cell.required),
+            (Some(2), true, Some(3))
+        );
+        let all = heatmap(&t.db, o.m, true).await.unwrap();
+        let mut ids: Vec<i32> = all.rows.iter().map(|r| r.person_id).collect();
+        ids.sort();
+        assert_eq!(ids, [o.a, o.b]);
+        let b = all.rows.iter().find(|r| r.person_id == o.b).unwrap().cells[col];
+        assert_eq!((b.level, b.agreed), (Some(3), false));
+    }
+
+    #[tokio::test]
+    async fn reports_hide_small_groups_from_all_but_hr() {
+        let t = test_db().await;
+        framework::ensure_default(&t.db).await.unwrap();
+        let o = tiny_org(&t.db).await;
+        crate::roles::service::set_requirement(
+            &t.db,
+            role_id(&t.db).await,
+            "DIG-FOUND",
+            Some(2),
+            true,
+        )
+        .await
+        .unwrap();
+        assess(&t.db, o.a, "DIG-FOUND", 1).await;
+        assess(&t.db, o.b, "DIG-FOUND", 3).await;
+        // m leads the team (manages someone, no manager); a does not.
+        let m = user(o.m, Role::Manager);
+        let unit = report_access(&t.db, &m, None).await.unwrap();
+        assert!(matches!(
+            report_access(&t.db, &user(o.a, Role::Manager), None).await,
+            Err(AppError::Forbidden)
+        ));
+        let hidden = org_report(&t.db, &m, unit, Some("DIG".into()))
+            .await
+            .unwrap();
+        assert!(hidden.total.hidden && hidden.total.people == 0);
+        assert!(
+            hidden
+                .total
+                .cells
+                .iter()
+                .all(|c| c.assessed == 0 && c.median.is_none())
+        );
+        assert!(hidden.total.cells[0].suppressed);
+        assert!(hidden.inclusion_units.iter().all(|r| r.first.suppressed));
+        assert_eq!(hidden.leader_heatmap, Some(o.m));
+
+        let hr = user(o.c, Role::Hr);
+        let all = org_report(&t.db, &hr, unit, Some("DIG".into()))
+            .await
+            .unwrap();
+        assert_eq!(all.total.people, 4);
+        let found = &all.total.cells[0];
+        assert_eq!(
+            (found.assessed, found.meeting.count, found.meeting.of),
+            (2, 1, 4)
+        );
+        assert_eq!(found.median, Some(1));
+        let inclusion = &all.inclusion_units[0];
+        // a is below Working, b is not; m and c have not assessed.
+        assert_eq!((inclusion.first.count, inclusion.first.of), (1, 2));
+        assert_eq!((inclusion.second.count, inclusion.second.of), (2, 4));
+        assert_eq!(all.trend.last().unwrap().shares[0].count, 1);
+    }
+}

@@ -1,0 +1,643 @@
+//! The team heatmap (`/team`) and the organisation view
+//! (`/organisation`). Both are plain server-rendered pages: every filter,
+//! sort and drill-down is a link or a GET form, so they work without
+//! JavaScript and each view has an address to share.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::api::{organisation_report, team_heatmap, team_managers};
+use super::model::{
+    Choice, Gap, GroupRow, HeatQuery, Heatmap, MIN_GROUP, OrgReport, Share, StatCell, TrendPoint,
+    level_abbr,
+};
+use crate::auth::api::whoami;
+use crate::auth::model::Role;
+use crate::error::AppError;
+use crate::framework::model::{LEVELS, level_name};
+use crate::ui::{ErrorPage, Layout, page};
+
+fn query_from_url() -> HeatQuery {
+    let q = use_query_map().get_untracked();
+    let text = |k: &str| q.get(k).filter(|v| !v.trim().is_empty());
+    let flag = |k: &str| q.get(k).is_some_and(|v| v == "true" || v == "on");
+    HeatQuery {
+        manager: text("manager").and_then(|v| v.trim().parse().ok()),
+        all: flag("all"),
+        sort: text("sort"),
+        domain: text("domain"),
+        role: text("role"),
+        required: flag("required"),
+    }
+}
+
+/// What the team page shows: HR and administrators without a team of their
+/// own first choose one.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct TeamData {
+    managers: Vec<Choice>,
+    map: Option<Heatmap>,
+}
+
+async fn load_team(query: HeatQuery) -> Result<TeamData, AppError> {
+    let user = whoami().await?.ok_or(AppError::Unauthorized)?;
+    let hr = user.is_one_of(&[Role::Hr, Role::Admin]);
+    let managers = if hr { team_managers().await? } else { vec![] };
+    let map = if hr && query.manager.is_none() {
+        None
+    } else {
+        Some(
+            team_heatmap(
+                query.manager,
+                Some(query.all),
+                query.sort,
+                query.domain,
+                query.role,
+                Some(query.required),
+            )
+            .await?,
+        )
+    };
+    Ok(TeamData { managers, map })
+}
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    let query = StoredValue::new(query_from_url());
+    page!("/team", load_team(query.get_value()), |data| {
+        let picker = (!data.managers.is_empty())
+            .then(|| view! { <ManagerPicker managers=data.managers.clone() current=query.get_value().manager/> });
+        let body = match data.map {
+            Some(map) => view! { <HeatmapView map=map/> }.into_any(),
+            None => view! {
+                <h1>"Team capability"</h1>
+                <p>"Choose a manager to see their team's capability against their job roles."</p>
+            }
+            .into_any(),
+        };
+        view! {
+            <Title text="Team capability - Skillmap"/>
+            {picker}
+            {body}
+        }
+    })
+}
+
+#[component]
+fn ManagerPicker(managers: Vec<Choice>, current: Option<i32>) -> impl IntoView {
+    let current = current.map(|c| c.to_string());
+    let options = managers
+        .into_iter()
+        .map(|m| {
+            let selected = current.as_deref() == Some(m.code.as_str());
+            view! { <option value=m.code selected=selected>{m.label}</option> }
+        })
+        .collect_view();
+    view! {
+        <form method="get" action="/team" class="skillmap-search">
+            <div class="nhsuk-form-group">
+                <label class="nhsuk-label" for="team-manager">"Team of"</label>
+                <select class="nhsuk-select" id="team-manager" name="manager">{options}</select>
+            </div>
+            <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Show team"</button>
+        </form>
+    }
+}
+
+fn select(
+    id: &'static str,
+    label: &'static str,
+    any: &'static str,
+    choices: Vec<Choice>,
+    current: Option<String>,
+) -> impl IntoView {
+    let options = choices
+        .into_iter()
+        .map(|c| {
+            let selected = current.as_deref() == Some(c.code.as_str());
+            view! { <option value=c.code selected=selected>{c.label}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="nhsuk-form-group">
+            <label class="nhsuk-label" for=id>{label}</label>
+            <select class="nhsuk-select" id=id name=id>
+                <option value="">{any}</option>
+                {options}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn Legend() -> impl IntoView {
+    let levels = LEVELS
+        .iter()
+        .map(|(l, n)| format!("{} = {l} {n}", level_abbr(*l)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let gaps = [Gap::Meets, Gap::OneShort, Gap::TwoOrMoreShort, Gap::NotRequired]
+        .into_iter()
+        .map(|g| {
+            view! {
+                <li>
+                    <span class=format!("skillmap-swatch {}", g.class()) aria-hidden="true">{g.symbol()}</span>
+                    {g.label()}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="nhsuk-details" open>
+            <summary class="nhsuk-details__summary">
+                <span class="nhsuk-details__summary-text">"How to read the heatmap"</span>
+            </summary>
+            <div class="nhsuk-details__text">
+                <ul class="skillmap-legend">
+                    {gaps}
+                    <li><span class="skillmap-swatch skillmap-cell--unagreed" aria-hidden="true">"Pr*"</span>"a star and a dashed border: self-assessed, not yet agreed"</li>
+                    <li><span class="skillmap-swatch" aria-hidden="true">"\u{2013}"</span>"not assessed yet"</li>
+                </ul>
+                <p>{format!("Levels: {levels}.")}</p>
+            </div>
+        </details>
+    }
+}
+
+#[component]
+fn HeatmapView(map: Heatmap) -> impl IntoView {
+    let q = map.query.clone();
+    let summary = map.summary();
+    let shown = map.rows.len();
+    let title = format!("{}'s team", map.manager_name);
+    let csv_href = q.href("/team/heatmap.csv", |q| {
+        q.manager = Some(map.manager_id);
+    });
+    let sort_key = q.sort.clone().unwrap_or_else(|| "name".into());
+    let sort_link = |key: String, label: String| {
+        let href = q.href("/team", |q| {
+            q.sort = Some(key.clone());
+            q.manager = Some(map.manager_id);
+        });
+        let active = sort_key == key;
+        view! {
+            <a href=href aria-current=active.then_some("true")>
+                {label}
+                <span class="nhsuk-u-visually-hidden">{if active { " (sorted)" } else { ", sort by this" }}</span>
+            </a>
+        }
+    };
+    let aria_sort = |key: &str| {
+        (sort_key == key).then_some(if key == "name" {
+            "ascending"
+        } else {
+            "descending"
+        })
+    };
+    // Domain headings over their skills.
+    let mut groups: Vec<(String, usize)> = Vec::new();
+    for s in &map.skills {
+        match groups.last_mut() {
+            Some((name, n)) if *name == s.domain_name => *n += 1,
+            _ => groups.push((s.domain_name.clone(), 1)),
+        }
+    }
+    let domain_heads = groups
+        .into_iter()
+        .map(|(name, n)| view! { <th scope="colgroup" colspan=n.to_string() class="skillmap-heatmap__domain">{name}</th> })
+        .collect_view();
+    let skill_heads = map
+        .skills
+        .iter()
+        .map(|s| {
+            view! {
+                <th scope="col" class="skillmap-heatmap__skill" aria-sort=aria_sort(&s.code)>
+                    {sort_link(s.code.clone(), s.name.clone())}
+                </th>
+            }
+        })
+        .collect_view();
+    let skills = map.skills.clone();
+    let rows = map
+        .rows
+        .iter()
+        .map(|r| {
+            let person_href = format!("/people/{}/skills", r.person_id);
+            let cells = r
+                .cells
+                .iter()
+                .zip(&skills)
+                .map(|(c, s)| {
+                    let gap = c.gap();
+                    let class = format!(
+                        "skillmap-cell {}{}",
+                        gap.class(),
+                        if c.level.is_some() && !c.agreed { " skillmap-cell--unagreed" } else { "" }
+                    );
+                    let href = if c.level.is_some() {
+                        format!("/people/{}/skills#review-{}", r.person_id, s.code)
+                    } else {
+                        format!("/people/{}/skills", r.person_id)
+                    };
+                    view! {
+                        <td class=class>
+                            <a href=href>
+                                <span aria-hidden="true">{c.text()}" "{gap.symbol()}</span>
+                                <span class="nhsuk-u-visually-hidden">{c.spoken()}</span>
+                            </a>
+                        </td>
+                    }
+                })
+                .collect_view();
+            view! {
+                <tr>
+                    <th scope="row" class="skillmap-heatmap__person">
+                        <a href=person_href>{r.name.clone()}</a>
+                        <span class="skillmap-heatmap__role">{r.role_title.clone().unwrap_or_else(|| "No job role".into())}</span>
+                    </th>
+                    <td class="skillmap-heatmap__total">{r.total_gap()}</td>
+                    {cells}
+                </tr>
+            }
+        })
+        .collect_view();
+    let foot = summary
+        .iter()
+        .map(|s| {
+            let text = if s.required == 0 {
+                "\u{2013}".to_string()
+            } else {
+                format!("{} of {}", s.meeting, s.required)
+            };
+            view! { <td class="skillmap-heatmap__summary">{text}</td> }
+        })
+        .collect_view();
+    let status = if map.team_size == 0 {
+        format!("{} does not manage anyone yet.", map.manager_name)
+    } else if shown == 0 {
+        "No one in the team matches these filters.".to_string()
+    } else {
+        format!(
+            "Showing {shown} of {} {} and {} skills.",
+            map.team_size,
+            if map.team_size == 1 {
+                "person"
+            } else {
+                "people"
+            },
+            map.skills.len()
+        )
+    };
+    let has_table = shown > 0 && !map.skills.is_empty();
+    let scope_options = [("false", "Direct reports"), ("true", "Everyone below them")]
+        .into_iter()
+        .map(|(v, label)| {
+            let selected = (v == "true") == q.all;
+            view! { <option value=v selected=selected>{label}</option> }
+        })
+        .collect_view();
+    view! {
+        <span class="nhsuk-caption-l">"Team capability"</span>
+        <h1>{title.clone()}</h1>
+        <form method="get" action="/team" class="skillmap-search" aria-label="Filter the heatmap">
+            <input type="hidden" name="manager" value=map.manager_id.to_string()/>
+            <input type="hidden" name="sort" value=sort_key.clone()/>
+            <div class="nhsuk-form-group">
+                <label class="nhsuk-label" for="all">"People"</label>
+                <select class="nhsuk-select" id="all" name="all">{scope_options}</select>
+            </div>
+            {select("domain", "Domain", "All domains", map.domains.clone(), q.domain.clone())}
+            {select("role", "Job role", "All job roles", map.roles.clone(), q.role.clone())}
+            <div class="nhsuk-form-group">
+                <div class="nhsuk-checkboxes__item">
+                    <input class="nhsuk-checkboxes__input" id="required" name="required" type="checkbox" value="true" checked=q.required/>
+                    <label class="nhsuk-label nhsuk-checkboxes__label" for="required">"Required skills only"</label>
+                </div>
+            </div>
+            <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Apply"</button>
+        </form>
+        <p role="status" data-testid="heatmap-status">{status}</p>
+        <Legend/>
+        {has_table.then(|| view! {
+            <p><a href=csv_href download="">"Download this heatmap as CSV"</a></p>
+            <div class="skillmap-heatmap" role="region" aria-labelledby="heatmap-caption" tabindex="0">
+                <table class="skillmap-heatmap__table">
+                    <caption id="heatmap-caption" class="nhsuk-table__caption">
+                        {format!("Capability of {title} against their job roles")}
+                    </caption>
+                    <thead>
+                        <tr>
+                            <th scope="col" rowspan="2" aria-sort=aria_sort("name")>{sort_link("name".into(), "Person".into())}</th>
+                            <th scope="col" rowspan="2" aria-sort=aria_sort("gap")>{sort_link("gap".into(), "Total gap".into())}</th>
+                            {domain_heads}
+                        </tr>
+                        <tr>{skill_heads}</tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                    <tfoot>
+                        <tr>
+                            <th scope="row">"Meeting the requirement"</th>
+                            <td></td>
+                            {foot}
+                        </tr>
+                    </tfoot>
+                </table>
+            </div>
+        })}
+    }
+}
+
+// ---------------------------------------------------------------------------
+
+#[component]
+pub fn OrganisationPage() -> impl IntoView {
+    let q = use_query_map().get_untracked();
+    let unit = q.get("unit").and_then(|v| v.trim().parse::<i32>().ok());
+    let domain = q.get("domain").filter(|d| !d.is_empty());
+    page!(
+        "/organisation",
+        organisation_report(unit, domain.clone()),
+        |report| view! {
+            <OrgView report=report/>
+        }
+    )
+}
+
+fn org_href(unit: i32, domain: &str) -> String {
+    format!("/organisation?unit={unit}&domain={domain}")
+}
+
+fn share_cell(s: Share) -> impl IntoView {
+    view! { <td class="nhsuk-table__cell">{s.text()}</td> }
+}
+
+fn stat_cell(c: StatCell) -> impl IntoView {
+    if c.suppressed {
+        return view! { <td class="nhsuk-table__cell skillmap-suppressed">{format!("fewer than {MIN_GROUP}")}</td> }.into_any();
+    }
+    let share = match c.meeting.percent() {
+        Some(p) => format!("{p}% meet"),
+        None => "none required".into(),
+    };
+    let median = c
+        .median
+        .map(|m| format!("median {}", level_name(m)))
+        .unwrap_or_else(|| "no one assessed".into());
+    view! {
+        <td class="nhsuk-table__cell">
+            <strong>{share}</strong>
+            <span class="skillmap-stat__detail">{median}</span>
+            <span class="skillmap-stat__detail">{format!("{} assessed", c.assessed)}</span>
+        </td>
+    }
+    .into_any()
+}
+
+fn people_text(n: u32, suppressed: bool) -> String {
+    if suppressed {
+        format!("fewer than {MIN_GROUP}")
+    } else {
+        n.to_string()
+    }
+}
+
+fn group_table(
+    caption: String,
+    first: &'static str,
+    second: &'static str,
+    rows: Vec<GroupRow>,
+    first_label: &'static str,
+) -> impl IntoView {
+    let body = rows
+        .into_iter()
+        .map(|r| {
+            let label = if r.highlight {
+                view! { <th scope="row" class="nhsuk-table__header">{r.label}<strong class="nhsuk-tag nhsuk-tag--orange skillmap-tag">{first_label}</strong></th> }.into_any()
+            } else {
+                view! { <th scope="row" class="nhsuk-table__header">{r.label}</th> }.into_any()
+            };
+            view! {
+                <tr class="nhsuk-table__row">
+                    {label}
+                    <td class="nhsuk-table__cell">{people_text(r.people, r.first.suppressed)}</td>
+                    {share_cell(r.first)}
+                    {share_cell(r.second)}
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="nhsuk-table">
+            <caption class="nhsuk-table__caption nhsuk-table__caption--s">{caption}</caption>
+            <thead class="nhsuk-table__head">
+                <tr class="nhsuk-table__row">
+                    <th scope="col" class="nhsuk-table__header">"Group"</th>
+                    <th scope="col" class="nhsuk-table__header">"People"</th>
+                    <th scope="col" class="nhsuk-table__header">{first}</th>
+                    <th scope="col" class="nhsuk-table__header">{second}</th>
+                </tr>
+            </thead>
+            <tbody class="nhsuk-table__body">{body}</tbody>
+        </table>
+    }
+}
+
+#[component]
+fn OrgView(report: OrgReport) -> impl IntoView {
+    let domain = report.domain.clone();
+    let domain_name = report
+        .domains
+        .iter()
+        .find(|d| d.code == domain)
+        .map(|d| d.label.clone())
+        .unwrap_or_default();
+    let crumbs = report
+        .path
+        .iter()
+        .map(|u| {
+            view! {
+                <li class="nhsuk-breadcrumb__item"><a class="nhsuk-breadcrumb__link" href=org_href(u.id, &domain)>{u.name.clone()}</a></li>
+            }
+        })
+        .collect_view();
+    let tabs = report
+        .domains
+        .iter()
+        .map(|d| {
+            let current = d.code == domain;
+            view! {
+                <li><a href=org_href(report.unit.id, &d.code) aria-current=current.then_some("page")>{d.label.clone()}</a></li>
+            }
+        })
+        .collect_view();
+    let skill_heads = report
+        .skills
+        .iter()
+        .map(|s| view! { <th scope="col" class="nhsuk-table__header">{s.name.clone()}</th> })
+        .collect_view();
+    let unit_row = |r: super::model::UnitRow, total: bool| {
+        let suppressed = r.hidden;
+        let name = if total {
+            view! { <th scope="row" class="nhsuk-table__header">{format!("All of {}", r.unit.name)}</th> }.into_any()
+        } else if r.has_children || r.people > 0 || r.hidden {
+            view! { <th scope="row" class="nhsuk-table__header"><a href=org_href(r.unit.id, &domain)>{r.unit.name.clone()}</a></th> }.into_any()
+        } else {
+            view! { <th scope="row" class="nhsuk-table__header">{r.unit.name.clone()}</th> }
+                .into_any()
+        };
+        let cells = r.cells.into_iter().map(stat_cell).collect_view();
+        view! {
+            <tr class="nhsuk-table__row">
+                {name}
+                <td class="nhsuk-table__cell">{people_text(r.people, suppressed)}</td>
+                {cells}
+            </tr>
+        }
+    };
+    let total_row = unit_row(report.total.clone(), true);
+    let child_rows = report
+        .children
+        .clone()
+        .into_iter()
+        .map(|r| unit_row(r, false))
+        .collect_view();
+    let privacy = (!report.sees_all).then(|| view! {
+        <div class="nhsuk-inset-text">
+            <span class="nhsuk-u-visually-hidden">"Information: "</span>
+            <p>{format!("To protect people's privacy, figures about fewer than {MIN_GROUP} people are hidden and shown as \u{201c}fewer than {MIN_GROUP}\u{201d}.")}</p>
+        </div>
+    });
+    let heatmap_link = report.leader_heatmap.map(|id| view! {
+        <p><a href=format!("/team?manager={id}&all=true")>{format!("See everyone in {} on the team heatmap", report.unit.name)}</a></p>
+    });
+    let domain_names: Vec<String> = report.domains.iter().map(|d| d.label.clone()).collect();
+    view! {
+        <Title text=format!("{} - Organisation - Skillmap", report.unit.name)/>
+        <nav class="nhsuk-breadcrumb" aria-label="Breadcrumb">
+            <ol class="nhsuk-breadcrumb__list">{crumbs}</ol>
+        </nav>
+        <span class="nhsuk-caption-l">"Organisation view"</span>
+        <h1>{report.unit.name.clone()}</h1>
+        {privacy}
+        {heatmap_link}
+        <h2 id="capability">"Capability by unit"</h2>
+        <p>"Per skill: the share of people whose job role requires it who meet the requirement, the median level of those who assessed it, and how many assessed it. Choose a unit to see the units within it."</p>
+        <nav aria-label="Domains"><ul class="skillmap-tabs">{tabs}</ul></nav>
+        <div class="skillmap-heatmap" role="region" aria-labelledby="org-caption" tabindex="0">
+            <table class="nhsuk-table skillmap-org-table">
+                <caption id="org-caption" class="nhsuk-table__caption nhsuk-table__caption--s">{format!("{domain_name} skills by unit")}</caption>
+                <thead class="nhsuk-table__head">
+                    <tr class="nhsuk-table__row">
+                        <th scope="col" class="nhsuk-table__header">"Unit"</th>
+                        <th scope="col" class="nhsuk-table__header">"People"</th>
+                        {skill_heads}
+                    </tr>
+                </thead>
+                <tbody class="nhsuk-table__body">{total_row}{child_rows}</tbody>
+            </table>
+        </div>
+        <h2 id="pipeline">"Integrative-leader pipeline"</h2>
+        <p>"Integrative leaders bridge clinical, managerial and digital work: people with an agreed Practitioner level or above in at least one skill of every domain. \u{201c}Near\u{201d} means one domain short."</p>
+        {group_table("By unit".into(), "Integrative leaders", "Near", report.pipeline_units.clone(), "")}
+        {group_table("By staff group".into(), "Integrative leaders", "Near", report.pipeline_groups.clone(), "")}
+        <h2 id="inclusion">"Digital inclusion"</h2>
+        <p>"People below Working on any foundation skill of the framework they have assessed, of those who assessed one. The groups where support is most needed are marked."</p>
+        {group_table("By unit".into(), "Below Working", "Assessed", report.inclusion_units.clone(), "Most support needed")}
+        {group_table("By band".into(), "Below Working", "Assessed", report.inclusion_bands.clone(), "Most support needed")}
+        {group_table("By staff group".into(), "Below Working", "Assessed", report.inclusion_groups.clone(), "Most support needed")}
+        <h2 id="trends">"Trends"</h2>
+        <TrendChart points=report.trend.clone() domains=domain_names/>
+    }
+}
+
+const DASHES: [&str; 4] = ["", "8 4", "2 4", "12 4 2 4"];
+const MARKS: [&str; 4] = ["\u{25cf}", "\u{25a0}", "\u{25b2}", "\u{25c6}"];
+
+#[component]
+fn TrendChart(points: Vec<TrendPoint>, domains: Vec<String>) -> impl IntoView {
+    if points.is_empty() {
+        return view! { <p>"No assessments yet, so there is no trend to show."</p> }.into_any();
+    }
+    if points.iter().all(|p| p.shares.iter().all(|s| s.suppressed)) {
+        return view! { <p>{format!("The trend is hidden: it is about fewer than {MIN_GROUP} people.")}</p> }.into_any();
+    }
+    let (w, h, left, bottom, top, right) = (640.0_f64, 240.0_f64, 44.0, 30.0, 10.0, 150.0);
+    let n = points.len();
+    let x = move |i: usize| {
+        if n <= 1 {
+            left + (w - left - right) / 2.0
+        } else {
+            left + (w - left - right) * i as f64 / (n - 1) as f64
+        }
+    };
+    let y = move |p: u32| top + (h - top - bottom) * (1.0 - f64::from(p) / 100.0);
+    let grid = [0u32, 25, 50, 75, 100]
+        .into_iter()
+        .map(|p| {
+            view! {
+                <line x1=left x2=w - right y1=y(p) y2=y(p) class="skillmap-chart__grid"/>
+                <text x=left - 6.0 y=y(p) + 4.0 text-anchor="end" class="skillmap-chart__label">{format!("{p}%")}</text>
+            }
+        })
+        .collect_view();
+    let month_labels = points
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| n <= 6 || i % 2 == 0 || *i == n - 1)
+        .map(|(i, p)| view! { <text x=x(i) y=h - 8.0 text-anchor="middle" class="skillmap-chart__label">{p.month.clone()}</text> })
+        .collect_view();
+    let lines = domains
+        .iter()
+        .enumerate()
+        .map(|(d, name)| {
+            let coords: Vec<(f64, f64)> = points
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| p.shares.get(d).and_then(|s| s.percent()).map(|v| (x(i), y(v))))
+                .collect();
+            let path = coords
+                .iter()
+                .map(|(a, b)| format!("{a:.1},{b:.1}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let last = coords.last().copied();
+            let marks = coords
+                .iter()
+                .map(|(a, b)| view! { <text x=*a y=*b + 4.0 text-anchor="middle" class=format!("skillmap-chart__mark skillmap-chart__series-{d}")>{MARKS[d % 4]}</text> })
+                .collect_view();
+            view! {
+                <polyline points=path fill="none" stroke-dasharray=DASHES[d % 4] class=format!("skillmap-chart__line skillmap-chart__series-{d}")/>
+                {marks}
+                {last.map(|(a, b)| view! { <text x=a + 8.0 y=b + 4.0 class="skillmap-chart__label">{format!("{} {name}", MARKS[d % 4])}</text> })}
+            }
+        })
+        .collect_view();
+    let heads = domains
+        .iter()
+        .enumerate()
+        .map(|(d, name)| view! { <th scope="col" class="nhsuk-table__header">{format!("{} {name}", MARKS[d % 4])}</th> })
+        .collect_view();
+    let rows = points
+        .iter()
+        .map(|p| {
+            let cells = p.shares.iter().map(|s| share_cell(*s)).collect_view();
+            view! { <tr class="nhsuk-table__row"><th scope="row" class="nhsuk-table__header">{p.month.clone()}</th>{cells}</tr> }
+        })
+        .collect_view();
+    view! {
+        <p id="trend-desc">"The share of role requirements met, per domain, at the end of each month. The table below the chart gives the same figures."</p>
+        <svg class="skillmap-chart" viewBox=format!("0 0 {w} {h}") role="img" aria-labelledby="trend-title" aria-describedby="trend-desc">
+            <title id="trend-title">"Share of requirements met by month, per domain"</title>
+            {grid}
+            {month_labels}
+            {lines}
+        </svg>
+        <table class="nhsuk-table">
+            <caption class="nhsuk-table__caption nhsuk-table__caption--s">"Share of requirements met by month"</caption>
+            <thead class="nhsuk-table__head"><tr class="nhsuk-table__row"><th scope="col" class="nhsuk-table__header">"Month"</th>{heads}</tr></thead>
+            <tbody class="nhsuk-table__body">{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
