@@ -55,6 +55,16 @@ const SCAN_SQL: &str = "SELECT p.org_unit_id, a.skill_code, \
      FROM assessment a JOIN person p ON p.id = a.person_id \
      GROUP BY p.org_unit_id, a.skill_code";
 
+/// Person id, name, skill, own level, agreed level, required level.
+type MatrixRow = (
+    i32,
+    String,
+    Option<String>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+);
+
 /// The hand-written query, decoded into a matrix of plain tuples.
 async fn hand_written(db: &DatabaseConnection, manager: i32) -> Result<usize, String> {
     let backend = db.get_database_backend();
@@ -66,14 +76,7 @@ async fn hand_written(db: &DatabaseConnection, manager: i32) -> Result<usize, St
         ))
         .await
         .map_err(|e| e.to_string())?;
-    let mut matrix: Vec<(
-        i32,
-        String,
-        Option<String>,
-        Option<i32>,
-        Option<i32>,
-        Option<i32>,
-    )> = Vec::with_capacity(rows.len());
+    let mut matrix: Vec<MatrixRow> = Vec::with_capacity(rows.len());
     for r in rows {
         let get = |e: sea_orm::DbErr| e.to_string();
         matrix.push((

@@ -139,12 +139,13 @@ async fn a_manager_sees_their_team_sorted_filtered_and_as_csv() {
     // Another team's manager, by id: refused, page and CSV.
     let hr = app.login_demo(HR).await;
     let managers = json(&app, &hr, "/api/team/managers", &[]).await;
+    let my_id = me["person_id"].to_string();
     let other = managers
         .as_array()
         .unwrap()
         .iter()
         .map(|m| m["code"].as_str().unwrap().to_string())
-        .find(|id| *id != me["person_id"].to_string())
+        .find(|id| *id != my_id)
         .unwrap();
     let res = app
         .call(&manager, "/api/team/heatmap", &[("manager", &other)])
@@ -163,7 +164,12 @@ async fn a_manager_sees_their_team_sorted_filtered_and_as_csv() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "anonymous: to sign in");
-    assert!(res.headers()["location"].to_str().unwrap().starts_with("/login"));
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
     // HR may open any team.
     let theirs = json(&app, &hr, "/api/team/heatmap", &[("manager", &other)]).await;
     assert_eq!(theirs["manager_id"].to_string(), other);
