@@ -234,16 +234,7 @@ pub async fn run(rows: usize, postgres: Option<&str>) -> Result<(), String> {
         let admin = open_plain(base).await?;
         let mut urls = Vec::new();
         for p in ["copy", "import"] {
-            let name = format!("skillmap_bench_{p}");
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-                .await
-                .map_err(|e| e.to_string())?;
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .map_err(|e| e.to_string())?;
-            urls.push(replace_db(base, &name));
+            urls.push(recreate_database(&admin, base, &format!("skillmap_bench_{p}")).await?);
         }
         let urls: [String; 2] = urls.try_into().expect("two urls");
         measure("PostgreSQL", "copy", urls).await?;
@@ -266,6 +257,24 @@ async fn open_plain(url: &str) -> Result<DatabaseConnection, String> {
     sea_orm::Database::connect(url)
         .await
         .map_err(|e| e.to_string())
+}
+
+/// Drops and creates database `name` on the server `admin` is connected to
+/// (at `base`); returns its URL.
+pub(crate) async fn recreate_database(
+    admin: &DatabaseConnection,
+    base: &str,
+    name: &str,
+) -> Result<String, String> {
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .map_err(|e| e.to_string())?;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(replace_db(base, name))
 }
 
 fn replace_db(url: &str, name: &str) -> String {

@@ -294,18 +294,7 @@ pub async fn run(staff: usize, runs: usize, postgres: Option<&str>) -> Result<()
             .await
             .map_err(|e| e.to_string())?;
         let name = "skillmap_bench_reports";
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-            .await
-            .map_err(|e| e.to_string())?;
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .map_err(|e| e.to_string())?;
-        let url = match base.rsplit_once('/') {
-            Some((server, _)) => format!("{server}/{name}"),
-            None => format!("{base}/{name}"),
-        };
+        let url = crate::bench::recreate_database(&admin, base, name).await?;
         let result = bench_one("PostgreSQL", &url, staff, runs).await;
         let _ = admin
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

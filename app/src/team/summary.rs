@@ -61,6 +61,20 @@ pub fn this_month() -> String {
     month_of(Utc::now())
 }
 
+/// Inserts rows 500 at a time (within the bind-parameter limits of both
+/// engines).
+async fn insert_chunks<A>(db: &impl ConnectionTrait, rows: &[A]) -> Result<(), AppError>
+where
+    A: sea_orm::ActiveModelTrait + Clone + Send,
+{
+    for chunk in rows.chunks(500) {
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Counts per (unit, skill) over the units' own members.
 async fn unit_stats(
     db: &impl ConnectionTrait,
@@ -165,11 +179,7 @@ async fn write_stats(
         delete = delete.filter(unit_skill_stat::Column::SkillCode.eq(skill));
     }
     delete.exec(db).await?;
-    for chunk in rows.chunks(500) {
-        unit_skill_stat::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await?;
-    }
+    insert_chunks(db, &rows).await?;
     Ok(())
 }
 
@@ -250,11 +260,7 @@ async fn write_capability(
                 });
             }
         }
-        for chunk in models.chunks(500) {
-            person_capability::Entity::insert_many(chunk.to_vec())
-                .exec(db)
-                .await?;
-        }
+        insert_chunks(db, &models).await?;
     }
     Ok(())
 }
@@ -329,11 +335,7 @@ async fn write_this_month(
             },
         )
         .collect();
-    for chunk in rows.chunks(500) {
-        unit_domain_month::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await?;
-    }
+    insert_chunks(db, &rows).await?;
     Ok(())
 }
 
@@ -517,11 +519,7 @@ pub async fn backfill_trend(db: &impl ConnectionTrait) -> Result<(), AppError> {
         .filter(unit_domain_month::Column::Month.ne(&current))
         .exec(db)
         .await?;
-    for chunk in rows.chunks(500) {
-        unit_domain_month::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await?;
-    }
+    insert_chunks(db, &rows).await?;
     write_this_month(db, None).await
 }
 
