@@ -24,6 +24,7 @@ use crate::entities::{
     org_unit, person, person_capability, role_requirement, unit_domain_month, unit_skill_stat,
 };
 use crate::error::AppError;
+use crate::framework::model::FrameworkView;
 use crate::framework::service as framework;
 
 /// The level that counts, as SQL (see `model::current_level`).
@@ -187,10 +188,10 @@ async fn write_stats(
 /// `None`).
 async fn write_capability(
     db: &impl ConnectionTrait,
+    fw: &FrameworkView,
     people: Option<&[i32]>,
 ) -> Result<(), AppError> {
     let backend = db.get_database_backend();
-    let fw = framework::current_model(db).await?;
     match people {
         Some(ids) => {
             for chunk in ids.chunks(500) {
@@ -266,10 +267,7 @@ async fn write_capability(
 }
 
 /// Skill code -> domain code, for the current framework.
-async fn skill_domains(
-    db: &impl ConnectionTrait,
-) -> Result<(Vec<String>, HashMap<String, String>), AppError> {
-    let fw = framework::current(db).await?;
+fn skill_domains(fw: &FrameworkView) -> (Vec<String>, HashMap<String, String>) {
     let domains = fw.domains.iter().map(|d| d.code.clone()).collect();
     let map = fw
         .domains
@@ -280,17 +278,18 @@ async fn skill_domains(
                 .map(move |s| (s.code.clone(), d.code.clone()))
         })
         .collect();
-    Ok((domains, map))
+    (domains, map)
 }
 
 /// Writes this month's trend rows for these units (all when `None`) from
 /// their skill counts.
 async fn write_this_month(
     db: &impl ConnectionTrait,
+    fw: &FrameworkView,
     units: Option<&[i32]>,
 ) -> Result<(), AppError> {
     let month = this_month();
-    let (domains, skill_domain) = skill_domains(db).await?;
+    let (domains, skill_domain) = skill_domains(fw);
     let mut find = unit_skill_stat::Entity::find();
     let mut delete = unit_domain_month::Entity::delete_many()
         .filter(unit_domain_month::Column::Month.eq(&month));
@@ -350,8 +349,10 @@ pub async fn refresh_assessment(
     };
     let units = [p.org_unit_id];
     write_stats(db, Some(&units), Some(skill_code)).await?;
-    write_capability(db, Some(&[person_id])).await?;
-    write_this_month(db, Some(&units)).await
+    // One framework load per save, shared by both.
+    let fw = framework::current(db).await?;
+    write_capability(db, &fw, Some(&[person_id])).await?;
+    write_this_month(db, &fw, Some(&units)).await
 }
 
 /// After changes that touch every skill of some units' people (role
@@ -364,7 +365,7 @@ pub async fn refresh_units(db: &impl ConnectionTrait, units: &[i32]) -> Result<(
         .into_iter()
         .collect();
     write_stats(db, Some(&units), None).await?;
-    write_this_month(db, Some(&units)).await
+    write_this_month(db, &framework::current(db).await?, Some(&units)).await
 }
 
 /// The units with people in this job role.
@@ -385,8 +386,9 @@ pub async fn units_with_role(
 /// Recomputes every summary but the past months of the trend.
 pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), AppError> {
     write_stats(db, None, None).await?;
-    write_capability(db, None).await?;
-    write_this_month(db, None).await
+    let fw = framework::current(db).await?;
+    write_capability(db, &fw, None).await?;
+    write_this_month(db, &fw, None).await
 }
 
 /// Builds the summaries of a database that has none (one made before they
@@ -409,7 +411,8 @@ pub async fn ensure(db: &impl ConnectionTrait) -> Result<bool, AppError> {
 /// then on only the current month changes.
 pub async fn backfill_trend(db: &impl ConnectionTrait) -> Result<(), AppError> {
     let backend = db.get_database_backend();
-    let (domains, skill_domain) = skill_domains(db).await?;
+    let fw = framework::current(db).await?;
+    let (domains, skill_domain) = skill_domains(&fw);
     let domain_index: HashMap<&str, usize> = domains
         .iter()
         .enumerate()
@@ -520,7 +523,7 @@ pub async fn backfill_trend(db: &impl ConnectionTrait) -> Result<(), AppError> {
         .exec(db)
         .await?;
     insert_chunks(db, &rows).await?;
-    write_this_month(db, None).await
+    write_this_month(db, &fw, None).await
 }
 
 #[cfg(test)]
