@@ -10,6 +10,9 @@ use crate::auth::view::{AccountsPage, LoginPage, SetPasswordPage};
 use crate::error::AppError;
 use crate::framework::view::{FrameworkAdminPage, FrameworkPage, ImportPreviewPage};
 use crate::home::view::HomePage;
+use crate::pathways::view::{
+    CataloguePage, MyLearningPage, ResourceEditPage, TeamLearningPage, UptakePage,
+};
 use crate::import::view::{ImportHistoryPage, ImportJobPage, ImportPage};
 use crate::people::view::{PeoplePage, PersonPage};
 use crate::profile::view::{
@@ -70,6 +73,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/team/reviews") view=ReviewsPage ssr=SsrMode::Async/>
                 <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async/>
                 <Route path=path!("/organisation") view=OrganisationPage ssr=SsrMode::Async/>
+                <Route path=path!("/team/learning") view=TeamLearningPage ssr=SsrMode::Async/>
+                <Route path=path!("/learning") view=MyLearningPage ssr=SsrMode::Async/>
+                <Route path=path!("/learning/catalogue") view=CataloguePage ssr=SsrMode::Async/>
+                <Route path=path!("/learning/catalogue/new") view=ResourceEditPage ssr=SsrMode::Async/>
+                <Route path=path!("/learning/catalogue/:id") view=ResourceEditPage ssr=SsrMode::Async/>
+                <Route path=path!("/learning/uptake") view=UptakePage ssr=SsrMode::Async/>
                 <Route path=path!("/people/:id/skills") view=PersonSkillsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod framework;
 pub mod home;
 pub mod import;
+pub mod pathways;
 pub mod people;
 pub mod profile;
 pub mod roles;

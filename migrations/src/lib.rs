@@ -9,6 +9,7 @@ mod m20261125_000003_framework_draft;
 mod m20261125_000004_import_job;
 mod m20261125_000005_password_token;
 mod m20261126_000006_capability_summary;
+mod m20261126_000007_learning;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_import_job::Migration),
             Box::new(m20261125_000005_password_token::Migration),
             Box::new(m20261126_000006_capability_summary::Migration),
+            Box::new(m20261126_000007_learning::Migration),
         ]
     }
 }

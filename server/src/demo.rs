@@ -564,6 +564,7 @@ pub async fn seed(
     }
     app::team::summary::rebuild(&txn).await?;
     app::team::summary::backfill_trend(&txn).await?;
+    seed_learning(&txn, &demo_ids).await?;
     txn.commit().await?;
     Ok(DemoSummary {
         directorates: DIRECTORATES.len(),
@@ -571,6 +572,78 @@ pub async fn seed(
         people: people.count,
         job_roles: ROLES.len(),
     })
+}
+
+/// Everyone with an agreed Expert level offers mentoring, and most people
+/// in the demo leads' teams have accepted their recommended pathway, some
+/// with steps started or done, so the learning pages have something to
+/// show. The demo staff member starts fresh.
+async fn seed_learning(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    demo_ids: &[Option<i32>; 4],
+) -> Result<(), AppError> {
+    use app::entities::{mentor, pathway, pathway_step};
+    use app::pathways::model::StepAction;
+    use app::pathways::service;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, Statement};
+
+    let backend = db.get_database_backend();
+    let experts: Vec<i32> = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT DISTINCT person_id AS id FROM assessment WHERE agreed_level = 4 ORDER BY person_id",
+        ))
+        .await?
+        .into_iter()
+        .map(|r| r.try_get::<i32>("", "id"))
+        .collect::<Result<_, _>>()?;
+    let now = Utc::now();
+    for chunk in experts.chunks(500) {
+        mentor::Entity::insert_many(chunk.iter().map(|id| mentor::ActiveModel {
+            person_id: Set(*id),
+            since: Set(now),
+        }))
+        .exec(db)
+        .await?;
+    }
+    for lead in demo_ids[1..].iter().flatten() {
+        let reports = person::Entity::find()
+            .filter(person::Column::LineManagerId.eq(*lead))
+            .order_by_asc(person::Column::Id)
+            .all(db)
+            .await?;
+        for (i, p) in reports.iter().enumerate() {
+            if Some(p.id) == demo_ids[0] || i % 4 == 3 {
+                continue;
+            }
+            let mine = service::my_learning(db, p.id, None, None).await?;
+            if mine.plan.steps.is_empty() {
+                continue;
+            }
+            service::accept(db, p.id, None, None, &mine.plan.fingerprint()).await?;
+            let Some(path) = pathway::Entity::find()
+                .filter(pathway::Column::PersonId.eq(p.id))
+                .one(db)
+                .await?
+            else {
+                continue;
+            };
+            let steps = pathway_step::Entity::find()
+                .filter(pathway_step::Column::PathwayId.eq(path.id))
+                .order_by_asc(pathway_step::Column::Position)
+                .all(db)
+                .await?;
+            let progress: &[StepAction] = match i % 4 {
+                0 => &[StepAction::Done, StepAction::Start],
+                1 => &[StepAction::Start],
+                _ => &[],
+            };
+            for (step, action) in steps.iter().zip(progress) {
+                service::update_step(db, p.id, step.id, *action).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// True when the demo accounts are present (so their log-ins can be shown).

@@ -113,8 +113,14 @@ fn ensure_sqlite_dir(url: &str) -> Result<(), StartError> {
 }
 
 /// Applies the migrations, then loads the default skills framework into a
-/// database that has none.
+/// database that has none, and the starter learning catalogue when the
+/// catalogue's tables are new (once: a catalogue HR emptied stays empty).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartError> {
+    let new_catalogue = Migrator::get_pending_migrations(db)
+        .await
+        .map_err(StartError::Migration)?
+        .iter()
+        .any(|m| m.name() == LEARNING_MIGRATION);
     Migrator::up(db, None)
         .await
         .map_err(StartError::Migration)?;
@@ -122,8 +128,21 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartError> {
         .await
         .map_err(|e| {
             StartError::Migration(DbErr::Custom(format!("loading the default framework: {e}")))
-        })
+        })?;
+    if new_catalogue {
+        app::pathways::service::load_starter(db)
+            .await
+            .map_err(|e| {
+                StartError::Migration(DbErr::Custom(format!(
+                    "loading the starter learning catalogue: {e}"
+                )))
+            })?;
+    }
+    Ok(())
 }
+
+/// The migration that creates the learning catalogue.
+const LEARNING_MIGRATION: &str = "m20261126_000007_learning";
 
 /// Leptos options from the environment (what cargo-leptos sets), with
 /// Skillmap's defaults so the bare binary runs from the checkout.
@@ -262,6 +281,7 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .route("/admin/import/templates/{file}", get(import_template))
         .route("/admin/import/{id}/problems.csv", get(import_problems))
         .route("/team/heatmap.csv", get(heatmap_csv))
+        .route("/learning/catalogue.csv", get(catalogue_csv))
         .route(
             "/admin/import/links.csv",
             axum::routing::post(set_password_links),
@@ -466,6 +486,28 @@ async fn heatmap_csv(
                 tracing::error!(error = %e, "heatmap export failed");
             }
             (status, format!("{e}\n")).into_response()
+        }
+    }
+}
+
+/// The learning catalogue (retired resources too) as CSV, in the columns
+/// its import reads: HR and administrators.
+async fn catalogue_csv(State(state): State<ServerState>, session: Session) -> axum::response::Response {
+    if let Some(refused) = refuse_unless_hr(&session) {
+        return refused;
+    }
+    match app::pathways::service::resources(&state.app.db, true).await {
+        Ok(all) => csv_download(
+            "skillmap-learning-catalogue.csv",
+            app::pathways::catalogue::to_csv(&all),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "catalogue export failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The catalogue could not be exported.\n",
+            )
+                .into_response()
         }
     }
 }

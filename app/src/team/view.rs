@@ -84,8 +84,14 @@ pub fn TeamPage() -> impl IntoView {
     })
 }
 
+/// Choosing whose team to see (HR and administrators); `action` is the
+/// page to show it on.
 #[component]
-fn ManagerPicker(managers: Vec<Choice>, current: Option<i32>) -> impl IntoView {
+pub fn ManagerPicker(
+    managers: Vec<Choice>,
+    current: Option<i32>,
+    #[prop(default = "/team")] action: &'static str,
+) -> impl IntoView {
     let current = current.map(|c| c.to_string());
     let options = managers
         .into_iter()
@@ -95,7 +101,7 @@ fn ManagerPicker(managers: Vec<Choice>, current: Option<i32>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <form method="get" action="/team" class="skillmap-search">
+        <form method="get" action=action class="skillmap-search">
             <div class="nhsuk-form-group">
                 <label class="nhsuk-label" for="team-manager">"Team of"</label>
                 <select class="nhsuk-select" id="team-manager" name="manager">{options}</select>
@@ -320,7 +326,7 @@ fn HeatmapView(map: Heatmap) -> impl IntoView {
         <p role="status" data-testid="heatmap-status">{status}</p>
         <Legend/>
         {has_table.then(|| view! {
-            <p><a href=csv_href download="">"Download this heatmap as CSV"</a></p>
+            <p><a href=csv_href download="">"Download this heatmap as CSV"</a>" \u{b7} "<a href=format!("/team/learning?manager={}", map.manager_id)>"See this team's learning pathways"</a></p>
             <div class="skillmap-heatmap" role="region" aria-labelledby="heatmap-caption" tabindex="0">
                 <table class="skillmap-heatmap__table">
                     <caption id="heatmap-caption" class="nhsuk-table__caption">

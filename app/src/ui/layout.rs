@@ -27,6 +27,7 @@ pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
     let mut links = vec![NavLink::new("/", "Home")];
     if user.person_id.is_some() {
         links.push(NavLink::new("/skills", "My skills"));
+        links.push(NavLink::new("/learning", "My learning"));
     }
     if user.role == Role::Manager {
         links.push(NavLink::new("/team/reviews", "Levels to agree"));
@@ -39,6 +40,7 @@ pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
         links.push(NavLink::new("/people", "People"));
         links.push(NavLink::new("/roles", "Job roles"));
         links.push(NavLink::new("/admin/import", "Import"));
+        links.push(NavLink::new("/learning/catalogue", "Learning catalogue"));
     }
     links.push(NavLink::new("/framework", "Framework"));
     if user.role == Role::Admin {
