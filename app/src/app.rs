@@ -10,10 +10,10 @@ use crate::auth::view::{AccountsPage, LoginPage, SetPasswordPage};
 use crate::error::AppError;
 use crate::framework::view::{FrameworkAdminPage, FrameworkPage, ImportPreviewPage};
 use crate::home::view::HomePage;
+use crate::import::view::{ImportHistoryPage, ImportJobPage, ImportPage};
 use crate::pathways::view::{
     CataloguePage, MyLearningPage, ResourceEditPage, TeamLearningPage, UptakePage,
 };
-use crate::import::view::{ImportHistoryPage, ImportJobPage, ImportPage};
 use crate::people::view::{PeoplePage, PersonPage};
 use crate::profile::view::{
     AssessSkillPage, GapsPage, HistoryPage, MySkillsPage, PersonSkillsPage, ReviewsPage,

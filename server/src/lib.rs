@@ -492,7 +492,10 @@ async fn heatmap_csv(
 
 /// The learning catalogue (retired resources too) as CSV, in the columns
 /// its import reads: HR and administrators.
-async fn catalogue_csv(State(state): State<ServerState>, session: Session) -> axum::response::Response {
+async fn catalogue_csv(
+    State(state): State<ServerState>,
+    session: Session,
+) -> axum::response::Response {
     if let Some(refused) = refuse_unless_hr(&session) {
         return refused;
     }

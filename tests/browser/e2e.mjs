@@ -234,6 +234,7 @@ try {
 
   await skillsJourney();
   await teamJourney();
+  await learningJourney();
   await importJourney();
 } catch (err) {
   problems.push(`journey stopped: ${err.stack || err}`);
@@ -471,5 +472,92 @@ async function teamJourney() {
   await page.waitForSelector('table.skillmap-heatmap__table, [data-testid="heatmap-status"]');
   check(true, 'hr: opens any team from the picker');
   await axe('team heatmap (hr)');
+  await signOut();
+}
+
+// Issue 6's journey: the demo staff member sees recommendations with their
+// reasons, accepts the pathway, reorders it, finishes a step and is prompted
+// to update their self-assessment; their manager sees the progress; HR adds
+// a resource (a mistake first: the form keeps what was typed) and sees
+// uptake by unit.
+async function learningJourney() {
+  await signIn('staff@skillmap.example');
+  await page.click('.nhsuk-header__navigation-link:has-text("My learning")');
+  await page.waitForSelector('h1:has-text("My learning")');
+  const recommended = page.locator('[data-testid="recommended"] > li');
+  check((await recommended.count()) > 0, 'staff: sees recommended learning');
+  const why = await recommended.first().textContent();
+  check(/Why: Your role \(.+\) needs .+ at .+; (you|step)/.test(why), `staff: a recommendation says why (${why.slice(0, 160)})`);
+  await axe('my learning');
+  await page.selectOption('#weekly', '60');
+  await page.click('button:has-text("Update recommendations")');
+  await page.waitForURL(/weekly=60/);
+  check((await recommended.first().textContent()).includes('from week 1'), 'staff: a weekly time budget plans the weeks');
+  const planned = await recommended.count();
+  await page.click('button:has-text("Accept this pathway")');
+  await page.waitForURL(/accepted=1/);
+  const steps = page.locator('[data-testid="my-pathway"] > li');
+  check((await steps.count()) === planned, `staff: the accepted pathway has the ${planned} recommended steps`);
+  await axe('my learning with a pathway');
+  if (planned > 1) {
+    const second = await steps.nth(1).locator('h3 a, h3 span').first().textContent();
+    await page.click('button[aria-label^="Move up: step 2,"]');
+    await page.waitForURL(/#step-/);
+    check((await steps.first().locator('h3 a, h3 span').first().textContent()) === second, 'staff: moves a step up');
+  }
+  await page.click('button[aria-label^="Mark as done: step 1,"]');
+  await page.waitForURL(/done=/);
+  await page.waitForSelector('#done:has-text("Well done")');
+  check((await page.textContent('[data-testid="pathway-progress"]')).startsWith('1 of'), 'staff: progress counts the finished step');
+  const reassess = page.locator('#done a:has-text("Update your level in")').first();
+  check(await reassess.isVisible(), 'staff: finishing a step prompts them to update their self-assessment');
+  await axe('finished a step');
+  await reassess.click();
+  await page.waitForURL(/\/skills\/[A-Z]+-[A-Z]+/);
+  await page.waitForSelector('form.skillmap-skill-form');
+  check(true, 'staff: the prompt opens the self-assessment of that skill');
+  await signOut();
+
+  await signIn('manager@skillmap.example');
+  await page.click('nav a:has-text("Team capability")');
+  await page.click('a:has-text("See this team\'s learning pathways")');
+  await page.waitForSelector('[data-testid="team-learning"]');
+  const rows = await page.locator('[data-testid="team-learning"] tbody tr').allTextContents();
+  check(rows.some((r) => /1 of \d+ done/.test(r)), 'manager: sees the team\'s pathway progress');
+  await axe('team learning');
+  await signOut();
+
+  await signIn('hr@skillmap.example');
+  await page.click('.nhsuk-header__navigation-link:has-text("Learning catalogue")');
+  await page.waitForSelector('[data-testid="catalogue"]');
+  check((await page.textContent('caption')).match(/^\d+ resources$/) !== null, 'hr: sees the whole catalogue');
+  await axe('learning catalogue');
+  await page.fill('#q', 'making data count');
+  await page.click('button:has-text("Search")');
+  await page.waitForSelector('caption:has-text(" of ")');
+  check((await page.textContent('[data-testid="catalogue"] tbody')).includes('Making Data Count'), 'hr: searches the catalogue');
+  await page.click('a:has-text("Add a resource")');
+  await waitHydrated('.skillmap-resource-form');
+  await page.fill('#title', 'Ward data huddle');
+  await page.fill('#provider', 'Northfield Learning');
+  await page.selectOption('#format', 'on-the-job');
+  await page.fill('#minutes', 'half an hour');
+  await page.fill('#skills', 'DAT-DEC 1-2');
+  await page.click('button:has-text("Save resource")');
+  await page.waitForSelector('.nhsuk-error-summary');
+  const errors = await page.textContent('.nhsuk-error-summary');
+  check(errors.includes('in minutes') && errors.includes('code'), 'hr: a bad resource names the fields');
+  check((await page.inputValue('#title')) === 'Ward data huddle', 'hr: nothing typed is lost on a mistake');
+  await axe('add a resource, with errors');
+  await page.fill('#minutes', '30');
+  await page.fill('#code', 'NTH-001');
+  await page.click('button:has-text("Save resource")');
+  await page.waitForURL(/saved=/);
+  await page.waitForSelector('text=The resource is saved.');
+  check((await page.textContent('[data-testid="catalogue"]')).includes('Ward data huddle'), 'hr: the new resource is in the catalogue');
+  await page.click('a:has-text("Uptake by unit")');
+  await page.waitForSelector('[data-testid="uptake"]');
+  check((await page.textContent('[data-testid="uptake"] tr.skillmap-total')).includes('All units'), 'hr: sees uptake by unit');
+  await axe('learning uptake');
   await signOut();
 }

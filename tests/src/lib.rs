@@ -297,14 +297,36 @@ impl TestServer {
         file_name: &str,
         bytes: Vec<u8>,
     ) -> reqwest::Response {
-        let form = reqwest::multipart::Form::new()
-            .text("kind", kind.to_string())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
-            );
+        self.upload_to(
+            client,
+            "/api/import/upload",
+            &[("kind", kind)],
+            file_name,
+            bytes,
+        )
+        .await
+    }
+
+    /// Posts a file (as `file`) and text fields to a multipart server
+    /// function, as a browser form does.
+    pub async fn upload_to(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+        );
         client
-            .post(self.url("/api/import/upload"))
+            .post(self.url(path))
             .multipart(form)
             .send()
             .await

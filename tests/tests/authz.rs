@@ -50,6 +50,10 @@ const HR_ADMIN: Row = [401, 403, 403, 403, 200, 200];
 const MANAGER_ONLY: Row = [401, 403, 403, 200, 403, 403];
 /// A team's manager (and anyone above them), HR and administrators.
 const TEAM: Row = [401, 403, 403, 200, 200, 200];
+/// Anyone signed in gets past the guard (to a conflict about the request).
+const SIGNED_IN_CONFLICT: Row = [401, 409, 409, 409, 409, 409];
+/// The staff member's own pathway step: anyone else is told it is not found.
+const OWN_STEP: Row = [401, 200, 404, 404, 404, 404];
 /// Log-in with a wrong password: anyone may try, nobody gets in.
 const LOGIN_REFUSED: Row = [401, 401, 401, 401, 401, 401];
 
@@ -125,6 +129,31 @@ async fn every_server_function_authorizes_every_caller() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+
+    // The staff member has accepted a learning pathway.
+    let mine: serde_json::Value = app
+        .call(&staff, "/api/learning/mine", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let plan: Vec<String> = mine["plan"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["resource"]["id"].to_string())
+        .collect();
+    let res = app
+        .call(&staff, "/api/learning/accept", &[("plan", &plan.join(","))])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let mine: serde_json::Value = app
+        .call(&staff, "/api/learning/mine", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let staff_step = mine["pathway"]["steps"][0]["id"].to_string();
 
     // The manager's own unit, which they lead.
     let manager_person = manager_me["person_id"].to_string();
@@ -301,6 +330,62 @@ async fn every_server_function_authorizes_every_caller() {
             vec![("unit", manager_unit.clone())],
             TEAM,
         ),
+        // Learning: a person's own pathway; the manager sees their team's
+        // progress; HR and administrators keep the catalogue.
+        Case("/api/learning/mine", vec![], ANY_USER),
+        Case(
+            "/api/learning/accept",
+            vec![("plan", "0".into())],
+            SIGNED_IN_CONFLICT,
+        ),
+        Case(
+            "/api/learning/step",
+            vec![("step_id", staff_step.clone()), ("action", "start".into())],
+            OWN_STEP,
+        ),
+        Case(
+            "/api/learning/add_mentor",
+            vec![
+                ("mentor_id", "999999".into()),
+                ("skill_code", "DAT-VIS".into()),
+            ],
+            SIGNED_IN_BAD_INPUT,
+        ),
+        Case("/api/learning/mentoring", vec![], ANY_USER),
+        Case(
+            "/api/learning/team",
+            vec![("manager", manager_person.clone())],
+            TEAM,
+        ),
+        Case("/api/learning/uptake", vec![], HR_ADMIN),
+        Case("/api/learning/catalogue", vec![], ANY_USER),
+        Case(
+            "/api/learning/resource",
+            vec![("resource_id", "1".into())],
+            ANY_USER,
+        ),
+        Case(
+            "/api/learning/save_resource",
+            vec![
+                ("code", String::new()),
+                ("title", String::new()),
+                ("provider", String::new()),
+                ("url", String::new()),
+                ("format", String::new()),
+                ("minutes", String::new()),
+                ("cost", String::new()),
+                ("description", String::new()),
+                ("skills", String::new()),
+            ],
+            HR_ADMIN_BAD_INPUT,
+        ),
+        Case(
+            "/api/learning/remove_resource",
+            vec![("resource_id", "999999".into())],
+            HR_ADMIN_NOT_FOUND,
+        ),
+        // Multipart, as the import form sends it: a file with problems.
+        Case("/api/learning/import", vec![], HR_ADMIN_BAD_INPUT),
         Case("/api/auth/logout", vec![], ANY_USER),
     ];
 
@@ -332,7 +417,17 @@ async fn every_server_function_authorizes_every_caller() {
         let mut got = [0u16; 6];
         for (i, caller) in CALLERS.iter().enumerate() {
             let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let status = if *path == "/api/import/upload" {
+            let status = if *path == "/api/learning/import" {
+                app.upload_to(
+                    &clients[caller],
+                    path,
+                    &[],
+                    "catalogue.csv",
+                    b"Code,Title\nLR-1,No provider or skills\n".to_vec(),
+                )
+                .await
+                .status()
+            } else if *path == "/api/import/upload" {
                 app.upload(
                     &clients[caller],
                     "staff",

@@ -3,6 +3,10 @@
 //! people they manage; HR and administrators keep the catalogue and see
 //! uptake across the organisation.
 
+// A server function's arguments are its form's fields: the resource form
+// has ten, and the generated browser-side function repeats them.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use server_fn::codec::{MultipartData, MultipartFormData};
 
@@ -131,8 +135,7 @@ pub async fn get_team_learning(manager: Option<i32>) -> Result<TeamLearning, App
     use crate::platform;
     let user = platform::require_user()?;
     let db = platform::db()?;
-    let manager =
-        platform::reply(crate::team::service::heatmap_access(&db, &user, manager).await)?;
+    let manager = platform::reply(crate::team::service::heatmap_access(&db, &user, manager).await)?;
     platform::reply(super::service::team_progress(&db, manager).await)
 }
 
@@ -175,8 +178,8 @@ pub async fn catalogue(
     let resources = all
         .into_iter()
         .filter(|r| {
-            let text = format!("{} {} {} {}", r.code, r.title, r.provider, r.description)
-                .to_lowercase();
+            let text =
+                format!("{} {} {} {}", r.code, r.title, r.provider, r.description).to_lowercase();
             words.iter().all(|w| text.contains(w.as_str()))
                 && skill
                     .as_ref()
@@ -202,7 +205,6 @@ pub async fn learning_resource(resource_id: i32) -> Result<Resource, AppError> {
 
 /// Adds a resource (no `resource_id`) or changes one: HR and administrators.
 #[server(endpoint = "learning/save_resource")]
-#[allow(clippy::too_many_arguments)]
 pub async fn save_resource(
     resource_id: Option<i32>,
     code: String,
@@ -261,7 +263,9 @@ pub async fn remove_resource(resource_id: i32) -> Result<bool, AppError> {
 /// Imports a catalogue file (multipart: `file`, CSV or Excel): HR and
 /// administrators. Every row is checked first; any problem changes nothing.
 #[server(endpoint = "learning/import", input = MultipartFormData)]
-pub async fn import_catalogue(data: MultipartData) -> Result<super::model::CatalogueImport, AppError> {
+pub async fn import_catalogue(
+    data: MultipartData,
+) -> Result<super::model::CatalogueImport, AppError> {
     use crate::auth::model::Role;
     use crate::error::FieldError;
     use crate::platform;
@@ -323,7 +327,8 @@ pub async fn import_catalogue(data: MultipartData) -> Result<super::model::Catal
         Ok(t) => t,
         Err(p) => return platform::reply(Err(problems_error(vec![p]))),
     };
-    let outcome = match platform::reply(super::service::import_catalogue(&state.db, &table).await)? {
+    let outcome = match platform::reply(super::service::import_catalogue(&state.db, &table).await)?
+    {
         Ok(o) => o,
         Err(problems) => return platform::reply(Err(problems_error(problems))),
     };

@@ -53,7 +53,10 @@ fn label(field: &str) -> &'static str {
 }
 
 /// The file's resources, each with its row number, or every problem.
-pub fn check(table: &Table, skills: &HashSet<String>) -> Result<Vec<(usize, Resource)>, Vec<Problem>> {
+pub fn check(
+    table: &Table,
+    skills: &HashSet<String>,
+) -> Result<Vec<(usize, Resource)>, Vec<Problem>> {
     let mapping = Mapping::new(&table.headers, &COLUMNS);
     let missing = mapping.missing(&COLUMNS, &table.headers);
     if !missing.is_empty() {
@@ -82,7 +85,9 @@ pub fn check(table: &Table, skills: &HashSet<String>) -> Result<Vec<(usize, Reso
                         *row,
                         "Code",
                         resource.code.clone(),
-                        format!("This code is also on row {first}: each resource needs its own code"),
+                        format!(
+                            "This code is also on row {first}: each resource needs its own code"
+                        ),
                     ));
                 } else {
                     out.push((*row, resource));
@@ -164,7 +169,10 @@ mod tests {
         let rows = check(&table(STARTER), &skills).unwrap_or_else(|p| {
             panic!(
                 "{}",
-                p.iter().map(|p| p.describe()).collect::<Vec<_>>().join("\n")
+                p.iter()
+                    .map(|p| p.describe())
+                    .collect::<Vec<_>>()
+                    .join("\n")
             )
         });
         assert!(rows.len() >= 35, "{} resources", rows.len());
@@ -210,15 +218,26 @@ mod tests {
                     LR-3,,NHS,https://example.org,podcast,ten,DAT-XXX 1-2\n";
         let problems = check(&table(text), &skills).unwrap_err();
         let described: Vec<String> = problems.iter().map(|p| p.describe()).collect();
-        assert!(described.iter().any(|d| d.starts_with("Row 3, Code") && d.contains("also on row 2")), "{described:?}");
+        assert!(
+            described
+                .iter()
+                .any(|d| d.starts_with("Row 3, Code") && d.contains("also on row 2")),
+            "{described:?}"
+        );
         for col in ["Title", "Format", "Minutes", "Skills"] {
             assert!(
-                described.iter().any(|d| d.starts_with(&format!("Row 4, {col}"))),
+                described
+                    .iter()
+                    .any(|d| d.starts_with(&format!("Row 4, {col}"))),
                 "{col}: {described:?}"
             );
         }
         let missing = check(&table("Code,Title\nLR-1,x\n"), &skills).unwrap_err();
-        assert!(missing.iter().any(|p| p.message.contains("\u{201c}Provider\u{201d}")));
+        assert!(
+            missing
+                .iter()
+                .any(|p| p.message.contains("\u{201c}Provider\u{201d}"))
+        );
     }
 
     #[test]

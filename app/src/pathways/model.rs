@@ -266,11 +266,16 @@ pub fn validate_resource(
             "format",
             format!(
                 "Choose the format: one of {}",
-                FORMATS.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+                FORMATS
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
-    if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+    let web = url.starts_with("https://") || url.starts_with("http://");
+    if !url.is_empty() && !web {
         errors.push(FieldError::new(
             "url",
             "Enter a full web address starting with https://",
@@ -286,7 +291,9 @@ pub fn validate_resource(
         _ => {
             errors.push(FieldError::new(
                 "minutes",
-                format!("Enter how long it takes in minutes, a whole number from 1 to {MAX_MINUTES}"),
+                format!(
+                    "Enter how long it takes in minutes, a whole number from 1 to {MAX_MINUTES}"
+                ),
             ));
             0
         }
@@ -413,13 +420,19 @@ pub fn gaps(
         .iter()
         .filter_map(|(code, name)| {
             let from = |r: &Option<RoleNeeds<'_>>, source: Source| {
-                r.as_ref().and_then(|r| {
-                    r.needs.get(code).map(|n| (*n, source, r.title.to_string()))
-                })
+                r.as_ref()
+                    .and_then(|r| r.needs.get(code).map(|n| (*n, source, r.title.to_string())))
             };
-            let need = match (from(&role, Source::Role), from(&aspiration, Source::Aspiration)) {
+            let need = match (
+                from(&role, Source::Role),
+                from(&aspiration, Source::Aspiration),
+            ) {
                 (Some(a), Some(b)) => {
-                    if b.0.level > a.0.level { b } else { a }
+                    if b.0.level > a.0.level {
+                        b
+                    } else {
+                        a
+                    }
                 }
                 (a, b) => a.or(b)?,
             };
@@ -502,9 +515,12 @@ impl Plan {
     }
 }
 
-/// What a resource would develop now: (gap index, from, to) for each skill
-/// with an open gap that it starts at or below.
-fn gains_of(r: &Resource, gaps: &[Gap], level: &[u8]) -> Vec<(usize, u8, u8)> {
+/// Levels a resource would develop in one gap: (gap index, from, to).
+type Lift = (usize, u8, u8);
+
+/// What a resource would develop now, for each skill with an open gap that
+/// it starts at or below.
+fn gains_of(r: &Resource, gaps: &[Gap], level: &[u8]) -> Vec<Lift> {
     r.covers
         .iter()
         .filter_map(|c| {
@@ -516,7 +532,7 @@ fn gains_of(r: &Resource, gaps: &[Gap], level: &[u8]) -> Vec<(usize, u8, u8)> {
         .collect()
 }
 
-fn value(gains: &[(usize, u8, u8)], gaps: &[Gap]) -> u32 {
+fn value(gains: &[Lift], gaps: &[Gap]) -> u32 {
     gains
         .iter()
         .map(|(gi, from, to)| u32::from(to - from) * gaps[*gi].weight())
@@ -550,7 +566,7 @@ pub fn recommend(gaps: &[Gap], catalogue: &[Resource], weekly_minutes: Option<u3
     let mut spent = 0u32;
     let mut steps: Vec<PlanStep> = Vec::new();
     while steps.len() < MAX_STEPS {
-        let mut best: Option<(usize, u32, Vec<(usize, u8, u8)>)> = None;
+        let mut best: Option<(usize, u32, Vec<Lift>)> = None;
         for (ri, r) in catalogue.iter().enumerate() {
             if used[ri] || r.retired {
                 continue;
@@ -594,7 +610,10 @@ pub fn recommend(gaps: &[Gap], catalogue: &[Resource], weekly_minutes: Option<u3
             })
             .collect();
         if chosen.len() > 1 {
-            sentences.push(format!("It works on {} of your gaps at once.", chosen.len()));
+            sentences.push(format!(
+                "It works on {} of your gaps at once.",
+                chosen.len()
+            ));
         }
         let gains = chosen
             .iter()
@@ -800,7 +819,11 @@ pub fn read_step_skills(text: &str) -> Vec<(String, u8, u8)> {
         .filter_map(|item| {
             let (code, range) = item.trim().split_once(' ')?;
             let (a, b) = range.split_once('-')?;
-            Some((code.to_string(), a.trim().parse().ok()?, b.trim().parse().ok()?))
+            Some((
+                code.to_string(),
+                a.trim().parse().ok()?,
+                b.trim().parse().ok()?,
+            ))
         })
         .collect()
 }
@@ -1123,7 +1146,10 @@ mod tests {
             ]
         );
         // DIG-FOUND is met, so it is no gap.
-        assert!(g[0].need_text().contains("Head of Data, the role you are aiming for,"));
+        assert!(
+            g[0].need_text()
+                .contains("Head of Data, the role you are aiming for,")
+        );
         assert_eq!(g[0].now_text(), "you have not assessed it yet");
         assert!(gaps(&fw, &levels, None, None).is_empty());
     }
@@ -1289,21 +1315,38 @@ mod tests {
         assert_eq!(plan.fingerprint(), "1,2");
         assert_eq!(gains_text(&plan.steps[1].gains), "DAT-VIS 2-3");
         // A resource reaching past the need only counts up to the need.
-        let plan = recommend(&[gap("DAT-ANA", 2, None, false)], &[res(3, "C", 60, &[("DAT-ANA", 0, 4)])], None);
+        let plan = recommend(
+            &[gap("DAT-ANA", 2, None, false)],
+            &[res(3, "C", 60, &[("DAT-ANA", 0, 4)])],
+            None,
+        );
         assert_eq!(plan.steps[0].gains[0].to, 2);
-        assert!(plan.steps[0].reason.contains("you have not assessed it yet"));
+        assert!(
+            plan.steps[0]
+                .reason
+                .contains("you have not assessed it yet")
+        );
         assert!(plan.steps[0].reason.contains("(desirable)"));
         let two = recommend(
-            &[gap("DAT-ANA", 2, Some(1), true), gap("DAT-VIS", 2, Some(1), true)],
+            &[
+                gap("DAT-ANA", 2, Some(1), true),
+                gap("DAT-VIS", 2, Some(1), true),
+            ],
             &[res(4, "D", 60, &[("DAT-ANA", 1, 2), ("DAT-VIS", 1, 2)])],
             None,
         );
-        assert!(two.steps[0].reason.ends_with("It works on 2 of your gaps at once."));
+        assert!(
+            two.steps[0]
+                .reason
+                .ends_with("It works on 2 of your gaps at once.")
+        );
     }
 
     #[test]
     fn a_full_pathway_says_so() {
-        let gaps: Vec<Gap> = (0..10).map(|i| gap(&format!("S{i}"), 1, Some(0), true)).collect();
+        let gaps: Vec<Gap> = (0..10)
+            .map(|i| gap(&format!("S{i}"), 1, Some(0), true))
+            .collect();
         let catalogue: Vec<Resource> = (0..10)
             .map(|i| res(i, &format!("R{i}"), 30, &[(&format!("S{i}"), 0, 1)]))
             .collect();
@@ -1315,7 +1358,10 @@ mod tests {
 
     #[test]
     fn mentors_exclude_self_and_prefer_own_unit() {
-        let gaps = vec![gap("DAT-VIS", 3, Some(1), true), gap("DAT-ANA", 3, Some(1), true)];
+        let gaps = vec![
+            gap("DAT-VIS", 3, Some(1), true),
+            gap("DAT-ANA", 3, Some(1), true),
+        ];
         let cand = |id, name: &str, skill: &str, same| MentorCandidate {
             person_id: id,
             name: name.into(),
@@ -1347,7 +1393,11 @@ mod tests {
         );
         assert_eq!(StepAction::parse(" Done "), Some(StepAction::Done));
         assert_eq!(StepAction::parse("delete"), None);
-        for s in [StepStatus::NotStarted, StepStatus::Started, StepStatus::Done] {
+        for s in [
+            StepStatus::NotStarted,
+            StepStatus::Started,
+            StepStatus::Done,
+        ] {
             assert_eq!(StepStatus::parse(s.as_str()), s);
         }
     }

@@ -17,8 +17,7 @@ use super::model::{
     validate_resource,
 };
 use crate::entities::{
-    assessment, job_role, learning_resource, mentor, pathway, pathway_step, person,
-    resource_skill,
+    assessment, job_role, learning_resource, mentor, pathway, pathway_step, person, resource_skill,
 };
 use crate::error::AppError;
 use crate::framework::model::{FrameworkView, MAX_LEVEL};
@@ -77,8 +76,7 @@ pub async fn resources(
     db: &impl ConnectionTrait,
     with_retired: bool,
 ) -> Result<Vec<Resource>, AppError> {
-    let mut query =
-        learning_resource::Entity::find().order_by_asc(learning_resource::Column::Code);
+    let mut query = learning_resource::Entity::find().order_by_asc(learning_resource::Column::Code);
     if !with_retired {
         query = query.filter(learning_resource::Column::Retired.eq(false));
     }
@@ -182,13 +180,11 @@ async fn write(
         }
     };
     if !r.covers.is_empty() {
-        resource_skill::Entity::insert_many(r.covers.iter().map(|c| {
-            resource_skill::ActiveModel {
-                resource_id: Set(id),
-                skill_code: Set(c.skill_code.clone()),
-                from_level: Set(i16::from(c.from)),
-                to_level: Set(i16::from(c.to)),
-            }
+        resource_skill::Entity::insert_many(r.covers.iter().map(|c| resource_skill::ActiveModel {
+            resource_id: Set(id),
+            skill_code: Set(c.skill_code.clone()),
+            from_level: Set(i16::from(c.from)),
+            to_level: Set(i16::from(c.to)),
         }))
         .exec(db)
         .await?;
@@ -338,9 +334,9 @@ pub async fn load_starter(
                     .join("; ");
             }
         }
-        table.rows.retain(|(_, cells)| {
-            cells.get(col).is_some_and(|c| !c.trim().is_empty())
-        });
+        table
+            .rows
+            .retain(|(_, cells)| cells.get(col).is_some_and(|c| !c.trim().is_empty()));
     }
     if table.rows.is_empty() {
         return Ok(CatalogueImport::default());
@@ -583,8 +579,12 @@ pub async fn pathway_view(
         .await?;
     let resources: HashMap<i32, learning_resource::Model> = learning_resource::Entity::find()
         .filter(
-            learning_resource::Column::Id
-                .is_in(steps.iter().filter_map(|s| s.resource_id).collect::<Vec<_>>()),
+            learning_resource::Column::Id.is_in(
+                steps
+                    .iter()
+                    .filter_map(|s| s.resource_id)
+                    .collect::<Vec<_>>(),
+            ),
         )
         .all(db)
         .await?
@@ -796,7 +796,10 @@ pub async fn add_mentor(
                 format!("There is no skill {skill_code:?} in the framework"),
             )
         })?;
-    let offers = mentor::Entity::find_by_id(mentor_id).one(db).await?.is_some();
+    let offers = mentor::Entity::find_by_id(mentor_id)
+        .one(db)
+        .await?
+        .is_some();
     let expert = assessment::Entity::find()
         .filter(assessment::Column::PersonId.eq(mentor_id))
         .filter(assessment::Column::SkillCode.eq(skill_code))
@@ -805,12 +808,17 @@ pub async fn add_mentor(
         .await?
         .is_some();
     let Some(m) = person::Entity::find_by_id(mentor_id).one(db).await? else {
-        return Err(AppError::validation("mentor", "Choose a mentor from the list"));
+        return Err(AppError::validation(
+            "mentor",
+            "Choose a mentor from the list",
+        ));
     };
     if !(offers && expert) {
         return Err(AppError::validation(
             "mentor",
-            format!("That colleague does not offer mentoring in {skill_name}. Choose a mentor from the list"),
+            format!(
+                "That colleague does not offer mentoring in {skill_name}. Choose a mentor from the list"
+            ),
         ));
     }
     let name = full_name(&m.given_name, &m.family_name);
@@ -836,7 +844,11 @@ pub async fn add_mentor(
         .get(skill_code)
         .map(|r| r.level)
         .unwrap_or(0);
-    let target = if need > now_level { need } else { now_level + 1 };
+    let target = if need > now_level {
+        need
+    } else {
+        now_level + 1
+    };
     let now = Utc::now();
     let txn = db.begin().await?;
     let pid = ensure_pathway(&txn, person_id, None, now).await?;
@@ -847,7 +859,11 @@ pub async fn add_mentor(
         .all(&txn)
         .await?
         .into_iter()
-        .any(|s| read_step_skills(&s.skills).iter().any(|(c, _, _)| c == skill_code));
+        .any(|s| {
+            read_step_skills(&s.skills)
+                .iter()
+                .any(|(c, _, _)| c == skill_code)
+        });
     if duplicate {
         return Err(AppError::Conflict(format!(
             "Mentoring with {name} in {skill_name} is already in your pathway."
@@ -975,7 +991,10 @@ pub async fn set_mentoring(
     person_id: i32,
     offer: bool,
 ) -> Result<(), AppError> {
-    let exists = mentor::Entity::find_by_id(person_id).one(db).await?.is_some();
+    let exists = mentor::Entity::find_by_id(person_id)
+        .one(db)
+        .await?
+        .is_some();
     match (offer, exists) {
         (true, false) => {
             mentor::ActiveModel {
@@ -1027,8 +1046,12 @@ pub async fn team_progress(
         .await?;
     let titles: HashMap<i32, String> = learning_resource::Entity::find()
         .filter(
-            learning_resource::Column::Id
-                .is_in(steps.iter().filter_map(|s| s.resource_id).collect::<Vec<_>>()),
+            learning_resource::Column::Id.is_in(
+                steps
+                    .iter()
+                    .filter_map(|s| s.resource_id)
+                    .collect::<Vec<_>>(),
+            ),
         )
         .all(db)
         .await?
@@ -1248,14 +1271,21 @@ mod tests {
 
         let mine = my_learning(&t.db, o.b, None, None).await.unwrap();
         assert_eq!(
-            mine.gaps.iter().map(|g| g.skill_code.as_str()).collect::<Vec<_>>(),
+            mine.gaps
+                .iter()
+                .map(|g| g.skill_code.as_str())
+                .collect::<Vec<_>>(),
             vec!["DAT-VIS", "DIG-CYBER"]
         );
         assert!(mine.pathway.is_none());
         let plan = &mine.plan;
         assert!(plan.steps.len() >= 2, "{plan:?}");
         assert!(plan.open.is_empty(), "{:?}", plan.open);
-        assert!(plan.steps[0].reason.contains("Your role (Staff Nurse) needs"));
+        assert!(
+            plan.steps[0]
+                .reason
+                .contains("Your role (Staff Nurse) needs")
+        );
 
         // A stale recommendation is refused.
         assert!(matches!(
@@ -1295,7 +1325,13 @@ mod tests {
         // Accepting again keeps the finished step and never recommends it again.
         let again = my_learning(&t.db, o.b, None, None).await.unwrap();
         let done_resource = plan.steps[0].resource.id;
-        assert!(again.plan.steps.iter().all(|s| s.resource.id != done_resource));
+        assert!(
+            again
+                .plan
+                .steps
+                .iter()
+                .all(|s| s.resource.id != done_resource)
+        );
         accept(&t.db, o.b, None, None, &again.plan.fingerprint())
             .await
             .unwrap();
@@ -1363,7 +1399,11 @@ mod tests {
             .unwrap();
         let mine = my_learning(&t.db, o.b, Some(aim), Some(60)).await.unwrap();
         assert_eq!(mine.gaps.len(), 1);
-        assert!(mine.gaps[0].need_text().starts_with("Data Lead, the role you are aiming for,"));
+        assert!(
+            mine.gaps[0]
+                .need_text()
+                .starts_with("Data Lead, the role you are aiming for,")
+        );
         assert!(mine.plan.steps.iter().all(|s| s.week.is_some()));
         assert!(mine.mentors.is_empty());
         assert!(matches!(

@@ -1,7 +1,6 @@
 //! The learning pages: "My learning" (recommendations, the accepted pathway,
 //! mentors), the catalogue and its editor, a team's progress, and uptake.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -12,9 +11,9 @@ use super::api::{
     UpdateStep, catalogue, get_my_learning, get_team_learning, learning_resource, learning_uptake,
 };
 use super::model::{
-    CatalogueView, Coverage, FORMATS, MyLearning, PathwayView, PlanStep, ResourceInput,
+    CatalogueView, Coverage, FIELDS, FORMATS, MyLearning, PathwayView, PlanStep, ResourceInput,
     StepStatus, StepView, TeamLearning, UptakeRow, WEEKLY_BUDGETS, cost_text, coverage_text,
-    duration, format_label,
+    duration, format_label, validate_resource,
 };
 use crate::auth::api::whoami;
 use crate::auth::model::Role;
@@ -133,7 +132,12 @@ fn MyPathway(mine: MyLearning) -> impl IntoView {
     }
 }
 
-fn step_button(step: &StepView, action: &'static str, text: &'static str, label: String) -> AnyView {
+fn step_button(
+    step: &StepView,
+    action: &'static str,
+    text: &'static str,
+    label: String,
+) -> AnyView {
     let secondary = action != "done";
     view! {
         <form method="post" action=UpdateStep::PATH class="skillmap-inline-form">
@@ -184,20 +188,20 @@ fn pathway_steps(p: PathwayView) -> impl IntoView {
             let name = s.title.clone();
             let mut buttons = Vec::new();
             if s.status == StepStatus::NotStarted {
-                buttons.push(step_button(&s, "start", "Start", format!("Start step {n}: {name}")));
+                buttons.push(step_button(&s, "start", "Start", format!("Start: step {n}, {name}")));
             }
             if s.status != StepStatus::Done {
-                buttons.push(step_button(&s, "done", "Mark as done", format!("Mark step {n} as done: {name}")));
+                buttons.push(step_button(&s, "done", "Mark as done", format!("Mark as done: step {n}, {name}")));
             } else {
-                buttons.push(step_button(&s, "reset", "Mark as not done", format!("Mark step {n} as not done: {name}")));
+                buttons.push(step_button(&s, "reset", "Mark as not done", format!("Mark as not done: step {n}, {name}")));
             }
             if n > 1 {
-                buttons.push(step_button(&s, "up", "Move up", format!("Move step {n} up: {name}")));
+                buttons.push(step_button(&s, "up", "Move up", format!("Move up: step {n}, {name}")));
             }
             if n < count {
-                buttons.push(step_button(&s, "down", "Move down", format!("Move step {n} down: {name}")));
+                buttons.push(step_button(&s, "down", "Move down", format!("Move down: step {n}, {name}")));
             }
-            buttons.push(step_button(&s, "remove", "Remove", format!("Remove step {n}: {name}")));
+            buttons.push(step_button(&s, "remove", "Remove", format!("Remove: step {n}, {name}")));
             view! {
                 <li class="skillmap-step" id=format!("step-{}", s.id) data-status=s.status.as_str()>
                     <h3 class="nhsuk-heading-s">
@@ -324,7 +328,10 @@ fn plan_step(n: usize, s: &PlanStep) -> AnyView {
         Some(url) => view! { <a href=url rel="noopener">{r.title.clone()}</a> }.into_any(),
         None => view! { <span>{r.title.clone()}</span> }.into_any(),
     };
-    let week = s.week.map(|w| format!(" \u{b7} from week {w}")).unwrap_or_default();
+    let week = s
+        .week
+        .map(|w| format!(" \u{b7} from week {w}"))
+        .unwrap_or_default();
     let gains = s
         .gains
         .iter()
@@ -351,7 +358,7 @@ fn Mentors(mine: MyLearning) -> impl IntoView {
             .mentors
             .iter()
             .map(|m| {
-                let label = format!("Add mentoring with {} in {} to my pathway", m.name, m.skill_name);
+                let label = format!("Add to my pathway: mentoring with {} in {}", m.name, m.skill_name);
                 view! {
                     <tr class="nhsuk-table__row">
                         <td class="nhsuk-table__cell">{m.skill_name.clone()}</td>
@@ -440,11 +447,14 @@ pub fn CataloguePage() -> impl IntoView {
         })
     });
     let errors = StoredValue::new(
-        [url_error(ImportCatalogue::PATH), url_error(RemoveResource::PATH)]
-            .into_iter()
-            .flatten()
-            .flat_map(|e| e.field_errors())
-            .collect::<Vec<FieldError>>(),
+        [
+            url_error(ImportCatalogue::PATH),
+            url_error(RemoveResource::PATH),
+        ]
+        .into_iter()
+        .flatten()
+        .flat_map(|e| e.field_errors())
+        .collect::<Vec<FieldError>>(),
     );
     page!(
         "/learning/catalogue",
@@ -606,32 +616,33 @@ pub fn ResourceEditPage() -> impl IntoView {
     };
     page!("/learning/catalogue", load(), |user, data| {
         let (resource, skills) = data;
-        if !user.as_ref().is_some_and(|u| u.is_one_of(&[Role::Hr, Role::Admin])) {
+        if !user
+            .as_ref()
+            .is_some_and(|u| u.is_one_of(&[Role::Hr, Role::Admin]))
+        {
             view! { <ErrorPage error=AppError::Forbidden/> }.into_any()
         } else {
-        let heading = match &resource {
-            Some(r) => format!("Change \u{201c}{}\u{201d}", r.title),
-            None => "Add a learning resource".to_string(),
-        };
-        let input = resource.as_ref().map(input_of).unwrap_or_else(|| ResourceInput {
-            format: "e-learning".into(),
-            cost: "0".into(),
-            ..Default::default()
-        });
-        let codes = skills
-            .iter()
-            .map(|(c, n)| format!("{c} {n}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let retired = resource.as_ref().is_some_and(|r| r.retired).then(|| view! {
+            let heading = match &resource {
+                Some(r) => format!("Change \u{201c}{}\u{201d}", r.title),
+                None => "Add a learning resource".to_string(),
+            };
+            let input = resource
+                .as_ref()
+                .map(input_of)
+                .unwrap_or_else(|| ResourceInput {
+                    format: "e-learning".into(),
+                    cost: "0".into(),
+                    ..Default::default()
+                });
+            let retired = resource.as_ref().is_some_and(|r| r.retired).then(|| view! {
             <p class="nhsuk-inset-text">"This resource is retired: it is not recommended. Saving it brings it back."</p>
         });
-        view! {
+            view! {
             <Title text=format!("{heading} - Skillmap")/>
             <a class="nhsuk-back-link" href="/learning/catalogue">"Back to the catalogue"</a>
             <h1>{heading}</h1>
             {retired}
-            <ResourceForm resource_id=resource.map(|r| r.id) input=input errors=errors.get_value() skill_codes=codes/>
+            <ResourceForm resource_id=resource.map(|r| r.id) input=input errors=errors.get_value() skills=skills/>
         }
         .into_any()
         }
@@ -657,40 +668,117 @@ fn input_of(r: &super::model::Resource) -> ResourceInput {
 }
 
 /// The resource form. Without JavaScript it is a plain form post. Once
-/// interactive it saves in the background, so a problem is shown next to
-/// the field and nothing typed is lost.
+/// interactive it checks the fields with the server's own rules before
+/// sending (instant feedback, and no request that can only be refused),
+/// then saves in the background: a problem is shown next to its field and
+/// nothing typed is lost.
 #[island]
 fn ResourceForm(
     resource_id: Option<i32>,
     input: ResourceInput,
     errors: Vec<FieldError>,
-    skill_codes: String,
+    skills: Vec<(String, String)>,
 ) -> impl IntoView {
     let save = ServerAction::<SaveResource>::new();
-    let initial = StoredValue::new(errors);
-    let current = move || match save.value().get() {
-        Some(Err(e)) => e.field_errors(),
-        Some(Ok(_)) => Vec::new(),
-        None => initial.get_value(),
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let values = StoredValue::new(
+        FIELDS
+            .iter()
+            .map(|(name, _)| {
+                let v = match *name {
+                    "code" => input.code.clone(),
+                    "title" => input.title.clone(),
+                    "provider" => input.provider.clone(),
+                    "url" => input.url.clone(),
+                    "format" => input.format.clone(),
+                    "minutes" => input.minutes.clone(),
+                    "cost" => input.cost.clone(),
+                    "skills" => input.skills.clone(),
+                    _ => input.description.clone(),
+                };
+                (*name, RwSignal::new(v))
+            })
+            .collect::<Vec<_>>(),
+    );
+    let value = move |name: &str| {
+        values
+            .get_value()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| s)
+            .expect("a known field")
     };
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = save.value().get() {
+    let shown = RwSignal::new(errors);
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(id)) => {
             let _ = window()
                 .location()
                 .set_href(&format!("/learning/catalogue?saved={id}"));
         }
+        Some(Err(e)) => shown.set(e.field_errors()),
+        None => {}
     });
+    let codes: std::collections::HashSet<String> = skills.iter().map(|(c, _)| c.clone()).collect();
+    let codes = StoredValue::new(codes);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let get = |n: &str| value(n).get_untracked();
+        let input = ResourceInput {
+            code: get("code"),
+            title: get("title"),
+            provider: get("provider"),
+            url: get("url"),
+            format: get("format"),
+            minutes: get("minutes"),
+            cost: get("cost"),
+            description: get("description"),
+            skills: get("skills"),
+        };
+        if let Err(errors) = validate_resource(&input, &codes.get_value()) {
+            shown.set(errors);
+            return;
+        }
+        shown.set(Vec::new());
+        save.dispatch(SaveResource {
+            resource_id,
+            code: input.code,
+            title: input.title,
+            provider: input.provider,
+            url: input.url,
+            format: input.format,
+            minutes: input.minutes,
+            cost: input.cost,
+            description: input.description,
+            skills: input.skills,
+        });
+    };
     let message = move |field: &'static str| {
         move || {
-            current()
+            shown
+                .get()
                 .into_iter()
                 .find(|e| e.field == field)
                 .map(|e| e.message)
         }
     };
-    let field = move |name: &'static str, label: &'static str, value: String, hint: Option<String>, class: &'static str| {
+    let error_span = move |name: &'static str| {
         let msg = message(name);
-        let hint_id = format!("{name}-hint");
+        move || {
+            msg().map(|m| {
+                view! {
+                    <span class="nhsuk-error-message" id=format!("{name}-error")>
+                        <span class="nhsuk-u-visually-hidden">"Error: "</span>{m}
+                    </span>
+                }
+            })
+        }
+    };
+    let field = move |name: &'static str,
+                      label: &'static str,
+                      hint: Option<String>,
+                      class: &'static str| {
+        let msg = message(name);
         let has_hint = hint.is_some();
         let described = move || {
             let mut ids = Vec::new();
@@ -702,66 +790,79 @@ fn ResourceForm(
             }
             (!ids.is_empty()).then(|| ids.join(" "))
         };
+        let v = value(name);
         view! {
             <div class="nhsuk-form-group" class:nhsuk-form-group--error=move || msg().is_some()>
                 <label class="nhsuk-label" for=name>{label}</label>
-                {has_hint.then(|| view! { <div class="nhsuk-hint" id=hint_id.clone()>{hint.clone()}</div> })}
-                {move || msg().map(|m| view! {
-                    <span class="nhsuk-error-message" id=format!("{name}-error")>
-                        <span class="nhsuk-u-visually-hidden">"Error: "</span>{m}
-                    </span>
-                })}
+                {hint.map(|h| view! { <div class="nhsuk-hint" id=format!("{name}-hint")>{h}</div> })}
+                {error_span(name)}
                 <input
                     class=format!("nhsuk-input {class}")
                     class:nhsuk-input--error=move || msg().is_some()
                     id=name
                     name=name
                     type="text"
-                    value=value
+                    value=v.get_untracked()
+                    prop:value=move || v.get()
+                    on:input=move |ev| v.set(event_target_value(&ev))
                     aria-describedby=described
                     spellcheck="false"
                 />
             </div>
         }
     };
-    let format_msg = message("format");
-    let description_msg = message("description");
+    let format = value("format");
+    let description = value("description");
     let formats = FORMATS
         .iter()
         .map(|(code, label)| {
-            let selected = input.format == *code;
+            let selected = format.get_untracked() == *code;
             view! { <option value=*code selected=selected>{*label}</option> }
         })
         .collect_view();
-    let summary = move || {
-        let errs = current();
-        view! { <ErrorSummary errors=errs/> }
-    };
+    let skill_codes = skills
+        .iter()
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let format_msg = message("format");
+    let description_msg = message("description");
     view! {
-        <div aria-live="polite">{summary}</div>
-        <ActionForm action=save attr:novalidate=true>
-            {resource_id.map(|id| view! { <input type="hidden" name="resource_id" value=id.to_string()/> })}
-            {field("title", "Title", input.title.clone(), None, "")}
-            {field("provider", "Provider", input.provider.clone(), Some("Who publishes it, like NHS England".into()), "nhsuk-input--width-20")}
-            {field("url", "Link", input.url.clone(), Some("The full web address. Mentoring and on-the-job learning may have none.".into()), "")}
-            <div class="nhsuk-form-group" class:nhsuk-form-group--error=move || format_msg().is_some()>
-                <label class="nhsuk-label" for="format">"Format"</label>
-                {move || format_msg().map(|m| view! { <span class="nhsuk-error-message" id="format-error"><span class="nhsuk-u-visually-hidden">"Error: "</span>{m}</span> })}
-                <select class="nhsuk-select" id="format" name="format">{formats}</select>
-            </div>
-            {field("minutes", "Time to complete, in minutes", input.minutes.clone(), None, "nhsuk-input--width-5")}
-            {field("cost", "Cost in pounds", input.cost.clone(), Some("0 for free".into()), "nhsuk-input--width-5")}
-            {field("skills", "Skills it develops", input.skills.clone(), Some(format!("A skill code and the levels it takes people from and to (0 Not yet, 1 Awareness, 2 Working, 3 Practitioner, 4 Expert), separated by semicolons: DAT-VIS 2-3; DAT-ANA 1-2. Codes: {skill_codes}.")), "")}
-            {field("code", "Code", input.code.clone(), Some("A short unique code, like LR-101".into()), "nhsuk-input--width-10")}
-            <div class="nhsuk-form-group" class:nhsuk-form-group--error=move || description_msg().is_some()>
-                <label class="nhsuk-label" for="description">"Description (optional)"</label>
-                {move || description_msg().map(|m| view! { <span class="nhsuk-error-message" id="description-error"><span class="nhsuk-u-visually-hidden">"Error: "</span>{m}</span> })}
-                <textarea class="nhsuk-textarea" id="description" name="description" rows="3">{input.description.clone()}</textarea>
-            </div>
-            <button class="nhsuk-button" type="submit" disabled=move || save.pending().get()>
-                {move || if save.pending().get() { "Saving..." } else { "Save resource" }}
-            </button>
-        </ActionForm>
+        <div class="skillmap-resource-form" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+            <div aria-live="polite">{move || view! { <ErrorSummary errors=shown.get()/> }}</div>
+            <form method="post" action=SaveResource::PATH novalidate on:submit=submit>
+                {resource_id.map(|id| view! { <input type="hidden" name="resource_id" value=id.to_string()/> })}
+                {field("title", "Title", None, "")}
+                {field("provider", "Provider", Some("Who publishes it, like NHS England".into()), "nhsuk-input--width-20")}
+                {field("url", "Link", Some("The full web address. Mentoring and on-the-job learning may have none.".into()), "")}
+                <div class="nhsuk-form-group" class:nhsuk-form-group--error=move || format_msg().is_some()>
+                    <label class="nhsuk-label" for="format">"Format"</label>
+                    {error_span("format")}
+                    <select class="nhsuk-select" id="format" name="format" on:change=move |ev| format.set(event_target_value(&ev))>{formats}</select>
+                </div>
+                {field("minutes", "Time to complete, in minutes", None, "nhsuk-input--width-5")}
+                {field("cost", "Cost in pounds", Some("0 for free".into()), "nhsuk-input--width-5")}
+                {field("skills", "Skills it develops", Some(format!("A skill code and the levels it takes people from and to (0 Not yet, 1 Awareness, 2 Working, 3 Practitioner, 4 Expert), separated by semicolons: DAT-VIS 2-3; DAT-ANA 1-2. Codes: {skill_codes}.")), "")}
+                {field("code", "Code", Some("A short unique code, like LR-101".into()), "nhsuk-input--width-10")}
+                <div class="nhsuk-form-group" class:nhsuk-form-group--error=move || description_msg().is_some()>
+                    <label class="nhsuk-label" for="description">"Description (optional)"</label>
+                    {error_span("description")}
+                    <textarea
+                        class="nhsuk-textarea"
+                        id="description"
+                        name="description"
+                        rows="3"
+                        prop:value=move || description.get()
+                        on:input=move |ev| description.set(event_target_value(&ev))
+                    >
+                        {description.get_untracked()}
+                    </textarea>
+                </div>
+                <button class="nhsuk-button" type="submit" disabled=move || save.pending().get()>
+                    {move || if save.pending().get() { "Saving..." } else { "Save resource" }}
+                </button>
+            </form>
+        </div>
     }
 }
 
@@ -876,7 +977,13 @@ fn UptakeTable(rows: Vec<UptakeRow>) -> impl IntoView {
         return view! { <p>"There are no staff yet."</p> }.into_any();
     }
     let (staff, with, steps, done, completed) = rows.iter().fold((0, 0, 0, 0, 0), |a, r| {
-        (a.0 + r.staff, a.1 + r.with_pathway, a.2 + r.steps, a.3 + r.done, a.4 + r.completed)
+        (
+            a.0 + r.staff,
+            a.1 + r.with_pathway,
+            a.2 + r.steps,
+            a.3 + r.done,
+            a.4 + r.completed,
+        )
     });
     let body = rows
         .into_iter()
