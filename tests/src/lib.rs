@@ -262,6 +262,16 @@ impl TestServer {
             .expect("request")
     }
 
+    /// Posts a server function and reads its JSON answer; anything but 200
+    /// fails the test, showing the body.
+    pub async fn json(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> Value {
+        let res = self.call(client, path, form).await;
+        let status = res.status();
+        let body = res.text().await.expect("body");
+        assert_eq!(status, reqwest::StatusCode::OK, "{path} {form:?}: {body}");
+        serde_json::from_str(&body).expect("JSON")
+    }
+
     /// Sends only the head of a POST that declares a `content_length`-byte
     /// body, and returns the status the server answers with. A real client
     /// still writing a refused body can see the connection close under it

@@ -7,19 +7,6 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use skillmap_tests::*;
 
-async fn json(
-    app: &TestServer,
-    client: &reqwest::Client,
-    path: &str,
-    form: &[(&str, &str)],
-) -> Value {
-    let res = app.call(client, path, form).await;
-    let status = res.status();
-    let body = res.text().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "{path} {form:?}: {body}");
-    serde_json::from_str(&body).unwrap()
-}
-
 fn fingerprint(mine: &Value) -> String {
     mine["plan"]["steps"]
         .as_array()
@@ -34,7 +21,7 @@ fn fingerprint(mine: &Value) -> String {
 async fn staff_accept_a_pathway_work_through_it_and_their_manager_sees_it() {
     let app = TestServer::start();
     let staff = app.login_demo(STAFF).await;
-    let mine = json(&app, &staff, "/api/learning/mine", &[]).await;
+    let mine = app.json(&staff, "/api/learning/mine", &[]).await;
     let gaps = mine["gaps"].as_array().unwrap();
     assert!(!gaps.is_empty(), "the demo staff member starts with gaps");
     let steps = mine["plan"]["steps"].as_array().unwrap();
@@ -55,8 +42,9 @@ async fn staff_accept_a_pathway_work_through_it_and_their_manager_sees_it() {
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let plan = fingerprint(&mine);
-    json(&app, &staff, "/api/learning/accept", &[("plan", &plan)]).await;
-    let mine = json(&app, &staff, "/api/learning/mine", &[]).await;
+    app.json(&staff, "/api/learning/accept", &[("plan", &plan)])
+        .await;
+    let mine = app.json(&staff, "/api/learning/mine", &[]).await;
     let path = mine["pathway"]["steps"].as_array().unwrap().clone();
     assert_eq!(path.len(), steps.len());
     assert!(path.iter().all(|s| s["status"] == "NotStarted"));
@@ -64,15 +52,13 @@ async fn staff_accept_a_pathway_work_through_it_and_their_manager_sees_it() {
     // Work through it: start, finish, an unknown action, and the manager
     // (who can see it) cannot change it.
     let first = path[0]["id"].to_string();
-    json(
-        &app,
+    app.json(
         &staff,
         "/api/learning/step",
         &[("step_id", &first), ("action", "start")],
     )
     .await;
-    json(
-        &app,
+    app.json(
         &staff,
         "/api/learning/step",
         &[("step_id", &first), ("action", "done")],
@@ -96,7 +82,7 @@ async fn staff_accept_a_pathway_work_through_it_and_their_manager_sees_it() {
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
-    let team = json(&app, &manager, "/api/learning/team", &[]).await;
+    let team = app.json(&manager, "/api/learning/team", &[]).await;
     let me = app.whoami(&staff).await;
     let row = team["rows"]
         .as_array()
@@ -112,8 +98,7 @@ async fn staff_accept_a_pathway_work_through_it_and_their_manager_sees_it() {
     let gap = &mine["gaps"][0];
     let code = gap["skill_code"].as_str().unwrap().to_string();
     let required = gap["required"].to_string();
-    json(
-        &app,
+    app.json(
         &staff,
         "/api/profile/save",
         &[
@@ -123,7 +108,7 @@ async fn staff_accept_a_pathway_work_through_it_and_their_manager_sees_it() {
         ],
     )
     .await;
-    let after = json(&app, &staff, "/api/learning/mine", &[]).await;
+    let after = app.json(&staff, "/api/learning/mine", &[]).await;
     assert!(
         after["gaps"]
             .as_array()
@@ -144,7 +129,7 @@ async fn staff_accept_a_pathway_work_through_it_and_their_manager_sees_it() {
 
     // HR sees uptake: the people with pathways, across units.
     let hr = app.login_demo(HR).await;
-    let uptake = json(&app, &hr, "/api/learning/uptake", &[]).await;
+    let uptake = app.json(&hr, "/api/learning/uptake", &[]).await;
     let with: u64 = uptake
         .as_array()
         .unwrap()
@@ -171,10 +156,10 @@ async fn staff_accept_a_pathway_work_through_it_and_their_manager_sees_it() {
 async fn an_aspiration_and_a_weekly_budget_shape_the_pathway() {
     let app = TestServer::start();
     let staff = app.login_demo(STAFF).await;
-    let mine = json(&app, &staff, "/api/learning/mine", &[]).await;
+    let mine = app.json(&staff, "/api/learning/mine", &[]).await;
     // Aim for the role with the most requirements.
     let hr = app.login_demo(HR).await;
-    let roles = json(&app, &hr, "/api/roles/list", &[]).await;
+    let roles = app.json(&hr, "/api/roles/list", &[]).await;
     let aim = roles
         .as_array()
         .unwrap()
@@ -182,7 +167,9 @@ async fn an_aspiration_and_a_weekly_budget_shape_the_pathway() {
         .max_by_key(|r| r["requirements"].as_u64().unwrap())
         .unwrap()["id"]
         .to_string();
-    let aiming = json(&app, &staff, "/api/learning/mine", &[("aspiration", &aim)]).await;
+    let aiming = app
+        .json(&staff, "/api/learning/mine", &[("aspiration", &aim)])
+        .await;
     assert!(aiming["gaps"].as_array().unwrap().len() >= mine["gaps"].as_array().unwrap().len());
     assert!(
         aiming["gaps"]
@@ -191,7 +178,9 @@ async fn an_aspiration_and_a_weekly_budget_shape_the_pathway() {
             .iter()
             .any(|g| g["source"] == "Aspiration")
     );
-    let budget = json(&app, &staff, "/api/learning/mine", &[("weekly", "30")]).await;
+    let budget = app
+        .json(&staff, "/api/learning/mine", &[("weekly", "30")])
+        .await;
     let total = budget["plan"]["total_minutes"].as_u64().unwrap();
     assert!(total <= 30 * 12, "fits 12 weeks of 30 minutes: {total}");
     assert!(
@@ -210,13 +199,8 @@ async fn an_aspiration_and_a_weekly_budget_shape_the_pathway() {
 }
 
 async fn resource_title(app: &TestServer, client: &reqwest::Client, id: &str) -> Value {
-    json(
-        app,
-        client,
-        "/api/learning/resource",
-        &[("resource_id", id)],
-    )
-    .await["title"]
+    app.json(client, "/api/learning/resource", &[("resource_id", id)])
+        .await["title"]
         .clone()
 }
 
@@ -229,19 +213,15 @@ async fn hr_keep_the_catalogue_by_form_and_by_file() {
     let app = TestServer::start();
     let hr = app.login_demo(HR).await;
     let staff = app.login_demo(STAFF).await;
-    let all = json(&app, &hr, "/api/learning/catalogue", &[]).await;
+    let all = app.json(&hr, "/api/learning/catalogue", &[]).await;
     let total = count(&all);
     assert!(total >= 40, "the starter catalogue is loaded: {total}");
     assert_eq!(all["editable"], true);
-    let seen = json(&app, &staff, "/api/learning/catalogue", &[]).await;
+    let seen = app.json(&staff, "/api/learning/catalogue", &[]).await;
     assert_eq!(seen["editable"], false);
-    let data = json(
-        &app,
-        &staff,
-        "/api/learning/catalogue",
-        &[("skill", "DAT-VIS")],
-    )
-    .await;
+    let data = app
+        .json(&staff, "/api/learning/catalogue", &[("skill", "DAT-VIS")])
+        .await;
     assert!(count(&data) > 1 && count(&data) < total);
 
     // The form: every mistake named, nothing saved; then saved.
@@ -278,14 +258,10 @@ async fn hr_keep_the_catalogue_by_form_and_by_file() {
         ("description", "Ten minutes on the ward's own data."),
         ("skills", "DAT-DEC 1-2"),
     ];
-    let id = json(&app, &hr, "/api/learning/save_resource", &form).await;
-    let found = json(
-        &app,
-        &staff,
-        "/api/learning/catalogue",
-        &[("query", "huddle")],
-    )
-    .await;
+    let id = app.json(&hr, "/api/learning/save_resource", &form).await;
+    let found = app
+        .json(&staff, "/api/learning/catalogue", &[("query", "huddle")])
+        .await;
     assert_eq!(count(&found), 1);
     assert_eq!(found["resources"][0]["id"], id);
     let res = app.call(&staff, "/api/learning/save_resource", &form).await;
@@ -334,7 +310,7 @@ async fn hr_keep_the_catalogue_by_form_and_by_file() {
         body.contains(&format!("Row {}, Skills", total + 3)) && body.contains("DAT-NOPE"),
         "{body}"
     );
-    let after = json(&app, &hr, "/api/learning/catalogue", &[]).await;
+    let after = app.json(&hr, "/api/learning/catalogue", &[]).await;
     assert_eq!(count(&after), total + 1, "nothing imported");
     let fixed = edited.replace("DAT-NOPE", "DAT-DEC");
     let outcome: Value = app
@@ -354,17 +330,16 @@ async fn hr_keep_the_catalogue_by_form_and_by_file() {
     assert_eq!(outcome["unchanged"].as_u64().unwrap() as usize, total);
 
     // Removing: unused goes; a resource in someone's pathway is retired.
-    let removed = json(
-        &app,
-        &hr,
-        "/api/learning/remove_resource",
-        &[("resource_id", &id.to_string())],
-    )
-    .await;
+    let removed = app
+        .json(
+            &hr,
+            "/api/learning/remove_resource",
+            &[("resource_id", &id.to_string())],
+        )
+        .await;
     assert_eq!(removed, false, "not in any pathway: deleted");
-    let mine = json(&app, &staff, "/api/learning/mine", &[]).await;
-    json(
-        &app,
+    let mine = app.json(&staff, "/api/learning/mine", &[]).await;
+    app.json(
         &staff,
         "/api/learning/accept",
         &[("plan", &fingerprint(&mine))],
@@ -372,15 +347,15 @@ async fn hr_keep_the_catalogue_by_form_and_by_file() {
     .await;
     let used_id = mine["plan"]["steps"][0]["resource"]["id"].clone();
     let used = used_id.to_string();
-    let retired = json(
-        &app,
-        &hr,
-        "/api/learning/remove_resource",
-        &[("resource_id", &used)],
-    )
-    .await;
+    let retired = app
+        .json(
+            &hr,
+            "/api/learning/remove_resource",
+            &[("resource_id", &used)],
+        )
+        .await;
     assert_eq!(retired, true);
-    let mine = json(&app, &staff, "/api/learning/mine", &[]).await;
+    let mine = app.json(&staff, "/api/learning/mine", &[]).await;
     assert!(
         mine["plan"]["steps"]
             .as_array()
@@ -398,7 +373,7 @@ async fn hr_keep_the_catalogue_by_form_and_by_file() {
             .any(|s| s["title"] == title),
         "the pathway that uses it keeps it"
     );
-    let staff_view = json(&app, &staff, "/api/learning/catalogue", &[]).await;
+    let staff_view = app.json(&staff, "/api/learning/catalogue", &[]).await;
     assert!(
         staff_view["resources"]
             .as_array()

@@ -6,19 +6,6 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use skillmap_tests::*;
 
-async fn json(
-    app: &TestServer,
-    client: &reqwest::Client,
-    path: &str,
-    form: &[(&str, &str)],
-) -> Value {
-    let res = app.call(client, path, form).await;
-    let status = res.status();
-    let body = res.text().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "{path} {form:?}: {body}");
-    serde_json::from_str(&body).unwrap()
-}
-
 fn rows(map: &Value) -> &Vec<Value> {
     map["rows"].as_array().unwrap()
 }
@@ -41,17 +28,17 @@ async fn a_manager_sees_their_team_sorted_filtered_and_as_csv() {
     let app = TestServer::start_with_staff(800, &[]);
     let manager = app.login_demo(MANAGER).await;
     let me = app.whoami(&manager).await;
-    let detail = json(
-        &app,
-        &manager,
-        "/api/people/detail",
-        &[("person_id", &me["person_id"].to_string())],
-    )
-    .await;
+    let detail = app
+        .json(
+            &manager,
+            "/api/people/detail",
+            &[("person_id", &me["person_id"].to_string())],
+        )
+        .await;
     let reports = detail["direct_reports"].as_array().unwrap().len();
     assert!(reports >= 10, "a real team: {reports}");
 
-    let map = json(&app, &manager, "/api/team/heatmap", &[]).await;
+    let map = app.json(&manager, "/api/team/heatmap", &[]).await;
     assert_eq!(rows(&map).len(), reports);
     let skills = map["skills"].as_array().unwrap().len();
     assert_eq!(skills, 27);
@@ -76,30 +63,32 @@ async fn a_manager_sees_their_team_sorted_filtered_and_as_csv() {
     assert!(cells.iter().any(|c| c["agreed"] == true));
     assert!(cells.iter().any(|c| c["agreed"] == false));
 
-    let by_gap = json(&app, &manager, "/api/team/heatmap", &[("sort", "gap")]).await;
+    let by_gap = app
+        .json(&manager, "/api/team/heatmap", &[("sort", "gap")])
+        .await;
     let gaps: Vec<i64> = rows(&by_gap).iter().map(total_gap).collect();
     assert!(gaps.windows(2).all(|w| w[0] >= w[1]), "{gaps:?}");
     assert!(gaps[0] > 0);
 
-    let data = json(
-        &app,
-        &manager,
-        "/api/team/heatmap",
-        &[("domain", "DAT"), ("sort", "gap")],
-    )
-    .await;
+    let data = app
+        .json(
+            &manager,
+            "/api/team/heatmap",
+            &[("domain", "DAT"), ("sort", "gap")],
+        )
+        .await;
     let data_skills = data["skills"].as_array().unwrap();
     assert_eq!(data_skills.len(), 9);
     assert!(data_skills.iter().all(|s| s["domain_code"] == "DAT"));
 
     let role = map["roles"][0]["code"].as_str().unwrap().to_string();
-    let only = json(
-        &app,
-        &manager,
-        "/api/team/heatmap",
-        &[("role", &role), ("required", "true")],
-    )
-    .await;
+    let only = app
+        .json(
+            &manager,
+            "/api/team/heatmap",
+            &[("role", &role), ("required", "true")],
+        )
+        .await;
     assert!(!rows(&only).is_empty());
     assert!(rows(&only).iter().all(|r| r["role_code"] == role.as_str()));
     assert!(
@@ -138,7 +127,7 @@ async fn a_manager_sees_their_team_sorted_filtered_and_as_csv() {
 
     // Another team's manager, by id: refused, page and CSV.
     let hr = app.login_demo(HR).await;
-    let managers = json(&app, &hr, "/api/team/managers", &[]).await;
+    let managers = app.json(&hr, "/api/team/managers", &[]).await;
     let my_id = me["person_id"].to_string();
     let other = managers
         .as_array()
@@ -171,7 +160,9 @@ async fn a_manager_sees_their_team_sorted_filtered_and_as_csv() {
             .starts_with("/login")
     );
     // HR may open any team.
-    let theirs = json(&app, &hr, "/api/team/heatmap", &[("manager", &other)]).await;
+    let theirs = app
+        .json(&hr, "/api/team/heatmap", &[("manager", &other)])
+        .await;
     assert_eq!(theirs["manager_id"].to_string(), other);
     // The page renders with text in every cell and a legend.
     let page = manager.get(app.url("/team?sort=gap")).send().await.unwrap();
@@ -190,7 +181,7 @@ fn people(row: &Value) -> i64 {
 async fn the_organisation_view_rolls_up_hides_small_groups_and_stays_current() {
     let app = TestServer::start_with_staff(800, &[]);
     let hr = app.login_demo(HR).await;
-    let top = json(&app, &hr, "/api/team/organisation", &[]).await;
+    let top = app.json(&hr, "/api/team/organisation", &[]).await;
     assert!(top["path"].as_array().unwrap().is_empty(), "the trust");
     let children = top["children"].as_array().unwrap();
     assert_eq!(children.len(), 6, "directorates");
@@ -222,13 +213,15 @@ async fn the_organisation_view_rolls_up_hides_small_groups_and_stays_current() {
 
     // Drill down to a directorate: its teams.
     let d1 = children[0]["unit"]["id"].to_string();
-    let directorate = json(&app, &hr, "/api/team/organisation", &[("unit", &d1)]).await;
+    let directorate = app
+        .json(&hr, "/api/team/organisation", &[("unit", &d1)])
+        .await;
     assert_eq!(directorate["path"].as_array().unwrap().len(), 1);
     assert!(directorate["children"].as_array().unwrap().len() >= 3);
 
     // The demo manager leads Ward 7: that unit, and nothing above or beside.
     let manager = app.login_demo(MANAGER).await;
-    let ward = json(&app, &manager, "/api/team/organisation", &[]).await;
+    let ward = app.json(&manager, "/api/team/organisation", &[]).await;
     assert_eq!(ward["unit"]["name"], "Ward 7 (Acute Medicine)");
     assert_eq!(ward["sees_all"], false);
     let ward_id = ward["unit"]["id"].to_string();
@@ -252,7 +245,9 @@ async fn the_organisation_view_rolls_up_hides_small_groups_and_stays_current() {
 
     // Small groups: HR sees them, the manager sees "fewer than 5", and the
     // hidden numbers are not sent at all.
-    let ward_hr = json(&app, &hr, "/api/team/organisation", &[("unit", &ward_id)]).await;
+    let ward_hr = app
+        .json(&hr, "/api/team/organisation", &[("unit", &ward_id)])
+        .await;
     let small: Vec<&Value> = ward_hr["inclusion_bands"]
         .as_array()
         .unwrap()
@@ -286,13 +281,13 @@ async fn the_organisation_view_rolls_up_hides_small_groups_and_stays_current() {
 
     // A new assessment shows at once: the staff member (in Ward 7) assesses
     // a skill nobody in the ward had.
-    let before = json(
-        &app,
-        &hr,
-        "/api/team/organisation",
-        &[("unit", &ward_id), ("domain", "LEAD")],
-    )
-    .await;
+    let before = app
+        .json(
+            &hr,
+            "/api/team/organisation",
+            &[("unit", &ward_id), ("domain", "LEAD")],
+        )
+        .await;
     let col = before["skills"]
         .as_array()
         .unwrap()
@@ -313,13 +308,13 @@ async fn the_organisation_view_rolls_up_hides_small_groups_and_stays_current() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let after = json(
-        &app,
-        &hr,
-        "/api/team/organisation",
-        &[("unit", &ward_id), ("domain", "LEAD")],
-    )
-    .await;
+    let after = app
+        .json(
+            &hr,
+            "/api/team/organisation",
+            &[("unit", &ward_id), ("domain", "LEAD")],
+        )
+        .await;
     assert_eq!(
         after["total"]["cells"][col]["assessed"].as_i64().unwrap(),
         assessed + 1
