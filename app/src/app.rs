@@ -18,6 +18,7 @@ use crate::people::view::{PeoplePage, PersonPage};
 use crate::profile::view::{
     AssessSkillPage, GapsPage, HistoryPage, MySkillsPage, PersonSkillsPage, ReviewsPage,
 };
+use crate::recognition::view::{MyBadgesPage, PersonBadgesPage, VerifyPage};
 use crate::roles::view::{NewRolePage, RolePage, RolesPage};
 use crate::team::view::{OrganisationPage, TeamPage};
 use crate::ui::{ErrorPage, Layout};
@@ -79,6 +80,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/learning/catalogue/new") view=ResourceEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/learning/catalogue/:id") view=ResourceEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/learning/uptake") view=UptakePage ssr=SsrMode::Async/>
+                <Route path=path!("/badges") view=MyBadgesPage ssr=SsrMode::Async/>
+                <Route path=path!("/people/:id/badges") view=PersonBadgesPage ssr=SsrMode::Async/>
+                <Route path=path!("/verify") view=VerifyPage ssr=SsrMode::Async/>
                 <Route path=path!("/people/:id/skills") view=PersonSkillsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>

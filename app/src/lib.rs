@@ -15,6 +15,7 @@ pub mod import;
 pub mod pathways;
 pub mod people;
 pub mod profile;
+pub mod recognition;
 pub mod roles;
 pub mod team;
 

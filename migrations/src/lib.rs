@@ -10,6 +10,7 @@ mod m20261125_000004_import_job;
 mod m20261125_000005_password_token;
 mod m20261126_000006_capability_summary;
 mod m20261126_000007_learning;
+mod m20261126_000008_badges;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_password_token::Migration),
             Box::new(m20261126_000006_capability_summary::Migration),
             Box::new(m20261126_000007_learning::Migration),
+            Box::new(m20261126_000008_badges::Migration),
         ]
     }
 }

@@ -565,6 +565,7 @@ pub async fn seed(
     app::team::summary::rebuild(&txn).await?;
     app::team::summary::backfill_trend(&txn).await?;
     seed_learning(&txn, &demo_ids).await?;
+    app::recognition::service::backfill_badges(&txn).await?;
     txn.commit().await?;
     Ok(DemoSummary {
         directorates: DIRECTORATES.len(),

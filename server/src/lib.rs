@@ -282,6 +282,9 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .route("/admin/import/{id}/problems.csv", get(import_problems))
         .route("/team/heatmap.csv", get(heatmap_csv))
         .route("/learning/catalogue.csv", get(catalogue_csv))
+        .route("/issuer", get(issuer_profile))
+        .route("/issuer/keys/{kid}", get(issuer_key))
+        .route("/badges/{id}/credential.jwt", get(badge_credential))
         .route(
             "/admin/import/links.csv",
             axum::routing::post(set_password_links),
@@ -512,6 +515,92 @@ async fn catalogue_csv(
             )
                 .into_response()
         }
+    }
+}
+
+async fn badge_issuer(
+    state: &ServerState,
+    headers: &axum::http::HeaderMap,
+) -> Result<app::recognition::credential::Issuer, app::error::AppError> {
+    use app::recognition::service;
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    service::issuer(
+        &state.app.db,
+        service::public_base(host, state.app.settings.secure_cookies),
+    )
+    .await
+}
+
+fn failed(what: &str, e: &app::error::AppError) -> axum::response::Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if status.is_server_error() {
+        tracing::error!(error = %e, "{what} failed");
+    }
+    (status, format!("{e}\n")).into_response()
+}
+
+fn json_response(body: serde_json::Value) -> axum::response::Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// The issuer's Open Badges Profile, with its public keys: public.
+async fn issuer_profile(
+    State(state): State<ServerState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let result = async {
+        let issuer = badge_issuer(&state, &headers).await?;
+        let keys = app::recognition::keys::public_keys(&state.app.db).await?;
+        Ok::<_, app::error::AppError>(issuer.profile(&keys))
+    }
+    .await;
+    match result {
+        Ok(body) => json_response(body),
+        Err(e) => failed("issuer profile", &e),
+    }
+}
+
+/// One public key as a bare JWK: what a credential's `kid` points at.
+async fn issuer_key(
+    State(state): State<ServerState>,
+    axum::extract::Path(kid): axum::extract::Path<String>,
+) -> axum::response::Response {
+    match app::recognition::keys::public_keys(&state.app.db).await {
+        Ok(keys) => match keys.into_iter().find(|k| k.kid == kid) {
+            Some(k) => json_response(serde_json::to_value(k).unwrap_or_default()),
+            None => (StatusCode::NOT_FOUND, "No such key.\n").into_response(),
+        },
+        Err(e) => failed("issuer key", &e),
+    }
+}
+
+/// The holder's badge as a signed Open Badges 3.0 credential (VC-JWT).
+async fn badge_credential(
+    State(state): State<ServerState>,
+    axum::extract::Path(id): axum::extract::Path<i32>,
+    headers: axum::http::HeaderMap,
+    session: Session,
+) -> axum::response::Response {
+    let Some(session) = session else {
+        return (StatusCode::UNAUTHORIZED, "Sign in to download this.\n").into_response();
+    };
+    let Some(me) = session.user.person_id else {
+        return (StatusCode::NOT_FOUND, "That badge was not found.\n").into_response();
+    };
+    let result = async {
+        let issuer = badge_issuer(&state, &headers).await?;
+        app::recognition::service::signed_credential(&state.app.db, &issuer, me, id).await
+    }
+    .await;
+    match result {
+        Ok(jwt) => download(&format!("skillmap-badge-{id}.jwt"), "application/jwt", jwt),
+        Err(e) => failed("badge credential", &e),
     }
 }
 

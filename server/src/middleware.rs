@@ -59,14 +59,17 @@ fn needs_sign_in(req: &Request) -> bool {
         return false;
     }
     let path = req.uri().path();
+    // Checking a badge, and the issuer and keys it names, are for anyone.
     let open = [
         "/login",
         "/set-password",
         "/healthz",
         "/favicon.ico",
         "/robots.txt",
+        "/verify",
+        "/issuer",
     ];
-    let open_prefixes = ["/api/", "/pkg/", "/vendor/", "/assets/"];
+    let open_prefixes = ["/api/", "/pkg/", "/vendor/", "/assets/", "/issuer/"];
     !(open.contains(&path) || open_prefixes.iter().any(|p| path.starts_with(p)))
 }
 
@@ -263,6 +266,9 @@ mod tests {
         assert!(!needs_sign_in(&get("/pkg/skillmap.js")));
         assert!(needs_sign_in(&get("/")));
         assert!(needs_sign_in(&get("/people/3")));
+        assert!(!needs_sign_in(&get("/verify")));
+        assert!(!needs_sign_in(&get("/issuer/keys/abc")));
+        assert!(needs_sign_in(&get("/badges/1/credential.jwt")));
     }
 
     #[test]

@@ -235,6 +235,7 @@ try {
   await skillsJourney();
   await teamJourney();
   await learningJourney();
+  await badgeJourney();
   await importJourney();
 } catch (err) {
   problems.push(`journey stopped: ${err.stack || err}`);
@@ -560,4 +561,56 @@ async function learningJourney() {
   check((await page.textContent('[data-testid="uptake"] tr.skillmap-total')).includes('All units'), 'hr: sees uptake by unit');
   await axe('learning uptake');
   await signOut();
+}
+
+// Issue 7's badge journey: the staff member assesses a skill at
+// Practitioner, the demo manager agrees it, the staff member finds the
+// badge, downloads the signed credential, and the verification page (signed
+// in, then signed out) accepts it.
+async function badgeJourney() {
+  await signIn('staff@skillmap.example');
+  const me = await page.evaluate(async () => (await fetch('/api/auth/whoami', { method: 'POST' })).json());
+  await page.goto(`${base}/skills/DAT-VIS`);
+  await page.waitForSelector('form.skillmap-skill-form[data-hydrated="true"]');
+  await page.check('#level-3');
+  await page.waitForSelector('.skillmap-save-status:has-text("Saved")');
+  await signOut();
+
+  await signIn('manager@skillmap.example');
+  await page.goto(`${base}/people/${me.person_id}/skills`);
+  await page.click('form[aria-labelledby="review-DAT-VIS"] button[value="agree"]');
+  await page.waitForSelector('section:has(#review-DAT-VIS) >> text=Agreed at');
+  check(true, 'manager: agrees a Practitioner level');
+  await signOut();
+
+  await signIn('staff@skillmap.example');
+  await page.click('.nhsuk-header__navigation-link:has-text("My badges")');
+  await page.waitForSelector('h1:has-text("My badges")');
+  const badge = page.locator('[data-testid="badge"]', { hasText: 'Visualisation and storytelling: Practitioner' });
+  check((await badge.count()) === 1, 'staff: finds the badge for the agreed Practitioner level');
+  await axe('my badges');
+  const link = badge.locator('a:has-text("Download the credential")');
+  check((await link.getAttribute('download')) !== null, 'staff: the credential link downloads');
+  // Headless Chromium here cancels saved downloads: fetch the link instead.
+  const jwt = await page.evaluate(async (href) => {
+    const res = await fetch(href);
+    return res.headers.get('content-disposition').includes('attachment') ? await res.text() : '';
+  }, await link.getAttribute('href'));
+  check(jwt.split('.').length === 3, 'staff: downloads the signed credential (a VC-JWT)');
+  await page.goto(`${base}/verify`);
+  await page.fill('#credential', jwt);
+  await page.click('button:has-text("Check")');
+  await page.waitForSelector('[data-testid="verification"]');
+  check((await page.textContent('[data-testid="verification"]')).includes('Valid'), 'staff: the verify page accepts the badge');
+  await axe('verify a badge');
+  await signOut();
+
+  const verify = (credential) => `${base}/verify?credential=${encodeURIComponent(credential)}`;
+  await page.goto(verify(jwt.slice(0, -4) + 'AAAA'));
+  check(page.url().startsWith(`${base}/verify`), 'anyone: the verify page needs no sign-in');
+  check((await page.textContent('[data-testid="verification"]')).includes('Not valid'), 'anyone: a changed credential is not valid');
+  await page.goto(verify(jwt));
+  const outcome = await page.textContent('[data-testid="verification"]');
+  check(outcome.includes('Valid') && !outcome.includes('Not valid'), 'anyone: the genuine credential is valid');
+  await axe('verify a badge, signed out');
 }

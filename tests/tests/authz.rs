@@ -54,6 +54,9 @@ const TEAM: Row = [401, 403, 403, 200, 200, 200];
 const SIGNED_IN_CONFLICT: Row = [401, 409, 409, 409, 409, 409];
 /// The staff member's own pathway step: anyone else is told it is not found.
 const OWN_STEP: Row = [401, 200, 404, 404, 404, 404];
+/// Anyone signed in gets past the guard (to "not found" for an id that is
+/// not theirs).
+const SIGNED_IN_NOT_FOUND: Row = [401, 404, 404, 404, 404, 404];
 /// Log-in with a wrong password: anyone may try, nobody gets in.
 const LOGIN_REFUSED: Row = [401, 401, 401, 401, 401, 401];
 
@@ -386,6 +389,28 @@ async fn every_server_function_authorizes_every_caller() {
         ),
         // Multipart, as the import form sends it: a file with problems.
         Case("/api/learning/import", vec![], HR_ADMIN_BAD_INPUT),
+        // Badges: the holder, their managers and HR see them; only the
+        // holder hides one; HR and administrators revoke; anyone verifies.
+        Case(
+            "/api/recognition/badges",
+            vec![("person_id", staff_person.clone())],
+            PERSON,
+        ),
+        Case(
+            "/api/recognition/hide",
+            vec![("badge_id", "999999".into()), ("hidden", "true".into())],
+            SIGNED_IN_NOT_FOUND,
+        ),
+        Case(
+            "/api/recognition/revoke",
+            vec![("badge_id", "999999".into()), ("reason", "test".into())],
+            HR_ADMIN_NOT_FOUND,
+        ),
+        Case(
+            "/api/recognition/verify",
+            vec![("credential", "not.a.credential".into())],
+            PUBLIC,
+        ),
         Case("/api/auth/logout", vec![], ANY_USER),
     ];
 

@@ -4,10 +4,12 @@
 pub mod account;
 pub mod assessment;
 pub mod assessment_event;
+pub mod badge;
 pub mod domain;
 pub mod framework;
 pub mod framework_draft;
 pub mod import_job;
+pub mod issuer_key;
 pub mod job_role;
 pub mod learning_resource;
 pub mod mentor;

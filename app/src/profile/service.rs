@@ -353,6 +353,15 @@ pub async fn review(
         .await?
         .ok_or(AppError::Internal)?;
     crate::team::summary::refresh_assessment(&txn, person_id, skill_code).await?;
+    crate::recognition::service::award_for_agreement(
+        &txn,
+        person_id,
+        skill_code,
+        agreed.clamp(0, 4) as u8,
+        &actor.display_name,
+        &saved.evidence,
+    )
+    .await?;
     txn.commit().await?;
     let reviewers = names(db, saved.reviewed_by.into_iter().collect()).await?;
     Ok(view(saved, &reviewers))

@@ -28,6 +28,7 @@ pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
     if user.person_id.is_some() {
         links.push(NavLink::new("/skills", "My skills"));
         links.push(NavLink::new("/learning", "My learning"));
+        links.push(NavLink::new("/badges", "My badges"));
     }
     if user.role == Role::Manager {
         links.push(NavLink::new("/team/reviews", "Levels to agree"));

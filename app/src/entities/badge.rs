@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+/// A recognised skill level, exportable as an Open Badges 3.0 credential.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "badge")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub uuid: String,
+    pub person_id: i32,
+    pub skill_code: String,
+    pub skill_name: String,
+    pub level: i16,
+    pub source: String,
+    pub evidence: String,
+    pub awarded_by: Option<String>,
+    pub issued_at: DateTimeUtc,
+    pub hidden: bool,
+    pub revoked_at: Option<DateTimeUtc>,
+    pub revoked_reason: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,320 @@
+//! Open Badges 3.0 credentials: the `OpenBadgeCredential` for a badge
+//! (W3C VC 2.0 and OB 3.0.3 contexts), secured as a VC-JWT as the OB 3.0
+//! "JSON Web Token Proof Format" says: the payload is the credential itself
+//! plus `iss`, `jti` and `nbf`; the header is `alg` EdDSA, `typ` JWT, and a
+//! `kid` URL that answers with the public JWK. Verification checks the
+//! signature against the organisation's published keys and the claims
+//! against the credential.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::keys::{Jwk, Signer, verify as verify_signature};
+use crate::framework::model::{LEVELS, MAX_LEVEL, level_name};
+
+pub const VC_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
+pub const OB_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
+
+/// Who issues: the organisation, at its public address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issuer {
+    /// "https://skillmap.example.nhs.uk", no trailing slash.
+    pub base_url: String,
+    pub name: String,
+}
+
+impl Issuer {
+    pub fn id(&self) -> String {
+        format!("{}/issuer", self.base_url)
+    }
+
+    pub fn key_url(&self, kid: &str) -> String {
+        format!("{}/issuer/keys/{kid}", self.base_url)
+    }
+
+    /// The issuer Profile, with its keys as verification methods.
+    pub fn profile(&self, keys: &[Jwk]) -> Value {
+        json!({
+            "@context": [VC_CONTEXT, OB_CONTEXT],
+            "id": self.id(),
+            "type": ["Profile"],
+            "name": self.name,
+            "url": self.base_url,
+            "verificationMethod": keys.iter().map(|k| json!({
+                "id": self.key_url(&k.kid),
+                "type": "JsonWebKey",
+                "controller": self.id(),
+                "publicKeyJwk": { "kty": k.kty, "crv": k.crv, "x": k.x },
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// What a badge says, as the credential needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadgeFacts {
+    pub uuid: String,
+    pub skill_code: String,
+    pub skill_name: String,
+    pub skill_description: String,
+    pub framework_name: String,
+    pub level: u8,
+    pub issued_at: DateTime<Utc>,
+    pub evidence: String,
+    /// The recipient's email, to hash (never sent in clear).
+    pub email: String,
+    pub salt: String,
+}
+
+/// Emails are compared trimmed and lower-cased, when hashing and checking.
+pub fn identity_hash(email: &str, salt: &str) -> String {
+    let digest = Sha256::digest(format!("{}{salt}", email.trim().to_lowercase()).as_bytes());
+    format!("sha256${}", hex::encode(digest))
+}
+
+fn level_id(achievement: &str, level: u8) -> String {
+    format!("{achievement}#level-{level}")
+}
+
+/// The `OpenBadgeCredential` for a badge.
+pub fn credential(issuer: &Issuer, b: &BadgeFacts) -> Value {
+    let achievement_id = format!("{}/framework#{}-{}", issuer.base_url, b.skill_code, b.level);
+    let scale_id = format!("{achievement_id}-levels");
+    let levels: Vec<Value> = LEVELS[1..]
+        .iter()
+        .map(|(l, name)| {
+            json!({
+                "id": level_id(&achievement_id, *l),
+                "type": ["RubricCriterionLevel"],
+                "name": *name,
+                "level": l.to_string(),
+            })
+        })
+        .collect();
+    let level = level_name(b.level.min(MAX_LEVEL));
+    let valid_from = b.issued_at.to_rfc3339_opts(SecondsFormat::Secs, true);
+    json!({
+        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "id": format!("urn:uuid:{}", b.uuid),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {
+            "id": issuer.id(),
+            "type": ["Profile"],
+            "name": issuer.name,
+            "url": issuer.base_url,
+        },
+        "validFrom": valid_from,
+        "name": format!("{}: {level}", b.skill_name),
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [{
+                "type": "IdentityObject",
+                "identityHash": identity_hash(&b.email, &b.salt),
+                "identityType": "emailAddress",
+                "hashed": true,
+                "salt": b.salt,
+            }],
+            "achievement": {
+                "id": achievement_id,
+                "type": ["Achievement"],
+                "achievementType": "Competency",
+                "name": format!("{} at {level}", b.skill_name),
+                "description": b.skill_description,
+                "criteria": {
+                    "narrative": format!(
+                        "The holder's line manager agreed their level in {} as {level} ({} of 4) against the {}, on the evidence the holder gave.",
+                        b.skill_name, b.level, b.framework_name
+                    ),
+                },
+                "alignment": [{
+                    "type": ["Alignment"],
+                    "targetName": b.skill_name,
+                    "targetUrl": format!("{}/framework?q={}", issuer.base_url, b.skill_code),
+                    "targetFramework": b.framework_name,
+                    "targetCode": b.skill_code,
+                    "targetType": "ext:SkillmapSkill",
+                }],
+                "resultDescription": [{
+                    "id": scale_id,
+                    "type": ["ResultDescription"],
+                    "name": "Level",
+                    "resultType": "RubricCriterionLevel",
+                    "rubricCriterionLevel": levels,
+                }],
+            },
+            "result": [{
+                "type": ["Result"],
+                "resultDescription": scale_id,
+                "achievedLevel": level_id(&achievement_id, b.level),
+            }],
+        },
+        "evidence": [{
+            "type": ["Evidence"],
+            "name": "Agreed by the line manager",
+            "narrative": b.evidence,
+        }],
+    })
+}
+
+/// The credential as a compact JWS (VC-JWT).
+pub fn sign(issuer: &Issuer, signer: &Signer, credential: &Value) -> String {
+    let header = json!({ "alg": "EdDSA", "typ": "JWT", "kid": issuer.key_url(&signer.kid) });
+    let mut payload = credential.clone();
+    let nbf = credential["validFrom"]
+        .as_str()
+        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+        .map(|t| t.timestamp())
+        .unwrap_or_default();
+    payload["iss"] = credential["issuer"]["id"].clone();
+    payload["jti"] = credential["id"].clone();
+    payload["nbf"] = json!(nbf);
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(payload.to_string())
+    );
+    let signature = URL_SAFE_NO_PAD.encode(signer.sign(input.as_bytes()));
+    format!("{input}.{signature}")
+}
+
+/// A credential whose signature and claims check out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub credential: Value,
+    pub kid: String,
+}
+
+/// Checks a VC-JWT: one of `keys` signed it, and its claims agree with the
+/// credential. Says what is wrong in plain words.
+pub fn check(
+    jwt: &str,
+    issuer: &Issuer,
+    keys: &[Jwk],
+    now: DateTime<Utc>,
+) -> Result<Checked, String> {
+    let jwt = jwt.trim();
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let [h, p, s] = parts[..] else {
+        return Err(
+            "This is not a signed credential: paste the whole text of the .jwt file.".into(),
+        );
+    };
+    let decode = |part: &str| URL_SAFE_NO_PAD.decode(part.as_bytes()).ok();
+    let header: Value = decode(h)
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or("The credential's header cannot be read.")?;
+    if header["alg"] != "EdDSA" {
+        return Err(
+            "The credential is not signed with an algorithm this organisation uses.".into(),
+        );
+    }
+    let kid = header["kid"].as_str().unwrap_or_default();
+    let key = keys
+        .iter()
+        .find(|k| issuer.key_url(&k.kid) == kid)
+        .ok_or("The credential was not signed with a key of this organisation.")?;
+    let signature = decode(s).ok_or("The credential's signature cannot be read.")?;
+    if !verify_signature(key, format!("{h}.{p}").as_bytes(), &signature) {
+        return Err("The signature does not match: the credential has been changed since it was issued, or was not issued here.".into());
+    }
+    let payload: Value = decode(p)
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or("The credential's contents cannot be read.")?;
+    let types = payload["type"].as_array().cloned().unwrap_or_default();
+    if !types
+        .iter()
+        .any(|t| t == "OpenBadgeCredential" || t == "AchievementCredential")
+    {
+        return Err("This is not an Open Badges credential.".into());
+    }
+    if payload["iss"] != payload["issuer"]["id"] || payload["iss"] != issuer.id() {
+        return Err("The credential's issuer is not this organisation.".into());
+    }
+    if payload["jti"] != payload["id"] {
+        return Err("The credential's id and its token id differ.".into());
+    }
+    let valid_from = payload["validFrom"]
+        .as_str()
+        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+        .ok_or("The credential has no valid-from date.")?;
+    if payload["nbf"].as_i64() != Some(valid_from.timestamp()) {
+        return Err("The credential's dates disagree.".into());
+    }
+    if valid_from.with_timezone(&Utc) > now {
+        return Err("The credential is not valid yet.".into());
+    }
+    Ok(Checked {
+        credential: payload,
+        kid: key.kid.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_hash_matches_the_spec_vector() {
+        // The OB 3.0 test vector: sha256("a@example.com" + "Kosher").
+        assert_eq!(
+            identity_hash(" A@example.com ", "Kosher"),
+            "sha256$b5809d8a92f8858436d7e6b87c12ebc0ae1eac4baecc2c0b913aee2c922ef399"
+        );
+    }
+
+    fn facts() -> BadgeFacts {
+        BadgeFacts {
+            uuid: "3f6e2c1a-8b4d-4e7f-9a21-5c0d7b9e4f12".into(),
+            skill_code: "DAT-ANA".into(),
+            skill_name: "Data analysis".into(),
+            skill_description: "Analyses data.".into(),
+            framework_name: "Digital, data and integrative leadership".into(),
+            level: 3,
+            issued_at: DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+            evidence: "Built the ward dashboard.".into(),
+            email: "jo@example.org".into(),
+            salt: "s4lt".into(),
+        }
+    }
+
+    #[test]
+    fn the_credential_has_what_ob_3_requires() {
+        let issuer = Issuer {
+            base_url: "https://skillmap.example".into(),
+            name: "Northfield".into(),
+        };
+        let c = credential(&issuer, &facts());
+        assert_eq!(c["@context"][0], VC_CONTEXT);
+        assert_eq!(c["@context"][1], OB_CONTEXT);
+        assert_eq!(c["type"][1], "OpenBadgeCredential");
+        assert_eq!(c["issuer"]["id"], "https://skillmap.example/issuer");
+        assert_eq!(c["validFrom"], "2026-11-20T10:00:00Z");
+        let subject = &c["credentialSubject"];
+        assert_eq!(subject["identifier"][0]["hashed"], true);
+        assert!(subject.get("id").is_none());
+        let a = &subject["achievement"];
+        assert_eq!(a["achievementType"], "Competency");
+        assert_eq!(a["alignment"][0]["targetCode"], "DAT-ANA");
+        // The achieved level is one of the scale's levels.
+        let achieved = &subject["result"][0]["achievedLevel"];
+        let scale = a["resultDescription"][0]["rubricCriterionLevel"]
+            .as_array()
+            .unwrap();
+        assert_eq!(scale.len(), 4);
+        let hit = scale.iter().find(|l| &l["id"] == achieved).unwrap();
+        assert_eq!(hit["name"], "Practitioner");
+        assert_eq!(
+            subject["result"][0]["resultDescription"],
+            a["resultDescription"][0]["id"]
+        );
+        assert!(
+            !c.to_string().contains("jo@example.org"),
+            "the email is only hashed"
+        );
+    }
+}

@@ -1,0 +1,533 @@
+//! Badges: awarded when a manager agrees a level of Practitioner or above,
+//! shown to the person (who may hide any from others), downloadable as a
+//! signed Open Badges 3.0 credential, revocable by HR, and verifiable by
+//! anyone.
+
+use chrono::Utc;
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use sha2::{Digest, Sha256};
+
+use super::credential::{self, BadgeFacts, Issuer};
+use super::keys;
+use super::model::{BADGE_LEVEL, BadgeView, Badges, Outcome, SOURCE_AGREED, Verification};
+use crate::auth::model::{CurrentUser, Role};
+use crate::entities::{account, badge, org_unit, person};
+use crate::error::AppError;
+use crate::framework::model::level_name;
+use crate::framework::service as framework;
+use crate::people::model::full_name;
+
+/// The address the credentials name: `SKILLMAP_PUBLIC_URL`, else the
+/// request's host. Set `SKILLMAP_PUBLIC_URL` in production, so a badge's
+/// issuer and key addresses do not depend on how it was downloaded.
+pub fn public_base(host: Option<&str>, https: bool) -> String {
+    if let Ok(url) = std::env::var("SKILLMAP_PUBLIC_URL") {
+        return url.trim_end_matches('/').to_string();
+    }
+    let scheme = if https { "https" } else { "http" };
+    format!("{scheme}://{}", host.unwrap_or("localhost"))
+}
+
+/// The issuer: the organisation (the root of the org tree) at `base_url`.
+pub async fn issuer(db: &impl ConnectionTrait, base_url: String) -> Result<Issuer, AppError> {
+    let name = org_unit::Entity::find()
+        .filter(org_unit::Column::ParentId.is_null())
+        .order_by_asc(org_unit::Column::Id)
+        .one(db)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_else(|| "Skillmap".into());
+    Ok(Issuer { base_url, name })
+}
+
+fn new_uuid() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    // Version 4, variant 1.
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// The salt of a badge's hashed identity: fixed per badge, so every
+/// download is the same credential.
+fn salt(uuid: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("skillmap-identity:{uuid}").as_bytes(),
+    ))[..16]
+        .to_string()
+}
+
+/// Called in the transaction that agrees a level: a level of Practitioner or
+/// above earns a badge for that skill and level (once).
+pub async fn award_for_agreement(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+    skill_code: &str,
+    level: u8,
+    manager: &str,
+    evidence: &str,
+) -> Result<(), AppError> {
+    if level < BADGE_LEVEL {
+        return Ok(());
+    }
+    let exists = badge::Entity::find()
+        .filter(badge::Column::PersonId.eq(person_id))
+        .filter(badge::Column::SkillCode.eq(skill_code))
+        .filter(badge::Column::Level.eq(i16::from(level)))
+        .one(db)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(());
+    }
+    let fw = framework::current(db).await?;
+    let skill_name = fw
+        .skill(skill_code)
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| skill_code.to_string());
+    let now = Utc::now();
+    let evidence = if evidence.trim().is_empty() {
+        format!(
+            "{manager} agreed the level {} on {}.",
+            level_name(level),
+            now.format("%-d %B %Y")
+        )
+    } else {
+        format!(
+            "{manager} agreed the level {} on {}. The holder's evidence: {}",
+            level_name(level),
+            now.format("%-d %B %Y"),
+            evidence.trim()
+        )
+    };
+    badge::ActiveModel {
+        uuid: Set(new_uuid()),
+        person_id: Set(person_id),
+        skill_code: Set(skill_code.to_string()),
+        skill_name: Set(skill_name),
+        level: Set(i16::from(level)),
+        source: Set(SOURCE_AGREED.into()),
+        evidence: Set(evidence),
+        awarded_by: Set(Some(manager.to_string())),
+        issued_at: Set(now),
+        hidden: Set(false),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Badges for every agreed level of Practitioner or above that has none
+/// (demo data, and levels agreed before badges existed), dated when the
+/// level was agreed.
+pub async fn backfill_badges(db: &impl ConnectionTrait) -> Result<usize, AppError> {
+    use crate::entities::assessment;
+    let fw = framework::current(db).await?;
+    let have: std::collections::HashSet<(i32, String, i16)> = badge::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| (b.person_id, b.skill_code, b.level))
+        .collect();
+    let agreed = assessment::Entity::find()
+        .filter(assessment::Column::AgreedLevel.gte(i16::from(BADGE_LEVEL)))
+        .filter(assessment::Column::Status.eq("agreed"))
+        .all(db)
+        .await?;
+    let rows: Vec<badge::ActiveModel> = agreed
+        .into_iter()
+        .filter_map(|a| {
+            let level = a.agreed_level?;
+            if have.contains(&(a.person_id, a.skill_code.clone(), level)) {
+                return None;
+            }
+            let at = a.reviewed_at.unwrap_or(a.updated_at);
+            Some(badge::ActiveModel {
+                uuid: Set(new_uuid()),
+                person_id: Set(a.person_id),
+                skill_name: Set(fw
+                    .skill(&a.skill_code)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_else(|| a.skill_code.clone())),
+                skill_code: Set(a.skill_code),
+                level: Set(level),
+                source: Set(SOURCE_AGREED.into()),
+                evidence: Set(format!(
+                    "Their line manager agreed the level {} on {}.",
+                    level_name(level.clamp(0, 4) as u8),
+                    at.format("%-d %B %Y")
+                )),
+                awarded_by: Set(None),
+                issued_at: Set(at),
+                hidden: Set(false),
+                revoked_at: Set(None),
+                revoked_reason: Set(None),
+                ..Default::default()
+            })
+        })
+        .collect();
+    let n = rows.len();
+    for chunk in rows.chunks(500) {
+        badge::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+    }
+    Ok(n)
+}
+
+fn view(b: badge::Model) -> BadgeView {
+    BadgeView {
+        id: b.id,
+        skill_code: b.skill_code,
+        skill_name: b.skill_name,
+        level: b.level.clamp(0, 4) as u8,
+        issued: b.issued_at.format("%-d %B %Y").to_string(),
+        awarded_by: b.awarded_by,
+        hidden: b.hidden,
+        revoked: b.revoked_at.map(|at| {
+            format!(
+                "Revoked on {}{}",
+                at.format("%-d %B %Y"),
+                b.revoked_reason
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            )
+        }),
+    }
+}
+
+/// A person's badges as `viewer` may see them: the person and HR see all;
+/// anyone else (their managers) not the hidden ones.
+pub async fn badges(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+    viewer: &CurrentUser,
+) -> Result<Badges, AppError> {
+    let p = person::Entity::find_by_id(person_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That person".into()))?;
+    let own = viewer.person_id == Some(person_id);
+    let hr = viewer.is_one_of(&[Role::Hr, Role::Admin]);
+    let rows = badge::Entity::find()
+        .filter(badge::Column::PersonId.eq(person_id))
+        .order_by_desc(badge::Column::IssuedAt)
+        .order_by_desc(badge::Column::Id)
+        .all(db)
+        .await?;
+    Ok(Badges {
+        person_name: full_name(&p.given_name, &p.family_name),
+        badges: rows
+            .into_iter()
+            .filter(|b| own || hr || !b.hidden)
+            .map(view)
+            .collect(),
+        own,
+        can_revoke: hr,
+    })
+}
+
+async fn own_badge(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+    badge_id: i32,
+) -> Result<badge::Model, AppError> {
+    badge::Entity::find_by_id(badge_id)
+        .one(db)
+        .await?
+        .filter(|b| b.person_id == person_id)
+        .ok_or_else(|| AppError::NotFound("That badge".into()))
+}
+
+/// The person hides a badge from others, or shows it again.
+pub async fn set_hidden(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+    badge_id: i32,
+    hidden: bool,
+) -> Result<(), AppError> {
+    let b = own_badge(db, person_id, badge_id).await?;
+    badge::ActiveModel {
+        id: Set(b.id),
+        hidden: Set(hidden),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+/// HR revokes a badge; verification then says so.
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    badge_id: i32,
+    reason: &str,
+) -> Result<(), AppError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::validation(
+            "reason",
+            "Give the reason for revoking, in 500 characters or fewer",
+        ));
+    }
+    let b = badge::Entity::find_by_id(badge_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That badge".into()))?;
+    if b.revoked_at.is_some() {
+        return Err(AppError::Conflict("That badge is already revoked.".into()));
+    }
+    badge::ActiveModel {
+        id: Set(b.id),
+        revoked_at: Set(Some(Utc::now())),
+        revoked_reason: Set(Some(reason.to_string())),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+/// The person's badge as a signed Open Badges 3.0 credential (VC-JWT).
+pub async fn signed_credential(
+    db: &impl ConnectionTrait,
+    issuer: &Issuer,
+    person_id: i32,
+    badge_id: i32,
+) -> Result<String, AppError> {
+    let b = own_badge(db, person_id, badge_id).await?;
+    if b.revoked_at.is_some() {
+        return Err(AppError::Conflict(
+            "This badge has been revoked, so it cannot be downloaded.".into(),
+        ));
+    }
+    let p = person::Entity::find_by_id(person_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That person".into()))?;
+    let email = match p.email.filter(|e| !e.trim().is_empty()) {
+        Some(e) => e,
+        None => account::Entity::find()
+            .filter(account::Column::PersonId.eq(person_id))
+            .one(db)
+            .await?
+            .map(|a| a.email)
+            .ok_or_else(|| {
+                AppError::Conflict(
+                    "A badge names its holder by email address, and this staff record has none. Ask HR to add one.".into(),
+                )
+            })?,
+    };
+    let fw = framework::current(db).await?;
+    let description = fw
+        .skill(&b.skill_code)
+        .map(|s| s.description.clone())
+        .unwrap_or_default();
+    let facts = BadgeFacts {
+        salt: salt(&b.uuid),
+        uuid: b.uuid,
+        skill_code: b.skill_code,
+        skill_name: b.skill_name,
+        skill_description: description,
+        framework_name: fw.name,
+        level: b.level.clamp(0, 4) as u8,
+        issued_at: b.issued_at,
+        evidence: b.evidence,
+        email,
+    };
+    let signer = keys::signer(db).await?;
+    Ok(credential::sign(
+        issuer,
+        &signer,
+        &credential::credential(issuer, &facts),
+    ))
+}
+
+/// Verifies a pasted credential: signature, claims, and whether HR has
+/// revoked it; with an email, whether it names that person.
+pub async fn verify(
+    db: &impl ConnectionTrait,
+    issuer: &Issuer,
+    jwt: &str,
+    email: Option<&str>,
+) -> Result<Verification, AppError> {
+    let keys = keys::public_keys(db).await?;
+    let checked = match credential::check(jwt, issuer, &keys, Utc::now()) {
+        Ok(c) => c,
+        Err(message) => {
+            return Ok(Verification {
+                outcome: Outcome::Invalid,
+                message,
+                issuer: None,
+                achievement: None,
+                issued: None,
+                identity: None,
+                email_matches: None,
+            });
+        }
+    };
+    let c = &checked.credential;
+    let identifier = &c["credentialSubject"]["identifier"][0];
+    let identity = identifier["identityHash"].as_str().map(str::to_string);
+    let email_matches = email.filter(|e| !e.trim().is_empty()).map(|e| {
+        let salt = identifier["salt"].as_str().unwrap_or_default();
+        identity.as_deref() == Some(credential::identity_hash(e, salt).as_str())
+    });
+    let uuid = c["id"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("urn:uuid:");
+    let row = badge::Entity::find()
+        .filter(badge::Column::Uuid.eq(uuid))
+        .one(db)
+        .await?;
+    let (outcome, message) = match row {
+        None => (
+            Outcome::Invalid,
+            "The signature is genuine, but this organisation has no record of the badge."
+                .to_string(),
+        ),
+        Some(b) => match b.revoked_at {
+            Some(at) => (
+                Outcome::Revoked,
+                format!(
+                    "This badge was issued by {}, but was revoked on {}{}.",
+                    issuer.name,
+                    at.format("%-d %B %Y"),
+                    b.revoked_reason
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default()
+                ),
+            ),
+            None => (
+                Outcome::Valid,
+                format!(
+                    "This badge is genuine: {} issued it and it has not been changed or revoked.",
+                    issuer.name
+                ),
+            ),
+        },
+    };
+    Ok(Verification {
+        outcome,
+        message,
+        issuer: c["issuer"]["name"].as_str().map(str::to_string),
+        achievement: c["name"].as_str().map(str::to_string),
+        issued: c["validFrom"]
+            .as_str()
+            .and_then(|v| chrono::DateTime::parse_from_rfc3339(v).ok())
+            .map(|t| t.format("%-d %B %Y").to_string()),
+        identity,
+        email_matches,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::testing::{test_db, tiny_org};
+    use crate::team::summary::tests::{agree, assess, user};
+
+    #[tokio::test]
+    async fn an_agreed_practitioner_level_earns_a_badge_that_verifies_until_revoked() {
+        let t = test_db().await;
+        framework::ensure_default(&t.db).await.unwrap();
+        let o = tiny_org(&t.db).await;
+        // Working earns nothing; Practitioner earns one badge, once.
+        assess(&t.db, o.b, "DAT-ANA", 2).await;
+        agree(&t.db, o.a, o.b, "DAT-ANA").await;
+        assess(&t.db, o.b, "DAT-VIS", 3).await;
+        agree(&t.db, o.a, o.b, "DAT-VIS").await;
+        let mine = badges(&t.db, o.b, &user(o.b, Role::Staff)).await.unwrap();
+        assert_eq!(mine.badges.len(), 1);
+        let b = &mine.badges[0];
+        assert_eq!((b.skill_code.as_str(), b.level), ("DAT-VIS", 3));
+        assert_eq!(b.title(), "Visualisation and storytelling: Practitioner");
+
+        // Hidden from the manager, not from the person.
+        set_hidden(&t.db, o.b, b.id, true).await.unwrap();
+        assert!(
+            badges(&t.db, o.b, &user(o.a, Role::Manager))
+                .await
+                .unwrap()
+                .badges
+                .is_empty()
+        );
+        assert_eq!(
+            badges(&t.db, o.b, &user(o.b, Role::Staff))
+                .await
+                .unwrap()
+                .badges
+                .len(),
+            1
+        );
+        assert!(matches!(
+            set_hidden(&t.db, o.c, b.id, false).await,
+            Err(AppError::NotFound(_))
+        ));
+
+        person::ActiveModel {
+            id: Set(o.b),
+            email: Set(Some("b@example.org".into())),
+            ..Default::default()
+        }
+        .update(&t.db)
+        .await
+        .unwrap();
+        let issuer = issuer(&t.db, "https://skillmap.example".into())
+            .await
+            .unwrap();
+        let jwt = signed_credential(&t.db, &issuer, o.b, b.id).await.unwrap();
+        assert_eq!(
+            jwt,
+            signed_credential(&t.db, &issuer, o.b, b.id).await.unwrap(),
+            "stable"
+        );
+        assert!(signed_credential(&t.db, &issuer, o.c, b.id).await.is_err());
+        let ok = verify(&t.db, &issuer, &jwt, Some(" B@example.org"))
+            .await
+            .unwrap();
+        assert_eq!(ok.outcome, Outcome::Valid, "{}", ok.message);
+        assert_eq!(ok.email_matches, Some(true));
+        let other = verify(&t.db, &issuer, &jwt, Some("c@example.org"))
+            .await
+            .unwrap();
+        assert_eq!(other.email_matches, Some(false));
+
+        // A changed payload fails the signature.
+        let parts: Vec<&str> = jwt.split('.').collect();
+        use base64::Engine;
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let payload = String::from_utf8(engine.decode(parts[1]).unwrap()).unwrap();
+        let forged = payload.replace("Practitioner", "Expert");
+        let tampered = format!("{}.{}.{}", parts[0], engine.encode(forged), parts[2]);
+        let bad = verify(&t.db, &issuer, &tampered, None).await.unwrap();
+        assert_eq!(bad.outcome, Outcome::Invalid);
+        assert!(bad.message.contains("changed"), "{}", bad.message);
+        let junk = verify(&t.db, &issuer, "not a credential", None)
+            .await
+            .unwrap();
+        assert_eq!(junk.outcome, Outcome::Invalid);
+
+        // Revoked: verification says so; it can no longer be downloaded.
+        assert!(revoke(&t.db, b.id, " ").await.is_err());
+        revoke(&t.db, b.id, "Agreed in error").await.unwrap();
+        let revoked = verify(&t.db, &issuer, &jwt, None).await.unwrap();
+        assert_eq!(revoked.outcome, Outcome::Revoked);
+        assert!(revoked.message.contains("Agreed in error"));
+        assert!(signed_credential(&t.db, &issuer, o.b, b.id).await.is_err());
+    }
+}
