@@ -27,13 +27,12 @@ fn no_person() -> AppError {
     )
 }
 
+/// The signed-in user's staff record: a pathway is always the caller's own.
 #[cfg(feature = "ssr")]
-fn me() -> Result<(crate::auth::model::CurrentUser, i32), AppError> {
-    use crate::platform;
-    let user = platform::require_user()?;
+fn own_person(user: &crate::auth::model::CurrentUser) -> Result<i32, AppError> {
     match user.person_id {
-        Some(id) => Ok((user, id)),
-        None => platform::reply(Err(no_person())),
+        Some(id) => Ok(id),
+        None => crate::platform::reply(Err(no_person())),
     }
 }
 
@@ -46,7 +45,7 @@ pub async fn get_my_learning(
     weekly: Option<String>,
 ) -> Result<MyLearning, AppError> {
     use crate::platform;
-    let (_, person) = me()?;
+    let person = own_person(&platform::require_user()?)?;
     let db = platform::db()?;
     platform::reply(
         super::service::my_learning(&db, person, number(aspiration), number(weekly)).await,
@@ -62,7 +61,7 @@ pub async fn accept_pathway(
     plan: String,
 ) -> Result<usize, AppError> {
     use crate::platform;
-    let (_, person) = me()?;
+    let person = own_person(&platform::require_user()?)?;
     let db = platform::db()?;
     let n = platform::reply(
         super::service::accept(&db, person, number(aspiration), number(weekly), &plan).await,
@@ -79,7 +78,7 @@ pub async fn accept_pathway(
 pub async fn update_step(step_id: i32, action: String) -> Result<(), AppError> {
     use super::model::StepAction;
     use crate::platform;
-    let (_, person) = me()?;
+    let person = own_person(&platform::require_user()?)?;
     let db = platform::db()?;
     let Some(act) = StepAction::parse(&action) else {
         return platform::reply(Err(AppError::validation(
@@ -103,7 +102,7 @@ pub async fn update_step(step_id: i32, action: String) -> Result<(), AppError> {
 #[server(endpoint = "learning/add_mentor")]
 pub async fn add_mentor(mentor_id: i32, skill_code: String) -> Result<(), AppError> {
     use crate::platform;
-    let (_, person) = me()?;
+    let person = own_person(&platform::require_user()?)?;
     let db = platform::db()?;
     platform::reply(super::service::add_mentor(&db, person, mentor_id, &skill_code).await)?;
     if platform::guard::is_form_post() {
@@ -116,7 +115,7 @@ pub async fn add_mentor(mentor_id: i32, skill_code: String) -> Result<(), AppErr
 #[server(endpoint = "learning/mentoring")]
 pub async fn set_mentoring(offer: Option<String>) -> Result<(), AppError> {
     use crate::platform;
-    let (_, person) = me()?;
+    let person = own_person(&platform::require_user()?)?;
     let db = platform::db()?;
     // A checkbox sends its value only when ticked.
     let offer = offer.is_some_and(|v| v != "false");

@@ -607,7 +607,11 @@ pub fn ResourceEditPage() -> impl IntoView {
             .unwrap_or_default(),
     );
     let load = move || async move {
-        let skills = catalogue(None, Some("-".into())).await?.skills;
+        let skills: Vec<(String, String)> = crate::framework::api::current_framework(None)
+            .await?
+            .skills()
+            .map(|s| (s.code.clone(), s.name.clone()))
+            .collect();
         let resource = match id {
             Some(id) => Some(learning_resource(id).await?),
             None => None,

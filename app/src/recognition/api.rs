@@ -71,6 +71,9 @@ pub async fn verify_credential(
     credential: String,
     email: Option<String>,
 ) -> Result<Verification, AppError> {
+    // public_endpoint: anyone may check a credential (an employer, a
+    // wallet); the answer says only what the credential itself claims, and
+    // whether this organisation revoked it.
     use crate::platform;
     let db = platform::db()?;
     let issuer = platform::reply(issuer().await)?;
