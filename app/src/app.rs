@@ -18,7 +18,10 @@ use crate::people::view::{PeoplePage, PersonPage};
 use crate::profile::view::{
     AssessSkillPage, GapsPage, HistoryPage, MySkillsPage, PersonSkillsPage, ReviewsPage,
 };
-use crate::recognition::view::{MyBadgesPage, PersonBadgesPage, VerifyPage};
+use crate::recognition::view::{
+    AwardKindsPage, GivePage, MyRecognitionPage, PersonRecognitionPage, RecognisePage,
+    RecognitionReportPage, TeamRecognitionPage, VerifyPage,
+};
 use crate::roles::view::{NewRolePage, RolePage, RolesPage};
 use crate::team::view::{OrganisationPage, TeamPage};
 use crate::ui::{ErrorPage, Layout};
@@ -80,8 +83,16 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/learning/catalogue/new") view=ResourceEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/learning/catalogue/:id") view=ResourceEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/learning/uptake") view=UptakePage ssr=SsrMode::Async/>
-                <Route path=path!("/badges") view=MyBadgesPage ssr=SsrMode::Async/>
-                <Route path=path!("/people/:id/badges") view=PersonBadgesPage ssr=SsrMode::Async/>
+                <Route path=path!("/recognition") view=MyRecognitionPage ssr=SsrMode::Async/>
+                // The page's first address, kept for links already shared.
+                <Route path=path!("/badges") view=MyRecognitionPage ssr=SsrMode::Async/>
+                <Route path=path!("/recognition/report") view=RecognitionReportPage ssr=SsrMode::Async/>
+                <Route path=path!("/recognise") view=RecognisePage ssr=SsrMode::Async/>
+                <Route path=path!("/recognise/:id") view=GivePage ssr=SsrMode::Async/>
+                <Route path=path!("/team/recognition") view=TeamRecognitionPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/awards") view=AwardKindsPage ssr=SsrMode::Async/>
+                <Route path=path!("/people/:id/recognition") view=PersonRecognitionPage ssr=SsrMode::Async/>
+                <Route path=path!("/people/:id/badges") view=PersonRecognitionPage ssr=SsrMode::Async/>
                 <Route path=path!("/verify") view=VerifyPage ssr=SsrMode::Async/>
                 <Route path=path!("/people/:id/skills") view=PersonSkillsPage ssr=SsrMode::Async/>
             </Routes>

@@ -11,6 +11,7 @@ mod m20261125_000005_password_token;
 mod m20261126_000006_capability_summary;
 mod m20261126_000007_learning;
 mod m20261126_000008_badges;
+mod m20261126_000009_recognition;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_capability_summary::Migration),
             Box::new(m20261126_000007_learning::Migration),
             Box::new(m20261126_000008_badges::Migration),
+            Box::new(m20261126_000009_recognition::Migration),
         ]
     }
 }

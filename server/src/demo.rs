@@ -566,6 +566,7 @@ pub async fn seed(
     app::team::summary::backfill_trend(&txn).await?;
     seed_learning(&txn, &demo_ids).await?;
     app::recognition::service::backfill_badges(&txn).await?;
+    seed_recognition(&txn, &people.roles, demo_ids[0], now).await?;
     txn.commit().await?;
     Ok(DemoSummary {
         directorates: DIRECTORATES.len(),
@@ -643,6 +644,98 @@ async fn seed_learning(
                 service::update_step(db, p.id, step.id, *action).await?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Award kinds, and six months of endorsements and awards spread over the
+/// organisation (about one person in five), so the recognition pages and
+/// HR's report have something to show. The demo staff member starts with
+/// none.
+async fn seed_recognition(
+    db: &impl ConnectionTrait,
+    people: &[(i32, &'static str, Option<i32>, String)],
+    demo_staff: Option<i32>,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    use app::entities::{award_kind, recognition};
+    const KINDS: [(&str, &str); 3] = [
+        (
+            "Digital champion",
+            "Helped colleagues take up a digital tool or way of working.",
+        ),
+        (
+            "Data hero",
+            "Used data well to improve care or how the team works.",
+        ),
+        (
+            "Bridge builder",
+            "Brought clinical, managerial and digital people together to change something.",
+        ),
+    ];
+    let mut kinds = Vec::new();
+    for (name, description) in KINDS {
+        kinds.push(
+            award_kind::ActiveModel {
+                name: Set(name.into()),
+                description: Set(description.into()),
+                active: Set(true),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?,
+        );
+    }
+    let skills = app::framework::service::skill_codes(db).await?;
+    if skills.is_empty() {
+        return Ok(());
+    }
+    let framework = app::framework::service::current(db).await?;
+    let names: std::collections::HashMap<i32, &str> = people
+        .iter()
+        .map(|(id, _, _, n)| (*id, n.as_str()))
+        .collect();
+    const MESSAGES: [&str; 4] = [
+        "Showed the whole team how to use the new e-rostering app, patiently, on every shift.",
+        "Turned our audit spreadsheet into a clear weekly chart that the ward now uses at huddles.",
+        "Spotted the gap between the clinic letters and the new system, and got it fixed with IT.",
+        "Ran a lunchtime session on information governance that people actually enjoyed.",
+    ];
+    let mut rows = Vec::new();
+    for (i, (id, _, manager, _)) in people.iter().enumerate() {
+        let Some(manager) = manager else { continue };
+        if Some(*id) == demo_staff || i % 5 != 1 {
+            continue;
+        }
+        let days = (i * 37 % 180) as i64;
+        let award = i % 3 == 0;
+        let kind = &kinds[i % kinds.len()];
+        let skill = &skills[i % skills.len()];
+        rows.push(recognition::ActiveModel {
+            person_id: Set(*id),
+            kind: Set(if award { "award" } else { "endorsement" }.into()),
+            skill_code: Set((!award).then(|| skill.clone())),
+            skill_name: Set((!award).then(|| {
+                framework
+                    .skill(skill)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_else(|| skill.clone())
+            })),
+            award_kind_id: Set(award.then_some(kind.id)),
+            award_name: Set(award.then(|| kind.name.clone())),
+            message: Set(MESSAGES[i % MESSAGES.len()].into()),
+            given_by_id: Set(Some(*manager)),
+            given_by_name: Set(names.get(manager).copied().unwrap_or("A colleague").into()),
+            created_at: Set(now - chrono::Duration::days(days)),
+            hidden: Set(false),
+            ..Default::default()
+        });
+    }
+    for chunk in rows.chunks(500) {
+        recognition::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
     }
     Ok(())
 }

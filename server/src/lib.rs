@@ -285,6 +285,7 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .route("/issuer", get(issuer_profile))
         .route("/issuer/keys/{kid}", get(issuer_key))
         .route("/badges/{id}/credential.jwt", get(badge_credential))
+        .route("/verify/upload", axum::routing::post(verify_upload))
         .route(
             "/admin/import/links.csv",
             axum::routing::post(set_password_links),
@@ -602,6 +603,53 @@ async fn badge_credential(
         Ok(jwt) => download(&format!("skillmap-badge-{id}.jwt"), "application/jwt", jwt),
         Err(e) => failed("badge credential", &e),
     }
+}
+
+/// The largest credential file the verification page takes: a VC-JWT is a
+/// few kilobytes.
+const MAX_CREDENTIAL_BYTES: usize = 64 * 1024;
+
+/// The verification page's file upload (a plain form, no JavaScript): reads
+/// the .jwt file and shows the page as if its text had been pasted. Open to
+/// anyone, like the page.
+async fn verify_upload(mut form: axum::extract::Multipart) -> axum::response::Response {
+    let mut credential = String::new();
+    let mut email = String::new();
+    let mut problem = None;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                match field.bytes().await {
+                    Ok(bytes) if bytes.len() > MAX_CREDENTIAL_BYTES => problem = Some("too-big"),
+                    Ok(bytes) => {
+                        let text = String::from_utf8_lossy(&bytes).trim().to_string();
+                        match name.as_str() {
+                            "file" => credential = text,
+                            "email" => email = text,
+                            _ => {}
+                        }
+                    }
+                    Err(_) => problem = Some("unreadable"),
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                problem = Some("unreadable");
+                break;
+            }
+        }
+    }
+    let query = match problem {
+        Some(p) => serde_urlencoded::to_string([("upload", p)]),
+        None if credential.is_empty() => serde_urlencoded::to_string([("upload", "empty")]),
+        None => serde_urlencoded::to_string([
+            ("credential", credential.as_str()),
+            ("email", email.as_str()),
+        ]),
+    }
+    .unwrap_or_default();
+    axum::response::Redirect::to(&format!("/verify?{query}#result")).into_response()
 }
 
 /// One-time set-password links for every account without a password yet

@@ -236,6 +236,7 @@ try {
   await teamJourney();
   await learningJourney();
   await badgeJourney();
+  await recognitionJourney();
   await importJourney();
 } catch (err) {
   problems.push(`journey stopped: ${err.stack || err}`);
@@ -584,8 +585,8 @@ async function badgeJourney() {
   await signOut();
 
   await signIn('staff@skillmap.example');
-  await page.click('.nhsuk-header__navigation-link:has-text("My badges")');
-  await page.waitForSelector('h1:has-text("My badges")');
+  await page.click('.nhsuk-header__navigation-link:has-text("My recognition")');
+  await page.waitForSelector('h1:has-text("My recognition")');
   const badge = page.locator('[data-testid="badge"]', { hasText: 'Visualisation and storytelling: Practitioner' });
   check((await badge.count()) === 1, 'staff: finds the badge for the agreed Practitioner level');
   await axe('my badges');
@@ -603,6 +604,11 @@ async function badgeJourney() {
   await page.waitForSelector('[data-testid="verification"]');
   check((await page.textContent('[data-testid="verification"]')).includes('Valid'), 'staff: the verify page accepts the badge');
   await axe('verify a badge');
+  await page.goto(`${base}/verify`);
+  await page.setInputFiles('#file', { name: 'skillmap-badge.jwt', mimeType: 'application/jwt', buffer: Buffer.from(jwt) });
+  await page.click('button:has-text("Upload and check")');
+  await page.waitForSelector('[data-testid="verification"]');
+  check((await page.textContent('[data-testid="verification"]')).includes('Valid'), 'staff: an uploaded credential file is checked too');
   await signOut();
 
   const verify = (credential) => `${base}/verify?credential=${encodeURIComponent(credential)}`;
@@ -613,4 +619,92 @@ async function badgeJourney() {
   const outcome = await page.textContent('[data-testid="verification"]');
   check(outcome.includes('Valid') && !outcome.includes('Not valid'), 'anyone: the genuine credential is valid');
   await axe('verify a badge, signed out');
+}
+
+// Issue 7's recognition journey: the manager gives the staff member an
+// award (after a refused, empty endorsement that names its fields), the
+// staff member finds it and hides it, then endorses their manager; the
+// team page, HR's report and the administrator's award kinds.
+async function recognitionJourney() {
+  await signIn('staff@skillmap.example');
+  const staff = await page.evaluate(async () => (await fetch('/api/auth/whoami', { method: 'POST' })).json());
+  await signOut();
+
+  await signIn('manager@skillmap.example');
+  const manager = await page.evaluate(async () => (await fetch('/api/auth/whoami', { method: 'POST' })).json());
+  await page.goto(`${base}/recognise`);
+  await page.fill('#q', staff.display_name);
+  await page.click('button:has-text("Find")');
+  await page.waitForSelector('[data-testid="colleague"]');
+  await axe('find a colleague');
+  await page.click(`a:has-text("Recognise ${staff.display_name}")`);
+  await page.waitForSelector(`h1:has-text("Recognise ${staff.display_name}")`);
+  await axe('recognise a colleague');
+  // Browsers refuse the empty form; without those checks the server does,
+  // and names both fields.
+  await page.evaluate(() => document.querySelectorAll('[data-testid="endorse-form"] [required]').forEach((e) => e.removeAttribute('required')));
+  await page.click('button:has-text("Endorse")');
+  await page.waitForSelector('.nhsuk-error-summary');
+  const summary = await page.textContent('.nhsuk-error-summary');
+  check(summary.includes('Choose the skill to endorse') && summary.includes('Write a short message'), 'manager: an empty endorsement names the skill and the message');
+  await axe('recognise a colleague, with errors');
+  await page.selectOption('#award_kind_id', { label: 'Digital champion' });
+  await page.fill('#citation', 'Taught the whole ward the new e-observations devices.');
+  await page.click('button:has-text("Give the award")');
+  await page.waitForSelector('[data-testid="sent"]');
+  check((await page.textContent('[data-testid="sent"]')).includes('award'), 'manager: gives the staff member an award');
+  check((await page.textContent('[data-testid="given"]')).includes('Award: Digital champion'), 'manager: sees what they have given');
+  await page.goto(`${base}/team`);
+  await page.click('a:has-text("See this team\'s recognition")');
+  await page.waitForSelector('h1:has-text("Team recognition")');
+  check((await page.locator('[data-testid="team-item"]', { hasText: staff.display_name }).count()) >= 1, 'manager: the team page shows the award');
+  await axe('team recognition');
+  await signOut();
+
+  await signIn('staff@skillmap.example');
+  await page.click('.nhsuk-header__navigation-link:has-text("My recognition")');
+  const item = page.locator('[data-testid="received"]', { hasText: 'Award: Digital champion' });
+  await item.waitFor();
+  check((await item.textContent()).includes('e-observations'), 'staff: finds the award and its citation');
+  await item.locator('button:has-text("Hide from others")').click();
+  await page.waitForSelector('[data-testid="received"]:has-text("Hidden from others")');
+  check(true, 'staff: hides the award from others');
+  await axe('my recognition, with a hidden award');
+  await page.click('a:has-text("Recognise a colleague")');
+  await page.fill('#q', manager.display_name);
+  await page.click('button:has-text("Find")');
+  await page.click(`a:has-text("Recognise ${manager.display_name}")`);
+  await page.waitForSelector(`h1:has-text("Recognise ${manager.display_name}")`);
+  check((await page.locator('[data-testid="award-form"]').count()) === 0, 'staff: offers no award form to a peer');
+  await page.selectOption('#skill_code', 'LEAD-CHANGE');
+  await page.fill('#message', 'Kept us all calm through the move to the new system.');
+  await page.click('button:has-text("Endorse")');
+  await page.waitForSelector('[data-testid="sent"]');
+  check((await page.textContent('[data-testid="given"]')).includes('Endorsed for'), 'staff: endorses their manager');
+  await signOut();
+
+  await signIn('hr@skillmap.example');
+  await page.click('.nhsuk-header__navigation-link[href="/recognition/report"]');
+  await page.waitForSelector('[data-testid="recognition-report"]');
+  check((await page.textContent('[data-testid="recognition-report"] tr.skillmap-total')).includes('All units'), 'hr: sees recognition by unit and month');
+  await axe('recognition report');
+  await page.locator('[data-testid="recognition-report"] tbody a').first().click();
+  await page.waitForSelector('[data-testid="unit-unrecognised"]');
+  check(true, 'hr: sees who in a unit has not been recognised');
+  await axe('recognition report, one unit');
+  await signOut();
+
+  await signIn('admin@skillmap.example');
+  await page.click('.nhsuk-header__navigation-link:has-text("Award kinds")');
+  await page.waitForSelector('h1:has-text("Award kinds")');
+  await page.fill('#name', 'Kindness');
+  await page.fill('#description', 'Kind to patients and colleagues under pressure.');
+  await page.click('button:has-text("Add the award")');
+  await page.waitForSelector('[data-testid="award-kind"]:has-text("Kindness")');
+  check(true, 'admin: adds an award kind');
+  await axe('award kinds');
+  await page.click('button[aria-label="Retire: Kindness"]');
+  await page.waitForSelector('[data-testid="award-kind"]:has-text("Kindness") >> text=Retired');
+  check(true, 'admin: retires it');
+  await signOut();
 }

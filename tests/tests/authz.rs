@@ -57,6 +57,9 @@ const OWN_STEP: Row = [401, 200, 404, 404, 404, 404];
 /// Anyone signed in gets past the guard (to "not found" for an id that is
 /// not theirs).
 const SIGNED_IN_NOT_FOUND: Row = [401, 404, 404, 404, 404, 404];
+/// Anyone signed in but the staff member themself (nobody recognises
+/// themself).
+const NOT_SELF: Row = [401, 409, 200, 200, 200, 200];
 /// Log-in with a wrong password: anyone may try, nobody gets in.
 const LOGIN_REFUSED: Row = [401, 401, 401, 401, 401, 401];
 
@@ -410,6 +413,44 @@ async fn every_server_function_authorizes_every_caller() {
             "/api/recognition/verify",
             vec![("credential", "not.a.credential".into())],
             PUBLIC,
+        ),
+        // Endorsements and awards: the recipient hides theirs; anyone signed
+        // in finds colleagues and endorses (not themself); the team page is
+        // the manager's, the report HR's; administrators keep award kinds.
+        Case(
+            "/api/recognition/hide_item",
+            vec![("item_id", "999999".into()), ("hidden", "true".into())],
+            SIGNED_IN_NOT_FOUND,
+        ),
+        Case(
+            "/api/recognition/colleagues",
+            vec![("query", "an".into())],
+            ANY_USER,
+        ),
+        Case(
+            "/api/recognition/gift_form",
+            vec![("person_id", staff_person.clone())],
+            NOT_SELF,
+        ),
+        Case(
+            "/api/recognition/give",
+            vec![
+                ("person_id", staff_person.clone()),
+                ("kind", "endorsement".into()),
+            ],
+            SIGNED_IN_BAD_INPUT,
+        ),
+        Case(
+            "/api/recognition/team",
+            vec![("manager", manager_person.clone())],
+            TEAM,
+        ),
+        Case("/api/recognition/report", vec![], HR_ADMIN),
+        Case("/api/recognition/award_kinds", vec![], ANY_USER),
+        Case(
+            "/api/recognition/save_award_kind",
+            vec![("name", String::new())],
+            ADMIN_BAD_INPUT,
         ),
         Case("/api/auth/logout", vec![], ANY_USER),
     ];

@@ -221,6 +221,42 @@ async fn an_agreed_practitioner_level_becomes_a_credential_anyone_can_verify() {
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("Revoked"));
+
+    // So does uploading the file, signed out; an empty or oversized file is
+    // named, not checked.
+    let upload = |file: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(file).file_name("skillmap-badge.jwt"),
+            )
+            .text("email", "");
+        anonymous
+            .post(app.url("/verify/upload"))
+            .header("sec-fetch-site", "same-origin")
+            .multipart(form)
+            .send()
+    };
+    let page_after = async |file: Vec<u8>| {
+        let res = upload(file).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let to = res.headers()["location"].to_str().unwrap().to_string();
+        assert!(to.starts_with("/verify?"), "{to}");
+        let page = anonymous.get(app.url(&to)).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        page.text().await.unwrap()
+    };
+    assert!(
+        page_after(jwt.clone().into_bytes())
+            .await
+            .contains("Revoked")
+    );
+    assert!(
+        page_after(Vec::new())
+            .await
+            .contains("Choose a credential file")
+    );
+    assert!(page_after(vec![b'a'; 70 * 1024]).await.contains("too big"));
 }
 
 /// Seconds since 1970 of an RFC 3339 UTC time like 2026-11-26T10:00:00Z,

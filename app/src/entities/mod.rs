@@ -4,6 +4,7 @@
 pub mod account;
 pub mod assessment;
 pub mod assessment_event;
+pub mod award_kind;
 pub mod badge;
 pub mod domain;
 pub mod framework;
@@ -19,6 +20,7 @@ pub mod pathway;
 pub mod pathway_step;
 pub mod person;
 pub mod person_capability;
+pub mod recognition;
 pub mod resource_skill;
 pub mod role_requirement;
 pub mod session;

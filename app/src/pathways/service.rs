@@ -974,6 +974,14 @@ pub async fn update_step(
             }
         }
     }
+    // The last step done completes the pathway: a badge for it.
+    if action == StepAction::Done
+        && let Some(path) = pathway_view(&txn, person_id, &HashMap::new()).await?
+        && path.steps.iter().all(|s| s.status == StepStatus::Done)
+    {
+        let steps: Vec<(i32, String)> = path.steps.into_iter().map(|s| (s.id, s.title)).collect();
+        crate::recognition::service::award_for_pathway(&txn, person_id, &steps).await?;
+    }
     pathway::ActiveModel {
         id: Set(owner.id),
         updated_at: Set(now),
@@ -1159,9 +1167,10 @@ pub async fn uptake(db: &impl ConnectionTrait) -> Result<Vec<UptakeRow>, AppErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::model::Role;
     use crate::platform::testing::{test_db, tiny_org};
     use crate::roles::service as roles;
-    use crate::team::summary::tests::{agree, assess, role_id};
+    use crate::team::summary::tests::{agree, assess, role_id, user};
 
     async fn starter(db: &sea_orm::DatabaseConnection) {
         framework::ensure_default(db).await.unwrap();
@@ -1374,6 +1383,51 @@ mod tests {
             resource(&t.db, unused.id).await,
             Err(AppError::NotFound(_))
         ));
+
+        // Finishing the last step earns one badge for the pathway; undoing
+        // and redoing a step earns no second one.
+        let pathway_badges = async || {
+            crate::recognition::service::badges(&t.db, o.b, &user(o.b, Role::Staff))
+                .await
+                .unwrap()
+                .badges
+                .into_iter()
+                .filter(|b| b.source == crate::recognition::model::SOURCE_PATHWAY)
+                .count()
+        };
+        let path = pathway_view(&t.db, o.b, &names).await.unwrap().unwrap();
+        let open: Vec<i32> = path
+            .steps
+            .iter()
+            .filter(|s| s.status != StepStatus::Done)
+            .map(|s| s.id)
+            .collect();
+        assert!(!open.is_empty());
+        for (i, id) in open.iter().enumerate() {
+            assert_eq!(
+                pathway_badges().await,
+                0,
+                "not before step {i} of {}",
+                open.len()
+            );
+            update_step(&t.db, o.b, *id, StepAction::Done)
+                .await
+                .unwrap();
+        }
+        assert_eq!(pathway_badges().await, 1);
+        update_step(&t.db, o.b, open[0], StepAction::Reset)
+            .await
+            .unwrap();
+        update_step(&t.db, o.b, open[0], StepAction::Done)
+            .await
+            .unwrap();
+        assert_eq!(pathway_badges().await, 1);
+        let b = crate::recognition::service::badges(&t.db, o.b, &user(o.b, Role::Staff))
+            .await
+            .unwrap()
+            .badges
+            .remove(0);
+        assert_eq!(b.title(), "Learning pathway completed");
     }
 
     #[tokio::test]

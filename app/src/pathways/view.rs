@@ -95,6 +95,12 @@ fn done_prompt(mine: &MyLearning, step_id: i32) -> Option<AnyView> {
         .steps
         .iter()
         .find(|s| s.id == step_id && s.status == StepStatus::Done)?;
+    let all_done = mine
+        .pathway
+        .as_ref()?
+        .steps
+        .iter()
+        .all(|s| s.status == StepStatus::Done);
     let links = step
         .skills
         .iter()
@@ -110,6 +116,9 @@ fn done_prompt(mine: &MyLearning, step_id: i32) -> Option<AnyView> {
                     <h2 class="nhsuk-card__heading nhsuk-card__heading--feature">"Well done"</h2>
                     <p>{format!("You finished \u{201c}{}\u{201d}. Has your level changed? Update your self-assessment, so your gaps and recommendations stay right, and your manager can agree your new level.", step.title)}</p>
                     <ul class="nhsuk-list">{links}</ul>
+                    {all_done.then(|| view! {
+                        <p data-testid="pathway-complete">"That was the last step: you have completed your learning pathway, and earned a badge for it. "<a href="/recognition">"See it in My recognition"</a>"."</p>
+                    })}
                 </div>
             </div>
         }

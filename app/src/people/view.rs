@@ -47,6 +47,11 @@ fn Person(detail: PersonDetail) -> impl IntoView {
             <span class="nhsuk-caption-l">{summary.job_title.clone().unwrap_or_default()}</span>
             {summary.name.clone()}
         </h1>
+        <p>
+            <a href=format!("/people/{}/skills", summary.id)>"Skills"</a>
+            " \u{b7} "
+            <a href=format!("/people/{}/recognition", summary.id)>"Recognition"</a>
+        </p>
         <dl class="nhsuk-summary-list">
             <Row key="Employee number" value=summary.employee_number/>
             <Row key="Email" value=email.unwrap_or_else(|| "Not recorded".into())/>

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::keys::{Jwk, Signer, verify as verify_signature};
+use super::model::SOURCE_PATHWAY;
 use crate::framework::model::{LEVELS, MAX_LEVEL, level_name};
 
 pub const VC_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
@@ -57,6 +58,8 @@ impl Issuer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadgeFacts {
     pub uuid: String,
+    /// `SOURCE_AGREED` (a skill level) or `SOURCE_PATHWAY`.
+    pub source: String,
     pub skill_code: String,
     pub skill_name: String,
     pub skill_description: String,
@@ -81,6 +84,9 @@ fn level_id(achievement: &str, level: u8) -> String {
 
 /// The `OpenBadgeCredential` for a badge.
 pub fn credential(issuer: &Issuer, b: &BadgeFacts) -> Value {
+    if b.source == SOURCE_PATHWAY {
+        return pathway_credential(issuer, b);
+    }
     let achievement_id = format!("{}/framework#{}-{}", issuer.base_url, b.skill_code, b.level);
     let scale_id = format!("{achievement_id}-levels");
     let levels: Vec<Value> = LEVELS[1..]
@@ -110,13 +116,7 @@ pub fn credential(issuer: &Issuer, b: &BadgeFacts) -> Value {
         "name": format!("{}: {level}", b.skill_name),
         "credentialSubject": {
             "type": ["AchievementSubject"],
-            "identifier": [{
-                "type": "IdentityObject",
-                "identityHash": identity_hash(&b.email, &b.salt),
-                "identityType": "emailAddress",
-                "hashed": true,
-                "salt": b.salt,
-            }],
+            "identifier": subject_identifier(b),
             "achievement": {
                 "id": achievement_id,
                 "type": ["Achievement"],
@@ -154,6 +154,56 @@ pub fn credential(issuer: &Issuer, b: &BadgeFacts) -> Value {
         "evidence": [{
             "type": ["Evidence"],
             "name": "Agreed by the line manager",
+            "narrative": b.evidence,
+        }],
+    })
+}
+
+fn subject_identifier(b: &BadgeFacts) -> Value {
+    json!([{
+        "type": "IdentityObject",
+        "identityHash": identity_hash(&b.email, &b.salt),
+        "identityType": "emailAddress",
+        "hashed": true,
+        "salt": b.salt,
+    }])
+}
+
+/// A completed learning pathway: a `LearningProgram` achievement, with the
+/// steps as evidence.
+fn pathway_credential(issuer: &Issuer, b: &BadgeFacts) -> Value {
+    json!({
+        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "id": format!("urn:uuid:{}", b.uuid),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {
+            "id": issuer.id(),
+            "type": ["Profile"],
+            "name": issuer.name,
+            "url": issuer.base_url,
+        },
+        "validFrom": b.issued_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "name": b.skill_name,
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": subject_identifier(b),
+            "achievement": {
+                "id": format!("{}/learning#pathway-completed", issuer.base_url),
+                "type": ["Achievement"],
+                "achievementType": "LearningProgram",
+                "name": b.skill_name,
+                "description": format!(
+                    "A personal learning pathway against the {}: courses, guides and mentoring chosen to close the gaps between the holder's skills and what their role needs.",
+                    b.framework_name
+                ),
+                "criteria": {
+                    "narrative": "The holder completed every step of their learning pathway.",
+                },
+            },
+        },
+        "evidence": [{
+            "type": ["Evidence"],
+            "name": "The pathway's steps",
             "narrative": b.evidence,
         }],
     })
@@ -268,6 +318,7 @@ mod tests {
     fn facts() -> BadgeFacts {
         BadgeFacts {
             uuid: "3f6e2c1a-8b4d-4e7f-9a21-5c0d7b9e4f12".into(),
+            source: "agreed-level".into(),
             skill_code: "DAT-ANA".into(),
             skill_name: "Data analysis".into(),
             skill_description: "Analyses data.".into(),
@@ -316,5 +367,33 @@ mod tests {
             !c.to_string().contains("jo@example.org"),
             "the email is only hashed"
         );
+    }
+
+    #[test]
+    fn a_pathway_badge_is_a_learning_programme() {
+        let issuer = Issuer {
+            base_url: "https://skillmap.example".into(),
+            name: "Northfield".into(),
+        };
+        let c = credential(
+            &issuer,
+            &BadgeFacts {
+                source: SOURCE_PATHWAY.into(),
+                skill_code: "pathway:4,7".into(),
+                skill_name: "Learning pathway completed".into(),
+                level: 0,
+                evidence: "Completed all 2 steps: A; B.".into(),
+                ..facts()
+            },
+        );
+        let a = &c["credentialSubject"]["achievement"];
+        assert_eq!(a["achievementType"], "LearningProgram");
+        assert_eq!(c["name"], "Learning pathway completed");
+        assert!(c["credentialSubject"].get("result").is_none());
+        assert_eq!(
+            c["evidence"][0]["narrative"],
+            "Completed all 2 steps: A; B."
+        );
+        assert_eq!(c["credentialSubject"]["identifier"][0]["hashed"], true);
     }
 }

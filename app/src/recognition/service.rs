@@ -1,7 +1,16 @@
 //! Badges: awarded when a manager agrees a level of Practitioner or above,
-//! shown to the person (who may hide any from others), downloadable as a
-//! signed Open Badges 3.0 credential, revocable by HR, and verifiable by
-//! anyone.
+//! and when a person completes their learning pathway; shown to the person
+//! (who may hide any from others), downloadable as a signed Open Badges 3.0
+//! credential, revocable by HR, and verifiable by anyone. Endorsements and
+//! awards are in `gifts`, the team and HR views in `reports`.
+
+pub mod gifts;
+pub mod reports;
+
+pub use gifts::{
+    award_kinds, colleagues, give, give_form, received_by, save_award_kind, set_item_hidden,
+};
+pub use reports::{report, team_recent};
 
 use chrono::Utc;
 use rand::RngCore;
@@ -12,7 +21,9 @@ use sha2::{Digest, Sha256};
 
 use super::credential::{self, BadgeFacts, Issuer};
 use super::keys;
-use super::model::{BADGE_LEVEL, BadgeView, Badges, Outcome, SOURCE_AGREED, Verification};
+use super::model::{
+    BADGE_LEVEL, BadgeView, Badges, Outcome, SOURCE_AGREED, SOURCE_PATHWAY, Verification,
+};
 use crate::auth::model::{CurrentUser, Role};
 use crate::entities::{account, badge, org_unit, person};
 use crate::error::AppError;
@@ -132,6 +143,65 @@ pub async fn award_for_agreement(
     Ok(())
 }
 
+/// The name of a badge for a completed learning pathway.
+pub const PATHWAY_BADGE: &str = "Learning pathway completed";
+
+/// Called in the transaction that marks a pathway step done, with every
+/// step of the pathway (id and title) once all are done: a badge for the
+/// completed pathway, once for that set of steps. Its key, in `skill_code`,
+/// is `pathway:` and the step ids, so marking a step undone and done again
+/// gives nothing new, while a pathway accepted afresh and completed earns
+/// another.
+pub async fn award_for_pathway(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+    steps: &[(i32, String)],
+) -> Result<bool, AppError> {
+    if steps.is_empty() {
+        return Ok(false);
+    }
+    let mut ids: Vec<i32> = steps.iter().map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    let key = format!(
+        "pathway:{}",
+        ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
+    );
+    let exists = badge::Entity::find()
+        .filter(badge::Column::PersonId.eq(person_id))
+        .filter(badge::Column::SkillCode.eq(key.clone()))
+        .one(db)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(false);
+    }
+    let now = Utc::now();
+    let titles: Vec<&str> = steps.iter().map(|(_, t)| t.as_str()).collect();
+    badge::ActiveModel {
+        uuid: Set(new_uuid()),
+        person_id: Set(person_id),
+        skill_code: Set(key),
+        skill_name: Set(PATHWAY_BADGE.into()),
+        level: Set(0),
+        source: Set(SOURCE_PATHWAY.into()),
+        evidence: Set(format!(
+            "Completed all {} steps of their learning pathway on {}: {}.",
+            steps.len(),
+            now.format("%-d %B %Y"),
+            titles.join("; ")
+        )),
+        awarded_by: Set(None),
+        issued_at: Set(now),
+        hidden: Set(false),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
 /// Badges for every agreed level of Practitioner or above that has none
 /// (demo data, and levels agreed before badges existed), dated when the
 /// level was agreed.
@@ -191,6 +261,7 @@ pub async fn backfill_badges(db: &impl ConnectionTrait) -> Result<usize, AppErro
 fn view(b: badge::Model) -> BadgeView {
     BadgeView {
         id: b.id,
+        source: b.source,
         skill_code: b.skill_code,
         skill_name: b.skill_name,
         level: b.level.clamp(0, 4) as u8,
@@ -229,12 +300,14 @@ pub async fn badges(
         .all(db)
         .await?;
     Ok(Badges {
+        person_id,
         person_name: full_name(&p.given_name, &p.family_name),
         badges: rows
             .into_iter()
             .filter(|b| own || hr || !b.hidden)
             .map(view)
             .collect(),
+        received: received_by(db, person_id, own || hr).await?,
         own,
         can_revoke: hr,
     })
@@ -338,6 +411,7 @@ pub async fn signed_credential(
         .unwrap_or_default();
     let facts = BadgeFacts {
         salt: salt(&b.uuid),
+        source: b.source,
         uuid: b.uuid,
         skill_code: b.skill_code,
         skill_name: b.skill_name,

@@ -326,7 +326,7 @@ fn HeatmapView(map: Heatmap) -> impl IntoView {
         <p role="status" data-testid="heatmap-status">{status}</p>
         <Legend/>
         {has_table.then(|| view! {
-            <p><a href=csv_href download="">"Download this heatmap as CSV"</a>" \u{b7} "<a href=format!("/team/learning?manager={}", map.manager_id)>"See this team's learning pathways"</a></p>
+            <p><a href=csv_href download="">"Download this heatmap as CSV"</a>" \u{b7} "<a href=format!("/team/learning?manager={}", map.manager_id)>"See this team's learning pathways"</a>" \u{b7} "<a href=format!("/team/recognition?manager={}", map.manager_id)>"See this team's recognition"</a></p>
             <div class="skillmap-heatmap" role="region" aria-labelledby="heatmap-caption" tabindex="0">
                 <table class="skillmap-heatmap__table">
                     <caption id="heatmap-caption" class="nhsuk-table__caption">

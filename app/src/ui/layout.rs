@@ -28,7 +28,7 @@ pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
     if user.person_id.is_some() {
         links.push(NavLink::new("/skills", "My skills"));
         links.push(NavLink::new("/learning", "My learning"));
-        links.push(NavLink::new("/badges", "My badges"));
+        links.push(NavLink::new("/recognition", "My recognition"));
     }
     if user.role == Role::Manager {
         links.push(NavLink::new("/team/reviews", "Levels to agree"));
@@ -42,11 +42,13 @@ pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
         links.push(NavLink::new("/roles", "Job roles"));
         links.push(NavLink::new("/admin/import", "Import"));
         links.push(NavLink::new("/learning/catalogue", "Learning catalogue"));
+        links.push(NavLink::new("/recognition/report", "Recognition"));
     }
     links.push(NavLink::new("/framework", "Framework"));
     if user.role == Role::Admin {
         links.push(NavLink::new("/admin/accounts", "Accounts"));
         links.push(NavLink::new("/admin/framework", "Manage framework"));
+        links.push(NavLink::new("/admin/awards", "Award kinds"));
     }
     links
 }
