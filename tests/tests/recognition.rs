@@ -22,7 +22,8 @@ async fn colleagues_endorse_managers_award_and_the_recipient_decides_what_others
     let manager = app.login_demo(MANAGER).await;
     let hr = app.login_demo(HR).await;
     let admin = app.login_demo(ADMIN).await;
-    let staff_id = app.whoami(&staff).await["person_id"].to_string();
+    let me_staff = app.whoami(&staff).await;
+    let staff_id = me_staff["person_id"].to_string();
     let manager_me = app.whoami(&manager).await;
     let manager_id = manager_me["person_id"].to_string();
     let manager_name = manager_me["display_name"].as_str().unwrap().to_string();
@@ -40,7 +41,7 @@ async fn colleagues_endorse_managers_award_and_the_recipient_decides_what_others
             .as_array()
             .unwrap()
             .iter()
-            .any(|c| c["id"].to_string() == manager_id),
+            .any(|c| c["id"] == manager_me["person_id"]),
         "{found}"
     );
     let short = app
@@ -171,7 +172,7 @@ async fn colleagues_endorse_managers_award_and_the_recipient_decides_what_others
             .as_array()
             .unwrap()
             .iter()
-            .any(|i| i["person_id"].to_string() == staff_id),
+            .any(|i| i["person_id"] == me_staff["person_id"]),
         "hidden items stay off the team page: {team}"
     );
 
