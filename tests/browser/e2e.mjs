@@ -648,6 +648,7 @@ async function recognitionJourney() {
   const summary = await page.textContent('.nhsuk-error-summary');
   check(summary.includes('Choose the skill to endorse') && summary.includes('Write a short message'), 'manager: an empty endorsement names the skill and the message');
   await axe('recognise a colleague, with errors');
+  await page.screenshot({ path: path.join(artifacts, 'recognise-errors.png'), fullPage: true });
   await page.selectOption('#award_kind_id', { label: 'Digital champion' });
   await page.fill('#citation', 'Taught the whole ward the new e-observations devices.');
   await page.click('button:has-text("Give the award")');
@@ -670,6 +671,7 @@ async function recognitionJourney() {
   await page.waitForSelector('[data-testid="received"]:has-text("Hidden from others")');
   check(true, 'staff: hides the award from others');
   await axe('my recognition, with a hidden award');
+  await page.screenshot({ path: path.join(artifacts, 'my-recognition.png'), fullPage: true });
   await page.click('a:has-text("Recognise a colleague")');
   await page.fill('#q', manager.display_name);
   await page.click('button:has-text("Find")');
@@ -688,6 +690,7 @@ async function recognitionJourney() {
   await page.waitForSelector('[data-testid="recognition-report"]');
   check((await page.textContent('[data-testid="recognition-report"] tr.skillmap-total')).includes('All units'), 'hr: sees recognition by unit and month');
   await axe('recognition report');
+  await page.screenshot({ path: path.join(artifacts, 'recognition-report.png'), fullPage: true });
   await page.locator('[data-testid="recognition-report"] tbody a').first().click();
   await page.waitForSelector('[data-testid="unit-unrecognised"]');
   check(true, 'hr: sees who in a unit has not been recognised');

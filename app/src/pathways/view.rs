@@ -19,8 +19,7 @@ use crate::auth::api::whoami;
 use crate::auth::model::Role;
 use crate::error::{AppError, FieldError};
 use crate::framework::model::level_name;
-use crate::team::api::team_managers;
-use crate::team::view::ManagerPicker;
+use crate::team::view::TeamChoice;
 use crate::ui::{ErrorPage, ErrorSummary, Layout, Table, page, url_error};
 
 fn query(key: &str) -> Option<String> {
@@ -882,46 +881,20 @@ fn ResourceForm(
 // ---------------------------------------------------------------------------
 // Progress.
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct TeamData {
-    managers: Vec<crate::team::model::Choice>,
-    team: Option<TeamLearning>,
-}
-
-async fn load_team(manager: Option<i32>) -> Result<TeamData, AppError> {
-    let user = whoami().await?.ok_or(AppError::Unauthorized)?;
-    let hr = user.is_one_of(&[Role::Hr, Role::Admin]);
-    let managers = if hr { team_managers().await? } else { vec![] };
-    let team = if hr && manager.is_none() {
-        None
-    } else {
-        Some(get_team_learning(manager).await?)
-    };
-    Ok(TeamData { managers, team })
-}
-
 #[component]
 pub fn TeamLearningPage() -> impl IntoView {
     let manager = query("manager").and_then(|m| m.parse::<i32>().ok());
-    page!("/team", load_team(manager), |data| {
-        let picker = (!data.managers.is_empty()).then(|| {
-            view! { <ManagerPicker managers=data.managers.clone() current=manager action="/team/learning"/> }
-        });
-        let body = match data.team {
-            Some(t) => team_table(t).into_any(),
-            None => view! {
-                <h1>"Team learning"</h1>
-                <p>"Choose a manager to see their team's learning pathways."</p>
-            }
-            .into_any(),
-        };
-        view! {
-            <Title text="Team learning - Skillmap"/>
-            <a class="nhsuk-back-link" href="/team">"Back to team capability"</a>
-            {picker}
-            {body}
-        }
-    })
+    page!(
+        "/team",
+        TeamChoice::load(manager, get_team_learning),
+        |data| data.show(
+            manager,
+            "/team/learning",
+            "Team learning",
+            "Choose a manager to see their team's learning pathways.",
+            team_table
+        )
+    )
 }
 
 fn team_table(t: TeamLearning) -> impl IntoView {

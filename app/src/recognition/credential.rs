@@ -101,77 +101,99 @@ pub fn credential(issuer: &Issuer, b: &BadgeFacts) -> Value {
         })
         .collect();
     let level = level_name(b.level.min(MAX_LEVEL));
-    let valid_from = b.issued_at.to_rfc3339_opts(SecondsFormat::Secs, true);
-    json!({
-        "@context": [VC_CONTEXT, OB_CONTEXT],
-        "id": format!("urn:uuid:{}", b.uuid),
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {
-            "id": issuer.id(),
-            "type": ["Profile"],
-            "name": issuer.name,
-            "url": issuer.base_url,
+    let achievement = json!({
+        "id": achievement_id,
+        "type": ["Achievement"],
+        "achievementType": "Competency",
+        "name": format!("{} at {level}", b.skill_name),
+        "description": b.skill_description,
+        "criteria": {
+            "narrative": format!(
+                "The holder's line manager agreed their level in {} as {level} ({} of 4) against the {}, on the evidence the holder gave.",
+                b.skill_name, b.level, b.framework_name
+            ),
         },
-        "validFrom": valid_from,
-        "name": format!("{}: {level}", b.skill_name),
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "identifier": subject_identifier(b),
-            "achievement": {
-                "id": achievement_id,
-                "type": ["Achievement"],
-                "achievementType": "Competency",
-                "name": format!("{} at {level}", b.skill_name),
-                "description": b.skill_description,
-                "criteria": {
-                    "narrative": format!(
-                        "The holder's line manager agreed their level in {} as {level} ({} of 4) against the {}, on the evidence the holder gave.",
-                        b.skill_name, b.level, b.framework_name
-                    ),
-                },
-                "alignment": [{
-                    "type": ["Alignment"],
-                    "targetName": b.skill_name,
-                    "targetUrl": format!("{}/framework?q={}", issuer.base_url, b.skill_code),
-                    "targetFramework": b.framework_name,
-                    "targetCode": b.skill_code,
-                    "targetType": "ext:SkillmapSkill",
-                }],
-                "resultDescription": [{
-                    "id": scale_id,
-                    "type": ["ResultDescription"],
-                    "name": "Level",
-                    "resultType": "RubricCriterionLevel",
-                    "rubricCriterionLevel": levels,
-                }],
-            },
-            "result": [{
-                "type": ["Result"],
-                "resultDescription": scale_id,
-                "achievedLevel": level_id(&achievement_id, b.level),
-            }],
-        },
-        "evidence": [{
-            "type": ["Evidence"],
-            "name": "Agreed by the line manager",
-            "narrative": b.evidence,
+        "alignment": [{
+            "type": ["Alignment"],
+            "targetName": b.skill_name,
+            "targetUrl": format!("{}/framework?q={}", issuer.base_url, b.skill_code),
+            "targetFramework": b.framework_name,
+            "targetCode": b.skill_code,
+            "targetType": "ext:SkillmapSkill",
         }],
-    })
-}
-
-fn subject_identifier(b: &BadgeFacts) -> Value {
-    json!([{
-        "type": "IdentityObject",
-        "identityHash": identity_hash(&b.email, &b.salt),
-        "identityType": "emailAddress",
-        "hashed": true,
-        "salt": b.salt,
-    }])
+        "resultDescription": [{
+            "id": scale_id,
+            "type": ["ResultDescription"],
+            "name": "Level",
+            "resultType": "RubricCriterionLevel",
+            "rubricCriterionLevel": levels,
+        }],
+    });
+    let result = json!([{
+        "type": ["Result"],
+        "resultDescription": scale_id,
+        "achievedLevel": level_id(&achievement_id, b.level),
+    }]);
+    envelope(
+        issuer,
+        b,
+        format!("{}: {level}", b.skill_name),
+        achievement,
+        Some(result),
+        "Agreed by the line manager",
+    )
 }
 
 /// A completed learning pathway: a `LearningProgram` achievement, with the
 /// steps as evidence.
 fn pathway_credential(issuer: &Issuer, b: &BadgeFacts) -> Value {
+    let achievement = json!({
+        "id": format!("{}/learning#pathway-completed", issuer.base_url),
+        "type": ["Achievement"],
+        "achievementType": "LearningProgram",
+        "name": b.skill_name,
+        "description": format!(
+            "A personal learning pathway against the {}: courses, guides and mentoring chosen to close the gaps between the holder's skills and what their role needs.",
+            b.framework_name
+        ),
+        "criteria": {
+            "narrative": "The holder completed every step of their learning pathway.",
+        },
+    });
+    envelope(
+        issuer,
+        b,
+        b.skill_name.clone(),
+        achievement,
+        None,
+        "The pathway's steps",
+    )
+}
+
+/// What every badge's credential shares: contexts, id, issuer, date, the
+/// hashed holder and the evidence; `achievement` and `result` differ.
+fn envelope(
+    issuer: &Issuer,
+    b: &BadgeFacts,
+    name: String,
+    achievement: Value,
+    result: Option<Value>,
+    evidence_name: &str,
+) -> Value {
+    let mut subject = json!({
+        "type": ["AchievementSubject"],
+        "identifier": [{
+            "type": "IdentityObject",
+            "identityHash": identity_hash(&b.email, &b.salt),
+            "identityType": "emailAddress",
+            "hashed": true,
+            "salt": b.salt,
+        }],
+        "achievement": achievement,
+    });
+    if let Some(result) = result {
+        subject["result"] = result;
+    }
     json!({
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": format!("urn:uuid:{}", b.uuid),
@@ -183,27 +205,11 @@ fn pathway_credential(issuer: &Issuer, b: &BadgeFacts) -> Value {
             "url": issuer.base_url,
         },
         "validFrom": b.issued_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        "name": b.skill_name,
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "identifier": subject_identifier(b),
-            "achievement": {
-                "id": format!("{}/learning#pathway-completed", issuer.base_url),
-                "type": ["Achievement"],
-                "achievementType": "LearningProgram",
-                "name": b.skill_name,
-                "description": format!(
-                    "A personal learning pathway against the {}: courses, guides and mentoring chosen to close the gaps between the holder's skills and what their role needs.",
-                    b.framework_name
-                ),
-                "criteria": {
-                    "narrative": "The holder completed every step of their learning pathway.",
-                },
-            },
-        },
+        "name": name,
+        "credentialSubject": subject,
         "evidence": [{
             "type": ["Evidence"],
-            "name": "The pathway's steps",
+            "name": evidence_name,
             "narrative": b.evidence,
         }],
     })

@@ -18,10 +18,9 @@ use super::model::{
 };
 use crate::auth::api::whoami;
 use crate::auth::model::Role;
-use crate::error::{AppError, FieldError};
-use crate::team::api::team_managers;
+use crate::error::FieldError;
 use crate::team::model::Choice;
-use crate::team::view::ManagerPicker;
+use crate::team::view::TeamChoice;
 use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, page, url_error};
 
 fn query(key: &str) -> Option<String> {
@@ -112,14 +111,6 @@ fn ReceivedList(items: Vec<Received>, own: bool) -> impl IntoView {
         .into_iter()
         .map(|r| {
             let heading = r.heading();
-            let tag = match r.gift {
-                Gift::Award => "nhsuk-tag nhsuk-tag--purple",
-                Gift::Endorsement => "nhsuk-tag nhsuk-tag--blue",
-            };
-            let tag_text = match r.gift {
-                Gift::Award => "Award",
-                Gift::Endorsement => "Endorsement",
-            };
             let hidden = r.hidden.then(|| view! { " " <strong class="nhsuk-tag nhsuk-tag--grey">"Hidden from others"</strong> });
             let hide = own.then(|| {
                 let (text, value) = if r.hidden { ("Show to others", "false") } else { ("Hide from others", "true") };
@@ -134,7 +125,7 @@ fn ReceivedList(items: Vec<Received>, own: bool) -> impl IntoView {
             });
             view! {
                 <li class="skillmap-step" data-testid="received">
-                    <h3 class="nhsuk-heading-s"><strong class=tag>{tag_text}</strong>" "{heading.clone()}{hidden}</h3>
+                    <h3 class="nhsuk-heading-s">{heading.clone()}{hidden}</h3>
                     <blockquote class="skillmap-quote"><p>{r.message}</p></blockquote>
                     <p class="nhsuk-body-s skillmap-muted">{format!("From {}, {}", r.from, r.date)}</p>
                     <div class="skillmap-step-actions">{hide}</div>
@@ -568,47 +559,21 @@ pub fn GivePage() -> impl IntoView {
 
 // A team's recent recognition.
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct TeamData {
-    managers: Vec<Choice>,
-    team: Option<TeamRecognition>,
-}
-
-async fn load_team(manager: Option<i32>) -> Result<TeamData, AppError> {
-    let user = whoami().await?.ok_or(AppError::Unauthorized)?;
-    let hr = user.is_one_of(&[Role::Hr, Role::Admin]);
-    let managers = if hr { team_managers().await? } else { vec![] };
-    let team = if hr && manager.is_none() {
-        None
-    } else {
-        Some(get_team_recognition(manager).await?)
-    };
-    Ok(TeamData { managers, team })
-}
-
 /// Recognition the manager's team received in the last 90 days.
 #[component]
 pub fn TeamRecognitionPage() -> impl IntoView {
     let manager = query("manager").and_then(|m| m.parse::<i32>().ok());
-    page!("/team", load_team(manager), |data| {
-        let picker = (!data.managers.is_empty()).then(|| {
-            view! { <ManagerPicker managers=data.managers.clone() current=manager action="/team/recognition"/> }
-        });
-        let body = match data.team {
-            Some(t) => team_list(t).into_any(),
-            None => view! {
-                <h1>"Team recognition"</h1>
-                <p>"Choose a manager to see the recognition their team received."</p>
-            }
-            .into_any(),
-        };
-        view! {
-            <Title text="Team recognition - Skillmap"/>
-            <a class="nhsuk-back-link" href="/team">"Back to team capability"</a>
-            {picker}
-            {body}
-        }
-    })
+    page!(
+        "/team",
+        TeamChoice::load(manager, get_team_recognition),
+        |data| data.show(
+            manager,
+            "/team/recognition",
+            "Team recognition",
+            "Choose a manager to see the recognition their team received.",
+            team_list
+        )
+    )
 }
 
 fn team_list(t: TeamRecognition) -> impl IntoView {

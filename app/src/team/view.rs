@@ -84,6 +84,66 @@ pub fn TeamPage() -> impl IntoView {
     })
 }
 
+/// What a page about one manager's team shows: the manager picker (for HR
+/// and administrators, who have no team of their own to default to) and the
+/// chosen team's data. Team learning and team recognition use it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct TeamChoice<T> {
+    pub managers: Vec<Choice>,
+    pub team: Option<T>,
+}
+
+impl<T> TeamChoice<T> {
+    /// Loads the picker (HR and administrators) and, once a manager is
+    /// chosen (or the caller is one), their team with `team`.
+    pub async fn load<F>(
+        manager: Option<i32>,
+        team: impl FnOnce(Option<i32>) -> F,
+    ) -> Result<Self, AppError>
+    where
+        F: std::future::Future<Output = Result<T, AppError>>,
+    {
+        let user = whoami().await?.ok_or(AppError::Unauthorized)?;
+        let hr = user.is_one_of(&[Role::Hr, Role::Admin]);
+        let managers = if hr { team_managers().await? } else { vec![] };
+        let team = if hr && manager.is_none() {
+            None
+        } else {
+            Some(team(manager).await?)
+        };
+        Ok(Self { managers, team })
+    }
+
+    /// The picker, then the team as `show` draws it, or `heading` and
+    /// `prompt` asking to choose a manager.
+    pub fn show<V: IntoView + 'static>(
+        self,
+        current: Option<i32>,
+        action: &'static str,
+        heading: &'static str,
+        prompt: &'static str,
+        show: impl FnOnce(T) -> V,
+    ) -> impl IntoView {
+        let picker = (!self.managers.is_empty()).then(|| {
+            view! { <ManagerPicker managers=self.managers current=current action=action/> }
+        });
+        let body = match self.team {
+            Some(t) => show(t).into_any(),
+            None => view! {
+                <h1>{heading}</h1>
+                <p>{prompt}</p>
+            }
+            .into_any(),
+        };
+        view! {
+            <Title text=format!("{heading} - Skillmap")/>
+            <a class="nhsuk-back-link" href="/team">"Back to team capability"</a>
+            {picker}
+            {body}
+        }
+    }
+}
+
 /// Choosing whose team to see (HR and administrators); `action` is the
 /// page to show it on.
 #[component]

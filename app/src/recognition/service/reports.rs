@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
 
 use super::gifts::received;
 use crate::entities::{badge, org_unit, person, recognition};
@@ -16,6 +16,7 @@ use crate::recognition::model::{
     Colleague, REPORT_MONTHS, RecognitionReport, TEAM_DAYS, TeamItem, TeamRecognition,
     UnitRecognition,
 };
+use crate::team::service::placeholders;
 
 /// The recognition `manager_id`'s direct reports received in the last
 /// `TEAM_DAYS` days (what they chose to show), newest first, and who
@@ -127,15 +128,10 @@ pub async fn report(
         let d = at.date_naive();
         starts.iter().rposition(|s| *s <= d)
     };
-    // Every person's unit, as (id, unit): a narrow read, fine at 20k staff.
-    let staff: Vec<(i32, i32)> = person::Entity::find()
-        .select_only()
-        .column(person::Column::Id)
-        .column(person::Column::OrgUnitId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let unit_of: HashMap<i32, i32> = staff.iter().copied().collect();
+    // Staff per unit, and what they received in the period with their
+    // unit: both grouped or filtered in the database, so a 20,000-strong
+    // trust is not read into memory person by person.
+    let backend = db.get_database_backend();
     let mut per_unit: HashMap<i32, UnitRecognition> = HashMap::new();
     let blank = |unit_id: i32| UnitRecognition {
         unit_id,
@@ -144,25 +140,38 @@ pub async fn report(
         per_month: vec![0; REPORT_MONTHS],
         recognised: 0,
     };
-    for (_, u) in &staff {
-        per_unit.entry(*u).or_insert_with(|| blank(*u)).staff += 1;
+    for row in db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT org_unit_id AS unit, COUNT(*) AS n FROM person GROUP BY org_unit_id",
+        ))
+        .await?
+    {
+        let unit: i32 = row.try_get("", "unit")?;
+        let n: i64 = row.try_get("", "n")?;
+        per_unit.entry(unit).or_insert_with(|| blank(unit)).staff = n.max(0) as u64;
     }
-    let given: Vec<(i32, DateTime<Utc>)> = recognition::Entity::find()
-        .select_only()
-        .column(recognition::Column::PersonId)
-        .column(recognition::Column::CreatedAt)
-        .filter(recognition::Column::CreatedAt.gte(since))
-        .into_tuple()
-        .all(db)
+    let given = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(
+                backend,
+                "SELECT p.org_unit_id AS unit, r.person_id AS person, r.created_at AS at \
+                 FROM recognition r JOIN person p ON p.id = r.person_id WHERE r.created_at >= ?",
+            ),
+            [since.into()],
+        ))
         .await?;
     let mut recognised: HashSet<i32> = HashSet::new();
-    for (person_id, at) in given {
-        let (Some(u), Some(m)) = (unit_of.get(&person_id), month_of(at)) else {
-            continue;
-        };
-        per_unit.entry(*u).or_insert_with(|| blank(*u)).per_month[m] += 1;
-        if recognised.insert(person_id) {
-            per_unit.entry(*u).or_insert_with(|| blank(*u)).recognised += 1;
+    for row in given {
+        let unit: i32 = row.try_get("", "unit")?;
+        let person: i32 = row.try_get("", "person")?;
+        let at: DateTime<Utc> = row.try_get("", "at")?;
+        let Some(m) = month_of(at) else { continue };
+        let entry = per_unit.entry(unit).or_insert_with(|| blank(unit));
+        entry.per_month[m] += 1;
+        if recognised.insert(person) {
+            entry.recognised += 1;
         }
     }
     let names: HashMap<i32, String> = org_unit::Entity::find()
