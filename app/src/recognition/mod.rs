@@ -1,6 +1,8 @@
-//! Recognition: badges for agreed Practitioner and Expert levels, which
-//! their holders can download as signed Open Badges 3.0 credentials and
-//! anyone can verify.
+//! Recognition: peer endorsements and managers' awards (of kinds that
+//! administrators define), and badges for agreed Practitioner and Expert
+//! levels and completed learning pathways, which their holders can download
+//! as signed Open Badges 3.0 credentials and anyone can verify. Managers see
+//! their team's recent recognition; HR sees it by unit over time.
 
 pub mod api;
 pub mod model;
