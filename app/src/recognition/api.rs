@@ -11,7 +11,7 @@
 //!   administrators;
 //! - only HR and administrators revoke a badge; anyone may verify one.
 
-// `#[server]` generates a browser-side stub for `give`, where a
+// The server macro generates a browser-side stub for `give`, where a
 // function-level allow does not reach.
 #![allow(clippy::too_many_arguments)]
 
