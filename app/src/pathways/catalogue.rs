@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::model::{FIELDS, Resource, ResourceInput, coverage_text, validate_resource};
+use super::model::{FIELDS, Resource, ResourceInput, coverage_text, pounds, validate_resource};
 use crate::framework::exchange::escape_formula;
 use crate::import::model::Problem;
 use crate::import::read::{Column, Mapping, Table};
@@ -124,11 +124,7 @@ pub fn to_csv(resources: &[Resource]) -> String {
     let header: Vec<&str> = FIELDS.iter().map(|(_, l)| *l).collect();
     w.write_record(&header).expect("write to memory");
     for r in resources {
-        let cost = if r.cost_pence == 0 {
-            "0".to_string()
-        } else {
-            format!("{}.{:02}", r.cost_pence / 100, r.cost_pence % 100)
-        };
+        let cost = pounds(r.cost_pence);
         w.write_record([
             escape_formula(&r.code),
             escape_formula(&r.title),

@@ -80,7 +80,17 @@ pub fn cost_text(pence: u32) -> String {
     if pence == 0 {
         "Free".into()
     } else {
-        format!("\u{a3}{}.{:02}", pence / 100, pence % 100)
+        format!("\u{a3}{}", pounds(pence))
+    }
+}
+
+/// A cost as the catalogue form and file write it: "0" when free, else
+/// pounds and pence ("12.50"), which `parse_cost` reads back.
+pub fn pounds(pence: u32) -> String {
+    if pence == 0 {
+        "0".into()
+    } else {
+        format!("{}.{:02}", pence / 100, pence % 100)
     }
 }
 
@@ -1094,6 +1104,14 @@ mod tests {
         ] {
             assert_eq!(parse_cost(s), p, "{s:?}");
         }
+        // What the form and the file write reads back the same.
+        for pence in [0, 5, 399, 1205, 1250, 120_000] {
+            assert_eq!(parse_cost(&pounds(pence)), Some(pence), "{pence}");
+        }
+        assert_eq!(
+            (cost_text(0), cost_text(1250)),
+            ("Free".into(), "\u{a3}12.50".into())
+        );
     }
 
     #[test]

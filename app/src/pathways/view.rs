@@ -13,7 +13,7 @@ use super::api::{
 use super::model::{
     CatalogueView, Coverage, FIELDS, FORMATS, MyLearning, PathwayView, PlanStep, ResourceInput,
     StepStatus, StepView, TeamLearning, UptakeRow, WEEKLY_BUDGETS, cost_text, coverage_text,
-    duration, format_label, validate_resource,
+    duration, format_label, pounds, validate_resource,
 };
 use crate::auth::api::whoami;
 use crate::auth::model::Role;
@@ -669,11 +669,7 @@ fn input_of(r: &super::model::Resource) -> ResourceInput {
         url: r.url.clone().unwrap_or_default(),
         format: r.format.clone(),
         minutes: r.minutes.to_string(),
-        cost: if r.cost_pence == 0 {
-            "0".into()
-        } else {
-            format!("{}.{:02}", r.cost_pence / 100, r.cost_pence % 100)
-        },
+        cost: pounds(r.cost_pence),
         description: r.description.clone(),
         skills: coverage_text(&r.covers),
     }
