@@ -164,6 +164,17 @@ pub struct Colleague {
     pub team: String,
 }
 
+impl From<crate::people::model::PersonSummary> for Colleague {
+    fn from(p: crate::people::model::PersonSummary) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            job_title: p.job_title,
+            team: p.team,
+        }
+    }
+}
+
 /// What the "recognise a colleague" form needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GiveForm {

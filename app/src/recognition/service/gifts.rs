@@ -119,12 +119,7 @@ pub async fn colleagues(
     Ok(people::summarise(db, found)
         .await?
         .into_iter()
-        .map(|p| Colleague {
-            id: p.id,
-            name: p.name,
-            job_title: p.job_title,
-            team: p.team,
-        })
+        .map(Colleague::from)
         .collect())
 }
 

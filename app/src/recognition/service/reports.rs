@@ -216,12 +216,7 @@ pub async fn report(
             let people = people::summarise(db, left_out)
                 .await?
                 .into_iter()
-                .map(|p| Colleague {
-                    id: p.id,
-                    name: p.name,
-                    job_title: p.job_title,
-                    team: p.team,
-                })
+                .map(Colleague::from)
                 .collect();
             Some((name, people))
         }
