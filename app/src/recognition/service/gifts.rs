@@ -2,11 +2,13 @@
 //! message; a manager (or HR) gives an award of a kind administrators
 //! defined, with a citation. The recipient may hide any from others.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 
 use crate::auth::model::{CurrentUser, Role};
@@ -167,15 +169,17 @@ async fn giver_name(db: &impl ConnectionTrait, giver: &CurrentUser) -> Result<St
     })
 }
 
+/// What `giver` has given `person_id`, newest first.
 async fn given_by(
     db: &impl ConnectionTrait,
     giver: &CurrentUser,
     person_id: i32,
 ) -> Result<Vec<recognition::Model>, AppError> {
-    let name = giver_name(db, giver).await?;
+    // A giver without a staff record is known by their display name, as
+    // `giver_name` records it.
     let by = match giver.person_id {
         Some(id) => recognition::Column::GivenById.eq(id),
-        None => recognition::Column::GivenByName.eq(name),
+        None => recognition::Column::GivenByName.eq(giver.display_name.clone()),
     };
     Ok(recognition::Entity::find()
         .filter(recognition::Column::PersonId.eq(person_id))
@@ -305,21 +309,28 @@ pub async fn award_kinds(
         find = find.filter(award_kind::Column::Active.eq(true));
     }
     let kinds = find.order_by_asc(award_kind::Column::Name).all(db).await?;
-    let mut out = Vec::with_capacity(kinds.len());
-    for k in kinds {
-        let given = recognition::Entity::find()
-            .filter(recognition::Column::AwardKindId.eq(k.id))
-            .count(db)
-            .await?;
-        out.push(AwardKind {
+    // How often each was given, in one grouped query.
+    let given: HashMap<i32, i64> = recognition::Entity::find()
+        .select_only()
+        .column(recognition::Column::AwardKindId)
+        .column_as(recognition::Column::Id.count(), "n")
+        .filter(recognition::Column::AwardKindId.is_not_null())
+        .group_by(recognition::Column::AwardKindId)
+        .into_tuple::<(i32, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(kinds
+        .into_iter()
+        .map(|k| AwardKind {
+            given: u64::try_from(given.get(&k.id).copied().unwrap_or(0)).unwrap_or(0),
             id: k.id,
             name: k.name,
             description: k.description,
             active: k.active,
-            given,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// Adds an award kind (no `id`) or changes one; `active: false` retires it
@@ -386,6 +397,7 @@ mod tests {
     use crate::platform::testing::{test_db, tiny_org};
     use crate::recognition::service::{badges, report, team_recent};
     use crate::team::summary::tests::user;
+    use sea_orm::PaginatorTrait;
 
     #[tokio::test]
     async fn endorsements_and_awards_follow_the_rules_and_change_nothing_when_refused() {

@@ -73,13 +73,14 @@ pub async fn team_recent(
         .all(db)
         .await?
     {
-        let view = super::view(b.clone());
+        let (at, id, person_id) = (b.issued_at, b.id, b.person_id);
+        let view = super::view(b);
         items.push((
-            b.issued_at,
-            -b.id,
+            at,
+            -id,
             TeamItem {
-                person_id: b.person_id,
-                person_name: names.get(&b.person_id).cloned().unwrap_or_default(),
+                person_id,
+                person_name: names.get(&person_id).cloned().unwrap_or_default(),
                 what: format!("Badge: {}", view.title()),
                 from: view.awarded_by,
                 message: None,
