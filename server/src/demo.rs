@@ -710,7 +710,8 @@ async fn seed_recognition(
         }
         let days = (i * 37 % 180) as i64;
         let award = i % 3 == 0;
-        let kind = &kinds[i % kinds.len()];
+        // Every kind in turn (awards fall on every 15th person).
+        let kind = &kinds[(i / 15) % kinds.len()];
         let skill = &skills[i % skills.len()];
         rows.push(recognition::ActiveModel {
             person_id: Set(*id),
