@@ -5,6 +5,7 @@ use leptos_meta::{MetaTags, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use crate::audit::view::AuditTrailPage;
 use crate::auth::api::whoami;
 use crate::auth::view::{AccountsPage, LoginPage, SetPasswordPage};
 use crate::error::AppError;
@@ -15,6 +16,7 @@ use crate::pathways::view::{
     CataloguePage, MyLearningPage, ResourceEditPage, TeamLearningPage, UptakePage,
 };
 use crate::people::view::{PeoplePage, PersonPage};
+use crate::privacy::view::{ErasePage, MyDataPage, RetentionPage};
 use crate::profile::view::{
     AssessSkillPage, GapsPage, HistoryPage, MySkillsPage, PersonSkillsPage, ReviewsPage,
 };
@@ -60,6 +62,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/set-password") view=SetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/people") view=PeoplePage ssr=SsrMode::Async/>
                 <Route path=path!("/people/:id") view=PersonPage ssr=SsrMode::Async/>
+                <Route path=path!("/people/:id/erase") view=ErasePage ssr=SsrMode::Async/>
+                <Route path=path!("/my-data") view=MyDataPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/retention") view=RetentionPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/accounts") view=AccountsPage ssr=SsrMode::Async/>
                 <Route path=path!("/framework") view=FrameworkPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/framework") view=FrameworkAdminPage ssr=SsrMode::Async/>
@@ -91,6 +96,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/recognise/:id") view=GivePage ssr=SsrMode::Async/>
                 <Route path=path!("/team/recognition") view=TeamRecognitionPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/awards") view=AwardKindsPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/audit") view=AuditTrailPage ssr=SsrMode::Async/>
                 <Route path=path!("/people/:id/recognition") view=PersonRecognitionPage ssr=SsrMode::Async/>
                 <Route path=path!("/people/:id/badges") view=PersonRecognitionPage ssr=SsrMode::Async/>
                 <Route path=path!("/verify") view=VerifyPage ssr=SsrMode::Async/>

@@ -8,12 +8,14 @@ pub mod app;
 pub mod error;
 pub mod ui;
 
+pub mod audit;
 pub mod auth;
 pub mod framework;
 pub mod home;
 pub mod import;
 pub mod pathways;
 pub mod people;
+pub mod privacy;
 pub mod profile;
 pub mod recognition;
 pub mod roles;

@@ -1,5 +1,6 @@
 //! The Skillmap schema: one file per change, applied in order at start-up.
-//! Every migration runs unchanged on SQLite and PostgreSQL.
+//! Every migration runs unchanged on SQLite and PostgreSQL, each in its own
+//! transaction on both, so one that fails leaves the database as it was.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -12,13 +13,15 @@ mod m20261126_000006_capability_summary;
 mod m20261126_000007_learning;
 mod m20261126_000008_badges;
 mod m20261126_000009_recognition;
+mod m20261126_000010_audit;
+mod m20261126_000011_account_disabled_at;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
+        let all: Vec<Box<dyn MigrationTrait>> = vec![
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_framework::Migration),
             Box::new(m20261125_000003_framework_draft::Migration),
@@ -28,6 +31,38 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_learning::Migration),
             Box::new(m20261126_000008_badges::Migration),
             Box::new(m20261126_000009_recognition::Migration),
-        ]
+            Box::new(m20261126_000010_audit::Migration),
+            Box::new(m20261126_000011_account_disabled_at::Migration),
+        ];
+        all.into_iter()
+            .map(|m| Box::new(Transactional(m)) as Box<dyn MigrationTrait>)
+            .collect()
+    }
+}
+
+/// Runs a migration and its record in one transaction on every engine.
+/// sea-orm-migration does that only on PostgreSQL by default; SQLite's DDL
+/// is transactional too, so a migration that fails part-way there (a
+/// trigger after its table, say) would otherwise leave half a change.
+struct Transactional(Box<dyn MigrationTrait>);
+
+impl MigrationName for Transactional {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Transactional {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.up(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.down(manager).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
     }
 }

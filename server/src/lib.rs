@@ -3,6 +3,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod backup;
 pub mod bench;
 pub mod bench_reports;
 pub mod demo;
@@ -282,6 +283,8 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .route("/admin/import/{id}/problems.csv", get(import_problems))
         .route("/team/heatmap.csv", get(heatmap_csv))
         .route("/learning/catalogue.csv", get(catalogue_csv))
+        .route("/admin/audit.csv", get(audit_csv))
+        .route(app::privacy::view::DOWNLOAD_PATH, get(my_data))
         .route("/issuer", get(issuer_profile))
         .route("/issuer/keys/{kid}", get(issuer_key))
         .route("/badges/{id}/credential.jwt", get(badge_credential))
@@ -379,6 +382,20 @@ async fn export_csv(
 
 type Session = Option<axum::Extension<app::platform::session::SessionContext>>;
 
+/// Who is asking, and from where, for the audit trail.
+fn actor(
+    state: &ServerState,
+    session: &Session,
+    headers: &axum::http::HeaderMap,
+    peer: SocketAddr,
+) -> app::platform::audit::Actor {
+    let trust = state.app.settings.trust_forwarded_for;
+    app::platform::audit::Actor::new(
+        session.as_ref().map(|s| s.user.account_id),
+        app::platform::guard::client_ip_of(headers, Some(peer), trust),
+    )
+}
+
 /// HR and administrators only: anyone else gets this 401 or 403.
 fn refuse_unless_hr(session: &Session) -> Option<axum::response::Response> {
     use app::auth::model::Role;
@@ -396,8 +413,13 @@ fn refuse_unless_hr(session: &Session) -> Option<axum::response::Response> {
 }
 
 /// A file to save: its type and the name the browser saves it under.
-fn download(name: &str, content_type: &str, body: String) -> axum::response::Response {
+fn download(
+    name: &str,
+    content_type: &str,
+    body: impl Into<axum::body::Body>,
+) -> axum::response::Response {
     use axum::http::header;
+    let body: axum::body::Body = body.into();
     (
         [
             (header::CONTENT_TYPE, content_type.to_string()),
@@ -452,6 +474,77 @@ async fn import_problems(
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "The report could not be made.\n",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The audit trail as CSV: every event the filters match (up to
+/// `EXPORT_MAX`), for HR and administrators. The download is itself
+/// recorded, with the filters used.
+async fn audit_csv(
+    State(state): State<ServerState>,
+    axum::extract::Query(query): axum::extract::Query<app::audit::model::AuditQuery>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
+    session: Session,
+) -> axum::response::Response {
+    use app::audit::model::{Action, EXPORT_MAX, to_csv};
+    if let Some(refused) = refuse_unless_hr(&session) {
+        return refused;
+    }
+    let filters = match query.check() {
+        Ok(f) => f,
+        Err(errors) => {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
+            return (StatusCode::UNPROCESSABLE_ENTITY, lines.join("\n") + "\n").into_response();
+        }
+    };
+    let db = &state.app.db;
+    let by = actor(&state, &session, &headers, peer);
+    let result = async {
+        let rows = app::audit::service::search(db, &filters, EXPORT_MAX).await?;
+        let detail = format!("{} events; {}", rows.len(), query.filter_names());
+        app::platform::audit::record_by(db, by, Action::AuditExported, None, detail).await?;
+        Ok::<_, app::error::AppError>(rows)
+    }
+    .await;
+    match result {
+        Ok(rows) => csv_download("skillmap-audit.csv", to_csv(&rows)),
+        Err(e) => {
+            tracing::error!(error = %e, "audit export failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The audit trail could not be exported.\n",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Everything Skillmap holds about the signed-in user, as a zip (their
+/// right of access): only ever their own.
+async fn my_data(
+    State(state): State<ServerState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
+    session: Session,
+) -> axum::response::Response {
+    let Some(signed_in) = &session else {
+        return (StatusCode::UNAUTHORIZED, "Sign in to download your data.\n").into_response();
+    };
+    let by = actor(&state, &session, &headers, peer);
+    match app::privacy::service::export(&state.app.db, &signed_in.user, by).await {
+        Ok(zip) => download("skillmap-my-data.zip", "application/zip", zip),
+        Err(e) => {
+            tracing::error!(error = %e, "data export failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Your data could not be put together. Try again.\n",
             )
                 .into_response()
         }
@@ -657,13 +750,16 @@ async fn verify_upload(mut form: axum::extract::Multipart) -> axum::response::Re
 /// replaces the unused links it covers.
 async fn set_password_links(
     State(state): State<ServerState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
     headers: axum::http::HeaderMap,
     session: Session,
 ) -> axum::response::Response {
+    use app::auth::links::issue_for_accounts_without_password;
     if let Some(refused) = refuse_unless_hr(&session) {
         return refused;
     }
-    let links = match app::auth::links::issue_for_accounts_without_password(&state.app.db).await {
+    let by = actor(&state, &session, &headers, peer);
+    let links = match issue_for_accounts_without_password(&state.app.db, by).await {
         Ok(links) => links,
         Err(e) => {
             tracing::error!(error = %e, "set-password links failed");

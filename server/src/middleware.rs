@@ -1,10 +1,13 @@
 //! The security layers around every request: the session, the cross-site
 //! request check, and response headers.
 
-use app::platform::AppState;
+use std::net::SocketAddr;
+
+use app::audit::model::Action;
 use app::platform::session::{self, SessionContext};
+use app::platform::{AppState, audit, guard};
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -34,9 +37,12 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
     let signed_in = resolved.is_some();
+    let actor = resolved.as_ref().map(|ctx| ctx.user.account_id);
     if let Some(ctx) = resolved {
         req.extensions_mut().insert(ctx);
     }
+    let refusals = audit::Refusals::default();
+    req.extensions_mut().insert(refusals.clone());
     if !signed_in && needs_sign_in(&req) {
         let target = req
             .uri()
@@ -50,7 +56,28 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         };
         return Redirect::to(&location).into_response();
     }
-    next.run(req).await
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| *addr);
+    let ip = guard::client_ip_of(req.headers(), peer, state.settings.trust_forwarded_for);
+    let path = req.uri().path().to_string();
+    let res = next.run(req).await;
+    // The guards note their refusals; a handler or layer that answers 403
+    // itself (a CSV download, a cross-site request) is noted here.
+    let mut refused = refusals.take();
+    refused.dedup();
+    if refused.is_empty() && signed_in && res.status() == StatusCode::FORBIDDEN {
+        refused.push(path);
+    }
+    for what in refused {
+        let by = audit::Actor::new(actor, ip);
+        let recorded = audit::record_by(&state.db, by, Action::Refused, None, what).await;
+        if let Err(e) = recorded {
+            tracing::error!(error = %e, "could not record a refusal in the audit trail");
+        }
+    }
+    res
 }
 
 /// Pages (not the log-in page, server functions or static files) need a session.

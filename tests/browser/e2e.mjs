@@ -238,6 +238,8 @@ try {
   await badgeJourney();
   await recognitionJourney();
   await importJourney();
+  await auditJourney();
+  await privacyJourney();
 } catch (err) {
   problems.push(`journey stopped: ${err.stack || err}`);
   await page.screenshot({ path: path.join(artifacts, 'failure.png'), fullPage: true }).catch(() => {});
@@ -709,5 +711,90 @@ async function recognitionJourney() {
   await page.click('button[aria-label="Retire: Kindness"]');
   await page.waitForSelector('[data-testid="award-kind"]:has-text("Kindness") >> text=Retired');
   check(true, 'admin: retires it');
+  await signOut();
+}
+
+// Issue 8's audit trail: a staff member is refused HR's page; HR finds that
+// refusal and the earlier sign-ins, filters by who and what, gets the
+// filters' errors named at each field, and downloads the CSV.
+async function auditJourney() {
+  await signIn('staff@skillmap.example');
+  await page.goto(`${base}/people`);
+  await signOut();
+
+  await signIn('hr@skillmap.example');
+  await page.click('.nhsuk-header__navigation-link:has-text("Audit trail")');
+  await page.waitForSelector('h1:has-text("Audit trail")');
+  await page.waitForSelector('[data-testid="audit-events"]');
+  await axe('audit trail');
+  await page.selectOption('#action', 'refused');
+  await page.fill('#actor', 'staff@');
+  await page.click('button:has-text("Search")');
+  await page.waitForURL(/action=refused/);
+  const refused = page.locator('[data-testid="audit-events"] tbody tr');
+  check((await refused.count()) >= 1, 'hr: finds the staff member\'s refusal');
+  check((await refused.first().textContent()).includes('staff@skillmap.example'), 'hr: the refusal names who');
+  await page.screenshot({ path: path.join(artifacts, 'audit-trail.png'), fullPage: true });
+  const csvHref = await page.getAttribute('a:has-text("Download these events (CSV)")', 'href');
+  check(csvHref === '/admin/audit.csv?action=refused&actor=staff%40', `hr: the download keeps the filters (${csvHref})`);
+  const csv = await page.evaluate(async (href) => (await fetch(href)).text(), csvHref);
+  check(csv.split('\n')[1]?.includes(',refused,'), 'hr: the CSV has the refusal');
+
+  await page.goto(`${base}/admin/audit?from=2026-02-30&target_id=abc`);
+  await page.waitForSelector('.nhsuk-error-summary');
+  const summary = await page.textContent('.nhsuk-error-summary');
+  check(summary.includes('From must be a real date') && summary.includes('Record number must be a whole number'), 'hr: bad filters are named');
+  check(await page.isVisible('#from-error'), 'hr: the date error shows at its field');
+  await axe('audit trail, with errors');
+  await page.goto(`${base}/admin/audit?actor=nobody-at-all`);
+  await page.waitForSelector('[data-testid="audit-empty"]');
+  check(true, 'hr: an empty search says nothing matches');
+  await signOut();
+}
+
+// Issue 8's data rights: a staff member finds "Your data" and downloads the
+// zip; HR erases a leaver (no account) after a wrong employee number is
+// named at its field, and the retention review says it is done.
+async function privacyJourney() {
+  await signIn('staff@skillmap.example');
+  const me = await page.evaluate(async () => (await fetch('/api/auth/whoami', { method: 'POST' })).json());
+  await page.click('.nhsuk-header__account-link:has-text("Your data")');
+  await page.waitForSelector('h1:has-text("Your data")');
+  await axe('your data');
+  const download = await page.evaluate(async () => {
+    const res = await fetch('/my-data/skillmap-my-data.zip');
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    return { type: res.headers.get('content-type'), magic: String.fromCharCode(bytes[0], bytes[1]), size: bytes.length };
+  });
+  check(download.type === 'application/zip' && download.magic === 'PK' && download.size > 500, `staff: downloads their data as a zip (${JSON.stringify(download)})`);
+  await signOut();
+
+  await signIn('manager@skillmap.example');
+  const manager = await page.evaluate(async () => (await fetch('/api/auth/whoami', { method: 'POST' })).json());
+  await signOut();
+
+  await signIn('hr@skillmap.example');
+  const detail = await page.evaluate(async (id) => (await fetch('/api/people/detail', {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `person_id=${id}`,
+  })).json(), manager.person_id);
+  const leaver = detail.direct_reports.find((p) => p.id !== me.person_id);
+  check(Boolean(leaver), 'hr: picks a leaver from a team');
+  await page.goto(`${base}/people/${leaver.id}`);
+  await page.click('a:has-text("Erase this leaver\'s data")');
+  await page.waitForSelector('h1:has-text("Erase a leaver")');
+  await axe('erase a leaver');
+  await page.fill('#confirm', 'NOT-THEIRS');
+  await page.click('button:has-text("Erase this person\'s data")');
+  await page.waitForSelector('.nhsuk-error-summary');
+  check((await page.textContent('#confirm-error')).includes('does not match'), 'hr: a wrong employee number is named at its field');
+  await axe('erase a leaver, with an error');
+  await page.fill('#confirm', leaver.employee_number);
+  await page.click('button:has-text("Erase this person\'s data")');
+  await page.waitForSelector('[data-testid="erased"]');
+  check(page.url().includes('/admin/retention'), 'hr: erasing lands on the retention review');
+  await axe('retention review');
+  await page.screenshot({ path: path.join(artifacts, 'retention-review.png'), fullPage: true });
+  await page.goto(`${base}/people/${leaver.id}`);
+  check(await page.isVisible('text=was not found'), 'hr: the erased person is gone');
   await signOut();
 }

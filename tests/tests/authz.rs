@@ -364,6 +364,24 @@ async fn every_server_function_authorizes_every_caller() {
             TEAM,
         ),
         Case("/api/learning/uptake", vec![], HR_ADMIN),
+        // The audit trail: HR and administrators search it.
+        Case("/api/audit/search", vec![], HR_ADMIN),
+        // Data rights: HR and administrators erase leavers and review
+        // long-disabled accounts (a person's own download is a GET route).
+        Case(
+            "/api/privacy/erase_preview",
+            vec![("person_id", staff_person.clone())],
+            HR_ADMIN,
+        ),
+        Case(
+            "/api/privacy/erase",
+            vec![
+                ("person_id", staff_person.clone()),
+                ("confirm", String::new()),
+            ],
+            HR_ADMIN_BAD_INPUT,
+        ),
+        Case("/api/privacy/retention", vec![], HR_ADMIN),
         Case("/api/learning/catalogue", vec![], ANY_USER),
         Case(
             "/api/learning/resource",

@@ -34,11 +34,7 @@ pub async fn logout() -> Result<(), AppError> {
     platform::require_user()?;
     let state = platform::state()?;
     if let Some(current) = guard::session() {
-        platform::reply(
-            session::destroy(&state.db, &current.session_id)
-                .await
-                .map_err(Into::into),
-        )?;
+        platform::reply(super::service::sign_out(&state.db, &current).await)?;
     }
     set_cookie(&session::clear_cookie(&state.settings));
     leptos_axum::redirect("/login?signed_out=1");

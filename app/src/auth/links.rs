@@ -10,9 +10,10 @@ use sea_orm::{
     TransactionSession, TransactionTrait,
 };
 
+use crate::audit::model::Action;
 use crate::entities::{account, password_token, person, session};
 use crate::error::AppError;
-use crate::platform::{password, session as sessions};
+use crate::platform::{audit, password, session as sessions};
 
 pub const LINK_DAYS: i64 = 14;
 
@@ -23,9 +24,11 @@ pub struct Link {
     pub token: String,
 }
 
-/// New links for every enabled account that has no password yet.
+/// New links for every enabled account that has no password yet, issued by
+/// `by` (recorded in the audit trail).
 pub async fn issue_for_accounts_without_password(
     db: &(impl ConnectionTrait + TransactionTrait),
+    by: audit::Actor,
 ) -> Result<Vec<Link>, AppError> {
     let accounts = account::Entity::find()
         .filter(account::Column::PasswordHash.eq(""))
@@ -81,6 +84,14 @@ pub async fn issue_for_accounts_without_password(
             .exec_without_returning(&txn)
             .await?;
     }
+    audit::record_by(
+        &txn,
+        by,
+        Action::LinksIssued,
+        None,
+        format!("{} set-password links", links.len()),
+    )
+    .await?;
     txn.commit().await?;
     Ok(links)
 }
@@ -131,9 +142,18 @@ pub async fn set_password(
         .filter(|a| !a.disabled)
         .ok_or_else(invalid)?;
     let email = account.email.clone();
+    let account_id = account.id;
     let mut m: account::ActiveModel = account.into();
     m.password_hash = Set(hash);
     m.update(&txn).await?;
+    audit::record_by(
+        &txn,
+        audit::Actor::new(Some(account_id), audit::Actor::current().ip),
+        Action::PasswordSet,
+        Some(("account", account_id)),
+        "from a set-password link",
+    )
+    .await?;
     session::Entity::delete_many()
         .filter(session::Column::AccountId.eq(found.account_id))
         .exec(&txn)

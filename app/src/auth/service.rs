@@ -9,9 +9,10 @@ use sea_orm::{
 };
 
 use super::model::{AccountRow, CurrentUser, Role, normalise_email, validate_login};
+use crate::audit::model::Action;
 use crate::entities::{account, person};
 use crate::error::AppError;
-use crate::platform::{AppState, password, session};
+use crate::platform::{AppState, audit, password, session};
 
 /// Checks the credentials and starts a session. Returns the cookie token.
 pub async fn login(
@@ -39,19 +40,44 @@ pub async fn login(
     let verified = password::verify_password(password.to_string(), stored).await;
     let acc = match found {
         Some(acc) if verified && !acc.disabled => acc,
-        _ => {
+        other => {
             tracing::info!("log-in refused");
+            // The typed email is not kept: people type passwords into it.
+            let (actor, why) = match &other {
+                None => (None, "no account has that email"),
+                Some(a) if a.disabled => (Some(a.id), "account disabled"),
+                Some(a) => (Some(a.id), "wrong password"),
+            };
+            let target = actor.map(|id| ("account", id));
+            let by = audit::Actor::new(actor, client);
+            audit::record_by(&state.db, by, Action::SignInFailed, target, why).await?;
             return Err(AppError::LoginFailed);
         }
     };
     let now = Utc::now();
     let txn = state.db.begin().await?;
     let token = session::create(&txn, acc.id, &state.settings, now).await?;
+    let target = Some(("account", acc.id));
+    let by = audit::Actor::new(Some(acc.id), client);
+    audit::record_by(&txn, by, Action::SignIn, target, "").await?;
     let mut active: account::ActiveModel = acc.into();
     active.last_login_at = Set(Some(now));
     active.update(&txn).await?;
     txn.commit().await?;
     Ok(token)
+}
+
+/// Ends this session, and records that its user signed out.
+pub async fn sign_out(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    current: &session::SessionContext,
+) -> Result<(), AppError> {
+    let txn = db.begin().await?;
+    session::destroy(&txn, &current.session_id).await?;
+    let account = current.user.account_id;
+    audit::record(&txn, Action::SignOut, Some(("account", account)), "").await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Creates an account (the CLI's `create-user` and the demo data use this).
@@ -115,10 +141,17 @@ pub async fn set_disabled(
         .ok_or_else(|| AppError::NotFound("The account".into()))?;
     let mut active: account::ActiveModel = acc.into();
     active.disabled = Set(disabled);
+    active.disabled_at = Set(disabled.then(Utc::now));
     let acc = active.update(&txn).await?;
     if disabled {
         session::destroy_all_for(&txn, account_id).await?;
     }
+    let action = if disabled {
+        Action::AccountDisabled
+    } else {
+        Action::AccountEnabled
+    };
+    audit::record(&txn, action, Some(("account", account_id)), "").await?;
     txn.commit().await?;
     tracing::info!(
         account = account_id,

@@ -16,6 +16,9 @@ pub struct Model {
     pub person_id: Option<i32>,
     pub created_at: DateTimeUtc,
     pub last_login_at: Option<DateTimeUtc>,
+    /// When it was last disabled (none while enabled, and for accounts
+    /// disabled before this was recorded).
+    pub disabled_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

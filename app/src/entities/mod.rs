@@ -4,6 +4,7 @@
 pub mod account;
 pub mod assessment;
 pub mod assessment_event;
+pub mod audit_event;
 pub mod award_kind;
 pub mod badge;
 pub mod domain;

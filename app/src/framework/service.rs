@@ -12,8 +12,10 @@ use super::model::{
     DescriptorDoc, DomainDoc, DomainView, FrameworkDoc, FrameworkView, ImportPreview, SCHEMA,
     SkillDoc, SkillView, diff, validate_doc,
 };
+use crate::audit::model::Action;
 use crate::entities::{domain, framework, framework_draft, skill, skill_descriptor};
 use crate::error::AppError;
+use crate::platform::audit;
 
 /// The framework Skillmap ships with.
 pub fn default_doc() -> FrameworkDoc {
@@ -177,6 +179,9 @@ pub async fn publish(
     }
     // Domains and foundation skills may have changed.
     crate::team::summary::rebuild(&txn).await?;
+    let detail = format!("{} version {version}, {position} skills", doc.code);
+    let target = Some(("framework", f.id));
+    audit::record(&txn, Action::FrameworkPublished, target, detail).await?;
     txn.commit().await?;
     Ok(f)
 }

@@ -143,6 +143,7 @@ pub async fn commit_import(job_id: i32) -> Result<(), AppError> {
                 Importer {
                     is_admin: user.role == Role::Admin,
                 },
+                platform::audit::Actor::current(),
             );
         }
     }

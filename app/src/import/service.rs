@@ -18,10 +18,12 @@ use super::check::{
 };
 use super::model::{Counts, JobRow, JobView, Kind, PROBLEMS_SHOWN, Problem, Progress, Status};
 use super::read::{Limits, read};
+use crate::audit::model::Action as Audited;
 use crate::auth::model::Role;
 use crate::entities::{account, import_job, job_role, org_unit, person, role_requirement, skill};
 use crate::error::AppError;
 use crate::framework::exchange::escape_formula;
+use crate::platform::audit;
 
 /// Rows written per statement: well under SQLite's and PostgreSQL's limits
 /// on bound values (11 columns x 1,000).
@@ -584,6 +586,7 @@ pub async fn commit(
     limits: Limits,
     importer: Importer,
     running: &Running,
+    by: audit::Actor,
 ) -> Result<Counts, AppError> {
     let job = import_job::Entity::find_by_id(id)
         .one(db)
@@ -641,14 +644,19 @@ pub async fn commit(
     }
     let progress = |p: Progress| running.set(id, p);
     apply(&txn, &plan, &snapshot, &progress).await?;
-    finish_job(&txn, id, &plan).await?;
+    finish_job(&txn, id, kind, &plan, by).await?;
     txn.commit().await?;
     Ok(plan.counts)
 }
 
 /// Starts importing a checked upload in the background, unless it is being
 /// imported already. The page polls `Running` for the progress bar.
-pub fn start_commit(state: &crate::platform::AppState, id: i32, importer: Importer) {
+pub fn start_commit(
+    state: &crate::platform::AppState,
+    id: i32,
+    importer: Importer,
+    by: audit::Actor,
+) {
     if !state.imports.start(id) {
         return;
     }
@@ -663,7 +671,7 @@ pub fn start_commit(state: &crate::platform::AppState, id: i32, importer: Import
         }
         let _done = Done(state.imports.clone(), id);
         let limits = state.settings.import_limits;
-        match commit(&state.db, id, limits, importer, &state.imports).await {
+        match commit(&state.db, id, limits, importer, &state.imports, by).await {
             Ok(counts) => tracing::info!(job_id = id, ?counts, "import committed"),
             Err(AppError::Conflict(reason)) => {
                 tracing::info!(job_id = id, %reason, "import not committed");
@@ -681,8 +689,32 @@ pub fn start_commit(state: &crate::platform::AppState, id: i32, importer: Import
     });
 }
 
-async fn finish_job(txn: &impl ConnectionTrait, id: i32, plan: &Plan) -> Result<(), AppError> {
+/// Marks the job imported and records it in the audit trail, inside the
+/// import's transaction.
+async fn finish_job(
+    txn: &impl ConnectionTrait,
+    id: i32,
+    kind: Kind,
+    plan: &Plan,
+    by: audit::Actor,
+) -> Result<(), AppError> {
     let c = plan.counts;
+    let detail = format!(
+        "{} file: {} created, {} updated, {} unchanged, {} new accounts",
+        kind.as_str(),
+        c.create,
+        c.update,
+        c.unchanged,
+        c.new_accounts
+    );
+    audit::record_by(
+        txn,
+        by,
+        Audited::ImportCommitted,
+        Some(("import", id)),
+        detail,
+    )
+    .await?;
     import_job::Entity::update_many()
         .col_expr(
             import_job::Column::Status,
@@ -773,7 +805,8 @@ pub async fn import_file(
     m.id = Set(id);
     m.update(&txn).await?;
     apply(&txn, &plan, &snapshot, progress).await?;
-    finish_job(&txn, id, &plan).await?;
+    // The command line: the system acted.
+    finish_job(&txn, id, job.kind, &plan, audit::Actor::default()).await?;
     txn.commit().await?;
     Ok(plan)
 }

@@ -16,6 +16,7 @@ use super::model::{
     TeamLearning, UptakeRow, gains_text, gaps, read_step_skills, recommend, suggest_mentors,
     validate_resource,
 };
+use crate::audit::model::Action;
 use crate::entities::{
     assessment, job_role, learning_resource, mentor, pathway, pathway_step, person, resource_skill,
 };
@@ -25,6 +26,7 @@ use crate::framework::service as framework;
 use crate::import::model::Problem;
 use crate::import::read::Table;
 use crate::people::model::full_name;
+use crate::platform::audit;
 use crate::profile::service::requirements;
 
 /// The longest weekly time budget accepted: a full working week.
@@ -219,7 +221,14 @@ pub async fn save_resource(
             ),
         ));
     }
-    let (saved, _) = write(&txn, &r, existing.as_ref()).await?;
+    let (saved, written) = write(&txn, &r, existing.as_ref()).await?;
+    let detail = match written {
+        Written::Created => "created",
+        Written::Updated => "changed",
+        Written::Unchanged => "unchanged",
+    };
+    let target = Some(("resource", saved));
+    audit::record(&txn, Action::ResourceSaved, target, detail).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -266,6 +275,17 @@ pub async fn remove_resource(
             .await?;
         Removed::Deleted
     };
+    let detail = match removed {
+        Removed::Deleted => "deleted",
+        Removed::Retired => "retired: a pathway uses it",
+    };
+    audit::record(
+        &txn,
+        Action::ResourceRemoved,
+        Some(("resource", id)),
+        detail,
+    )
+    .await?;
     txn.commit().await?;
     Ok(removed)
 }
@@ -295,6 +315,11 @@ pub async fn import_catalogue(
             Written::Unchanged => outcome.unchanged += 1,
         }
     }
+    let detail = format!(
+        "{} created, {} updated, {} unchanged",
+        outcome.created, outcome.updated, outcome.unchanged
+    );
+    audit::record(&txn, Action::CatalogueImported, None, detail).await?;
     txn.commit().await?;
     Ok(Ok(outcome))
 }

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_params_map;
 use super::api::get_person;
 use super::model::{PersonDetail, PersonSummary};
 use crate::auth::api::whoami;
+use crate::auth::model::Role;
 use crate::error::AppError;
 use crate::home::view::Row;
 use crate::ui::{ErrorPage, Layout, Table, page};
@@ -27,12 +28,17 @@ pub fn PersonPage() -> impl IntoView {
             _ => "",
         },
         load(),
-        |user, detail| view! { <Person detail=detail/> }
+        |user, detail| {
+            let hr = user
+                .as_ref()
+                .is_some_and(|u| u.is_one_of(&[Role::Hr, Role::Admin]));
+            view! { <Person detail=detail hr=hr/> }
+        }
     )
 }
 
 #[component]
-fn Person(detail: PersonDetail) -> impl IntoView {
+fn Person(detail: PersonDetail, hr: bool) -> impl IntoView {
     let PersonDetail {
         summary,
         email,
@@ -51,6 +57,12 @@ fn Person(detail: PersonDetail) -> impl IntoView {
             <a href=format!("/people/{}/skills", summary.id)>"Skills"</a>
             " \u{b7} "
             <a href=format!("/people/{}/recognition", summary.id)>"Recognition"</a>
+            {hr.then(|| view! {
+                " \u{b7} "
+                <a href=format!("/admin/audit?target_kind=person&target_id={}", summary.id)>"Audit trail"</a>
+                " \u{b7} "
+                <a href=format!("/people/{}/erase", summary.id)>"Erase this leaver's data"</a>
+            })}
         </p>
         <dl class="nhsuk-summary-list">
             <Row key="Employee number" value=summary.employee_number/>
@@ -135,6 +147,7 @@ pub fn PeoplePage() -> impl IntoView {
         view! {
             <Title text="People - Skillmap"/>
             <h1>"People"</h1>
+            <p><a href="/admin/retention">"Retention review: accounts disabled for a long time"</a></p>
             <form method="get" action="/people" class="skillmap-search" role="search">
                 <TextField label="Search by name, employee number or email" name="q" value=query width_class="nhsuk-input--width-20"/>
                 <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Search"</button>

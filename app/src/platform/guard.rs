@@ -66,7 +66,21 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 
 fn fail<T>(err: AppError) -> Result<T, AppError> {
     set_error_status(&err);
+    if err == AppError::Forbidden {
+        note_refusal();
+    }
     Err(err)
+}
+
+/// Notes a signed-in user's refusal for the audit trail: what they asked
+/// for (the server function's path, or the page's). Anonymous requests are
+/// not recorded: they are sent to sign in, and nobody is there to name.
+fn note_refusal() {
+    if let Some(parts) = use_context::<Parts>()
+        && let Some(refusals) = parts.extensions.get::<super::audit::Refusals>()
+    {
+        refusals.note(parts.uri.path().to_string());
+    }
 }
 
 /// Any signed-in user.
@@ -127,9 +141,21 @@ pub async fn manages(db: &impl ConnectionTrait, manager: i32, person: i32) -> Re
 /// the settings say a trusted proxy sets it.
 pub fn client_ip(trust_forwarded_for: bool) -> Option<IpAddr> {
     let parts = use_context::<Parts>()?;
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| *addr);
+    client_ip_of(&parts.headers, peer, trust_forwarded_for)
+}
+
+/// `client_ip` for code that holds the request itself (middleware).
+pub fn client_ip_of(
+    headers: &http::HeaderMap,
+    peer: Option<SocketAddr>,
+    trust_forwarded_for: bool,
+) -> Option<IpAddr> {
     if trust_forwarded_for {
-        let forwarded = parts
-            .headers
+        let forwarded = headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
@@ -138,10 +164,7 @@ pub fn client_ip(trust_forwarded_for: bool) -> Option<IpAddr> {
             return forwarded;
         }
     }
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
+    peer.map(|addr| addr.ip())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Server-side plumbing every capability uses: shared state, settings, the
-//! session, password hashing and the authorization guards.
+//! session, password hashing, the authorization guards and the audit trail.
 
+pub mod audit;
 pub mod guard;
 pub mod password;
 pub mod session;

@@ -24,6 +24,8 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// Largest import file and most rows in one.
     pub import_limits: ImportLimits,
+    /// Accounts disabled longer than this are listed for review (erasure).
+    pub retention_months: u32,
 }
 
 /// The largest import file, and the most data rows in one.
@@ -62,6 +64,7 @@ impl Default for Settings {
             trust_forwarded_for: false,
             db_max_connections: 10,
             import_limits: ImportLimits::default(),
+            retention_months: 12,
         }
     }
 }
@@ -126,6 +129,8 @@ impl Settings {
                 max_rows: number("SKILLMAP_IMPORT_MAX_ROWS", d.import_limits.max_rows as u64)?
                     as usize,
             },
+            retention_months: number("SKILLMAP_RETENTION_MONTHS", d.retention_months.into())?
+                as u32,
         })
     }
 

@@ -15,12 +15,14 @@ use super::model::{
     AssessmentView, Decision, HistoryEntry, PendingReview, ProfileItem, ProfileView, Requirement,
     SelfAssessmentInput, Status, validate_review, validate_self,
 };
+use crate::audit::model::Action;
 use crate::auth::model::CurrentUser;
 use crate::entities::{assessment, assessment_event, person, role_requirement};
 use crate::error::AppError;
 use crate::framework::service as framework;
 use crate::people::model::full_name;
 use crate::people::service as people;
+use crate::platform::audit;
 use crate::platform::guard::manages;
 
 const CONFLICT: &str = "This skill was changed somewhere else since you opened it. Reload the page to see the latest version, then make your change again.";
@@ -362,6 +364,13 @@ pub async fn review(
         &saved.evidence,
     )
     .await?;
+    let verb = match decision {
+        Decision::Agree => "agreed",
+        Decision::Change => "changed",
+    };
+    let detail = format!("{skill_code} {verb} at level {agreed}");
+    let target = Some(("person", person_id));
+    audit::record(&txn, Action::LevelReviewed, target, detail).await?;
     txn.commit().await?;
     let reviewers = names(db, saved.reviewed_by.into_iter().collect()).await?;
     Ok(view(saved, &reviewers))

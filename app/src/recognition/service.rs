@@ -16,6 +16,7 @@ use chrono::Utc;
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionSession, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -24,12 +25,14 @@ use super::keys;
 use super::model::{
     BADGE_LEVEL, BadgeView, Badges, Outcome, SOURCE_AGREED, SOURCE_PATHWAY, Verification,
 };
+use crate::audit::model::Action;
 use crate::auth::model::{CurrentUser, Role};
 use crate::entities::{account, badge, org_unit, person};
 use crate::error::AppError;
 use crate::framework::model::level_name;
 use crate::framework::service as framework;
 use crate::people::model::full_name;
+use crate::platform::audit;
 
 /// The address the credentials name: `SKILLMAP_PUBLIC_URL`, else the
 /// request's host. Set `SKILLMAP_PUBLIC_URL` in production, so a badge's
@@ -327,25 +330,33 @@ async fn own_badge(
 
 /// The person hides a badge from others, or shows it again.
 pub async fn set_hidden(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     person_id: i32,
     badge_id: i32,
     hidden: bool,
 ) -> Result<(), AppError> {
-    let b = own_badge(db, person_id, badge_id).await?;
+    let txn = db.begin().await?;
+    let b = own_badge(&txn, person_id, badge_id).await?;
     badge::ActiveModel {
         id: Set(b.id),
         hidden: Set(hidden),
         ..Default::default()
     }
-    .update(db)
+    .update(&txn)
     .await?;
+    let detail = format!(
+        "badge {badge_id} {}",
+        if hidden { "hidden" } else { "shown" }
+    );
+    let target = Some(("person", person_id));
+    audit::record(&txn, Action::RecognitionHidden, target, detail).await?;
+    txn.commit().await?;
     Ok(())
 }
 
 /// HR revokes a badge; verification then says so.
 pub async fn revoke(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     badge_id: i32,
     reason: &str,
 ) -> Result<(), AppError> {
@@ -356,8 +367,9 @@ pub async fn revoke(
             "Give the reason for revoking, in 500 characters or fewer",
         ));
     }
+    let txn = db.begin().await?;
     let b = badge::Entity::find_by_id(badge_id)
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or_else(|| AppError::NotFound("That badge".into()))?;
     if b.revoked_at.is_some() {
@@ -369,8 +381,13 @@ pub async fn revoke(
         revoked_reason: Set(Some(reason.to_string())),
         ..Default::default()
     }
-    .update(db)
+    .update(&txn)
     .await?;
+    // The reason is typed text, so it stays on the badge, not in the trail.
+    let detail = format!("badge {badge_id}");
+    let target = Some(("person", b.person_id));
+    audit::record(&txn, Action::BadgeRevoked, target, detail).await?;
+    txn.commit().await?;
     Ok(())
 }
 

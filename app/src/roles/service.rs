@@ -7,9 +7,11 @@ use sea_orm::{
 };
 
 use super::model::{JobRoleDetail, JobRoleInput, JobRoleRow, RequirementRow};
+use crate::audit::model::Action;
 use crate::entities::{job_role, person, role_requirement};
 use crate::error::AppError;
 use crate::framework::service as framework;
+use crate::platform::audit;
 
 pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<JobRoleRow>, AppError> {
     let roles = job_role::Entity::find()
@@ -110,7 +112,7 @@ pub async fn detail(
 
 /// Creates a job role (no id) or changes one. Codes are unique.
 pub async fn save(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     id: Option<i32>,
     input: &JobRoleInput,
 ) -> Result<i32, AppError> {
@@ -130,10 +132,11 @@ pub async fn save(
             ),
         ));
     }
+    let txn = db.begin().await?;
     let model = match id {
         Some(id) => {
             let existing = job_role::Entity::find_by_id(id)
-                .one(db)
+                .one(&txn)
                 .await?
                 .ok_or_else(|| AppError::NotFound("That job role".into()))?;
             let mut active: job_role::ActiveModel = existing.into();
@@ -141,7 +144,7 @@ pub async fn save(
             active.title = Set(input.title);
             active.staff_group = Set(input.staff_group);
             active.band = Set(input.band);
-            active.update(db).await?
+            active.update(&txn).await?
         }
         None => {
             job_role::ActiveModel {
@@ -151,10 +154,13 @@ pub async fn save(
                 band: Set(input.band),
                 ..Default::default()
             }
-            .insert(db)
+            .insert(&txn)
             .await?
         }
     };
+    let detail = if id.is_some() { "changed" } else { "created" };
+    audit::record(&txn, Action::RoleSaved, Some(("role", model.id)), detail).await?;
+    txn.commit().await?;
     Ok(model.id)
 }
 
@@ -210,6 +216,15 @@ pub async fn set_requirement(
         }
     }
     refresh_role_units(&txn, role_id).await?;
+    let need = if essential { "essential" } else { "desirable" };
+    let detail = format!("{skill_code} at level {level}, {need}");
+    audit::record(
+        &txn,
+        Action::RequirementSet,
+        Some(("role", role_id)),
+        detail,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -236,6 +251,8 @@ pub async fn remove_requirement(
         return Err(AppError::NotFound("That requirement".into()));
     }
     refresh_role_units(&txn, role_id).await?;
+    let target = Some(("role", role_id));
+    audit::record(&txn, Action::RequirementRemoved, target, skill_code).await?;
     txn.commit().await?;
     Ok(())
 }

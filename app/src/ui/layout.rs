@@ -43,6 +43,7 @@ pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
         links.push(NavLink::new("/admin/import", "Import"));
         links.push(NavLink::new("/learning/catalogue", "Learning catalogue"));
         links.push(NavLink::new("/recognition/report", "Recognition"));
+        links.push(NavLink::new("/admin/audit", "Audit trail"));
     }
     links.push(NavLink::new("/framework", "Framework"));
     if user.role == Role::Admin {
@@ -72,6 +73,9 @@ pub fn Layout(
                     <li class="nhsuk-header__account-item" data-testid="signed-in-as">
                         {u.display_name}
                         <span class="skillmap-role">{format!(" ({role})")}</span>
+                    </li>
+                    <li class="nhsuk-header__account-item">
+                        <a class="nhsuk-header__account-link" href="/my-data">"Your data"</a>
                     </li>
                     <li class="nhsuk-header__account-item">
                         <form class="nhsuk-header__account-form" method="post" action=Logout::PATH>

@@ -11,12 +11,14 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 
+use crate::audit::model::Action;
 use crate::auth::model::{CurrentUser, Role};
 use crate::entities::{award_kind, person, recognition};
 use crate::error::AppError;
 use crate::framework::service as framework;
 use crate::people::model::full_name;
 use crate::people::service as people;
+use crate::platform::audit;
 use crate::platform::guard::manages;
 use crate::recognition::model::{
     AwardKind, Colleague, Gift, GiveForm, Received, check_award_kind, check_gift,
@@ -65,13 +67,14 @@ pub async fn received_by(
 
 /// The recipient hides an endorsement or award from others, or shows it.
 pub async fn set_item_hidden(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     person_id: i32,
     item_id: i32,
     hidden: bool,
 ) -> Result<(), AppError> {
+    let txn = db.begin().await?;
     let item = recognition::Entity::find_by_id(item_id)
-        .one(db)
+        .one(&txn)
         .await?
         .filter(|r| r.person_id == person_id)
         .ok_or_else(|| AppError::NotFound("That recognition".into()))?;
@@ -80,8 +83,13 @@ pub async fn set_item_hidden(
         hidden: Set(hidden),
         ..Default::default()
     }
-    .update(db)
+    .update(&txn)
     .await?;
+    let shown = if hidden { "hidden" } else { "shown" };
+    let detail = format!("{} {item_id} {shown}", item.kind);
+    let target = Some(("person", person_id));
+    audit::record(&txn, Action::RecognitionHidden, target, detail).await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -293,7 +301,14 @@ pub async fn give(
             row.award_name = Set(Some(kind.name));
         }
     }
-    row.insert(&txn).await?;
+    let saved = row.insert(&txn).await?;
+    let about = saved
+        .skill_code
+        .or(saved.award_kind_id.map(|k| format!("award kind {k}")))
+        .unwrap_or_default();
+    let detail = format!("{} {} ({about})", gift.as_str(), saved.id);
+    let target = Some(("person", person_id));
+    audit::record(&txn, Action::RecognitionGiven, target, detail).await?;
     txn.commit().await?;
     Ok(gift)
 }
@@ -336,7 +351,7 @@ pub async fn award_kinds(
 /// Adds an award kind (no `id`) or changes one; `active: false` retires it
 /// (past awards keep it; nobody can give it).
 pub async fn save_award_kind(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     id: Option<i32>,
     name: &str,
     description: &str,
@@ -360,10 +375,11 @@ pub async fn save_award_kind(
             format!("There is already an award called {name}"),
         ));
     }
+    let txn = db.begin().await?;
     let row = match id {
         Some(id) => {
             let k = award_kind::Entity::find_by_id(id)
-                .one(db)
+                .one(&txn)
                 .await?
                 .ok_or_else(|| AppError::NotFound("That award".into()))?;
             award_kind::ActiveModel {
@@ -373,7 +389,7 @@ pub async fn save_award_kind(
                 active: Set(active),
                 ..Default::default()
             }
-            .update(db)
+            .update(&txn)
             .await?
         }
         None => {
@@ -384,10 +400,21 @@ pub async fn save_award_kind(
                 created_at: Set(Utc::now()),
                 ..Default::default()
             }
-            .insert(db)
+            .insert(&txn)
             .await?
         }
     };
+    let verb = if id.is_some() { "changed" } else { "created" };
+    let state = if active { "offered" } else { "retired" };
+    let target = Some(("award_kind", row.id));
+    audit::record(
+        &txn,
+        Action::AwardKindSaved,
+        target,
+        format!("{verb}, {state}"),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(row.id)
 }
 

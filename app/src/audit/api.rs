@@ -1,0 +1,36 @@
+//! Server functions for the audit trail: HR and administrators search it.
+//! (Its CSV download is an axum route in `server`, with the same check.)
+
+use leptos::prelude::*;
+
+use super::model::{AuditPage, AuditQuery};
+use crate::error::AppError;
+
+/// One page of the audit trail matching the filters (as `AuditQuery`
+/// describes them), newest first.
+#[server(endpoint = "audit/search")]
+pub async fn audit_search(
+    action: Option<String>,
+    actor: Option<String>,
+    target_kind: Option<String>,
+    target_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<i32>,
+) -> Result<AuditPage, AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let db = platform::db()?;
+    let query = AuditQuery {
+        action,
+        actor,
+        target_kind,
+        target_id,
+        from,
+        to,
+        before,
+    };
+    let filters = platform::reply(query.check().map_err(AppError::Validation))?;
+    platform::reply(super::service::page(&db, &filters).await)
+}

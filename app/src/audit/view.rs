@@ -1,0 +1,236 @@
+//! The audit trail page: filters as a GET form (so every search is a link
+//! that can be shared and works without JavaScript), a page of events, and
+//! the CSV download of everything the filters match.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::api::audit_search;
+use super::model::{Action, AuditPage, AuditQuery, TARGET_KINDS, target_href};
+use crate::auth::api::whoami;
+use crate::error::{AppError, FieldError};
+use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, TextField, page};
+
+fn query_from_url() -> AuditQuery {
+    let q = use_query_map().get_untracked();
+    let get = |k: &str| q.get(k).filter(|v| !v.trim().is_empty());
+    AuditQuery {
+        action: get("action"),
+        actor: get("actor"),
+        target_kind: get("target_kind"),
+        target_id: get("target_id"),
+        from: get("from"),
+        to: get("to"),
+        before: get("before").and_then(|b| b.parse().ok()),
+    }
+}
+
+#[component]
+pub fn AuditTrailPage() -> impl IntoView {
+    let query = StoredValue::new(query_from_url());
+    page!(
+        "/admin/audit",
+        {
+            let q = query.get_value();
+            async move {
+                Ok::<_, AppError>(
+                    audit_search(
+                        q.action,
+                        q.actor,
+                        q.target_kind,
+                        q.target_id,
+                        q.from,
+                        q.to,
+                        q.before,
+                    )
+                    .await,
+                )
+            }
+        },
+        |found| {
+            let q = query.get_value();
+            match found {
+                Ok(events) => view! {
+                    <Title text="Audit trail - Skillmap"/>
+                    <h1>"Audit trail"</h1>
+                    <Intro/>
+                    <Filters query=q.clone() errors=vec![]/>
+                    <Events events=events query=q/>
+                }
+                .into_any(),
+                Err(AppError::Validation(errors)) => view! {
+                    <Title text="Error: Audit trail - Skillmap"/>
+                    <ErrorSummary errors=errors.clone()/>
+                    <h1>"Audit trail"</h1>
+                    <Intro/>
+                    <Filters query=q errors=errors/>
+                }
+                .into_any(),
+                Err(e) => view! {
+                    <Title text="Problem - Skillmap"/>
+                    <ErrorPage error=e/>
+                }
+                .into_any(),
+            }
+        }
+    )
+}
+
+#[component]
+fn Intro() -> impl IntoView {
+    view! {
+        <p>"Every sign-in, refusal and change to people, accounts, roles, the framework, levels, imports and recognition, newest first. Times are UTC. Nobody can change or delete an entry."</p>
+    }
+}
+
+#[component]
+fn Filters(query: AuditQuery, errors: Vec<FieldError>) -> impl IntoView {
+    let error_for = |field: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+    };
+    let action_error = error_for("action");
+    let kind_error = error_for("target_kind");
+    let chosen_action = query.action.clone().unwrap_or_default();
+    let chosen_kind = query.target_kind.clone().unwrap_or_default();
+    let actions = Action::ALL
+        .iter()
+        .map(|a| {
+            let selected = a.code() == chosen_action;
+            view! { <option value=a.code() selected=selected>{a.label()}</option> }
+        })
+        .collect_view();
+    let kinds = TARGET_KINDS
+        .iter()
+        .map(|(code, label)| {
+            let selected = *code == chosen_kind;
+            view! { <option value=*code selected=selected>{*label}</option> }
+        })
+        .collect_view();
+    let group = |error: &Option<String>| {
+        if error.is_some() {
+            "nhsuk-form-group nhsuk-form-group--error"
+        } else {
+            "nhsuk-form-group"
+        }
+    };
+    let action_group = group(&action_error);
+    let kind_group = group(&kind_error);
+    let action_described = action_error.as_ref().map(|_| "action-error");
+    let kind_described = kind_error.as_ref().map(|_| "target_kind-error");
+    view! {
+        <form method="get" action="/admin/audit" class="skillmap-search" role="search" aria-label="Filter the audit trail">
+            <div class=action_group>
+                <label class="nhsuk-label" for="action">"What happened"</label>
+                <FieldErrorMessage id="action".to_string() message=action_error/>
+                <select class="nhsuk-select" id="action" name="action" aria-describedby=action_described>
+                    <option value="">"Anything"</option>
+                    {actions}
+                </select>
+            </div>
+            <TextField label="Who (part of their email address)" name="actor" value=query.actor.clone().unwrap_or_default() error=error_for("actor") width_class="nhsuk-input--width-20"/>
+            <div class=kind_group>
+                <label class="nhsuk-label" for="target_kind">"Kind of record"</label>
+                <FieldErrorMessage id="target_kind".to_string() message=kind_error/>
+                <select class="nhsuk-select" id="target_kind" name="target_kind" aria-describedby=kind_described>
+                    <option value="">"Any"</option>
+                    {kinds}
+                </select>
+            </div>
+            <TextField label="Record number" name="target_id" value=query.target_id.clone().unwrap_or_default() error=error_for("target_id") width_class="nhsuk-input--width-5"/>
+            // Text, not type=date: a mistyped date comes back as typed,
+            // with its error, rather than blanked by the browser.
+            <TextField label="From (UTC)" name="from" value=query.from.clone().unwrap_or_default() error=error_for("from") hint="Year-month-day, for example 2026-11-01" width_class="nhsuk-input--width-10"/>
+            <TextField label="To (UTC)" name="to" value=query.to.clone().unwrap_or_default() error=error_for("to") hint="Year-month-day, for example 2026-11-30" width_class="nhsuk-input--width-10"/>
+            <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Search"</button>
+        </form>
+    }
+}
+
+#[component]
+fn Events(events: AuditPage, query: AuditQuery) -> impl IntoView {
+    let filters = query.to_query_string();
+    let csv = if filters.is_empty() {
+        "/admin/audit.csv".to_string()
+    } else {
+        format!("/admin/audit.csv?{filters}")
+    };
+    let older = events.older.map(|before| {
+        let href = if filters.is_empty() {
+            format!("/admin/audit?before={before}")
+        } else {
+            format!("/admin/audit?{filters}&before={before}")
+        };
+        view! { <p><a class="nhsuk-link" href=href>"Older events"</a></p> }
+    });
+    let newest = query.before.map(|_| {
+        let href = if filters.is_empty() {
+            "/admin/audit".to_string()
+        } else {
+            format!("/admin/audit?{filters}")
+        };
+        view! { <p><a class="nhsuk-link" href=href>"Back to the newest events"</a></p> }
+    });
+    let download = view! {
+        <p>
+            <a class="nhsuk-button nhsuk-button--secondary" href=csv download="skillmap-audit.csv">
+                "Download these events (CSV)"
+            </a>
+        </p>
+    };
+    if events.rows.is_empty() {
+        return view! {
+            {newest}
+            <p data-testid="audit-empty">"No events match these filters."</p>
+        }
+        .into_any();
+    }
+    let shown = events.rows.len();
+    let rows = events
+        .rows
+        .into_iter()
+        .map(|r| {
+            let target = r.target_text();
+            let target = match (r.target_kind.as_deref(), r.target_id) {
+                (Some(kind), Some(id)) => match target_href(kind, id) {
+                    Some(href) => view! { <a class="nhsuk-link" href=href>{target}</a> }.into_any(),
+                    None => target.into_any(),
+                },
+                _ => target.into_any(),
+            };
+            view! {
+                <tr class="nhsuk-table__row" data-action=r.action.clone()>
+                    <td class="nhsuk-table__cell">{r.at}</td>
+                    <td class="nhsuk-table__cell">{r.actor}</td>
+                    <td class="nhsuk-table__cell">{r.action_label}</td>
+                    <td class="nhsuk-table__cell">{target}</td>
+                    <td class="nhsuk-table__cell">{r.detail}</td>
+                    <td class="nhsuk-table__cell">{r.ip.unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let caption = format!(
+        "{shown} event{}{}",
+        if shown == 1 { "" } else { "s" },
+        if query.before.is_some() {
+            ", older"
+        } else {
+            ", newest first"
+        }
+    );
+    view! {
+        {download}
+        {newest}
+        <div data-testid="audit-events">
+            <Table caption=caption headers=vec!["When (UTC)", "Who", "What", "Record", "Detail", "From"]>
+                {rows}
+            </Table>
+        </div>
+        {older}
+    }
+    .into_any()
+}

@@ -1,0 +1,47 @@
+//! Server functions for data rights: HR and administrators see what
+//! erasing a person would remove, erase a leaver, and review long-disabled
+//! accounts. (A person's own download is a plain GET route in `server`,
+//! for the signed-in user only.)
+
+use leptos::prelude::*;
+
+use super::model::{ErasePreview, Retention};
+use crate::error::AppError;
+
+/// What erasing this person would remove: HR and administrators.
+#[server(endpoint = "privacy/erase_preview")]
+pub async fn preview_erasure(person_id: i32) -> Result<ErasePreview, AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let db = platform::db()?;
+    platform::reply(super::service::erase_preview(&db, person_id).await)
+}
+
+/// Erases a leaver's personal data once HR has typed their employee number
+/// (`confirm`): HR and administrators. A plain form post goes on to the
+/// retention review, which says it is done.
+#[server(endpoint = "privacy/erase")]
+pub async fn erase_person(person_id: i32, confirm: String) -> Result<(), AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let db = platform::db()?;
+    platform::reply(super::service::erase(&db, &user, person_id, &confirm).await)?;
+    if platform::guard::is_form_post() {
+        leptos_axum::redirect("/admin/retention?erased=1");
+    }
+    Ok(())
+}
+
+/// Accounts disabled longer than the retention period: HR and
+/// administrators.
+#[server(endpoint = "privacy/retention")]
+pub async fn retention_review() -> Result<Retention, AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let state = platform::state()?;
+    let months = state.settings.retention_months;
+    platform::reply(super::service::retention(&state.db, months, chrono::Utc::now()).await)
+}
