@@ -192,7 +192,7 @@ async fn staff_download_their_data_and_hr_erase_a_leaver_without_breaking_the_tr
     let due: Vec<&Value> = review["rows"].as_array().unwrap().iter().collect();
     assert!(
         due.iter()
-            .any(|r| r["email"] == STAFF && r["person_id"].to_string() == person),
+            .any(|r| r["email"] == STAFF && r["person_id"] == me["person_id"]),
         "{review}"
     );
 

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::model::{AuditPage, AuditQuery};
+use super::model::AuditPage;
 use crate::error::AppError;
 
 /// One page of the audit trail matching the filters (as `AuditQuery`
@@ -18,6 +18,7 @@ pub async fn audit_search(
     to: Option<String>,
     before: Option<i32>,
 ) -> Result<AuditPage, AppError> {
+    use super::model::AuditQuery;
     use crate::auth::model::Role;
     use crate::platform;
     platform::require_role(&[Role::Hr, Role::Admin])?;
