@@ -340,12 +340,11 @@ async fn export(state: &ServerState, signed_in: bool, csv: bool) -> axum::respon
     let view = match app::framework::service::current(&state.app.db).await {
         Ok(v) => v,
         Err(e) => {
-            tracing::error!(error = %e, "framework export failed");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
+            return internal_error(
+                "framework export failed",
+                &e,
                 "The framework could not be exported.\n",
-            )
-                .into_response();
+            );
         }
     };
     let doc = app::framework::service::to_doc(&view);
@@ -469,14 +468,11 @@ async fn import_problems(
         Err(app::error::AppError::NotFound(_)) => {
             (StatusCode::NOT_FOUND, "No such import.\n").into_response()
         }
-        Err(e) => {
-            tracing::error!(error = %e, "import report failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The report could not be made.\n",
-            )
-                .into_response()
-        }
+        Err(e) => internal_error(
+            "import report failed",
+            &e,
+            "The report could not be made.\n",
+        ),
     }
 }
 
@@ -515,14 +511,11 @@ async fn audit_csv(
     .await;
     match result {
         Ok(rows) => csv_download("skillmap-audit.csv", to_csv(&rows)),
-        Err(e) => {
-            tracing::error!(error = %e, "audit export failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The audit trail could not be exported.\n",
-            )
-                .into_response()
-        }
+        Err(e) => internal_error(
+            "audit export failed",
+            &e,
+            "The audit trail could not be exported.\n",
+        ),
     }
 }
 
@@ -540,14 +533,11 @@ async fn my_data(
     let by = actor(&state, &session, &headers, peer);
     match app::privacy::service::export(&state.app.db, &signed_in.user, by).await {
         Ok(zip) => download("skillmap-my-data.zip", "application/zip", zip),
-        Err(e) => {
-            tracing::error!(error = %e, "data export failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Your data could not be put together. Try again.\n",
-            )
-                .into_response()
-        }
+        Err(e) => internal_error(
+            "data export failed",
+            &e,
+            "Your data could not be put together. Try again.\n",
+        ),
     }
 }
 
@@ -601,14 +591,11 @@ async fn catalogue_csv(
             "skillmap-learning-catalogue.csv",
             app::pathways::catalogue::to_csv(&all),
         ),
-        Err(e) => {
-            tracing::error!(error = %e, "catalogue export failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The catalogue could not be exported.\n",
-            )
-                .into_response()
-        }
+        Err(e) => internal_error(
+            "catalogue export failed",
+            &e,
+            "The catalogue could not be exported.\n",
+        ),
     }
 }
 
@@ -625,6 +612,17 @@ async fn badge_issuer(
         service::public_base(host, state.app.settings.secure_cookies),
     )
     .await
+}
+
+/// A 500 for a download that could not be made: the cause is logged, the
+/// user gets a plain message.
+fn internal_error(
+    what: &str,
+    e: &dyn std::fmt::Display,
+    message: &'static str,
+) -> axum::response::Response {
+    tracing::error!(error = %e, "{what}");
+    (StatusCode::INTERNAL_SERVER_ERROR, message).into_response()
 }
 
 fn failed(what: &str, e: &app::error::AppError) -> axum::response::Response {
@@ -762,12 +760,11 @@ async fn set_password_links(
     let links = match issue_for_accounts_without_password(&state.app.db, by).await {
         Ok(links) => links,
         Err(e) => {
-            tracing::error!(error = %e, "set-password links failed");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
+            return internal_error(
+                "set-password links failed",
+                &e,
                 "The links could not be made.\n",
-            )
-                .into_response();
+            );
         }
     };
     let base = std::env::var("SKILLMAP_PUBLIC_URL")

@@ -10,7 +10,7 @@ use super::api::audit_search;
 use super::model::{Action, AuditPage, AuditQuery, TARGET_KINDS, target_href};
 use crate::auth::api::whoami;
 use crate::error::{AppError, FieldError};
-use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, TextField, page};
+use crate::ui::{ErrorPage, ErrorSummary, Layout, SelectField, Table, TextField, page};
 
 fn query_from_url() -> AuditQuery {
     let q = use_query_map().get_untracked();
@@ -92,54 +92,19 @@ fn Filters(query: AuditQuery, errors: Vec<FieldError>) -> impl IntoView {
             .find(|e| e.field == field)
             .map(|e| e.message.clone())
     };
-    let action_error = error_for("action");
-    let kind_error = error_for("target_kind");
-    let chosen_action = query.action.clone().unwrap_or_default();
-    let chosen_kind = query.target_kind.clone().unwrap_or_default();
-    let actions = Action::ALL
+    let actions: Vec<(String, String)> = Action::ALL
         .iter()
-        .map(|a| {
-            let selected = a.code() == chosen_action;
-            view! { <option value=a.code() selected=selected>{a.label()}</option> }
-        })
-        .collect_view();
-    let kinds = TARGET_KINDS
+        .map(|a| (a.code().to_string(), a.label().to_string()))
+        .collect();
+    let kinds: Vec<(String, String)> = TARGET_KINDS
         .iter()
-        .map(|(code, label)| {
-            let selected = *code == chosen_kind;
-            view! { <option value=*code selected=selected>{*label}</option> }
-        })
-        .collect_view();
-    let group = |error: &Option<String>| {
-        if error.is_some() {
-            "nhsuk-form-group nhsuk-form-group--error"
-        } else {
-            "nhsuk-form-group"
-        }
-    };
-    let action_group = group(&action_error);
-    let kind_group = group(&kind_error);
-    let action_described = action_error.as_ref().map(|_| "action-error");
-    let kind_described = kind_error.as_ref().map(|_| "target_kind-error");
+        .map(|(code, label)| (code.to_string(), label.to_string()))
+        .collect();
     view! {
         <form method="get" action="/admin/audit" class="skillmap-search" role="search" aria-label="Filter the audit trail">
-            <div class=action_group>
-                <label class="nhsuk-label" for="action">"What happened"</label>
-                <FieldErrorMessage id="action".to_string() message=action_error/>
-                <select class="nhsuk-select" id="action" name="action" aria-describedby=action_described>
-                    <option value="">"Anything"</option>
-                    {actions}
-                </select>
-            </div>
+            <SelectField label="What happened" name="action" options=actions selected=query.action.clone().unwrap_or_default() none="Anything" error=error_for("action")/>
             <TextField label="Who (part of their email address)" name="actor" value=query.actor.clone().unwrap_or_default() error=error_for("actor") width_class="nhsuk-input--width-20"/>
-            <div class=kind_group>
-                <label class="nhsuk-label" for="target_kind">"Kind of record"</label>
-                <FieldErrorMessage id="target_kind".to_string() message=kind_error/>
-                <select class="nhsuk-select" id="target_kind" name="target_kind" aria-describedby=kind_described>
-                    <option value="">"Any"</option>
-                    {kinds}
-                </select>
-            </div>
+            <SelectField label="Kind of record" name="target_kind" options=kinds selected=query.target_kind.clone().unwrap_or_default() none="Any" error=error_for("target_kind")/>
             <TextField label="Record number" name="target_id" value=query.target_id.clone().unwrap_or_default() error=error_for("target_id") width_class="nhsuk-input--width-5"/>
             // Text, not type=date: a mistyped date comes back as typed,
             // with its error, rather than blanked by the browser.

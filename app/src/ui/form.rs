@@ -106,6 +106,46 @@ pub fn TextField(
     }
 }
 
+/// A labelled select with a first "none chosen" option and its error.
+#[component]
+pub fn SelectField(
+    #[prop(into)] label: String,
+    #[prop(into)] name: String,
+    /// (value, label) pairs.
+    options: Vec<(String, String)>,
+    /// The value chosen now ("" for none).
+    #[prop(into)]
+    selected: String,
+    /// The label of the "none chosen" option.
+    #[prop(into)]
+    none: String,
+    #[prop(default = None)] error: Option<String>,
+) -> impl IntoView {
+    let group_class = if error.is_some() {
+        "nhsuk-form-group nhsuk-form-group--error"
+    } else {
+        "nhsuk-form-group"
+    };
+    let described_by = error.as_ref().map(|_| format!("{name}-error"));
+    let options = options
+        .into_iter()
+        .map(|(value, text)| {
+            let chosen = value == selected;
+            view! { <option value=value selected=chosen>{text}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class=group_class>
+            <label class="nhsuk-label" for=name.clone()>{label}</label>
+            <FieldErrorMessage id=name.clone() message=error/>
+            <select class="nhsuk-select" id=name.clone() name=name aria-describedby=described_by>
+                <option value="">{none}</option>
+                {options}
+            </select>
+        </div>
+    }
+}
+
 /// An NHS.UK table: caption (visible, or for screen readers only), column
 /// headers, and the body rows as children.
 #[component]

@@ -4,7 +4,7 @@ mod form;
 mod layout;
 mod menu;
 
-pub use form::{ErrorSummary, FieldErrorMessage, Table, TextField, url_error};
+pub use form::{ErrorSummary, FieldErrorMessage, SelectField, Table, TextField, url_error};
 pub use layout::{ErrorPage, Layout, NavLink, nav_for};
 pub use menu::PrimaryNav;
 
