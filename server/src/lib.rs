@@ -7,6 +7,7 @@ pub mod backup;
 pub mod bench;
 pub mod bench_reports;
 pub mod demo;
+pub mod fuzz;
 pub mod import_cli;
 pub mod middleware;
 

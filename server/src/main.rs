@@ -103,6 +103,21 @@ enum Command {
     /// Check the database: SQLite's integrity and foreign keys, and each
     /// table's rows and checksum. Exits non-zero if the checks fail.
     Check,
+    /// Fuzz the upload parsers (import, catalogue, framework) for a fixed
+    /// time. Prints executions, panics and peak memory; exits non-zero on a
+    /// panic, saving the input to replay.
+    Fuzz {
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Seed files (the import corpus).
+        #[arg(long, default_value = "tests/import-corpus")]
+        corpus: std::path::PathBuf,
+        /// Where inputs that panicked are saved.
+        #[arg(long, default_value = "target/fuzz-findings")]
+        findings: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -205,6 +220,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             print!("{}", summary.render());
             Ok(())
         }
+        Command::Fuzz {
+            seconds,
+            seed,
+            corpus,
+            findings,
+        } => skillmap::fuzz::run(seconds, seed, &corpus, &findings),
         Command::Check => {
             let db = skillmap::connect(&settings)
                 .await
