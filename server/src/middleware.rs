@@ -41,7 +41,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     if let Some(ctx) = resolved {
         req.extensions_mut().insert(ctx);
     }
-    let refusals = audit::Refusals::default();
+    let refusals = guard::Refusals::default();
     req.extensions_mut().insert(refusals.clone());
     if !signed_in && needs_sign_in(&req) {
         let target = req

@@ -5,7 +5,6 @@
 //! CLI, tests) the actor is the system.
 
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
@@ -73,26 +72,4 @@ pub async fn record_by(
     .insert(db)
     .await
     .map(|_| ())
-}
-
-/// Refusals noted while a request runs. The guards are synchronous and run
-/// before any transaction, so they note the refusal here (the session
-/// middleware puts one in every request) and the middleware records it
-/// once the response is ready.
-#[derive(Clone, Default)]
-pub struct Refusals(Arc<Mutex<Vec<String>>>);
-
-impl Refusals {
-    pub fn note(&self, what: String) {
-        if let Ok(mut list) = self.0.lock() {
-            list.push(what);
-        }
-    }
-
-    pub fn take(&self) -> Vec<String> {
-        self.0
-            .lock()
-            .map(|mut l| std::mem::take(&mut *l))
-            .unwrap_or_default()
-    }
 }

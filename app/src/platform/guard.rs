@@ -2,6 +2,7 @@
 //! each server function is a public HTTP endpoint.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::ConnectInfo;
 use http::request::Parts;
@@ -77,7 +78,7 @@ fn fail<T>(err: AppError) -> Result<T, AppError> {
 /// not recorded: they are sent to sign in, and nobody is there to name.
 fn note_refusal() {
     if let Some(parts) = use_context::<Parts>()
-        && let Some(refusals) = parts.extensions.get::<super::audit::Refusals>()
+        && let Some(refusals) = parts.extensions.get::<Refusals>()
     {
         refusals.note(parts.uri.path().to_string());
     }
@@ -165,6 +166,28 @@ pub fn client_ip_of(
         }
     }
     peer.map(|addr| addr.ip())
+}
+
+/// Refusals noted while a request runs. The guards are synchronous and run
+/// before any transaction, so they note the refusal here (the session
+/// middleware puts one in every request) and the middleware records it in the
+/// audit trail once the response is ready.
+#[derive(Clone, Default)]
+pub struct Refusals(Arc<Mutex<Vec<String>>>);
+
+impl Refusals {
+    pub fn note(&self, what: String) {
+        if let Ok(mut list) = self.0.lock() {
+            list.push(what);
+        }
+    }
+
+    pub fn take(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
