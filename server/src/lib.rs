@@ -85,7 +85,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartErr
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(5))
+                .busy_timeout(Duration::from_secs(30))
         });
     }
     Database::connect(options)
@@ -848,6 +848,6 @@ mod tests {
         assert!(path.exists());
         assert_eq!(pragma(&db, "journal_mode").await, "wal");
         assert_eq!(pragma(&db, "foreign_keys").await, "1");
-        assert_eq!(pragma(&db, "busy_timeout").await, "5000");
+        assert_eq!(pragma(&db, "busy_timeout").await, "30000");
     }
 }

@@ -71,26 +71,35 @@ pub enum TestDb {
 }
 
 impl TestDb {
+    /// A fresh database: PostgreSQL when `TEST_DATABASE_URL` names a
+    /// server, otherwise a new SQLite file.
     pub fn new() -> Self {
         match std::env::var("TEST_DATABASE_URL") {
-            Ok(admin_url) if admin_url.starts_with("postgres") => {
-                let name = format!("skillmap_test_{:016x}", rand::thread_rng().r#gen::<u64>());
-                psql(&admin_url, &format!("CREATE DATABASE {name}"));
-                let url = with_database(&admin_url, &name);
-                TestDb::Postgres {
-                    admin_url,
-                    name,
-                    url,
-                }
-            }
-            _ => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("skillmap.db").display()
-                );
-                TestDb::Sqlite { _dir: dir, url }
-            }
+            Ok(admin_url) if admin_url.starts_with("postgres") => Self::postgres(&admin_url),
+            _ => Self::sqlite(),
+        }
+    }
+
+    /// A new SQLite file in a temporary folder.
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("skillmap.db").display()
+        );
+        TestDb::Sqlite { _dir: dir, url }
+    }
+
+    /// A new database on the PostgreSQL server `admin_url` reaches (dropped
+    /// again when this is dropped).
+    pub fn postgres(admin_url: &str) -> Self {
+        let name = format!("skillmap_test_{:016x}", rand::thread_rng().r#gen::<u64>());
+        psql(admin_url, &format!("CREATE DATABASE {name}"));
+        let url = with_database(admin_url, &name);
+        TestDb::Postgres {
+            admin_url: admin_url.to_string(),
+            name,
+            url,
         }
     }
 
@@ -171,10 +180,78 @@ pub fn cli(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     (out.status.success(), text)
 }
 
+/// Creates accounts with `create-user`, four at a time: (email, role,
+/// employee number), all with one password.
+pub fn create_accounts(db: &TestDb, accounts: &[(String, &str, String)], password: &str) {
+    std::thread::scope(|s| {
+        for chunk in accounts.chunks(accounts.len().div_ceil(4).max(1)) {
+            s.spawn(move || {
+                for (email, role, number) in chunk {
+                    let (ok, out) = cli(
+                        db,
+                        &[
+                            "create-user",
+                            "--email",
+                            email,
+                            "--role",
+                            role,
+                            "--employee-number",
+                            number,
+                        ],
+                        &[("SKILLMAP_PASSWORD", password)],
+                    );
+                    assert!(ok, "create-user {email}: {out}");
+                }
+            });
+        }
+    });
+}
+
 pub struct TestServer {
     pub base: String,
     pub db: TestDb,
-    child: Child,
+    env: Vec<(String, String)>,
+    /// Behind a lock so that `kill9` works through a shared reference,
+    /// while clients are using the server.
+    child: std::sync::Mutex<Child>,
+}
+
+/// Starts `skillmap serve` on `db` at a free port; returns it and its address.
+fn spawn(db: &TestDb, env: &[(String, String)]) -> (Child, String) {
+    let root = workspace_root();
+    let mut child = Command::new(binary())
+        .arg("serve")
+        .current_dir(&root)
+        .env("DATABASE_URL", db.url())
+        .env("SKILLMAP_ADDR", "127.0.0.1:0")
+        .env("LEPTOS_OUTPUT_NAME", "skillmap")
+        .env("LEPTOS_SITE_ROOT", root.join("target/site"))
+        .env("LEPTOS_SITE_PKG_DIR", "pkg")
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start skillmap");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix("Skillmap listening on ") {
+                let _ = tx.send(addr.trim().to_string());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(base) => (child, base),
+        Err(_) => {
+            let _ = child.kill();
+            panic!("skillmap did not start within 60 s");
+        }
+    }
 }
 
 impl TestServer {
@@ -197,41 +274,34 @@ impl TestServer {
 
     /// The server on an existing database.
     pub fn start_on(db: TestDb, env: &[(&str, &str)]) -> Self {
-        let root = workspace_root();
-        let mut child = Command::new(binary())
-            .arg("serve")
-            .current_dir(&root)
-            .env("DATABASE_URL", db.url())
-            .env("SKILLMAP_ADDR", "127.0.0.1:0")
-            .env("LEPTOS_OUTPUT_NAME", "skillmap")
-            .env("LEPTOS_SITE_ROOT", root.join("target/site"))
-            .env("LEPTOS_SITE_PKG_DIR", "pkg")
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start skillmap");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("Skillmap listening on ") {
-                    let _ = tx.send(addr.trim().to_string());
-                }
-            }
-        });
-        let base = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(base) => base,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("skillmap did not start within 60 s");
-            }
-        };
-        TestServer { base, db, child }
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let (child, base) = spawn(&db, &env);
+        TestServer {
+            base,
+            db,
+            env,
+            child: std::sync::Mutex::new(child),
+        }
+    }
+
+    /// Stops the server with SIGKILL (`kill -9`: no clean-up runs) and
+    /// waits for it to be gone. `restart` starts it again on the same
+    /// database (and a new port).
+    pub fn kill9(&self) {
+        let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Starts the server again on the same database, after `kill9`.
+    pub fn restart(&mut self) {
+        self.kill9();
+        let (child, base) = spawn(&self.db, &self.env);
+        self.child = std::sync::Mutex::new(child);
+        self.base = base;
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -260,6 +330,22 @@ impl TestServer {
             .send()
             .await
             .expect("request")
+    }
+
+    /// Posts a server function, giving back a failed request (a server
+    /// that was just killed, say) as an error instead of failing the test.
+    pub async fn try_call(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<reqwest::Response, String> {
+        client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// Posts a server function and reads its JSON answer; anything but 200
@@ -373,8 +459,94 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill9();
+    }
+}
+
+/// A person saving their own self-assessments over HTTP, one after another,
+/// as a browser does: each save sends the revision the last one returned,
+/// and changes the level, so each save makes one history event.
+pub struct Saver {
+    pub person_id: i32,
+    pub client: reqwest::Client,
+    pub skills: Vec<String>,
+    /// Skill -> (level, revision) of the last save the server answered 200.
+    pub acked: std::collections::HashMap<String, (i64, i64)>,
+    /// The save sent and not yet answered: skill, level, revision it makes.
+    pub in_flight: Option<(String, i64, i64)>,
+    pub saves: usize,
+}
+
+impl Saver {
+    pub async fn sign_in(app: &TestServer, email: &str, password: &str, person_id: i32) -> Saver {
+        let client = app.login(email, password).await;
+        let mut saver = Saver {
+            person_id,
+            client,
+            skills: Vec::new(),
+            acked: std::collections::HashMap::new(),
+            in_flight: None,
+            saves: 0,
+        };
+        saver.load(app).await;
+        saver
+    }
+
+    /// Reads the profile: the skills and each one's level and revision.
+    pub async fn load(&mut self, app: &TestServer) {
+        let profile = app.json(&self.client, "/api/profile/get", &[]).await;
+        self.skills.clear();
+        for item in profile["items"].as_array().expect("items") {
+            let code = item["skill"]["code"].as_str().unwrap().to_string();
+            let a = &item["assessment"];
+            let now = if a.is_object() {
+                (
+                    a["self_level"].as_i64().unwrap(),
+                    a["revision"].as_i64().unwrap(),
+                )
+            } else {
+                (0, 0)
+            };
+            self.acked.insert(code.clone(), now);
+            self.skills.push(code);
+        }
+    }
+
+    /// One save of the next skill at the next level: Ok when the server
+    /// answered 200, otherwise Err with the status and body (or the
+    /// connection error).
+    pub async fn save_next(&mut self, app: &TestServer) -> Result<(), String> {
+        let code = self.skills[self.saves % self.skills.len()].clone();
+        let (level, revision) = self.acked[&code];
+        let next = level % 4 + 1;
+        self.in_flight = Some((code.clone(), next, revision + 1));
+        let res = app
+            .try_call(
+                &self.client,
+                "/api/profile/save",
+                &[
+                    ("skill_code", code.as_str()),
+                    ("level", &next.to_string()),
+                    ("evidence", "Saved during the fault test"),
+                    ("revision", &revision.to_string()),
+                ],
+            )
+            .await?;
+        let status = res.status();
+        let body = res.text().await.map_err(|e| e.to_string())?;
+        if status != reqwest::StatusCode::OK {
+            return Err(format!("{status} {body}"));
+        }
+        let saved: Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+        let got = (
+            saved["self_level"].as_i64().unwrap(),
+            saved["revision"].as_i64().unwrap(),
+        );
+        assert_eq!(got, (next, revision + 1), "the save's answer");
+        self.acked.insert(code, got);
+        self.in_flight = None;
+        self.saves += 1;
+        Ok(())
     }
 }
 

@@ -36,7 +36,7 @@ pub async fn issue_for_accounts_without_password(
         .all(db)
         .await?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let mut links = Vec::with_capacity(accounts.len());
     for chunk in accounts.chunks(500) {
         let ids: Vec<i32> = chunk.iter().map(|a| a.id).collect();
@@ -125,7 +125,7 @@ pub async fn set_password(
         ));
     }
     let hash = password::hash_password(new_password.to_string()).await?;
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     // Use the link up first: of two racing requests, one wins.
     let used = password_token::Entity::update_many()
         .col_expr(password_token::Column::UsedAt, Expr::value(now))

@@ -55,7 +55,7 @@ pub async fn login(
         }
     };
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::begin_write(&state.db).await?;
     let token = session::create(&txn, acc.id, &state.settings, now).await?;
     let target = Some(("account", acc.id));
     let by = audit::Actor::new(Some(acc.id), client);
@@ -72,7 +72,7 @@ pub async fn sign_out(
     db: &(impl ConnectionTrait + TransactionTrait),
     current: &session::SessionContext,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     session::destroy(&txn, &current.session_id).await?;
     let account = current.user.account_id;
     audit::record(&txn, Action::SignOut, Some(("account", account)), "").await?;
@@ -134,7 +134,7 @@ pub async fn set_disabled(
             "You cannot disable your own account".into(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let acc = account::Entity::find_by_id(account_id)
         .one(&txn)
         .await?

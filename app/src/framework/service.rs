@@ -118,7 +118,7 @@ pub async fn publish(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let version = framework::Entity::find()
         .filter(framework::Column::Code.eq(&doc.code))
         .order_by_desc(framework::Column::Version)

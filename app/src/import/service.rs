@@ -9,7 +9,7 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 
 use super::check::{
@@ -607,7 +607,7 @@ pub async fn commit(
             ));
         }
     };
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     // Claim the job first: this write also takes SQLite's write lock, so
     // the ids reserved below cannot be taken by anyone else.
     let claimed = import_job::Entity::update_many()
@@ -783,7 +783,7 @@ pub async fn import_file(
         let (plan, _) = check_file(db, job.kind, job.file_name, bytes, limits, importer).await?;
         return Ok(plan);
     }
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     // The job row comes first: it takes SQLite's write lock.
     let placeholder = Plan {
         rows: Rows::Org(Vec::new()),

@@ -202,7 +202,7 @@ pub async fn save_resource(
 ) -> Result<i32, AppError> {
     let skills = skill_set(db).await?;
     let r = validate_resource(input, &skills).map_err(AppError::Validation)?;
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let existing = match id {
         Some(id) => Some(resource(&txn, id).await?),
         None => None,
@@ -245,7 +245,7 @@ pub async fn remove_resource(
     db: &(impl ConnectionTrait + TransactionTrait),
     id: i32,
 ) -> Result<Removed, AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let row = learning_resource::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -301,7 +301,7 @@ pub async fn import_catalogue(
         Ok(rows) => rows,
         Err(problems) => return Ok(Err(problems)),
     };
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let existing: HashMap<String, Resource> = resources(&txn, true)
         .await?
         .into_iter()
@@ -762,7 +762,7 @@ pub async fn accept(
         ));
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let pid = ensure_pathway(
         &txn,
         person_id,
@@ -875,7 +875,7 @@ pub async fn add_mentor(
         now_level + 1
     };
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let pid = ensure_pathway(&txn, person_id, None, now).await?;
     let duplicate = pathway_step::Entity::find()
         .filter(pathway_step::Column::PathwayId.eq(pid))
@@ -924,7 +924,7 @@ pub async fn update_step(
     action: StepAction,
 ) -> Result<(), AppError> {
     let not_found = || AppError::NotFound("That pathway step".into());
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let step = pathway_step::Entity::find_by_id(step_id)
         .one(&txn)
         .await?

@@ -83,3 +83,98 @@ pub fn state() -> Result<AppState, AppError> {
 pub fn db() -> Result<DatabaseConnection, AppError> {
     Ok(state()?.db)
 }
+
+/// Begins a transaction that will write. On SQLite this is `BEGIN
+/// IMMEDIATE`: the write lock is taken at the start, so a second writer
+/// waits its turn (up to the busy timeout). A plain `BEGIN` reads first
+/// and asks for the lock at its first write; if another writer committed
+/// in between, SQLite refuses at once with "database is locked" and does
+/// not wait, so concurrent saves failed. Inside a transaction already it
+/// is a savepoint, covered by the outer transaction's lock.
+pub async fn begin_write<C>(db: &C) -> Result<C::Transaction, sea_orm::DbErr>
+where
+    C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait,
+{
+    use sea_orm::{DbBackend, SqliteTransactionMode, TransactionOptions};
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return db.begin().await;
+    }
+    let immediate = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    match db.begin_with_options(immediate).await {
+        // sqlx refuses a custom BEGIN inside a transaction (a savepoint).
+        Err(e) if e.to_string().contains("non-zero transaction depth") => db.begin().await,
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ConnectionTrait;
+
+    use super::begin_write;
+    use crate::platform::testing::test_db;
+
+    async fn count(db: &impl ConnectionTrait) -> i64 {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) FROM org_unit",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index(0).unwrap()
+    }
+
+    async fn add_unit(db: &impl ConnectionTrait, code: &str) {
+        db.execute_unprepared(&format!(
+            "INSERT INTO org_unit (code, name, kind) VALUES ('{code}', 'Unit {code}', 'team')"
+        ))
+        .await
+        .unwrap();
+    }
+
+    /// Two writers that each read, then write (the shape of every save):
+    /// with a plain BEGIN on SQLite the second failed at once with
+    /// "database is locked"; with `begin_write` both commit.
+    #[tokio::test]
+    async fn writers_that_read_first_both_commit() {
+        let t = test_db().await;
+        let first = begin_write(&t.db).await.unwrap();
+        let before = count(&first).await;
+        let db = t.db.clone();
+        let second = tokio::spawn(async move {
+            let txn = begin_write(&db).await.unwrap();
+            let seen = count(&txn).await;
+            add_unit(&txn, "W2").await;
+            txn.commit().await.unwrap();
+            seen
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        add_unit(&first, "W1").await;
+        first.commit().await.unwrap();
+        let seen = second.await.unwrap();
+        if t.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            // The second began after the first committed: it waited its turn.
+            assert_eq!(seen, before + 1);
+        }
+        assert_eq!(count(&t.db).await, before + 2);
+    }
+
+    /// Inside a transaction already, it is a savepoint that rolls back alone.
+    #[tokio::test]
+    async fn nested_is_a_savepoint() {
+        let t = test_db().await;
+        let outer = begin_write(&t.db).await.unwrap();
+        let before = count(&outer).await;
+        add_unit(&outer, "N1").await;
+        let inner = begin_write(&outer).await.unwrap();
+        add_unit(&inner, "N2").await;
+        inner.rollback().await.unwrap();
+        outer.commit().await.unwrap();
+        assert_eq!(count(&t.db).await, before + 1);
+    }
+}

@@ -245,7 +245,7 @@ pub async fn erase(
             "You cannot erase your own record. Ask another HR colleague.".into(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let preview = erase_preview(&txn, person_id).await?;
     super::model::check_confirm(confirm, &preview.employee_number)
         .map_err(|e| AppError::Validation(vec![e]))?;

@@ -186,7 +186,7 @@ pub async fn save_self(
         ));
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let existing = assessment::Entity::find()
         .filter(assessment::Column::PersonId.eq(person_id))
         .filter(assessment::Column::SkillCode.eq(&input.skill_code))
@@ -299,7 +299,7 @@ pub async fn review(
 ) -> Result<AssessmentView, AppError> {
     let changed_level = validate_review(decision, level, comment)?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let old = assessment::Entity::find()
         .filter(assessment::Column::PersonId.eq(person_id))
         .filter(assessment::Column::SkillCode.eq(skill_code))

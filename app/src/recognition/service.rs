@@ -335,7 +335,7 @@ pub async fn set_hidden(
     badge_id: i32,
     hidden: bool,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let b = own_badge(&txn, person_id, badge_id).await?;
     badge::ActiveModel {
         id: Set(b.id),
@@ -367,7 +367,7 @@ pub async fn revoke(
             "Give the reason for revoking, in 500 characters or fewer",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let b = badge::Entity::find_by_id(badge_id)
         .one(&txn)
         .await?

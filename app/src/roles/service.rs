@@ -132,7 +132,7 @@ pub async fn save(
             ),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let model = match id {
         Some(id) => {
             let existing = job_role::Entity::find_by_id(id)
@@ -190,7 +190,7 @@ pub async fn set_requirement(
             format!("There is no skill {skill_code:?} in the framework"),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let existing = role_requirement::Entity::find()
         .filter(role_requirement::Column::JobRoleId.eq(role_id))
         .filter(role_requirement::Column::SkillCode.eq(skill_code))
@@ -241,7 +241,7 @@ pub async fn remove_requirement(
     role_id: i32,
     skill_code: &str,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let res = role_requirement::Entity::delete_many()
         .filter(role_requirement::Column::JobRoleId.eq(role_id))
         .filter(role_requirement::Column::SkillCode.eq(skill_code))

@@ -338,6 +338,34 @@ async fn write_this_month(
     Ok(())
 }
 
+/// Takes the units' summary rows in turn with other writers, for the rest
+/// of the transaction. The summaries are rewritten (delete, then insert),
+/// and on PostgreSQL two transactions refreshing one unit at once could
+/// both insert: the second's delete cannot see the first's new rows. Locking
+/// the units' rows (in id order, so two writers cannot deadlock; `NO KEY`,
+/// so people being added to a unit do not hold it up) makes the second
+/// wait, then read what the first wrote. SQLite needs nothing: its
+/// writers already take turns (`platform::begin_write`).
+async fn lock_units(db: &impl ConnectionTrait, units: Option<&[i32]>) -> Result<(), AppError> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    let which = match units {
+        Some([]) => return Ok(()),
+        Some(units) => {
+            let ids: Vec<String> = units.iter().map(i32::to_string).collect();
+            format!("WHERE id IN ({})", ids.join(","))
+        }
+        None => String::new(),
+    };
+    db.query_all_raw(Statement::from_string(
+        DatabaseBackend::Postgres,
+        format!("SELECT id FROM org_unit {which} ORDER BY id FOR NO KEY UPDATE"),
+    ))
+    .await?;
+    Ok(())
+}
+
 /// After one person's assessment of one skill changed.
 pub async fn refresh_assessment(
     db: &impl ConnectionTrait,
@@ -348,6 +376,7 @@ pub async fn refresh_assessment(
         return Ok(());
     };
     let units = [p.org_unit_id];
+    lock_units(db, Some(&units)).await?;
     write_stats(db, Some(&units), Some(skill_code)).await?;
     // One framework load per save, shared by both.
     let fw = framework::current(db).await?;
@@ -364,6 +393,7 @@ pub async fn refresh_units(db: &impl ConnectionTrait, units: &[i32]) -> Result<(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
+    lock_units(db, Some(&units)).await?;
     write_stats(db, Some(&units), None).await?;
     write_this_month(db, &framework::current(db).await?, Some(&units)).await
 }
@@ -385,6 +415,7 @@ pub async fn units_with_role(
 
 /// Recomputes every summary but the past months of the trend.
 pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), AppError> {
+    lock_units(db, None).await?;
     write_stats(db, None, None).await?;
     let fw = framework::current(db).await?;
     write_capability(db, &fw, None).await?;

@@ -72,7 +72,7 @@ pub async fn set_item_hidden(
     item_id: i32,
     hidden: bool,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let item = recognition::Entity::find_by_id(item_id)
         .one(&txn)
         .await?
@@ -250,7 +250,7 @@ pub async fn give(
 ) -> Result<Gift, AppError> {
     let gift =
         check_gift(kind, skill_code, award_kind_id, message).map_err(AppError::Validation)?;
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let p = recipient(&txn, person_id).await?;
     not_yourself(giver, person_id)?;
     let mut row = recognition::ActiveModel {
@@ -375,7 +375,7 @@ pub async fn save_award_kind(
             format!("There is already an award called {name}"),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::platform::begin_write(db).await?;
     let row = match id {
         Some(id) => {
             let k = award_kind::Entity::find_by_id(id)
