@@ -512,6 +512,25 @@ impl Saver {
         }
     }
 
+    /// Every save the server answered is in `stored` (skill -> level and
+    /// revision, as read from the database).
+    pub fn assert_stored(
+        &self,
+        stored: &std::collections::HashMap<String, (i64, i64)>,
+        when: &str,
+    ) {
+        for (code, acked) in &self.acked {
+            if acked.1 > 0 {
+                assert_eq!(
+                    stored.get(code),
+                    Some(acked),
+                    "{when}: person {} {code}: an answered save was lost",
+                    self.person_id
+                );
+            }
+        }
+    }
+
     /// One save of the next skill at the next level: Ok when the server
     /// answered 200, otherwise Err with the status and body (or the
     /// connection error).
@@ -548,6 +567,26 @@ impl Saver {
         self.saves += 1;
         Ok(())
     }
+}
+
+/// A staff file of `rows` new people in one team, numbered from `prefix`,
+/// in a line-management tree among themselves.
+pub fn staff_tree_csv(prefix: &str, rows: usize) -> Vec<u8> {
+    let mut text = String::from(
+        "Employee number,First name,Last name,Email,Org unit code,Line manager employee number,Staff group,Band\n",
+    );
+    for i in 0..rows {
+        let manager = if i == 0 {
+            String::new()
+        } else {
+            format!("{prefix}{:06}", (i - 1) / 8)
+        };
+        text.push_str(&format!(
+            "{prefix}{i:06},Kay,Number{i},{p}{i}@import.example,RNF-D1-T01,{manager},Administrative and Clerical,Band 3\n",
+            p = prefix.to_lowercase()
+        ));
+    }
+    text.into_bytes()
 }
 
 /// The value of our session cookie in a response's Set-Cookie headers.

@@ -106,26 +106,6 @@ async fn self_events(conn: &DatabaseConnection, person_ids: &[i32]) -> i64 {
     .await
 }
 
-/// A staff file of `rows` new people in one team, numbered from `prefix`,
-/// in a line-management tree among themselves.
-fn staff_file(prefix: &str, rows: usize) -> Vec<u8> {
-    let mut text = String::from(
-        "Employee number,First name,Last name,Email,Org unit code,Line manager employee number,Staff group,Band\n",
-    );
-    for i in 0..rows {
-        let manager = if i == 0 {
-            String::new()
-        } else {
-            format!("{prefix}{:06}", (i - 1) / 8)
-        };
-        text.push_str(&format!(
-            "{prefix}{i:06},Kay,Number{i},{p}{i}@import.example,RNF-D1-T01,{manager},Administrative and Clerical,Band 3\n",
-            p = prefix.to_lowercase()
-        ));
-    }
-    text.into_bytes()
-}
-
 /// Uploads a staff file as HR; returns the checked job's id.
 async fn upload(app: &TestServer, hr: &reqwest::Client, bytes: Vec<u8>) -> String {
     let res = app.upload(hr, "staff", "staff.csv", bytes).await;
@@ -160,7 +140,7 @@ async fn fifty_people_saving_during_a_20000_staff_import_lose_nothing() {
     let events_before = self_events(&conn, &ids).await;
 
     let hr = app.login_demo(HR).await;
-    let job = upload(&app, &hr, staff_file("F", ROWS)).await;
+    let job = upload(&app, &hr, staff_tree_csv("F", ROWS)).await;
 
     // The savers start, then HR commits the import while they save.
     let stop = Arc::new(AtomicBool::new(false));
@@ -232,17 +212,7 @@ async fn fifty_people_saving_during_a_20000_staff_import_lose_nothing() {
     let job = app.json(&hr, "/api/import/job", &[("job_id", &job)]).await;
     assert_eq!(job["counts"]["create"], ROWS, "{job}");
     for saver in &savers {
-        let db = stored(&conn, saver.person_id).await;
-        for (code, acked) in &saver.acked {
-            if acked.1 > 0 {
-                assert_eq!(
-                    db.get(code),
-                    Some(acked),
-                    "person {} {code}",
-                    saver.person_id
-                );
-            }
-        }
+        saver.assert_stored(&stored(&conn, saver.person_id).await, "after the import");
     }
     assert_eq!(
         self_events(&conn, &ids).await - events_before,
@@ -286,7 +256,7 @@ async fn killed_with_sigkill_again_and_again_nothing_answered_is_lost() {
         if round % 2 == 0 {
             // An import, killed at a random moment of its commit.
             let prefix = format!("R{round:03}X");
-            let job = upload(&app, &hr, staff_file(&prefix, ROWS)).await;
+            let job = upload(&app, &hr, staff_tree_csv(&prefix, ROWS)).await;
             let res = app
                 .call(&hr, "/api/import/commit", &[("job_id", &job)])
                 .await;
@@ -368,16 +338,7 @@ async fn killed_with_sigkill_again_and_again_nothing_answered_is_lost() {
                     saver.acked.insert(code, (level, revision));
                     unanswered_kept += 1;
                 }
-                for (code, acked) in &saver.acked {
-                    if acked.1 > 0 {
-                        assert_eq!(
-                            db.get(code),
-                            Some(acked),
-                            "round {round}: person {} {code}: an answered save was lost",
-                            saver.person_id
-                        );
-                    }
-                }
+                saver.assert_stored(&db, &format!("round {round}"));
             }
         }
     }

@@ -266,19 +266,7 @@ fn importing_twice_changes_nothing_and_changes_update_in_place() {
 fn killing_the_import_part_way_through_its_commit_changes_nothing() {
     let db = seeded();
     let rows = 30_000;
-    let mut text = String::from(
-        "Employee number,First name,Last name,Email,Org unit code,Line manager employee number,Staff group,Band\n",
-    );
-    for i in 0..rows {
-        let manager = if i == 0 {
-            String::new()
-        } else {
-            format!("K{:06}", (i - 1) / 8)
-        };
-        text.push_str(&format!(
-            "K{i:06},Kay,Number{i},kay{i}@kill.example,RNF-D1-T01,{manager},Administrative and Clerical,Band 3\n"
-        ));
-    }
+    let text = staff_tree_csv("K", rows);
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("big.csv");
     std::fs::write(&path, text).unwrap();
