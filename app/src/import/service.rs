@@ -608,8 +608,8 @@ pub async fn commit(
         }
     };
     let txn = crate::platform::begin_write(db).await?;
-    // Claim the job first: this write also takes SQLite's write lock, so
-    // the ids reserved below cannot be taken by anyone else.
+    // Claim the job first (`begin_write` already holds SQLite's write lock,
+    // so the ids reserved below cannot be taken by anyone else).
     let claimed = import_job::Entity::update_many()
         .col_expr(
             import_job::Column::Status,
@@ -784,7 +784,7 @@ pub async fn import_file(
         return Ok(plan);
     }
     let txn = crate::platform::begin_write(db).await?;
-    // The job row comes first: it takes SQLite's write lock.
+    // The job row comes first, under the write lock `begin_write` took.
     let placeholder = Plan {
         rows: Rows::Org(Vec::new()),
         counts: Counts::default(),
