@@ -275,10 +275,12 @@ fn report_bundle_size() {
     }
 }
 
+/// The same values cargo-leptos sets: leptos_config reads them when it
+/// compiles, so any difference (an absolute path that changes with the
+/// checkout) would rebuild leptos and everything above it.
 fn site_env(c: &mut Command) -> &mut Command {
-    let root = root();
     c.env("LEPTOS_OUTPUT_NAME", "skillmap")
-        .env("LEPTOS_SITE_ROOT", root.join("target/site"))
+        .env("LEPTOS_SITE_ROOT", "target/site")
         .env("LEPTOS_SITE_PKG_DIR", "pkg")
 }
 
