@@ -7,6 +7,10 @@ use app::platform::Settings;
 use clap::{Parser, Subcommand};
 use skillmap::{Application, demo};
 
+/// mimalloc rather than glibc's malloc: see server/Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "skillmap",

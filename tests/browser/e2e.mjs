@@ -476,6 +476,36 @@ async function teamJourney() {
   await page.waitForSelector('table.skillmap-heatmap__table, [data-testid="heatmap-status"]');
   check(true, 'hr: opens any team from the picker');
   await axe('team heatmap (hr)');
+  // A big team comes a page at a time: find one (everyone below a manager),
+  // then page through it from the keyboard.
+  const big = await page.evaluate(async () => {
+    const post = async (path, body) => (await fetch(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body,
+    })).json();
+    for (const m of await post('/api/team/managers', '')) {
+      const map = await post('/api/team/heatmap', `manager=${m.code}&all=true`);
+      if (map.paging.pages > 1) return m.code;
+    }
+    return null;
+  });
+  check(big !== null, 'hr: some manager leads more than a page of people');
+  await page.goto(`${base}/team?manager=${big}&all=true`);
+  await page.waitForSelector('nav[aria-label="Pages of people"]');
+  const rowNames = () => page.locator('tbody th[scope="row"] a').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+  const pageOne = await rowNames();
+  check(pageOne.length === 50, `hr: a page holds 50 people (${pageOne.length})`);
+  await page.focus('a[rel="next"]');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/page=2/);
+  const where = await page.textContent('[data-testid="heatmap-page"]');
+  check(where.startsWith('Page 2 of') && where.includes('people 51 to'), `hr: pages through a big team by keyboard (${where})`);
+  const pageTwo = await rowNames();
+  check(pageTwo.length > 0 && !pageTwo.some((n) => pageOne.includes(n)), 'hr: the next page shows other people');
+  check((await page.textContent('[data-testid="heatmap-status"]')).includes('Showing 51 to'), 'hr: the status says which people are shown');
+  check(await page.isVisible('a[rel="prev"]'), 'hr: can go back a page');
+  await axe('team heatmap, second page');
   await signOut();
 }
 

@@ -173,6 +173,112 @@ async fn a_manager_sees_their_team_sorted_filtered_and_as_csv() {
     assert!(html.contains("scope=\"row\""));
 }
 
+/// A big team comes a page at a time: the pages together are everyone, in
+/// the CSV's order, and the summary under each page counts everyone.
+#[tokio::test]
+async fn a_big_team_comes_a_page_at_a_time() {
+    let app = TestServer::start_with_staff(800, &[]);
+    let hr = app.login_demo(HR).await;
+    let managers = app.json(&hr, "/api/team/managers", &[]).await;
+    let mut found = None;
+    for m in managers.as_array().unwrap() {
+        let id = m["code"].as_str().unwrap().to_string();
+        let map = app
+            .json(
+                &hr,
+                "/api/team/heatmap",
+                &[("manager", &id), ("all", "true"), ("sort", "gap")],
+            )
+            .await;
+        if map["paging"]["pages"].as_u64().unwrap() >= 3 {
+            found = Some((id, map));
+            break;
+        }
+    }
+    let (manager, first) = found.expect("someone leads more than two pages of people");
+    let paging = &first["paging"];
+    let matching = paging["matching"].as_u64().unwrap() as usize;
+    let pages = paging["pages"].as_u64().unwrap() as usize;
+    assert_eq!(pages, matching.div_ceil(50));
+    assert_eq!(paging["page"], 1);
+    assert_eq!(rows(&first).len(), 50);
+
+    let mut names = Vec::new();
+    for page in 1..=pages {
+        let map = app
+            .json(
+                &hr,
+                "/api/team/heatmap",
+                &[
+                    ("manager", &manager),
+                    ("all", "true"),
+                    ("sort", "gap"),
+                    ("page", &page.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(map["paging"]["page"], page);
+        assert_eq!(map["paging"]["before"], (page - 1) * 50);
+        assert_eq!(map["paging"]["summary"], paging["summary"], "page {page}");
+        names.extend(
+            rows(&map)
+                .iter()
+                .map(|r| r["name"].as_str().unwrap().to_string()),
+        );
+    }
+    assert_eq!(names.len(), matching, "every page together is everyone");
+    let past = app
+        .json(
+            &hr,
+            "/api/team/heatmap",
+            &[("manager", &manager), ("all", "true"), ("page", "999")],
+        )
+        .await;
+    assert_eq!(past["paging"]["page"], pages, "past the end: the last page");
+
+    let csv = hr
+        .get(app.url(&format!(
+            "/team/heatmap.csv?manager={manager}&all=true&sort=gap&page=2"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(
+        records.len(),
+        matching + 1,
+        "the CSV has everyone, whatever the page"
+    );
+    let csv_names: Vec<&str> = records[..matching].iter().map(|r| &r[0]).collect();
+    assert_eq!(csv_names, names, "the pages follow the CSV's order");
+    let summary: Vec<String> = paging["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{} of {}", s["meeting"], s["required"]))
+        .collect();
+    let csv_summary: Vec<&str> = records[matching].iter().skip(3).step_by(3).collect();
+    assert_eq!(csv_summary, summary);
+
+    // The page itself: where you are, and links either side.
+    let html = hr
+        .get(app.url(&format!("/team?manager={manager}&all=true&page=2")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("aria-label=\"Pages of people\""));
+    assert!(html.contains(&format!("Page 2 of {pages}: people 51 to 100")));
+    assert!(html.contains(&format!("manager={manager}&amp;all=true&amp;page=3")));
+    assert!(html.contains("rel=\"prev\""));
+}
+
 fn people(row: &Value) -> i64 {
     row["people"].as_i64().unwrap()
 }

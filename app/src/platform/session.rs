@@ -4,13 +4,14 @@
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, Set, Statement,
 };
 use sha2::{Digest, Sha256};
 
 use super::settings::Settings;
 use crate::auth::model::{CurrentUser, Role};
-use crate::entities::{account, person, session};
+use crate::entities::session;
 
 pub const COOKIE_NAME: &str = "skillmap_session";
 
@@ -121,7 +122,8 @@ pub fn freshness(row: &session::Model, settings: &Settings, now: DateTime<Utc>) 
 /// Resolves a cookie token to the signed-in user. Expired sessions and
 /// sessions of disabled accounts are deleted and resolve to `None`. A live
 /// session's last-seen time moves forward (at most once a minute, to spare
-/// the database a write per request).
+/// the database a write per request). Every request asks this, so the
+/// session, its account and the account's person come in one query.
 pub async fn resolve(
     db: &impl ConnectionTrait,
     token: &str,
@@ -129,23 +131,41 @@ pub async fn resolve(
     now: DateTime<Utc>,
 ) -> Result<Option<SessionContext>, DbErr> {
     let id = token_id(token);
-    let Some(row) = session::Entity::find_by_id(id.clone()).one(db).await? else {
+    let backend = db.get_database_backend();
+    let sql = "SELECT s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
+               s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, \
+               a.email AS email, a.role AS role, a.disabled AS disabled, \
+               a.person_id AS person_id, p.given_name AS given, p.family_name AS family \
+               FROM session s JOIN account a ON a.id = s.account_id \
+               LEFT JOIN person p ON p.id = a.person_id WHERE s.id = ?";
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Postgres => sql.replace('?', "$1"),
+        _ => sql.to_string(),
+    };
+    let Some(found) = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [id.clone().into()],
+        ))
+        .await?
+    else {
+        // No such session (its account's rows go with it: a foreign key).
         return Ok(None);
     };
+    let row = session::Model::from_query_result(&found, "s_")?;
     if freshness(&row, settings, now) != Freshness::Live {
         destroy(db, &id).await?;
         return Ok(None);
     }
-    let Some(acc) = account::Entity::find_by_id(row.account_id).one(db).await? else {
-        destroy(db, &id).await?;
-        return Ok(None);
-    };
-    if acc.disabled {
-        destroy_all_for(db, acc.id).await?;
+    let account_id = row.account_id;
+    if found.try_get::<bool>("", "disabled")? {
+        destroy_all_for(db, account_id).await?;
         return Ok(None);
     }
-    let Some(role) = Role::parse(&acc.role) else {
-        tracing::error!(account = acc.id, "account has an unknown role");
+    let role_name: String = found.try_get("", "role")?;
+    let Some(role) = Role::parse(&role_name) else {
+        tracing::error!(account = account_id, "account has an unknown role");
         return Ok(None);
     };
     if now - row.last_seen_at >= chrono::Duration::seconds(60) {
@@ -153,19 +173,18 @@ pub async fn resolve(
         active.last_seen_at = Set(now);
         active.update(db).await?;
     }
-    let display_name = match acc.person_id {
-        Some(pid) => person::Entity::find_by_id(pid)
-            .one(db)
-            .await?
-            .map(|p| format!("{} {}", p.given_name, p.family_name)),
-        None => None,
-    }
-    .unwrap_or_else(|| acc.email.clone());
+    let email: String = found.try_get("", "email")?;
+    let given: Option<String> = found.try_get("", "given")?;
+    let family: Option<String> = found.try_get("", "family")?;
+    let display_name = match (given, family) {
+        (Some(g), Some(f)) => format!("{g} {f}"),
+        _ => email.clone(),
+    };
     Ok(Some(SessionContext {
         user: CurrentUser {
-            account_id: acc.id,
-            person_id: acc.person_id,
-            email: acc.email,
+            account_id,
+            person_id: found.try_get("", "person_id")?,
+            email,
             display_name,
             role,
         },

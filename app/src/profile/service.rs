@@ -53,6 +53,9 @@ pub async fn requirements(
 }
 
 async fn names(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<HashMap<i32, String>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     Ok(person::Entity::find()
         .filter(person::Column::Id.is_in(ids))
         .all(db)
@@ -175,11 +178,8 @@ pub async fn save_self(
     input: &SelfAssessmentInput,
 ) -> Result<AssessmentView, AppError> {
     let (level, confidence, evidence, url) = validate_self(input)?;
-    let fw = framework::current_model(db).await?;
-    if !framework::skill_codes(db)
-        .await?
-        .contains(&input.skill_code)
-    {
+    let fw = framework::current(db).await?;
+    if fw.skill(&input.skill_code).is_none() {
         return Err(AppError::validation(
             "skill_code",
             format!("There is no skill {:?} in the framework", input.skill_code),

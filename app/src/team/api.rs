@@ -8,7 +8,8 @@ use super::model::{Choice, Heatmap, OrgReport};
 use crate::error::AppError;
 
 /// A manager's team as a heatmap (the caller's own team when `manager` is
-/// empty), filtered and sorted as `HeatQuery` describes.
+/// empty), filtered and sorted as `HeatQuery` describes, one page of people
+/// at a time.
 #[server(endpoint = "team/heatmap")]
 pub async fn team_heatmap(
     manager: Option<i32>,
@@ -17,6 +18,7 @@ pub async fn team_heatmap(
     domain: Option<String>,
     role: Option<String>,
     required: Option<bool>,
+    page: Option<usize>,
 ) -> Result<Heatmap, AppError> {
     use crate::platform;
     let user = platform::require_user()?;
@@ -24,14 +26,17 @@ pub async fn team_heatmap(
     let manager = platform::reply(super::service::heatmap_access(&db, &user, manager).await)?;
     let all = all.unwrap_or(false);
     let map = platform::reply(super::service::heatmap(&db, manager, all).await)?;
-    Ok(map.shaped(super::model::HeatQuery {
-        manager: Some(manager),
-        all,
-        sort,
-        domain,
-        role,
-        required: required.unwrap_or(false),
-    }))
+    Ok(map
+        .shaped(super::model::HeatQuery {
+            manager: Some(manager),
+            all,
+            sort,
+            domain,
+            role,
+            required: required.unwrap_or(false),
+            page,
+        })
+        .one_page(super::model::HEAT_PAGE_SIZE))
 }
 
 /// Everyone who manages someone, to choose a team: HR and administrators.

@@ -186,6 +186,8 @@ pub struct HeatQuery {
     pub role: Option<String>,
     /// Only skills that someone shown is required to have.
     pub required: bool,
+    /// Which page of people (the first when empty).
+    pub page: Option<usize>,
 }
 
 impl HeatQuery {
@@ -207,6 +209,9 @@ impl HeatQuery {
         }
         if q.required {
             parts.push("required=true".into());
+        }
+        if let Some(page) = q.page.filter(|p| *p > 1) {
+            parts.push(format!("page={page}"));
         }
         if parts.is_empty() {
             base.to_string()
@@ -245,6 +250,27 @@ pub struct Heatmap {
     pub roles: Vec<Choice>,
     /// People in the team before the role filter.
     pub team_size: usize,
+    /// Which of the people matching the filters `rows` holds.
+    #[serde(default)]
+    pub paging: HeatPaging,
+}
+
+/// People shown on one page of the heatmap: enough to take in at a glance
+/// and to render quickly; the CSV always has everyone.
+pub const HEAT_PAGE_SIZE: usize = 50;
+
+/// Where a heatmap's rows sit among everyone matching its filters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HeatPaging {
+    /// People matching the filters, on every page.
+    pub matching: usize,
+    /// The page shown, from 1, of `pages`.
+    pub page: usize,
+    pub pages: usize,
+    /// How many matching people come before this page.
+    pub before: usize,
+    /// Per skill shown, over everyone matching (not only this page).
+    pub summary: Vec<SkillSummary>,
 }
 
 /// Per skill shown: how many people meet the requirement, of those whose
@@ -316,7 +342,29 @@ impl Heatmap {
             }
             _ => self.rows.sort_by(by_name),
         }
+        self.paging = HeatPaging {
+            matching: self.rows.len(),
+            page: 1,
+            pages: 1,
+            before: 0,
+            summary: self.summary(),
+        };
         self.query = query;
+        self
+    }
+
+    /// Keeps only the query's page of `size` people (the last page when it
+    /// asks for one past the end); the counts and the summary stay those of
+    /// everyone matching.
+    pub fn one_page(mut self, size: usize) -> Heatmap {
+        let size = size.max(1);
+        let pages = self.rows.len().div_ceil(size).max(1);
+        let page = self.query.page.unwrap_or(1).clamp(1, pages);
+        let before = (page - 1) * size;
+        self.rows = self.rows.into_iter().skip(before).take(size).collect();
+        self.paging.page = page;
+        self.paging.pages = pages;
+        self.paging.before = before;
         self
     }
 
@@ -832,6 +880,7 @@ mod tests {
             domains: vec![],
             roles: vec![],
             team_size: 3,
+            paging: HeatPaging::default(),
         }
     }
 
@@ -900,6 +949,49 @@ mod tests {
                     required: 0
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn pages_keep_the_order_and_the_whole_summary() {
+        let all = map().shaped(HeatQuery {
+            sort: Some("gap".into()),
+            ..Default::default()
+        });
+        let page = |n: Option<usize>| {
+            map()
+                .shaped(HeatQuery {
+                    sort: Some("gap".into()),
+                    page: n,
+                    ..Default::default()
+                })
+                .one_page(2)
+        };
+        let first = page(None);
+        assert_eq!(names(&first), ["Zed Adams", "amy Brown"]);
+        assert_eq!((first.paging.page, first.paging.pages), (1, 2));
+        assert_eq!(first.paging.matching, 3);
+        assert_eq!(
+            first.paging.summary,
+            all.summary(),
+            "everyone, not the page"
+        );
+        let second = page(Some(2));
+        assert_eq!(names(&second), ["Bob Cole"]);
+        assert_eq!(second.paging.before, 2);
+        assert_eq!(
+            names(&page(Some(9))),
+            ["Bob Cole"],
+            "past the end: the last page"
+        );
+        assert_eq!(names(&page(Some(0))), names(&first));
+        assert_eq!(
+            HeatQuery {
+                page: Some(3),
+                ..Default::default()
+            }
+            .href("/team", |_| {}),
+            "/team?page=3"
         );
     }
 

@@ -9,8 +9,8 @@ use leptos_router::hooks::use_query_map;
 
 use super::api::{organisation_report, team_heatmap, team_managers};
 use super::model::{
-    Choice, Gap, GroupRow, HeatQuery, Heatmap, MIN_GROUP, OrgReport, Share, StatCell, TrendPoint,
-    level_abbr,
+    Choice, Gap, GroupRow, HEAT_PAGE_SIZE, HeatPaging, HeatQuery, Heatmap, MIN_GROUP, OrgReport,
+    Share, StatCell, TrendPoint, level_abbr,
 };
 use crate::auth::api::whoami;
 use crate::auth::model::Role;
@@ -29,6 +29,7 @@ fn query_from_url() -> HeatQuery {
         domain: text("domain"),
         role: text("role"),
         required: flag("required"),
+        page: text("page").and_then(|v| v.trim().parse().ok()),
     }
 }
 
@@ -55,6 +56,7 @@ async fn load_team(query: HeatQuery) -> Result<TeamData, AppError> {
                 query.domain,
                 query.role,
                 Some(query.required),
+                query.page,
             )
             .await?,
         )
@@ -234,17 +236,20 @@ fn Legend() -> impl IntoView {
 #[component]
 fn HeatmapView(map: Heatmap) -> impl IntoView {
     let q = map.query.clone();
-    let summary = map.summary();
+    let paging = map.paging.clone();
+    let summary = paging.summary.clone();
     let shown = map.rows.len();
     let title = format!("{}'s team", map.manager_name);
     let csv_href = q.href("/team/heatmap.csv", |q| {
         q.manager = Some(map.manager_id);
+        q.page = None;
     });
     let sort_key = q.sort.clone().unwrap_or_else(|| "name".into());
     let sort_link = |key: String, label: String| {
         let href = q.href("/team", |q| {
             q.sort = Some(key.clone());
             q.manager = Some(map.manager_id);
+            q.page = None;
         });
         let active = sort_key == key;
         view! {
@@ -339,22 +344,32 @@ fn HeatmapView(map: Heatmap) -> impl IntoView {
             view! { <td class="skillmap-heatmap__summary">{text}</td> }
         })
         .collect_view();
+    let people = |n: usize| if n == 1 { "person" } else { "people" };
     let status = if map.team_size == 0 {
         format!("{} does not manage anyone yet.", map.manager_name)
     } else if shown == 0 {
         "No one in the team matches these filters.".to_string()
+    } else if paging.pages > 1 {
+        format!(
+            "Showing {} to {} of the {} {} who match, of {} in the team, and {} skills (page {} of {}).",
+            paging.before + 1,
+            paging.before + shown,
+            paging.matching,
+            people(paging.matching),
+            map.team_size,
+            map.skills.len(),
+            paging.page,
+            paging.pages
+        )
     } else {
         format!(
             "Showing {shown} of {} {} and {} skills.",
             map.team_size,
-            if map.team_size == 1 {
-                "person"
-            } else {
-                "people"
-            },
+            people(map.team_size),
             map.skills.len()
         )
     };
+    let pager = (paging.pages > 1).then(|| pager(&q, map.manager_id, &paging, shown));
     let has_table = shown > 0 && !map.skills.is_empty();
     let scope_options = [("false", "Direct reports"), ("true", "Everyone below them")]
         .into_iter()
@@ -403,14 +418,71 @@ fn HeatmapView(map: Heatmap) -> impl IntoView {
                     <tbody>{rows}</tbody>
                     <tfoot>
                         <tr>
-                            <th scope="row">"Meeting the requirement"</th>
+                            <th scope="row">{if paging.pages > 1 { "Meeting the requirement (everyone who matches)" } else { "Meeting the requirement" }}</th>
                             <td></td>
                             {foot}
                         </tr>
                     </tfoot>
                 </table>
             </div>
+            {pager}
         })}
+    }
+}
+
+/// Links to the pages before and after this one, naming the people on
+/// them, as the NHS design system's pagination does.
+fn pager(q: &HeatQuery, manager: i32, paging: &HeatPaging, shown: usize) -> impl IntoView + use<> {
+    let size = HEAT_PAGE_SIZE;
+    let link = |page: usize| {
+        q.href("/team", |q| {
+            q.manager = Some(manager);
+            q.page = Some(page);
+        })
+    };
+    let span = |page: usize| {
+        let first = (page - 1) * size + 1;
+        let last = (page * size).min(paging.matching);
+        format!("People {first} to {last} of {}", paging.matching)
+    };
+    let prev = (paging.page > 1).then(|| {
+        let href = link(paging.page - 1);
+        let label = span(paging.page - 1);
+        view! {
+            <li class="nhsuk-pagination-item--previous">
+                <a class="nhsuk-pagination__link nhsuk-pagination__link--prev" href=href rel="prev">
+                    <span class="nhsuk-pagination__title">"Previous"</span>
+                    <span class="nhsuk-u-visually-hidden">":"</span>
+                    <span class="nhsuk-pagination__page">{label}</span>
+                </a>
+            </li>
+        }
+    });
+    let next = (paging.page < paging.pages).then(|| {
+        let href = link(paging.page + 1);
+        let label = span(paging.page + 1);
+        view! {
+            <li class="nhsuk-pagination-item--next">
+                <a class="nhsuk-pagination__link nhsuk-pagination__link--next" href=href rel="next">
+                    <span class="nhsuk-pagination__title">"Next"</span>
+                    <span class="nhsuk-u-visually-hidden">":"</span>
+                    <span class="nhsuk-pagination__page">{label}</span>
+                </a>
+            </li>
+        }
+    });
+    let here = format!(
+        "Page {} of {}: people {} to {}",
+        paging.page,
+        paging.pages,
+        paging.before + 1,
+        paging.before + shown
+    );
+    view! {
+        <nav class="nhsuk-pagination" role="navigation" aria-label="Pages of people">
+            <p class="nhsuk-body-s" data-testid="heatmap-page">{here}</p>
+            <ul class="nhsuk-list nhsuk-pagination__list">{prev}{next}</ul>
+        </nav>
     }
 }
 
