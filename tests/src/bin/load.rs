@@ -72,7 +72,7 @@ fn options() -> Result<Options, String> {
             }
         }
     }
-    if !(o.rate > 0.0) {
+    if o.rate.is_nan() || o.rate <= 0.0 {
         return Err("--rate: more than 0 requests a second".into());
     }
     if o.users < 4 {
