@@ -87,7 +87,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartErr
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
                 // Reads come from memory-mapped pages rather than a copy
-                // per page read (a fifth of the server's time under load
+                // per page read (about 5% of the server's time under load
                 // was the kernel copying pages), and each connection keeps
                 // more pages of its own.
                 .pragma("mmap_size", "268435456")
