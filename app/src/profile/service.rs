@@ -92,7 +92,7 @@ pub async fn profile(
         .await?
         .ok_or_else(|| AppError::NotFound("That person".into()))?;
     let required = requirements(db, row.job_role_id).await?;
-    let summary = people::summary(db, person_id).await?;
+    let summary = people::summarise(db, vec![row]).await?.remove(0);
     let fw = framework::current(db).await?;
     let rows = assessment::Entity::find()
         .filter(assessment::Column::PersonId.eq(person_id))
@@ -192,7 +192,7 @@ pub async fn save_self(
         .filter(assessment::Column::SkillCode.eq(&input.skill_code))
         .one(&txn)
         .await?;
-    let (saved, from) = match existing {
+    let (saved, old) = match existing {
         None => {
             if input.revision != 0 {
                 return Err(AppError::Conflict(CONFLICT.into()));
@@ -229,6 +229,18 @@ pub async fn save_self(
             } else {
                 old.status.as_str()
             };
+            // What the row becomes: built here rather than read back.
+            let saved = assessment::Model {
+                self_level: i16::from(level),
+                confidence: confidence.map(i16::from),
+                evidence: evidence.clone(),
+                evidence_url: url.clone(),
+                status: status.into(),
+                framework_version: fw.version,
+                revision: old.revision + 1,
+                updated_at: now,
+                ..old.clone()
+            };
             let res = assessment::Entity::update_many()
                 .col_expr(assessment::Column::SelfLevel, Expr::value(i16::from(level)))
                 .col_expr(
@@ -251,17 +263,12 @@ pub async fn save_self(
             if res.rows_affected != 1 {
                 return Err(AppError::Conflict(CONFLICT.into()));
             }
-            let from = changed.then_some(old.self_level);
-            let saved = assessment::Entity::find_by_id(old.id)
-                .one(&txn)
-                .await?
-                .ok_or(AppError::Internal)?;
             if !changed {
                 txn.commit().await?;
                 let reviewers = names(db, saved.reviewed_by.into_iter().collect()).await?;
                 return Ok(view(saved, &reviewers));
             }
-            (saved, from)
+            (saved, Some(old))
         }
     };
     assessment_event::ActiveModel {
@@ -271,7 +278,7 @@ pub async fn save_self(
         actor_person_id: Set(actor.person_id),
         actor_name: Set(actor.display_name.clone()),
         kind: Set("self".into()),
-        from_level: Set(from),
+        from_level: Set(old.as_ref().map(|o| o.self_level)),
         to_level: Set(saved.self_level),
         comment: Set(None),
         at: Set(now),
@@ -279,7 +286,7 @@ pub async fn save_self(
     }
     .insert(&txn)
     .await?;
-    crate::team::summary::refresh_assessment(&txn, person_id, &saved.skill_code).await?;
+    crate::team::summary::apply_change(&txn, &fw, old.as_ref(), &saved).await?;
     txn.commit().await?;
     let reviewers = names(db, saved.reviewed_by.into_iter().collect()).await?;
     Ok(view(saved, &reviewers))
@@ -344,17 +351,24 @@ pub async fn review(
         }),
         from_level: Set(old.agreed_level),
         to_level: Set(agreed),
-        comment: Set(comment),
+        comment: Set(comment.clone()),
         at: Set(now),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
-    let saved = assessment::Entity::find_by_id(old.id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::Internal)?;
-    crate::team::summary::refresh_assessment(&txn, person_id, skill_code).await?;
+    let saved = assessment::Model {
+        agreed_level: Some(agreed),
+        status: Status::Agreed.as_str().into(),
+        manager_comment: comment,
+        reviewed_by: actor.person_id,
+        reviewed_at: Some(now),
+        revision: old.revision + 1,
+        updated_at: now,
+        ..old.clone()
+    };
+    let fw = framework::current(&txn).await?;
+    crate::team::summary::apply_change(&txn, &fw, Some(&old), &saved).await?;
     crate::recognition::service::award_for_agreement(
         &txn,
         person_id,
