@@ -15,6 +15,7 @@ mod m20261126_000008_badges;
 mod m20261126_000009_recognition;
 mod m20261126_000010_audit;
 mod m20261126_000011_account_disabled_at;
+mod m20261127_000012_assessment_cells_index;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_recognition::Migration),
             Box::new(m20261126_000010_audit::Migration),
             Box::new(m20261126_000011_account_disabled_at::Migration),
+            Box::new(m20261127_000012_assessment_cells_index::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(Transactional(m)) as Box<dyn MigrationTrait>)
