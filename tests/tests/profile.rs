@@ -251,6 +251,26 @@ async fn managers_agree_or_change_levels_and_history_keeps_it_all() {
     assert_eq!(history[1]["kind"], "agreed");
     assert_eq!(history[3]["kind"], "self");
     assert_eq!(history[3]["actor"], me["display_name"]);
+    // The reviewer is named, on the review's answer and on the profile; new
+    // evidence at the same level keeps the agreement and who made it.
+    let boss = app.whoami(&manager).await;
+    assert_eq!(agreed["reviewed_by"], boss["display_name"]);
+    assert_eq!(second["reviewed_by"], boss["display_name"]);
+    let revision = item(&mine, &codes[0])["assessment"]["revision"].to_string();
+    let (status, kept) = save(
+        &app,
+        &staff,
+        &[
+            ("skill_code", &codes[0]),
+            ("level", "3"),
+            ("evidence", "Ran the ward's e-rostering pilot"),
+            ("revision", &revision),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{kept}");
+    assert_eq!(kept["status"], "Agreed");
+    assert_eq!(kept["reviewed_by"], boss["display_name"]);
     // HR may look, but the other manager may not.
     let res = app
         .call(&hr, "/api/profile/history", &[("person_id", &person)])

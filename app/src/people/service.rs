@@ -2,7 +2,10 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, Statement,
+};
 
 use super::model::{OrgCounts, PersonDetail, PersonLink, PersonSummary, full_name};
 use crate::entities::{account, job_role, org_unit, person};
@@ -57,11 +60,40 @@ pub async fn direct_reports(
 }
 
 pub async fn summary(db: &impl ConnectionTrait, person_id: i32) -> Result<PersonSummary, AppError> {
-    let p = person::Entity::find_by_id(person_id)
-        .one(db)
+    Ok(with_summary(db, person_id).await?.1)
+}
+
+/// A person's row and their summary, in one query (every "my skills" page
+/// and every profile asks for both).
+pub async fn with_summary(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+) -> Result<(person::Model, PersonSummary), AppError> {
+    let backend = db.get_database_backend();
+    let sql = "SELECT p.*, j.title AS job_title, u.name AS unit_name FROM person p \
+               LEFT JOIN job_role j ON j.id = p.job_role_id \
+               LEFT JOIN org_unit u ON u.id = p.org_unit_id WHERE p.id = ?";
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            crate::team::service::placeholders(backend, sql),
+            [person_id.into()],
+        ))
         .await?
         .ok_or_else(|| AppError::NotFound("That person".into()))?;
-    Ok(summarise(db, vec![p]).await?.remove(0))
+    let p = person::Model::from_query_result(&row, "")?;
+    let summary = PersonSummary {
+        id: p.id,
+        name: full_name(&p.given_name, &p.family_name),
+        employee_number: p.employee_number.clone(),
+        job_title: row.try_get("", "job_title")?,
+        staff_group: p.staff_group.clone(),
+        band: p.band.clone(),
+        team: row
+            .try_get::<Option<String>>("", "unit_name")?
+            .unwrap_or_default(),
+    };
+    Ok((p, summary))
 }
 
 pub async fn detail(db: &impl ConnectionTrait, person_id: i32) -> Result<PersonDetail, AppError> {

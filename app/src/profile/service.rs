@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, Set, Statement, TransactionSession, TransactionTrait,
 };
 
 use super::model::{
@@ -65,7 +65,41 @@ async fn names(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<HashMap<i32, 
         .collect())
 }
 
-fn view(a: assessment::Model, reviewers: &HashMap<i32, String>) -> AssessmentView {
+/// A person's assessments (of one skill, with `skill`), each with the name
+/// of whoever last reviewed it, in one query.
+async fn assessments_of(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+    skill: Option<&str>,
+) -> Result<Vec<(assessment::Model, Option<String>)>, AppError> {
+    let backend = db.get_database_backend();
+    let mut sql = "SELECT a.*, r.given_name AS reviewer_given, r.family_name AS reviewer_family \
+                   FROM assessment a LEFT JOIN person r ON r.id = a.reviewed_by \
+                   WHERE a.person_id = ?"
+        .to_string();
+    let mut values: Vec<sea_orm::Value> = vec![person_id.into()];
+    if let Some(skill) = skill {
+        sql.push_str(" AND a.skill_code = ?");
+        values.push(skill.into());
+    }
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            crate::team::service::placeholders(backend, &sql),
+            values,
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let given: Option<String> = r.try_get("", "reviewer_given")?;
+            let family: Option<String> = r.try_get("", "reviewer_family")?;
+            let reviewer = given.zip(family).map(|(g, f)| full_name(&g, &f));
+            Ok((assessment::Model::from_query_result(r, "")?, reviewer))
+        })
+        .collect()
+}
+
+fn view(a: assessment::Model, reviewer: Option<String>) -> AssessmentView {
     AssessmentView {
         self_level: a.self_level.clamp(0, 4) as u8,
         confidence: a.confidence.map(|c| c.clamp(0, 3) as u8),
@@ -74,7 +108,7 @@ fn view(a: assessment::Model, reviewers: &HashMap<i32, String>) -> AssessmentVie
         agreed_level: a.agreed_level.map(|l| l.clamp(0, 4) as u8),
         status: Status::parse(&a.status),
         manager_comment: a.manager_comment,
-        reviewed_by: a.reviewed_by.and_then(|id| reviewers.get(&id).cloned()),
+        reviewed_by: reviewer,
         reviewed_at: a.reviewed_at.map(|t| t.format("%-d %B %Y").to_string()),
         revision: a.revision,
         framework_version: a.framework_version,
@@ -87,21 +121,13 @@ pub async fn profile(
     person_id: i32,
     viewer: &CurrentUser,
 ) -> Result<ProfileView, AppError> {
-    let row = person::Entity::find_by_id(person_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::NotFound("That person".into()))?;
+    let (row, summary) = people::with_summary(db, person_id).await?;
     let required = requirements(db, row.job_role_id).await?;
-    let summary = people::summarise(db, vec![row]).await?.remove(0);
     let fw = framework::current(db).await?;
-    let rows = assessment::Entity::find()
-        .filter(assessment::Column::PersonId.eq(person_id))
-        .all(db)
-        .await?;
-    let reviewers = names(db, rows.iter().filter_map(|a| a.reviewed_by).collect()).await?;
-    let mut assessed: HashMap<String, AssessmentView> = rows
+    let mut assessed: HashMap<String, AssessmentView> = assessments_of(db, person_id, None)
+        .await?
         .into_iter()
-        .map(|a| (a.skill_code.clone(), view(a, &reviewers)))
+        .map(|(a, reviewer)| (a.skill_code.clone(), view(a, reviewer)))
         .collect();
     let mut items: Vec<ProfileItem> = fw
         .skills()
@@ -187,12 +213,12 @@ pub async fn save_self(
     }
     let now = Utc::now();
     let txn = crate::platform::begin_write(db).await?;
-    let existing = assessment::Entity::find()
-        .filter(assessment::Column::PersonId.eq(person_id))
-        .filter(assessment::Column::SkillCode.eq(&input.skill_code))
-        .one(&txn)
-        .await?;
-    let (saved, old) = match existing {
+    let existing = assessments_of(&txn, person_id, Some(&input.skill_code))
+        .await?
+        .pop();
+    // A self-assessment leaves the last review as it was, reviewer included.
+    let reviewer = existing.as_ref().and_then(|(_, r)| r.clone());
+    let (saved, old) = match existing.map(|(a, _)| a) {
         None => {
             if input.revision != 0 {
                 return Err(AppError::Conflict(CONFLICT.into()));
@@ -265,8 +291,7 @@ pub async fn save_self(
             }
             if !changed {
                 txn.commit().await?;
-                let reviewers = names(db, saved.reviewed_by.into_iter().collect()).await?;
-                return Ok(view(saved, &reviewers));
+                return Ok(view(saved, reviewer));
             }
             (saved, Some(old))
         }
@@ -288,8 +313,7 @@ pub async fn save_self(
     .await?;
     crate::team::summary::apply_change(&txn, &fw, old.as_ref(), &saved).await?;
     txn.commit().await?;
-    let reviewers = names(db, saved.reviewed_by.into_iter().collect()).await?;
-    Ok(view(saved, &reviewers))
+    Ok(view(saved, reviewer))
 }
 
 /// A manager agrees the person's level, or sets a different one with a comment.
@@ -386,8 +410,9 @@ pub async fn review(
     let target = Some(("person", person_id));
     audit::record(&txn, Action::LevelReviewed, target, detail).await?;
     txn.commit().await?;
-    let reviewers = names(db, saved.reviewed_by.into_iter().collect()).await?;
-    Ok(view(saved, &reviewers))
+    let mut reviewers = names(db, saved.reviewed_by.into_iter().collect()).await?;
+    let reviewer = saved.reviewed_by.and_then(|id| reviewers.remove(&id));
+    Ok(view(saved, reviewer))
 }
 
 /// Every change to a person's assessments, newest first.
