@@ -16,6 +16,7 @@ mod m20261126_000009_recognition;
 mod m20261126_000010_audit;
 mod m20261126_000011_account_disabled_at;
 mod m20261127_000012_assessment_cells_index;
+mod m20261127_000013_team_cells;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_audit::Migration),
             Box::new(m20261126_000011_account_disabled_at::Migration),
             Box::new(m20261127_000012_assessment_cells_index::Migration),
+            Box::new(m20261127_000013_team_cells::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(Transactional(m)) as Box<dyn MigrationTrait>)

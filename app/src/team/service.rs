@@ -93,53 +93,34 @@ pub fn placeholders(backend: sea_orm::DatabaseBackend, sql: &str) -> String {
     out
 }
 
-/// The columns of a team query: one row per person, their assessments
-/// packed into one text column as `<own><agreed><status><code>` joined by
-/// commas, e.g. `32agreedDAT-VIS` or `1-pendingDIG-FOUND` (levels are one
-/// digit, statuses lower case, codes upper case, digits, `-` and `_`, and
-/// none holds a comma). A row per assessment instead would be 27 rows a
-/// person, and fetching rows, not finding them, was most of the time:
-/// 13,500 of them took 35 ms on SQLite for a 500-person team. Building the
-/// strings is most of what is left, so they are as short as can be parsed
-/// back: three concatenations and no casts (SQLite turns numbers into text
-/// itself) took the query from 11 ms to 7.
-fn team_columns(backend: sea_orm::DatabaseBackend) -> String {
-    let packed = match backend {
-        sea_orm::DatabaseBackend::Postgres => "string_agg(CAST(a.self_level AS TEXT) || \
-             COALESCE(CAST(a.agreed_level AS TEXT), '-') || a.status || a.skill_code, ',')"
-            .to_string(),
-        _ => {
-            "group_concat(a.self_level || IFNULL(a.agreed_level, '-') || a.status || a.skill_code)"
-                .to_string()
-        }
-    };
-    format!(
-        "SELECT p.id AS id, p.given_name AS given, p.family_name AS family, \
-         p.job_role_id AS role, {packed} AS cells"
-    )
-}
+/// The columns of a team query: one row per person, with their assessments
+/// packed into one text column, kept by `summary::write_cells` in
+/// `team_cells` as each save commits. Gathering them per page view instead
+/// (27 entries of the assessment index a person, concatenated) was most of
+/// the heatmap's cost: 7 to 11 ms of SQLite's time, and 11 ms of a core all
+/// told, for a 500-person team; reading the packed rows takes about 1.
+const TEAM_COLUMNS: &str = "SELECT p.id AS id, p.given_name AS given, p.family_name AS family, \
+     p.job_role_id AS role, c.cells AS cells";
 
 /// A manager's direct reports: a plain indexed filter (PostgreSQL plans a
 /// recursive query for one level several times slower).
-fn direct_sql(backend: sea_orm::DatabaseBackend) -> String {
+fn direct_sql() -> String {
     format!(
-        "{} FROM person p LEFT JOIN assessment a ON a.person_id = p.id \
-         WHERE p.line_manager_id = ? GROUP BY p.id ORDER BY p.id",
-        team_columns(backend)
+        "{TEAM_COLUMNS} FROM person p LEFT JOIN team_cells c ON c.person_id = p.id \
+         WHERE p.line_manager_id = ? ORDER BY p.id"
     )
 }
 
 /// Everyone below a manager, through the line-management tree (bounded, and
 /// UNION stops a corrupt cycle).
-fn subtree_sql(backend: sea_orm::DatabaseBackend) -> String {
+fn subtree_sql() -> String {
     format!(
         "WITH RECURSIVE team(id, depth) AS ( \
          SELECT id, 1 FROM person WHERE line_manager_id = ? \
          UNION SELECT p.id, t.depth + 1 FROM person p JOIN team t ON p.line_manager_id = t.id \
          WHERE t.depth < 64 ) \
-         {} FROM team t JOIN person p ON p.id = t.id \
-         LEFT JOIN assessment a ON a.person_id = p.id GROUP BY p.id ORDER BY p.id",
-        team_columns(backend)
+         {TEAM_COLUMNS} FROM team t JOIN person p ON p.id = t.id \
+         LEFT JOIN team_cells c ON c.person_id = p.id ORDER BY p.id"
     )
 }
 
@@ -179,11 +160,7 @@ pub async fn heatmap(
         .map(|(i, s)| (s.code.as_str(), i))
         .collect();
     let backend = db.get_database_backend();
-    let sql = if all {
-        subtree_sql(backend)
-    } else {
-        direct_sql(backend)
-    };
+    let sql = if all { subtree_sql() } else { direct_sql() };
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             backend,

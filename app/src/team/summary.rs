@@ -185,6 +185,58 @@ async fn write_stats(
     Ok(())
 }
 
+/// One assessment packed as `<own><agreed><status><code>`, e.g.
+/// `32agreedDAT-VIS` or `1-pendingDIG-FOUND` (levels are one digit,
+/// statuses lower case, codes upper case, digits, `-` and `_`, and none
+/// holds a comma), joined by commas: a person's row in `team_cells`, which
+/// `team::service::unpack` reads back.
+fn packed_cells(backend: DatabaseBackend) -> &'static str {
+    match backend {
+        DatabaseBackend::Postgres => {
+            "string_agg(CAST(a.self_level AS TEXT) || \
+             COALESCE(CAST(a.agreed_level AS TEXT), '-') || a.status || a.skill_code, ',')"
+        }
+        // SQLite turns the numbers into text itself.
+        _ => {
+            "group_concat(a.self_level || IFNULL(a.agreed_level, '-') || a.status || a.skill_code)"
+        }
+    }
+}
+
+/// Repacks these people's assessments into `team_cells` (everyone's when
+/// `None`). For one person it reads their 27 entries of the covering
+/// assessment index.
+async fn write_cells(db: &impl ConnectionTrait, people: Option<&[i32]>) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    let chunks: Vec<Option<&[i32]>> = match people {
+        Some(ids) => ids.chunks(500).map(Some).collect(),
+        None => vec![None],
+    };
+    for chunk in chunks {
+        db.execute_raw(stmt(
+            backend,
+            &format!(
+                "DELETE FROM team_cells WHERE {}",
+                id_filter("person_id", chunk)
+            ),
+            vec![],
+        ))
+        .await?;
+        db.execute_raw(stmt(
+            backend,
+            &format!(
+                "INSERT INTO team_cells (person_id, cells) SELECT a.person_id, {} \
+                 FROM assessment a WHERE {} GROUP BY a.person_id",
+                packed_cells(backend),
+                id_filter("a.person_id", chunk)
+            ),
+            vec![],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// Recomputes the pipeline and inclusion inputs of these people (all when
 /// `None`).
 async fn write_capability(
@@ -492,7 +544,7 @@ pub async fn apply_change(
     if touches_person {
         write_capability(db, fw, Some(&[new.person_id])).await?;
     }
-    Ok(())
+    write_cells(db, Some(&[new.person_id])).await
 }
 
 /// After one person's assessment of one skill changed: recounts that unit
@@ -512,6 +564,7 @@ pub async fn refresh_assessment(
     // One framework load per save, shared by both.
     let fw = framework::current(db).await?;
     write_capability(db, &fw, Some(&[person_id])).await?;
+    write_cells(db, Some(&[person_id])).await?;
     write_this_month(db, &fw, Some(&units)).await
 }
 
@@ -550,16 +603,31 @@ pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), AppError> {
     write_stats(db, None, None).await?;
     let fw = framework::current(db).await?;
     write_capability(db, &fw, None).await?;
+    write_cells(db, None).await?;
     write_this_month(db, &fw, None).await
 }
 
 /// Builds the summaries of a database that has none (one made before they
-/// existed, or a new one): a no-op when they exist or there is no one.
+/// existed, or a new one): a no-op when they exist or there is no one. A
+/// database from before `team_cells` gets those alone.
 pub async fn ensure(db: &impl ConnectionTrait) -> Result<bool, AppError> {
-    if person::Entity::find().count(db).await? == 0
-        || unit_domain_month::Entity::find().count(db).await? > 0
-    {
+    if person::Entity::find().count(db).await? == 0 {
         return Ok(false);
+    }
+    if unit_domain_month::Entity::find().count(db).await? > 0 {
+        let backend = db.get_database_backend();
+        let exists = |table: &str| {
+            db.query_one_raw(stmt(
+                backend,
+                &format!("SELECT 1 AS one FROM {table} LIMIT 1"),
+                vec![],
+            ))
+        };
+        if exists("team_cells").await?.is_some() || exists("assessment").await?.is_none() {
+            return Ok(false);
+        }
+        write_cells(db, None).await?;
+        return Ok(true);
     }
     rebuild(db).await?;
     backfill_trend(db).await?;
@@ -779,7 +847,22 @@ pub(crate) mod tests {
             .into_iter()
             .filter(|s| s.assessed + s.required > 0)
             .collect();
-        format!("{stats:?}\n{caps:?}\n{months:?}")
+        let cells: Vec<(i32, Vec<String>)> = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT person_id, cells FROM team_cells ORDER BY person_id",
+            ))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                let cells: String = r.try_get("", "cells").unwrap();
+                let mut cells: Vec<String> = cells.split(',').map(str::to_string).collect();
+                cells.sort();
+                (r.try_get("", "person_id").unwrap(), cells)
+            })
+            .collect();
+        format!("{stats:?}\n{caps:?}\n{months:?}\n{cells:?}")
     }
 
     pub(crate) async fn role_id(db: &DatabaseConnection) -> i32 {
@@ -940,6 +1023,14 @@ pub(crate) mod tests {
         let live = snapshot(&t.db).await;
         rebuild(&t.db).await.unwrap();
         assert_eq!(live, snapshot(&t.db).await, "moved counts == recount");
+        // A database from before `team_cells` gets them at its next start,
+        // once.
+        t.db.execute_unprepared("DELETE FROM team_cells")
+            .await
+            .unwrap();
+        assert!(ensure(&t.db).await.unwrap());
+        assert_eq!(live, snapshot(&t.db).await, "cells rebuilt at start-up");
+        assert!(!ensure(&t.db).await.unwrap(), "only when they are missing");
     }
 
     #[tokio::test]
