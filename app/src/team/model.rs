@@ -122,6 +122,8 @@ impl Cell {
     }
 
     /// The cell's classes: its gap, and a dashed border when not agreed.
+    /// Written out in full so a page of cells allocates nothing; the test
+    /// `cell_classes_are_the_gap_classes` keeps them equal to `Gap::class`.
     pub fn class(&self) -> &'static str {
         let unagreed = self.level.is_some() && !self.agreed;
         match (self.gap(), unagreed) {
@@ -769,6 +771,29 @@ mod tests {
             agreed: true,
             required,
             essential: true,
+        }
+    }
+
+    /// `Cell::class` spells its eight class lists out so a page of cells
+    /// allocates none; they must stay `Gap::class` plus the cell classes.
+    #[test]
+    fn cell_classes_are_the_gap_classes() {
+        for level in [None, Some(0), Some(1), Some(2), Some(3), Some(4)] {
+            for required in [None, Some(0), Some(1), Some(3), Some(4)] {
+                for agreed in [false, true] {
+                    let c = Cell {
+                        agreed,
+                        ..cell(level, required)
+                    };
+                    let unagreed = if level.is_some() && !agreed {
+                        " skillmap-cell--unagreed"
+                    } else {
+                        ""
+                    };
+                    let expected = format!("skillmap-cell {}{unagreed}", c.gap().class());
+                    assert_eq!(c.class(), expected, "{c:?}");
+                }
+            }
         }
     }
 
