@@ -544,7 +544,28 @@ pub async fn apply_change(
     if touches_person {
         write_capability(db, fw, Some(&[new.person_id])).await?;
     }
-    write_cells(db, Some(&[new.person_id])).await
+    repack_person(db, new.person_id).await
+}
+
+/// Repacks one person's `team_cells` row after a change to one of their
+/// assessments, in one statement: an upsert from their entries of the
+/// covering assessment index. (They have at least the changed one, so the
+/// row is never left stale; `write_cells` is for bulk changes, which may
+/// leave someone with none.)
+async fn repack_person(db: &impl ConnectionTrait, person_id: i32) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    db.execute_raw(stmt(
+        backend,
+        &format!(
+            "INSERT INTO team_cells (person_id, cells) SELECT a.person_id, {} \
+             FROM assessment a WHERE a.person_id = ? GROUP BY a.person_id \
+             ON CONFLICT (person_id) DO UPDATE SET cells = excluded.cells",
+            packed_cells(backend)
+        ),
+        vec![person_id.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// After one person's assessment of one skill changed: recounts that unit
