@@ -189,9 +189,10 @@ async fn write_stats(
 /// `32agreedDAT-VIS` or `1-pendingDIG-FOUND` (levels are one digit,
 /// statuses lower case, codes upper case, digits, `-` and `_`, and none
 /// holds a comma), joined by commas: a person's row in `team_cells`, which
-/// `team::service::unpack` reads back.
-fn packed_cells(backend: DatabaseBackend) -> &'static str {
-    match backend {
+/// `team::service::unpack` reads back. Returns the statement that inserts
+/// the rows of the people `filter` (on `a`, the assessment) selects.
+fn insert_cells(backend: DatabaseBackend, filter: &str) -> String {
+    let packed = match backend {
         DatabaseBackend::Postgres => {
             "string_agg(CAST(a.self_level AS TEXT) || \
              COALESCE(CAST(a.agreed_level AS TEXT), '-') || a.status || a.skill_code, ',')"
@@ -200,7 +201,11 @@ fn packed_cells(backend: DatabaseBackend) -> &'static str {
         _ => {
             "group_concat(a.self_level || IFNULL(a.agreed_level, '-') || a.status || a.skill_code)"
         }
-    }
+    };
+    format!(
+        "INSERT INTO team_cells (person_id, cells) SELECT a.person_id, {packed} \
+         FROM assessment a WHERE {filter} GROUP BY a.person_id"
+    )
 }
 
 /// Repacks these people's assessments into `team_cells` (everyone's when
@@ -224,12 +229,7 @@ async fn write_cells(db: &impl ConnectionTrait, people: Option<&[i32]>) -> Resul
         .await?;
         db.execute_raw(stmt(
             backend,
-            &format!(
-                "INSERT INTO team_cells (person_id, cells) SELECT a.person_id, {} \
-                 FROM assessment a WHERE {} GROUP BY a.person_id",
-                packed_cells(backend),
-                id_filter("a.person_id", chunk)
-            ),
+            &insert_cells(backend, &id_filter("a.person_id", chunk)),
             vec![],
         ))
         .await?;
@@ -557,10 +557,8 @@ async fn repack_person(db: &impl ConnectionTrait, person_id: i32) -> Result<(), 
     db.execute_raw(stmt(
         backend,
         &format!(
-            "INSERT INTO team_cells (person_id, cells) SELECT a.person_id, {} \
-             FROM assessment a WHERE a.person_id = ? GROUP BY a.person_id \
-             ON CONFLICT (person_id) DO UPDATE SET cells = excluded.cells",
-            packed_cells(backend)
+            "{} ON CONFLICT (person_id) DO UPDATE SET cells = excluded.cells",
+            insert_cells(backend, "a.person_id = ?")
         ),
         vec![person_id.into()],
     ))
