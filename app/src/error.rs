@@ -94,13 +94,32 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
-                Self::Request(format!("The request was incomplete or malformed: {msg}"))
+                Self::Request(describe_bad_arguments(&msg))
             }
             ServerFnErrorErr::Request(_) => Self::Request(
                 "Could not reach Skillmap. Check your connection and try again.".into(),
             ),
             _ => Self::Internal,
         }
+    }
+}
+
+/// A plain message for arguments a server function could not read,
+/// naming the field where the decoder does ("missing field `person_id`").
+fn describe_bad_arguments(msg: &str) -> String {
+    let quoted = msg.split('`').nth(1).filter(|f| !f.is_empty());
+    match quoted {
+        Some(field) if msg.starts_with("missing field") => {
+            format!("The request is missing {field}: send it with a value")
+        }
+        Some(field) if msg.starts_with("unknown field") => {
+            format!("The request has a field Skillmap does not know: {field}")
+        }
+        Some(value) if msg.starts_with("unknown variant") => {
+            let expected = msg.split_once("expected").map_or("", |(_, e)| e.trim());
+            format!("\u{201c}{value}\u{201d} is not one of the choices here (expected {expected})")
+        }
+        _ => format!("The request could not be read: {msg}"),
     }
 }
 
@@ -129,6 +148,19 @@ mod tests {
         assert_eq!(AppError::Forbidden.status(), 403);
         assert_eq!(AppError::validation("a", "b").status(), 422);
         assert_eq!(AppError::TooManyRequests(String::new()).status(), 429);
+    }
+
+    #[test]
+    fn bad_arguments_name_the_field() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args(
+            "missing field `person_id`".into(),
+        ));
+        assert_eq!(err.status(), 400);
+        assert!(err.to_string().contains("person_id"), "{err}");
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args(
+            "unknown variant `maybe`, expected `agree` or `return`".into(),
+        ));
+        assert!(err.to_string().contains("maybe") && err.to_string().contains("agree"));
     }
 
     #[test]

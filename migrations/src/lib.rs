@@ -17,6 +17,11 @@ mod m20261126_000010_audit;
 mod m20261126_000011_account_disabled_at;
 mod m20261127_000012_assessment_cells_index;
 mod m20261127_000013_team_cells;
+mod m20261203_000014_import_retention;
+mod m20261203_000015_names_by_id;
+mod m20261203_000016_audit_repeats;
+mod m20261203_000017_password_token_issuer;
+mod m20261203_000018_server_secret;
 
 pub struct Migrator;
 
@@ -37,6 +42,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_account_disabled_at::Migration),
             Box::new(m20261127_000012_assessment_cells_index::Migration),
             Box::new(m20261127_000013_team_cells::Migration),
+            Box::new(m20261203_000014_import_retention::Migration),
+            Box::new(m20261203_000015_names_by_id::Migration),
+            Box::new(m20261203_000016_audit_repeats::Migration),
+            Box::new(m20261203_000017_password_token_issuer::Migration),
+            Box::new(m20261203_000018_server_secret::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(Transactional(m)) as Box<dyn MigrationTrait>)

@@ -158,6 +158,10 @@ fn sqlite_only(db: &DatabaseConnection, what: &str) -> Result<(), String> {
 /// Writes a consistent copy of the running database to `file` with
 /// `VACUUM INTO`: one read transaction, so writers carry on (WAL) and the
 /// copy is the database as it was at one instant. Never overwrites.
+///
+/// The copy holds password hashes, the badge-signing key and everyone's
+/// personal data, so it is readable by its owner only (0600), whatever the
+/// umask: the file is created empty with that mode before SQLite fills it.
 pub async fn backup(db: &DatabaseConnection, file: &Path) -> Result<Summary, String> {
     sqlite_only(db, "skillmap backup")?;
     if file.exists() {
@@ -169,13 +173,31 @@ pub async fn backup(db: &DatabaseConnection, file: &Path) -> Result<Summary, Str
     let name = file
         .to_str()
         .ok_or("the backup file's name must be valid UTF-8")?;
-    db.execute_unprepared(&format!("VACUUM INTO '{}'", name.replace('\'', "''")))
-        .await
-        .map_err(|e| format!("could not write {}: {e}", file.display()))?;
+    create_private(file).map_err(|e| format!("could not create {}: {e}", file.display()))?;
+    let written = db
+        .execute_unprepared(&format!("VACUUM INTO '{}'", name.replace('\'', "''")))
+        .await;
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(file);
+        return Err(format!("could not write {}: {e}", file.display()));
+    }
     let copy = open_sqlite(file, true).await?;
     let found = summary(&copy).await;
     copy.close().await.ok();
     found
+}
+
+/// A new, empty file only its owner can read and write (SQLite's
+/// `VACUUM INTO` accepts an empty file).
+fn create_private(file: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(file).map(drop)
 }
 
 async fn open_sqlite(file: &Path, read_only: bool) -> Result<DatabaseConnection, String> {
@@ -242,7 +264,16 @@ pub async fn restore(database_url: &str, file: &Path) -> Result<Summary, String>
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     let partial = target.with_extension("restoring");
+    let _ = std::fs::remove_file(&partial);
+    create_private(&partial).map_err(|e| format!("{}: {e}", partial.display()))?;
     std::fs::copy(file, &partial).map_err(|e| format!("copying to {}: {e}", partial.display()))?;
+    // `copy` gives the file the backup's mode: the database stays private.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("{}: {e}", partial.display()))?;
+    }
     std::fs::File::open(&partial)
         .and_then(|f| f.sync_all())
         .map_err(|e| format!("{}: {e}", partial.display()))?;

@@ -179,8 +179,11 @@ impl Application {
         Self::build_with(settings, db).await
     }
 
+    /// Binds, then serves. Without a public URL (only `--demo` and tests
+    /// that build the application themselves start without one) links and
+    /// credentials name the address bound, never a request's `Host`.
     pub async fn build_with(
-        settings: Settings,
+        mut settings: Settings,
         db: DatabaseConnection,
     ) -> Result<Self, StartError> {
         let listener =
@@ -194,9 +197,17 @@ impl Application {
             addr: settings.addr.clone(),
             source,
         })?;
+        if settings.public_url.is_none() {
+            settings.public_url = Some(format!("http://{addr}"));
+        }
         // The first unknown-email log-in should not be slower than the rest.
         let _ = tokio::task::spawn_blocking(password::warm_up).await;
-        let state = AppState::new(db, settings);
+        let mut state = AppState::new(db, settings);
+        state.form_errors = std::sync::Arc::new(
+            app::platform::flash::load_key(&state.db)
+                .await
+                .map_err(StartError::Database)?,
+        );
         let router = router(state.clone(), leptos_options(addr));
         Ok(Self {
             listener,
@@ -242,6 +253,20 @@ fn spawn_session_purge(state: AppState) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
             }
+            // Uploaded import files and the cell values in their problem
+            // reports, past SKILLMAP_IMPORT_RETENTION_DAYS.
+            let retention = chrono::Duration::days(i64::from(state.settings.import_retention_days));
+            match app::import::service::purge_finished_files(
+                &state.db,
+                retention,
+                chrono::Utc::now(),
+            )
+            .await
+            {
+                Ok(n) if n > 0 => tracing::info!(imports = n, "old import files removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not remove old import files"),
+            }
         }
     });
 }
@@ -282,24 +307,8 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
         leptos,
         app: state.clone(),
     };
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/framework/export.json", get(export_json))
-        .route("/framework/export.csv", get(export_csv))
-        .route("/admin/import/templates/{file}", get(import_template))
-        .route("/admin/import/{id}/problems.csv", get(import_problems))
-        .route("/team/heatmap.csv", get(heatmap_csv))
-        .route("/learning/catalogue.csv", get(catalogue_csv))
-        .route("/admin/audit.csv", get(audit_csv))
-        .route(app::privacy::view::DOWNLOAD_PATH, get(my_data))
-        .route("/issuer", get(issuer_profile))
-        .route("/issuer/keys/{kid}", get(issuer_key))
-        .route("/badges/{id}/credential.jwt", get(badge_credential))
-        .route("/verify/upload", axum::routing::post(verify_upload))
-        .route(
-            "/admin/import/links.csv",
-            axum::routing::post(set_password_links),
-        )
+    plain_routes()
+        .router
         .leptos_routes_with_context(&server_state, routes, context.clone(), move || {
             shell(shell_options.clone())
         })
@@ -308,17 +317,88 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
             _,
         >(context, shell))
         .with_state(server_state)
+        .layer(axum::middleware::from_fn(middleware::bad_arguments))
         .layer(axum::middleware::from_fn_with_state(
-            state,
+            state.clone(),
             middleware::session,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::sign_form_errors,
+        ))
         .layer(axum::middleware::from_fn(middleware::reject_cross_site))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             upload_limit,
             middleware::limit_body,
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// The routes outside Leptos (neither a page nor a server function), and
+/// the list of them: `skillmap routes` prints it, and the authorization
+/// matrix fails on a route it does not cover. Each handler authorizes
+/// first, as a server function does.
+pub struct PlainRoutes {
+    pub router: Router<ServerState>,
+    pub listed: Vec<String>,
+}
+
+impl PlainRoutes {
+    fn add(
+        mut self,
+        method: &str,
+        path: &str,
+        route: axum::routing::MethodRouter<ServerState>,
+    ) -> Self {
+        self.listed.push(format!("{method} {path}"));
+        self.router = self.router.route(path, route);
+        self
+    }
+}
+
+pub fn plain_routes() -> PlainRoutes {
+    use axum::routing::post;
+    let routes = PlainRoutes {
+        router: Router::new(),
+        listed: Vec::new(),
+    };
+    routes
+        .add("GET", "/healthz", get(healthz))
+        .add("GET", "/framework/export.json", get(export_json))
+        .add("GET", "/framework/export.csv", get(export_csv))
+        .add(
+            "GET",
+            "/admin/import/templates/{file}",
+            get(import_template),
+        )
+        .add(
+            "GET",
+            "/admin/import/{id}/problems.csv",
+            get(import_problems),
+        )
+        .add("GET", "/team/heatmap.csv", get(heatmap_csv))
+        .add("GET", "/learning/catalogue.csv", get(catalogue_csv))
+        .add("GET", "/admin/audit.csv", get(audit_csv))
+        .add("GET", app::privacy::view::DOWNLOAD_PATH, get(my_data))
+        .add("GET", "/issuer", get(issuer_profile))
+        .add("GET", "/issuer/keys/{kid}", get(issuer_key))
+        .add("GET", "/badges/{id}/credential.jwt", get(badge_credential))
+        .add("POST", "/verify", post(verify_check))
+        .add("POST", "/verify/upload", post(verify_upload))
+        .add("POST", "/admin/import/links.csv", post(set_password_links))
+}
+
+/// Every route Skillmap answers besides its pages: the server functions
+/// and the plain routes, as "METHOD /path", sorted.
+pub fn api_routes() -> Vec<String> {
+    let mut all = server_fn_paths();
+    all.extend(plain_routes().listed);
+    all.sort();
+    all
 }
 
 /// Reports whether the database answers.
@@ -395,7 +475,7 @@ fn actor(
     headers: &axum::http::HeaderMap,
     peer: SocketAddr,
 ) -> app::platform::audit::Actor {
-    let trust = state.app.settings.trust_forwarded_for;
+    let trust = state.app.settings.trusted_proxies;
     app::platform::audit::Actor::new(
         session.as_ref().map(|s| s.user.account_id),
         app::platform::guard::client_ip_of(headers, Some(peer), trust),
@@ -606,19 +686,12 @@ async fn catalogue_csv(
     }
 }
 
+/// The issuer at the configured public URL (never the request's `Host`).
 async fn badge_issuer(
     state: &ServerState,
-    headers: &axum::http::HeaderMap,
 ) -> Result<app::recognition::credential::Issuer, app::error::AppError> {
-    use app::recognition::service;
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok());
-    service::issuer(
-        &state.app.db,
-        service::public_base(host, state.app.settings.secure_cookies),
-    )
-    .await
+    let base = state.app.settings.public_base().to_string();
+    app::recognition::service::issuer(&state.app.db, base).await
 }
 
 /// A 500 for a download that could not be made: the cause is logged, the
@@ -649,12 +722,9 @@ fn json_response(body: serde_json::Value) -> axum::response::Response {
 }
 
 /// The issuer's Open Badges Profile, with its public keys: public.
-async fn issuer_profile(
-    State(state): State<ServerState>,
-    headers: axum::http::HeaderMap,
-) -> axum::response::Response {
+async fn issuer_profile(State(state): State<ServerState>) -> axum::response::Response {
     let result = async {
-        let issuer = badge_issuer(&state, &headers).await?;
+        let issuer = badge_issuer(&state).await?;
         let keys = app::recognition::keys::public_keys(&state.app.db).await?;
         Ok::<_, app::error::AppError>(issuer.profile(&keys))
     }
@@ -683,7 +753,6 @@ async fn issuer_key(
 async fn badge_credential(
     State(state): State<ServerState>,
     axum::extract::Path(id): axum::extract::Path<i32>,
-    headers: axum::http::HeaderMap,
     session: Session,
 ) -> axum::response::Response {
     let Some(session) = session else {
@@ -693,7 +762,7 @@ async fn badge_credential(
         return (StatusCode::NOT_FOUND, "That badge was not found.\n").into_response();
     };
     let result = async {
-        let issuer = badge_issuer(&state, &headers).await?;
+        let issuer = badge_issuer(&state).await?;
         app::recognition::service::signed_credential(&state.app.db, &issuer, me, id).await
     }
     .await;
@@ -707,10 +776,70 @@ async fn badge_credential(
 /// few kilobytes.
 const MAX_CREDENTIAL_BYTES: usize = 64 * 1024;
 
+#[derive(serde::Deserialize)]
+struct VerifyForm {
+    #[serde(default)]
+    credential: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// The verification page's form. A POST, so a credential and an email
+/// address never land in a URL (proxy and server logs, the browser's
+/// history): the credential is checked here and the browser is sent back
+/// to the page with the result, sealed so nobody else can make the real
+/// page say "Valid". Open to anyone, like the page.
+async fn verify_check(
+    State(state): State<ServerState>,
+    axum::Form(form): axum::Form<VerifyForm>,
+) -> axum::response::Response {
+    if form.credential.len() > MAX_CREDENTIAL_BYTES {
+        return back_to_verify("upload=too-big");
+    }
+    verified(&state, &form.credential, &form.email).await
+}
+
+/// Back to the verification page, at its result.
+fn back_to_verify(query: &str) -> axum::response::Response {
+    axum::response::Redirect::to(&format!("/verify?{query}#result")).into_response()
+}
+
+/// Checks a credential and sends the browser back to the page with the
+/// sealed result (`platform::flash::seal`).
+async fn verified(state: &ServerState, credential: &str, email: &str) -> axum::response::Response {
+    let credential = credential.trim();
+    if credential.is_empty() {
+        return back_to_verify("upload=empty");
+    }
+    let email = Some(email.trim()).filter(|e| !e.is_empty());
+    let result = async {
+        let issuer = badge_issuer(state).await?;
+        app::recognition::service::verify(&state.app.db, &issuer, credential, email).await
+    }
+    .await;
+    match result {
+        Ok(verification) => {
+            use app::platform::flash;
+            let now = chrono::Utc::now().timestamp();
+            let sealed = flash::seal(
+                &state.app.form_errors,
+                flash::VERIFY_RESULT,
+                &verification,
+                now,
+            );
+            back_to_verify(&serde_urlencoded::to_string(sealed).unwrap_or_default())
+        }
+        Err(e) => failed("badge verification", &e),
+    }
+}
+
 /// The verification page's file upload (a plain form, no JavaScript): reads
-/// the .jwt file and shows the page as if its text had been pasted. Open to
+/// the .jwt file and checks it as if its text had been pasted. Open to
 /// anyone, like the page.
-async fn verify_upload(mut form: axum::extract::Multipart) -> axum::response::Response {
+async fn verify_upload(
+    State(state): State<ServerState>,
+    mut form: axum::extract::Multipart,
+) -> axum::response::Response {
     let mut credential = String::new();
     let mut email = String::new();
     let mut problem = None;
@@ -738,16 +867,10 @@ async fn verify_upload(mut form: axum::extract::Multipart) -> axum::response::Re
             }
         }
     }
-    let query = match problem {
-        Some(p) => serde_urlencoded::to_string([("upload", p)]),
-        None if credential.is_empty() => serde_urlencoded::to_string([("upload", "empty")]),
-        None => serde_urlencoded::to_string([
-            ("credential", credential.as_str()),
-            ("email", email.as_str()),
-        ]),
+    match problem {
+        Some(p) => back_to_verify(&format!("upload={p}")),
+        None => verified(&state, &credential, &email).await,
     }
-    .unwrap_or_default();
-    axum::response::Redirect::to(&format!("/verify?{query}#result")).into_response()
 }
 
 /// One-time set-password links for every account without a password yet
@@ -764,7 +887,10 @@ async fn set_password_links(
         return refused;
     }
     let by = actor(&state, &session, &headers, peer);
-    let links = match issue_for_accounts_without_password(&state.app.db, by).await {
+    let issuer = session
+        .as_ref()
+        .map_or(app::auth::model::Role::Staff, |s| s.user.role);
+    let links = match issue_for_accounts_without_password(&state.app.db, by, issuer).await {
         Ok(links) => links,
         Err(e) => {
             return internal_error(
@@ -774,38 +900,22 @@ async fn set_password_links(
             );
         }
     };
-    let base = std::env::var("SKILLMAP_PUBLIC_URL")
-        .ok()
-        .unwrap_or_else(|| {
-            let host = headers
-                .get(axum::http::header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("localhost");
-            let scheme = if state.app.settings.secure_cookies {
-                "https"
-            } else {
-                "http"
-            };
-            format!("{scheme}://{host}")
-        });
+    let base = state.app.settings.public_base();
     let expires = (chrono::Utc::now() + chrono::Duration::days(app::auth::links::LINK_DAYS))
         .format("%-d %b %Y")
         .to_string();
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["Email", "Name", "Set-password link", "Link expires"]);
+    let mut w = app::framework::exchange::SafeCsv::default();
+    w.row(["Email", "Name", "Set-password link", "Link expires"]);
     for l in &links {
-        let _ = w.write_record([
-            app::framework::exchange::escape_formula(&l.email),
-            app::framework::exchange::escape_formula(&l.name),
-            format!(
-                "{}/set-password?token={}",
-                base.trim_end_matches('/'),
-                l.token
-            ),
-            expires.clone(),
+        let link = format!("{}/set-password?token={}", base, l.token);
+        w.row([
+            l.email.as_str(),
+            l.name.as_str(),
+            link.as_str(),
+            expires.as_str(),
         ]);
     }
-    let body = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+    let body = w.finish();
     tracing::info!(links = links.len(), "set-password links issued");
     csv_download("skillmap-set-password-links.csv", body)
 }

@@ -97,6 +97,9 @@ enum Command {
     },
     /// List every server function's method and path.
     ServerFns,
+    /// List every route besides the pages: server functions and the plain
+    /// routes (downloads, credentials, uploads), as METHOD /path.
+    Routes,
     /// Copy the SQLite database to FILE while Skillmap runs (a consistent
     /// snapshot; writers carry on). Prints each table's rows and checksum.
     /// PostgreSQL: use pg_dump (see the README).
@@ -208,6 +211,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Routes => {
+            for route in skillmap::api_routes() {
+                println!("{route}");
+            }
+            Ok(())
+        }
         Command::Backup { file } => {
             // No migrations: a backup copies the database as it is.
             let db = skillmap::connect(&settings)
@@ -264,6 +273,16 @@ async fn open(settings: &Settings) -> Result<sea_orm::DatabaseConnection, String
 }
 
 async fn serve(settings: Settings, with_demo: bool, demo_staff: usize) -> Result<(), String> {
+    // Links and credentials name the public URL; without one they would
+    // have to trust the Host a request sent. Only the demo runs without.
+    if settings.public_url.is_none() && !with_demo {
+        return Err(
+            "set SKILLMAP_PUBLIC_URL to the address people use to reach Skillmap \
+                    (like https://skillmap.example.nhs.uk): every set-password link and \
+                    badge credential names it. Only `serve --demo` runs without it."
+                .into(),
+        );
+    }
     let db = open(&settings).await?;
     let mut show_logins = false;
     if with_demo {

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 /// asking for a page are sent to the log-in page and brought back after.
 pub async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let token = session::token_from_cookies(
+        session::cookie_name(&state.settings),
         req.headers()
             .get_all(header::COOKIE)
             .iter()
@@ -60,7 +61,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| *addr);
-    let ip = guard::client_ip_of(req.headers(), peer, state.settings.trust_forwarded_for);
+    let ip = guard::client_ip_of(req.headers(), peer, state.settings.trusted_proxies);
     let path = req.uri().path().to_string();
     let res = next.run(req).await;
     // The guards note their refusals; a handler or layer that answers 403
@@ -72,12 +73,136 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     }
     for what in refused {
         let by = audit::Actor::new(actor, ip);
-        let recorded = audit::record_by(&state.db, by, Action::Refused, None, what).await;
+        // Repeats within a minute add to one row's count: a signed-in
+        // caller cannot grow the trail without bound.
+        let recorded = audit::record_repeat(&state.db, by, Action::Refused, None, what).await;
         if let Err(e) = recorded {
             tracing::error!(error = %e, "could not record a refusal in the audit trail");
         }
     }
     res
+}
+
+/// A server function whose arguments could not be read never ran, so no
+/// guard set its status and Leptos answers 500. Here it answers 400 with
+/// the message naming the field (`AppError::Request`), or 401 when nobody
+/// is signed in and the function is not public: an anonymous caller learns
+/// nothing about a function's arguments. Runs inside `session`.
+pub async fn bad_arguments(req: Request, next: Next) -> Response {
+    use app::error::AppError;
+    use leptos::server_fn::ServerFn;
+    use leptos::server_fn::error::FromServerFnError;
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let path = req.uri().path().to_string();
+    let signed_in = req.extensions().get::<SessionContext>().is_some();
+    let refuse = |answer: AppError| {
+        let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            answer.ser(),
+        )
+            .into_response()
+    };
+    // server_fn's multipart decoder panics on a body that is not
+    // multipart (the connection is dropped): check the same way first.
+    let multipart = [
+        app::import::api::UploadImport::PATH,
+        app::pathways::api::ImportCatalogue::PATH,
+    ];
+    if multipart.contains(&path.as_str()) {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if multer::parse_boundary(content_type).is_err() {
+            return refuse(if signed_in {
+                AppError::Request(
+                    "The request could not be read: send the file as a form upload \
+                     (multipart/form-data with a boundary)"
+                        .into(),
+                )
+            } else {
+                AppError::Unauthorized
+            });
+        }
+    }
+    // A form's fields, kept to name the one that could not be read.
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let (req, form) = if is_form {
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, crate::BODY_LIMIT).await else {
+            return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.\n").into_response();
+        };
+        let fields: Vec<(String, String)> = url::form_urlencoded::parse(&bytes)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        (Request::from_parts(parts, Body::from(bytes)), fields)
+    } else {
+        (req, Vec::new())
+    };
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key("serverfnerror")
+    {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    // An error message is small; anything else is left as it was.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.").into_response();
+    };
+    let answer = match AppError::de(bytes.clone()) {
+        AppError::Request(_) if !signed_in && !guard::is_public_server_fn(&path) => {
+            AppError::Unauthorized
+        }
+        AppError::Request(message) => AppError::Request(name_the_field(message, &form)),
+        _ => return Response::from_parts(parts, Body::from(bytes)),
+    };
+    parts.status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(answer.ser()))
+}
+
+/// The decoder names a missing field, but not one whose value it could not
+/// read ("invalid digit found in string"): name the fields sent whose
+/// values are not of the kind it wanted.
+fn name_the_field(message: String, form: &[(String, String)]) -> String {
+    type Wrong = fn(&str) -> bool;
+    let (wrong, wanted): (Wrong, &str) = if message.contains("invalid digit") {
+        (|v| !v.is_empty() && !is_whole_number(v), "a whole number")
+    } else if message.contains("empty string") {
+        (str::is_empty, "a value")
+    } else if message.contains("too large") || message.contains("too small") {
+        (|v| is_whole_number(v) && v.len() > 9, "a smaller number")
+    } else if message.contains("float") {
+        (|v| v.parse::<f64>().is_err(), "a number")
+    } else if message.contains("`true` or `false`") {
+        (|v| v != "true" && v != "false", "true or false")
+    } else {
+        return message;
+    };
+    let fields: Vec<&str> = form
+        .iter()
+        .filter(|(_, v)| wrong(v))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if fields.is_empty() {
+        return message;
+    }
+    format!("{}: enter {wanted}", fields.join(", "))
+}
+
+fn is_whole_number(v: &str) -> bool {
+    let digits = v.strip_prefix('-').unwrap_or(v);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Pages (not the log-in page, server functions or static files) need a session.
@@ -147,13 +272,76 @@ fn is_cross_site(req: &Request<Body>) -> bool {
     origin == "null" || !origin_host.eq_ignore_ascii_case(host)
 }
 
+/// Signs the error a failed no-JavaScript form post is sent back with
+/// (`app::platform::flash`): Leptos puts it in the `Location` as `__path`
+/// and `__err`; this adds `__exp` and `__sig`, which the page checks before
+/// showing it. A redirect without an error loses any stale signature.
+pub async fn sign_form_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let Some(location) = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return res;
+    };
+    if !location.contains("__err=") && !location.contains("__sig=") {
+        return res;
+    }
+    let Ok(mut url) = url::Url::parse(location) else {
+        return res;
+    };
+    // Leptos appends the new error to the form's address, which may still
+    // carry the last one: only the newest `__path` and `__err` count.
+    let all: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let newest = |name: &str| {
+        all.iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let error = newest("__path").zip(newest("__err"));
+    {
+        let mut query = url.query_pairs_mut();
+        query.clear();
+        query.extend_pairs(
+            all.iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "__path" | "__err" | "__exp" | "__sig")),
+        );
+        if let Some((path, err)) = &error {
+            let expires = chrono::Utc::now().timestamp() + app::platform::flash::LIFETIME_SECS;
+            query.append_pair("__path", path);
+            query.append_pair("__err", err);
+            query.append_pair("__exp", &expires.to_string());
+            query.append_pair("__sig", &state.form_errors.sign(path, err, expires));
+        }
+    }
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
+    if let Ok(value) = HeaderValue::from_str(url.as_str()) {
+        res.headers_mut().insert(header::LOCATION, value);
+    }
+    res
+}
+
 /// Headers on every response. Pages get a Content-Security-Policy with a
 /// per-response nonce (see `content_security_policy`); everything else gets
-/// a policy that allows nothing to run.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// a policy that allows nothing to run. Served over https (the public URL
+/// says so), browsers are told to use nothing else for a year (HSTS).
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let is_static = is_static_asset(req.uri().path());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if state.settings.is_https() {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -211,8 +399,10 @@ pub fn content_security_policy() {
     }
 }
 
-/// Request bodies are small (`BODY_LIMIT`), except the import upload, which
-/// may be as large as the import limit. Too large: 413 before reading it.
+/// Request bodies are small (`BODY_LIMIT`), except the two file uploads (an
+/// HR import and the learning catalogue), which may be as large as the
+/// import limit: their readers bound what a file may unpack to. Too large:
+/// 413 before reading it.
 pub async fn limit_body(
     axum::extract::State(upload_limit): axum::extract::State<usize>,
     request: axum::extract::Request,
@@ -220,7 +410,11 @@ pub async fn limit_body(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     use leptos::server_fn::ServerFn;
-    let limit = if request.uri().path() == app::import::api::UploadImport::PATH {
+    let uploads = [
+        app::import::api::UploadImport::PATH,
+        app::pathways::api::ImportCatalogue::PATH,
+    ];
+    let limit = if uploads.contains(&request.uri().path()) {
         upload_limit
     } else {
         crate::BODY_LIMIT
@@ -296,6 +490,19 @@ mod tests {
         assert!(!needs_sign_in(&get("/verify")));
         assert!(!needs_sign_in(&get("/issuer/keys/abc")));
         assert!(needs_sign_in(&get("/badges/1/credential.jwt")));
+    }
+
+    #[test]
+    fn unreadable_values_are_named() {
+        let form = [
+            ("person_id".to_string(), "abc".to_string()),
+            ("skill_code".to_string(), "DIG-FOUND".to_string()),
+            ("level".to_string(), "2".to_string()),
+        ];
+        let named = name_the_field("invalid digit found in string".into(), &form);
+        assert_eq!(named, "person_id, skill_code: enter a whole number");
+        let kept = name_the_field("something else".into(), &form);
+        assert_eq!(kept, "something else");
     }
 
     #[test]

@@ -113,6 +113,15 @@ try {
   check((await page.textContent('.nhsuk-error-summary')).includes('email address or password is not correct'),
     'wrong password gets the same message as an unknown email');
 
+  // A link someone else wrote cannot put words on the real sign-in page:
+  // only errors the server signed are shown.
+  const forged = Buffer.from(JSON.stringify({ Conflict: 'Your password has expired. Re-enter it at https://evil.example' }))
+    .toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+  await page.goto(`${base}/login?__path=${encodeURIComponent('/api/auth/login')}&__err=${encodeURIComponent(forged)}`);
+  check(!(await page.textContent('main')).includes('password has expired')
+    && (await page.locator('.nhsuk-error-summary').count()) === 0,
+    'a forged error in a link is not shown on the sign-in page');
+
   const roles = [
     { email: 'staff@skillmap.example', label: 'Staff member', file: 'staff' },
     { email: 'manager@skillmap.example', label: 'Manager', file: 'manager' },
@@ -369,6 +378,15 @@ async function importJourney() {
   check(summary.includes('Choose what the file contains') && summary.includes('Choose a CSV or Excel file'),
     'hr: an empty upload names both fields');
   await axe('import page with errors');
+  // A spreadsheet with two cells far apart (A1 and XFD1048576) is refused
+  // with the limits named; nothing is imported and the server stays up.
+  await page.check('#kind-staff');
+  await page.setInputFiles('#file', path.join(process.cwd(), 'tests', 'import-corpus', 'two-cells.xlsx'));
+  await page.click('button:has-text("Upload and check")');
+  await page.waitForSelector('.nhsuk-error-summary');
+  check((await page.textContent('.nhsuk-error-summary')).includes('larger than Skillmap can import'),
+    'hr: a huge spreadsheet is refused with its limits named');
+  await axe('import page, file too large');
   const header = 'Employee number,First name,Last name,Email,Org unit code,Job role code,Line manager employee number,Staff group,Band\n';
   const rows = (email) =>
     'B0001,Bryony,Browser,bryony.browser@import.example,RNF-D1-T01,NUR-RN5,,Nursing and Midwifery Registered,Band 6\n' +
@@ -643,13 +661,22 @@ async function badgeJourney() {
   check((await page.textContent('[data-testid="verification"]')).includes('Valid'), 'staff: an uploaded credential file is checked too');
   await signOut();
 
-  const verify = (credential) => `${base}/verify?credential=${encodeURIComponent(credential)}`;
-  await page.goto(verify(jwt.slice(0, -4) + 'AAAA'));
+  // Checking posts the form: the credential and email never appear in the URL.
+  const verify = async (credential) => {
+    await page.goto(`${base}/verify`);
+    await page.fill('#credential', credential);
+    await page.fill('#email', 'staff@skillmap.example');
+    await page.click('button:has-text("Check")');
+    await page.waitForSelector('[data-testid="verification"]');
+  };
+  await verify(jwt.slice(0, -4) + 'AAAA');
   check(page.url().startsWith(`${base}/verify`), 'anyone: the verify page needs no sign-in');
   check((await page.textContent('[data-testid="verification"]')).includes('Not valid'), 'anyone: a changed credential is not valid');
-  await page.goto(verify(jwt));
+  await verify(jwt);
   const outcome = await page.textContent('[data-testid="verification"]');
   check(outcome.includes('Valid') && !outcome.includes('Not valid'), 'anyone: the genuine credential is valid');
+  check(!page.url().includes(jwt.slice(0, 20)) && !page.url().includes('skillmap.example'),
+    'anyone: the credential and email are not in the address');
   await axe('verify a badge, signed out');
 }
 

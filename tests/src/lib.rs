@@ -217,13 +217,34 @@ pub struct TestServer {
 }
 
 /// Starts `skillmap serve` on `db` at a free port; returns it and its address.
+/// Skillmap needs its public URL before it binds (links and credentials
+/// name it), so the port is chosen first; if another process takes it in
+/// between, the start fails and is tried again on another port.
 fn spawn(db: &TestDb, env: &[(String, String)]) -> (Child, String) {
+    for _ in 0..5 {
+        if let Some(started) = try_spawn(db, env) {
+            return started;
+        }
+    }
+    panic!("skillmap did not start on any of five free ports");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn try_spawn(db: &TestDb, env: &[(String, String)]) -> Option<(Child, String)> {
     let root = workspace_root();
+    let port = free_port();
     let mut child = Command::new(binary())
         .arg("serve")
         .current_dir(&root)
         .env("DATABASE_URL", db.url())
-        .env("SKILLMAP_ADDR", "127.0.0.1:0")
+        .env("SKILLMAP_ADDR", format!("127.0.0.1:{port}"))
+        .env("SKILLMAP_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
         .env("LEPTOS_OUTPUT_NAME", "skillmap")
         .env("LEPTOS_SITE_ROOT", root.join("target/site"))
         .env("LEPTOS_SITE_PKG_DIR", "pkg")
@@ -241,12 +262,19 @@ fn spawn(db: &TestDb, env: &[(String, String)]) -> (Child, String) {
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if let Some(addr) = line.strip_prefix("Skillmap listening on ") {
-                let _ = tx.send(addr.trim().to_string());
+                let _ = tx.send(Some(addr.trim().to_string()));
             }
         }
+        // Standard output closed: the process ended without listening.
+        let _ = tx.send(None);
     });
     match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(base) => (child, base),
+        Ok(Some(base)) => Some((child, base)),
+        Ok(None) => {
+            let status = child.wait().expect("wait");
+            eprintln!("skillmap exited before listening on port {port} ({status}); trying another");
+            None
+        }
         Err(_) => {
             let _ = child.kill();
             panic!("skillmap did not start within 60 s");
@@ -294,6 +322,11 @@ impl TestServer {
         let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
         let _ = child.kill();
         let _ = child.wait();
+    }
+
+    /// The server process's id (its memory use is in /proc/<pid>/status).
+    pub fn pid(&self) -> u32 {
+        self.child.lock().unwrap_or_else(|e| e.into_inner()).id()
     }
 
     /// Starts the server again on the same database, after `kill9`.
@@ -595,7 +628,7 @@ pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("skillmap_session="))
+        .find(|v| v.starts_with("skillmap_session=") || v.starts_with("__Host-skillmap_session="))
         .map(str::to_string)
 }
 

@@ -109,7 +109,9 @@ async fn sign_ins_refusals_and_changes_are_recorded_and_hr_can_search_and_export
     let res = hr.get(app.url("/admin/audit.csv")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let csv = res.text().await.unwrap();
-    assert!(csv.starts_with("id,at_utc,actor_id,actor,action,target_kind,target_id,detail,ip\n"));
+    assert!(
+        csv.starts_with("id,at_utc,actor_id,actor,action,target_kind,target_id,detail,ip,count\n")
+    );
     for code in [
         "sign_in,",
         "sign_in_failed,",

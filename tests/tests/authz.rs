@@ -67,6 +67,21 @@ const LOGIN_REFUSED: Row = [401, 401, 401, 401, 401, 401];
 /// status each caller should get.
 struct Case(&'static str, Vec<(&'static str, String)>, Row);
 
+/// Plain routes (downloads, credentials, uploads). A signed-out visitor
+/// asking for a download is sent to sign in (303) before anything else.
+const DOWNLOAD_ANY_USER: Row = [303, 200, 200, 200, 200, 200];
+const DOWNLOAD_HR_ADMIN: Row = [303, 403, 403, 403, 200, 200];
+const DOWNLOAD_HR_ADMIN_NOT_FOUND: Row = [303, 403, 403, 403, 404, 404];
+const DOWNLOAD_TEAM: Row = [303, 403, 403, 200, 200, 200];
+const DOWNLOAD_OWN: Row = [303, 404, 404, 404, 404, 404];
+/// Public, and answered by going back to the page with the result.
+const PUBLIC_BACK_TO_PAGE: Row = [303, 303, 303, 303, 303, 303];
+const PUBLIC_NOT_FOUND: Row = [404, 404, 404, 404, 404, 404];
+
+/// One plain route: "METHOD /template" as `skillmap routes` lists it, the
+/// URL to ask for, and the status each caller should get.
+struct RouteCase(&'static str, String, Row);
+
 const OTHER_MANAGER: &str = "other.manager@skillmap.example";
 const OTHER_PASSWORD: &str = "another long passphrase";
 
@@ -181,6 +196,108 @@ async fn every_server_function_authorizes_every_caller() {
     clients.insert(Caller::Manager, manager);
     clients.insert(Caller::Hr, app.login_demo(HR).await);
     clients.insert(Caller::Admin, admin);
+
+    // The plain routes first: log-out, last of the server functions, ends
+    // the sessions.
+    let routes: Vec<RouteCase> = vec![
+        RouteCase("GET /healthz", "/healthz".into(), PUBLIC),
+        RouteCase(
+            "GET /framework/export.json",
+            "/framework/export.json".into(),
+            DOWNLOAD_ANY_USER,
+        ),
+        RouteCase(
+            "GET /framework/export.csv",
+            "/framework/export.csv".into(),
+            DOWNLOAD_ANY_USER,
+        ),
+        RouteCase(
+            "GET /admin/import/templates/{file}",
+            "/admin/import/templates/staff.csv".into(),
+            DOWNLOAD_HR_ADMIN,
+        ),
+        RouteCase(
+            "GET /admin/import/{id}/problems.csv",
+            "/admin/import/999999/problems.csv".into(),
+            DOWNLOAD_HR_ADMIN_NOT_FOUND,
+        ),
+        RouteCase(
+            "GET /team/heatmap.csv",
+            format!("/team/heatmap.csv?manager={manager_person}"),
+            DOWNLOAD_TEAM,
+        ),
+        RouteCase(
+            "GET /learning/catalogue.csv",
+            "/learning/catalogue.csv".into(),
+            DOWNLOAD_HR_ADMIN,
+        ),
+        RouteCase(
+            "GET /admin/audit.csv",
+            "/admin/audit.csv".into(),
+            DOWNLOAD_HR_ADMIN,
+        ),
+        RouteCase(
+            "GET /my-data/skillmap-my-data.zip",
+            "/my-data/skillmap-my-data.zip".into(),
+            DOWNLOAD_ANY_USER,
+        ),
+        RouteCase("GET /issuer", "/issuer".into(), PUBLIC),
+        RouteCase(
+            "GET /issuer/keys/{kid}",
+            "/issuer/keys/no-such-key".into(),
+            PUBLIC_NOT_FOUND,
+        ),
+        RouteCase(
+            "GET /badges/{id}/credential.jwt",
+            "/badges/999999/credential.jwt".into(),
+            DOWNLOAD_OWN,
+        ),
+        RouteCase("POST /verify", "/verify".into(), PUBLIC_BACK_TO_PAGE),
+        RouteCase(
+            "POST /verify/upload",
+            "/verify/upload".into(),
+            PUBLIC_BACK_TO_PAGE,
+        ),
+        RouteCase(
+            "POST /admin/import/links.csv",
+            "/admin/import/links.csv".into(),
+            HR_ADMIN,
+        ),
+    ];
+    let mut failures = Vec::new();
+    println!(
+        "{:<36} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}",
+        "plain route", "anon", "staff", "oth-m", "mgr", "hr", "admin"
+    );
+    for RouteCase(route, url, expected) in &routes {
+        let mut got = [0u16; 6];
+        for (i, caller) in CALLERS.iter().enumerate() {
+            let client = &clients[caller];
+            let request = match route.split_once(' ') {
+                Some(("GET", _)) => client.get(app.url(url)),
+                Some(("POST", "/verify/upload")) => {
+                    client
+                        .post(app.url(url))
+                        .multipart(reqwest::multipart::Form::new().part(
+                            "file",
+                            reqwest::multipart::Part::bytes(Vec::new()).file_name("empty.jwt"),
+                        ))
+                }
+                _ => client.post(app.url(url)).form(&[("credential", "")]),
+            };
+            got[i] = request.send().await.unwrap().status().as_u16();
+            if got[i] != expected[i] {
+                failures.push(format!(
+                    "{route} as {caller:?}: expected {}, got {}",
+                    expected[i], got[i]
+                ));
+            }
+        }
+        println!(
+            "{route:<36} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}",
+            got[0], got[1], got[2], got[3], got[4], got[5]
+        );
+    }
 
     // Log-out comes last: it ends the sessions.
     let matrix: Vec<Case> = vec![
@@ -473,8 +590,9 @@ async fn every_server_function_authorizes_every_caller() {
         Case("/api/auth/logout", vec![], ANY_USER),
     ];
 
-    // Every registered server function is in the table, and nothing else.
-    let (ok, listed) = cli(&app.db, &["server-fns"], &[]);
+    // Every registered server function and plain route is in the tables,
+    // and nothing else.
+    let (ok, listed) = cli(&app.db, &["routes"], &[]);
     assert!(ok, "{listed}");
     let mut registered: Vec<String> = listed
         .lines()
@@ -485,14 +603,14 @@ async fn every_server_function_authorizes_every_caller() {
     let mut covered: Vec<String> = matrix
         .iter()
         .map(|Case(p, _, _)| format!("POST {p}"))
+        .chain(routes.iter().map(|RouteCase(r, _, _)| r.to_string()))
         .collect();
     covered.sort();
     assert_eq!(
         registered, covered,
-        "server functions and the authorization matrix differ: add new ones to the matrix"
+        "routes and the authorization matrix differ: add new ones to the matrix"
     );
 
-    let mut failures = Vec::new();
     println!(
         "{:<36} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}",
         "server function", "anon", "staff", "oth-m", "mgr", "hr", "admin"
@@ -551,4 +669,102 @@ async fn every_server_function_authorizes_every_caller() {
             "{caller:?} after log-out"
         );
     }
+}
+
+/// Every server function, sent nothing or the wrong kind of body: a
+/// signed-out caller is told to sign in (401) before anything about its
+/// input, unless the function is public; a signed-in caller gets 400 with
+/// the missing field named, or the function's own answer; nobody gets a
+/// 500 or a dropped connection.
+#[tokio::test]
+async fn bad_arguments_get_400_naming_the_field_and_401_first() {
+    let app = TestServer::start_with(&[("SKILLMAP_LOGIN_BURST", "100")]);
+    let (ok, listed) = cli(&app.db, &["server-fns"], &[]);
+    assert!(ok, "{listed}");
+    let paths: Vec<String> = listed
+        .lines()
+        .filter_map(|l| l.strip_prefix("POST "))
+        .map(str::to_string)
+        .filter(|p| p != "/api/auth/logout")
+        .collect();
+    assert!(paths.len() > 50, "{listed}");
+    let public = [
+        "/api/auth/login",
+        "/api/auth/whoami",
+        "/api/auth/set_password",
+        "/api/recognition/verify",
+    ];
+    let anonymous = app.client();
+    let staff = app.login_demo(STAFF).await;
+    let bodies: [(&str, &str); 3] = [
+        ("application/x-www-form-urlencoded", ""),
+        ("application/json", "{\"anything\": [1, 2]}"),
+        ("text/plain", "not a form at all"),
+    ];
+    let mut failures = Vec::new();
+    for path in &paths {
+        for (content_type, body) in bodies {
+            for (who, client) in [("anonymous", &anonymous), ("staff", &staff)] {
+                let sent = client
+                    .post(app.url(path))
+                    .header("content-type", content_type)
+                    .body(body)
+                    .send()
+                    .await;
+                let res = match sent {
+                    Ok(res) => res,
+                    Err(e) => {
+                        failures.push(format!("{path} {content_type} as {who}: no answer ({e})"));
+                        continue;
+                    }
+                };
+                let status = res.status().as_u16();
+                let text = res.text().await.unwrap_or_default();
+                let is_public = public.contains(&path.as_str());
+                let fine = match (who, status) {
+                    (_, 500..) => false,
+                    ("anonymous", 401) => true,
+                    ("anonymous", _) if !is_public => false,
+                    (_, 400) => text.contains("missing") || text.contains("could not be read"),
+                    _ => true,
+                };
+                if !fine {
+                    failures.push(format!("{path} {content_type} as {who}: {status} {text}"));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "bad arguments:\n{}",
+        failures.join("\n")
+    );
+
+    // Letters where a number belongs, signed in: 400 naming it, not 500.
+    let res = app
+        .call(&staff, "/api/people/detail", &[("person_id", "abc")])
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let text = res.text().await.unwrap();
+    assert!(text.contains("person_id"), "{text}");
+    // An unknown choice: 400 naming it.
+    let res = app
+        .call(
+            &staff,
+            "/api/profile/review",
+            &[
+                ("person_id", "1"),
+                ("skill_code", "DIG-FOUND"),
+                ("decision", "maybe"),
+                ("revision", "1"),
+            ],
+        )
+        .await;
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(
+        status == StatusCode::BAD_REQUEST && text.contains("maybe")
+            || status == StatusCode::FORBIDDEN,
+        "{status} {text}"
+    );
 }

@@ -114,6 +114,12 @@ async fn a_busy_database_backs_up_and_restores_with_every_table_equal() {
         w.await.unwrap();
     }
     assert!(ok, "backup while busy: {out}");
+    // It holds password hashes and the signing key: its owner's alone.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&busy).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "backup file mode {mode:o}");
+    }
     assert!(
         after > during,
         "the writers kept going during the backup ({during} -> {after})"

@@ -8,6 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, VerifyingKey};
 use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::Value;
 use skillmap_tests::*;
 
@@ -212,15 +213,67 @@ async fn an_agreed_practitioner_level_becomes_a_credential_anyone_can_verify() {
     let res = staff.get(&url).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
 
-    // The verification page works signed out.
+    // The verification page works signed out. Its form posts, so the
+    // credential and email never land in a URL; the browser comes back to
+    // the page with the result the server sealed.
+    let res = anonymous
+        .post(app.url("/verify"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("credential", jwt.as_str()), ("email", email.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/verify?"), "{to}");
+    assert!(
+        !to.contains(&jwt[..24]) && !to.contains('@') && !to.contains("%40"),
+        "no credential or email in {to}"
+    );
+    let page = anonymous.get(app.url(&to)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let text = page.text().await.unwrap();
+    assert!(text.contains("Revoked"), "{text}");
+    assert!(text.contains("Matches the holder"), "the email was checked");
+    // A credential in the URL is no longer read; a result someone else
+    // wrote (the sealed one, changed) is not shown.
     let page = anonymous
         .get(app.url("/verify"))
         .query(&[("credential", jwt.as_str())])
         .send()
         .await
         .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.text().await.unwrap().contains("Revoked"));
+    assert!(
+        !page
+            .text()
+            .await
+            .unwrap()
+            .contains("data-testid=\"verification\"")
+    );
+    let forged_result = URL_SAFE_NO_PAD.encode(
+        r#"{"outcome":"Valid","message":"Genuine","issuer":"NHS","achievement":"Expert","issued":null,"identity":null,"email_matches":null}"#,
+    );
+    let forged = to
+        .split(['?', '&', '#'])
+        .map(|p| match p.split_once('=') {
+            Some(("v", _)) => format!("v={forged_result}"),
+            _ => p.to_string(),
+        })
+        .filter(|p| p.contains('='))
+        .collect::<Vec<_>>()
+        .join("&");
+    let page = anonymous
+        .get(app.url(&format!("/verify?{forged}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !page
+            .text()
+            .await
+            .unwrap()
+            .contains("data-testid=\"verification\"")
+    );
 
     // So does uploading the file, signed out; an empty or oversized file is
     // named, not checked.
@@ -274,4 +327,289 @@ fn chrono_free_seconds(t: &str) -> i64 {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
     days * 86_400 + hh * 3600 + mm * 60 + ss
+}
+
+/// A client signed in from `address`, as a proxy the server trusts would
+/// say in `X-Forwarded-For`.
+async fn login_from(
+    app: &TestServer,
+    email: &str,
+    password: &str,
+    address: &str,
+) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "x-forwarded-for",
+        reqwest::header::HeaderValue::from_str(address).unwrap(),
+    );
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let res = app
+        .call(
+            &client,
+            "/api/auth/login",
+            &[("email", email), ("password", password)],
+        )
+        .await;
+    let status = res.status();
+    assert!(
+        status.is_success(),
+        "log-in as {email}: {status} {}",
+        res.text().await.unwrap_or_default()
+    );
+    client
+}
+
+/// One value from a query that returns one row.
+async fn one<T: sea_orm::TryGetable>(conn: &DatabaseConnection, sql: &str) -> T {
+    conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("a row from {sql}"))
+        .try_get_by_index::<T>(0)
+        .unwrap()
+}
+
+/// The holder's credentials (`ids`), each payload as JSON text.
+async fn payloads(app: &TestServer, holder: &reqwest::Client, ids: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for id in ids {
+        let res = holder
+            .get(app.url(&format!("/badges/{id}/credential.jwt")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "badge {id}");
+        let jwt = res.text().await.unwrap();
+        let payload = jwt.split('.').nth(1).expect("a JWT");
+        out.push(decode(payload).to_string());
+    }
+    out
+}
+
+#[tokio::test]
+async fn erasing_a_manager_leaves_no_trace_of_them_in_the_holders_credentials_or_pathway() {
+    const MANAGER_AT: &str = "10.8.0.2";
+    const STAFF_AT: &str = "10.8.0.1";
+    const GM_PASSWORD: &str = "general-manager-password-2026";
+    // One proxy in front, which the clients play: each comes from an
+    // address of its own.
+    let app = TestServer::start_with(&[
+        ("SKILLMAP_TRUSTED_PROXIES", "1"),
+        ("SKILLMAP_TRUST_FORWARDED_FOR", "true"),
+    ]);
+    let staff = login_from(&app, STAFF, DEMO_PASSWORD, STAFF_AT).await;
+    let manager = login_from(&app, MANAGER, DEMO_PASSWORD, MANAGER_AT).await;
+    let hr = login_from(&app, HR, DEMO_PASSWORD, "10.8.0.3").await;
+    let admin = login_from(&app, ADMIN, DEMO_PASSWORD, "10.8.0.4").await;
+    let me = app.whoami(&staff).await;
+    let person = me["person_id"].to_string();
+    let boss = app.whoami(&manager).await;
+    let boss_person = boss["person_id"].to_string();
+    let boss_account = boss["account_id"].to_string();
+    let boss_name = boss["display_name"].as_str().unwrap().to_string();
+    let conn = Database::connect(app.db.url()).await.unwrap();
+
+    // The manager agrees the staff member's Practitioner level (a badge)
+    // and endorses them.
+    app.json(
+        &staff,
+        "/api/profile/save",
+        &[
+            ("skill_code", "DAT-VIS"),
+            ("level", "3"),
+            ("revision", "0"),
+            ("evidence", "Built the ward's dashboard"),
+        ],
+    )
+    .await;
+    app.json(
+        &manager,
+        "/api/profile/review",
+        &[
+            ("person_id", &person),
+            ("skill_code", "DAT-VIS"),
+            ("decision", "agree"),
+            ("revision", "1"),
+        ],
+    )
+    .await;
+    app.json(
+        &manager,
+        "/api/recognition/give",
+        &[
+            ("person_id", &person),
+            ("kind", "endorsement"),
+            ("skill_code", "DIG-FOUND"),
+            ("message", "Showed everyone the new rostering app."),
+        ],
+    )
+    .await;
+
+    // The manager mentors them in Data analysis: an Expert level agreed by
+    // the manager's own line manager (signed in for this), and an offer.
+    let number: String = one(
+        &conn,
+        &format!(
+            "SELECT m.employee_number FROM person p JOIN person m ON m.id = p.line_manager_id \
+             WHERE p.id = {boss_person}"
+        ),
+    )
+    .await;
+    let (ok, out) = cli(
+        &app.db,
+        &[
+            "create-user",
+            "--email",
+            "gm@skillmap.example",
+            "--role",
+            "manager",
+            "--employee-number",
+            &number,
+        ],
+        &[("SKILLMAP_PASSWORD", GM_PASSWORD)],
+    );
+    assert!(ok, "create-user: {out}");
+    let gm = login_from(&app, "gm@skillmap.example", GM_PASSWORD, "10.8.0.5").await;
+    let profile = app.json(&manager, "/api/profile/get", &[]).await;
+    let revision = profile["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["skill"]["code"] == "DAT-ANA")
+        .and_then(|i| i["assessment"]["revision"].as_i64())
+        .unwrap_or(0);
+    let saved = app
+        .json(
+            &manager,
+            "/api/profile/save",
+            &[
+                ("skill_code", "DAT-ANA"),
+                ("level", "4"),
+                ("revision", &revision.to_string()),
+            ],
+        )
+        .await;
+    app.json(
+        &gm,
+        "/api/profile/review",
+        &[
+            ("person_id", &boss_person),
+            ("skill_code", "DAT-ANA"),
+            ("decision", "agree"),
+            ("revision", &saved["revision"].to_string()),
+        ],
+    )
+    .await;
+    app.json(&manager, "/api/learning/mentoring", &[("offer", "on")])
+        .await;
+    app.json(
+        &staff,
+        "/api/learning/add_mentor",
+        &[("mentor_id", &boss_person), ("skill_code", "DAT-ANA")],
+    )
+    .await;
+    let mine = app.json(&staff, "/api/learning/mine", &[]).await;
+    let steps = mine["pathway"]["steps"].as_array().unwrap().clone();
+    assert_eq!(steps.len(), 1, "{mine}");
+    assert!(
+        steps[0]["title"].as_str().unwrap().contains(&boss_name),
+        "the mentor is named while they are here: {mine}"
+    );
+    // Done: the whole pathway is, which earns a badge too.
+    app.json(
+        &staff,
+        "/api/learning/step",
+        &[("step_id", &steps[0]["id"].to_string()), ("action", "done")],
+    )
+    .await;
+    let badges = app.json(&staff, "/api/recognition/badges", &[]).await;
+    let ids: Vec<String> = badges["badges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].to_string())
+        .collect();
+    assert_eq!(ids.len(), 2, "a level and a pathway: {badges}");
+    let before = payloads(&app, &staff, &ids).await;
+    assert!(
+        before.iter().any(|p| p.contains(&boss_name)),
+        "the level's credential names who agreed it: {before:?}"
+    );
+    let from_boss = format!("SELECT COUNT(*) FROM audit_event WHERE ip = '{MANAGER_AT}'");
+    assert!(one::<i64>(&conn, &from_boss).await > 0);
+    // A failed sign-in to their account: a counted (repeat) audit row, whose
+    // key is a digest that includes the source network.
+    let res = app
+        .client()
+        .post(app.url("/api/auth/login"))
+        .header("x-forwarded-for", MANAGER_AT)
+        .form(&[("email", MANAGER), ("password", "not the password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let keyed = format!(
+        "SELECT COUNT(*) FROM audit_repeat WHERE repeat_key NOT LIKE 'forgotten:%' \
+         AND event_id IN (SELECT id FROM audit_event WHERE actor_id = {boss_account} \
+         OR (target_kind = 'account' AND target_id = {boss_account}))"
+    );
+    assert!(one::<i64>(&conn, &keyed).await > 0);
+
+    // The manager leaves: their account is disabled, and HR erases them.
+    app.json(
+        &admin,
+        "/api/admin/set_account_disabled",
+        &[("account_id", &boss_account), ("disabled", "true")],
+    )
+    .await;
+    let preview = app
+        .json(
+            &hr,
+            "/api/privacy/erase_preview",
+            &[("person_id", &boss_person)],
+        )
+        .await;
+    let employee_number = preview["employee_number"].as_str().unwrap().to_string();
+    app.json(
+        &hr,
+        "/api/privacy/erase",
+        &[("person_id", &boss_person), ("confirm", &employee_number)],
+    )
+    .await;
+
+    // Every credential downloaded from now on, the badges page and the
+    // pathway: no trace of the manager's name.
+    let after = payloads(&app, &staff, &ids).await;
+    for p in &after {
+        assert!(!p.contains(&boss_name), "{boss_name} is still in {p}");
+    }
+    assert!(
+        after
+            .iter()
+            .any(|p| p.contains("A former colleague agreed the level Practitioner")),
+        "{after:?}"
+    );
+    let badges = app.json(&staff, "/api/recognition/badges", &[]).await;
+    assert!(!badges.to_string().contains(&boss_name), "{badges}");
+    let mine = app.json(&staff, "/api/learning/mine", &[]).await;
+    let pathway = mine["pathway"].to_string();
+    assert!(!pathway.contains(&boss_name), "{pathway}");
+    assert!(
+        pathway.contains("A former colleague offered mentoring."),
+        "{pathway}"
+    );
+
+    // The trail keeps the manager's events, without where they came from;
+    // everyone else's addresses stay.
+    assert_eq!(one::<i64>(&conn, &from_boss).await, 0);
+    assert_eq!(one::<i64>(&conn, &keyed).await, 0, "repeat keys forgotten");
+    let theirs = format!("SELECT COUNT(*) FROM audit_event WHERE actor_id = {boss_account}");
+    assert!(one::<i64>(&conn, &theirs).await > 0, "their events stay");
+    let staffs = format!("SELECT COUNT(*) FROM audit_event WHERE ip = '{STAFF_AT}'");
+    assert!(one::<i64>(&conn, &staffs).await > 0);
 }

@@ -108,6 +108,7 @@ fn a_broken_database_stops_the_start() {
         .arg("serve")
         .env("DATABASE_URL", format!("sqlite://{}", path.display()))
         .env("SKILLMAP_ADDR", "127.0.0.1:0")
+        .env("SKILLMAP_PUBLIC_URL", "http://127.0.0.1")
         .output()
         .unwrap();
     assert!(!out.status.success());

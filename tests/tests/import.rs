@@ -1,6 +1,8 @@
 //! HR bulk import: the bad-input corpus (tests/import-corpus), idempotence,
 //! atomicity (including killing the import part-way through its commit),
-//! and the upload -> preview -> commit flow over HTTP.
+//! the upload -> preview -> commit flow over HTTP, spreadsheets built to
+//! exhaust the server (refused, and the server stays up), and the purge of
+//! uploaded files and cell values after the retention period.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -58,7 +60,7 @@ fn every_bad_file_gets_a_clear_error_and_changes_nothing() {
     assert!(ok && count(&before, "create") == 1, "{before}");
 
     // (file, kind, expected message)
-    let cases: [(&str, &str, &str); 17] = [
+    let cases: [(&str, &str, &str); 18] = [
         ("empty.csv", "staff", "The file is empty"),
         ("header-only.csv", "staff", "header row but no data rows"),
         (
@@ -118,6 +120,12 @@ fn every_bad_file_gets_a_clear_error_and_changes_nothing() {
             "The file is named .xlsx but is not an Excel spreadsheet",
         ),
         ("binary.csv", "staff", "it contains binary data"),
+        // Only A1 and XFD1048576: never a grid of 17 billion cells.
+        (
+            "two-cells.xlsx",
+            "staff",
+            "larger than Skillmap can import: it has a value in column XFD (column 16,384)",
+        ),
         (
             "manager-loop.csv",
             "staff",
@@ -561,4 +569,503 @@ async fn upload_limits_are_settings_with_clear_messages() {
         .await
         .unwrap();
     assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
+}
+
+// ---------------------------------------------------------------------------
+// Spreadsheets built to exhaust the server.
+
+/// The parts an .xlsx needs besides its sheet (calamine reads the package
+/// and workbook relationships and the workbook; the content types are for
+/// Excel).
+const XLSX_PARTS: [(&str, &str); 4] = [
+    (
+        "[Content_Types].xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+    ),
+    (
+        "_rels/.rels",
+        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+    ),
+    (
+        "xl/workbook.xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Staff" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+    ),
+    (
+        "xl/_rels/workbook.xml.rels",
+        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+    ),
+];
+
+const SHEET_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#;
+
+/// A one-sheet .xlsx as Excel zips it: `before` ahead of the sheet data,
+/// `rows` in it.
+fn xlsx(before: &str, rows: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    for (name, text) in XLSX_PARTS {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+    write!(
+        zip,
+        "{SHEET_HEAD}{before}<sheetData>{rows}</sheetData></worksheet>"
+    )
+    .unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+/// A text cell.
+fn text_cell(at: &str, text: &str) -> String {
+    format!(r#"<c r="{at}" t="inlineStr"><is><t>{text}</t></is></c>"#)
+}
+
+/// Uploads `bytes` to the staff import and to the learning catalogue
+/// import: each must be refused (422) with a message containing every one
+/// of `expected`, with the server still up after it.
+async fn refused_by_both_imports(
+    app: &TestServer,
+    hr: &reqwest::Client,
+    name: &str,
+    bytes: &[u8],
+    expected: &[&str],
+) {
+    let catalogue = app.json(hr, "/api/learning/catalogue", &[]).await["total"].clone();
+    for (path, fields) in [
+        ("/api/import/upload", &[("kind", "staff")][..]),
+        ("/api/learning/import", &[][..]),
+    ] {
+        let started = Instant::now();
+        let res = app.upload_to(hr, path, fields, name, bytes.to_vec()).await;
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        println!("{path}: {status} in {:?}", started.elapsed());
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {body}");
+        for e in expected {
+            assert!(body.contains(e), "{path}: expected {e:?} in {body}");
+        }
+        let res = reqwest::get(app.url("/healthz")).await.unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "the server is up after {path}"
+        );
+    }
+    // Nothing imported, and nothing recorded.
+    let history = app.json(hr, "/api/import/history", &[]).await;
+    assert_eq!(history, Value::Array(vec![]), "{history}");
+    let after = app.json(hr, "/api/learning/catalogue", &[]).await["total"].clone();
+    assert_eq!(after, catalogue, "nothing added to the catalogue");
+}
+
+#[tokio::test]
+async fn a_spreadsheet_with_two_far_apart_cells_is_refused_and_the_server_stays_up() {
+    let app = TestServer::start();
+    let hr = app.login_demo(HR).await;
+    // A1 and XFD1048576: read as a grid, 17 billion cells.
+    let rows = format!(
+        "<row r=\"1\">{}</row><row r=\"1048576\">{}</row>",
+        text_cell("A1", "Employee number"),
+        text_cell("XFD1048576", "X9999")
+    );
+    let two_cells = xlsx(r#"<dimension ref="A1:XFD1048576"/>"#, &rows);
+    refused_by_both_imports(
+        &app,
+        &hr,
+        "two-cells.xlsx",
+        &two_cells,
+        &[
+            "larger than Skillmap can import",
+            "column XFD (column 16,384)",
+            "200,000 data rows, 500 columns",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_zip_bomb_is_refused_and_the_server_stays_up() {
+    let app = TestServer::start();
+    let hr = app.login_demo(HR).await;
+    // 520 MB of rows in a file of a few megabytes, under the 50 MB upload
+    // limit; the limit unpacked is 400 MB.
+    let bomb = bomb_xlsx(520 << 20);
+    assert!(bomb.len() < 8 << 20, "{} bytes", bomb.len());
+    refused_by_both_imports(
+        &app,
+        &hr,
+        "bomb.xlsx",
+        &bomb,
+        &[
+            "larger than Skillmap can import",
+            "xl/worksheets/sheet1.xml unpacks to more than 400.0 MB",
+        ],
+    )
+    .await;
+}
+
+/// An .xlsx whose sheet is at least `size` bytes of identical rows, zipped
+/// by hand: its deflate stream is the first row, then copies of it (258
+/// bytes at a time, the most one copy can be), a few bits each. Compressing
+/// it with the zip crate would take as long as writing it all out. Its
+/// checksum is not computed (that would mean going through it all too):
+/// Skillmap refuses it from its declared size before unpacking anything.
+fn bomb_xlsx(size: usize) -> Vec<u8> {
+    const ROW: &[u8] = br#"<row><c t="inlineStr"><is><t>Bomb</t></is></c></row>"#;
+    const TAIL: &[u8] = b"</sheetData></worksheet>";
+    let head = format!("{SHEET_HEAD}<sheetData>");
+    // Whole rows: a multiple of the row's length in 258-byte copies.
+    let copies = size.div_ceil(258 * ROW.len()) * ROW.len();
+    let mut bits = Bits::default();
+    bits.put(1, 1); // the last block...
+    bits.put(1, 2); // ...with the fixed Huffman codes
+    for &b in head.as_bytes().iter().chain(ROW) {
+        bits.literal(b);
+    }
+    for _ in 0..copies {
+        bits.copy_258(ROW.len());
+    }
+    for &b in TAIL {
+        bits.literal(b);
+    }
+    bits.code(0, 7); // end of block
+    let sheet = bits.finish();
+    let unpacked = head.len() + ROW.len() + copies * 258 + TAIL.len();
+    let mut entries: Vec<ZipEntry<'_>> = XLSX_PARTS
+        .iter()
+        .map(|(name, text)| ZipEntry {
+            name: *name,
+            deflated: false,
+            data: text.as_bytes(),
+            crc: crc32(text.as_bytes()),
+            size: text.len() as u32,
+        })
+        .collect();
+    entries.push(ZipEntry {
+        name: "xl/worksheets/sheet1.xml",
+        deflated: true,
+        data: &sheet,
+        crc: 0,
+        size: u32::try_from(unpacked).expect("under 4 GB"),
+    });
+    zip_by_hand(&entries)
+}
+
+/// A deflate stream, written bit by bit (RFC 1951).
+#[derive(Default)]
+struct Bits {
+    out: Vec<u8>,
+    acc: u64,
+    n: u32,
+}
+
+impl Bits {
+    /// `count` bits of `value`, least significant first.
+    fn put(&mut self, value: u32, count: u32) {
+        self.acc |= u64::from(value) << self.n;
+        self.n += count;
+        while self.n >= 8 {
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            self.n -= 8;
+        }
+    }
+
+    /// A Huffman code of `len` bits, most significant first.
+    fn code(&mut self, code: u32, len: u32) {
+        self.put(code.reverse_bits() >> (32 - len), len);
+    }
+
+    /// A byte, in the fixed literal codes.
+    fn literal(&mut self, b: u8) {
+        if b <= 143 {
+            self.code(0x30 + u32::from(b), 8);
+        } else {
+            self.code(0x190 + u32::from(b) - 144, 9);
+        }
+    }
+
+    /// Copy 258 bytes from `distance` back: length code 285, then the
+    /// distance's code and extra bits.
+    fn copy_258(&mut self, distance: usize) {
+        self.code(0xC0 + (285 - 280), 8);
+        let (code, extra, base) = distance_code(distance);
+        self.code(code, 5);
+        if extra > 0 {
+            self.put((distance - base) as u32, extra);
+        }
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        if self.n > 0 {
+            self.out.push(self.acc as u8);
+        }
+        self.out
+    }
+}
+
+/// A distance's code, extra bits and the first distance of its code.
+fn distance_code(distance: usize) -> (u32, u32, usize) {
+    if distance <= 4 {
+        return ((distance - 1) as u32, 0, distance);
+    }
+    let mut code = 4usize;
+    loop {
+        let extra = code / 2 - 1;
+        let base = ((2 + (code & 1)) << extra) + 1;
+        if distance < base + (1 << extra) {
+            return (code as u32, extra as u32, base);
+        }
+        code += 1;
+    }
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+struct ZipEntry<'a> {
+    name: &'a str,
+    deflated: bool,
+    /// As stored (deflated or not).
+    data: &'a [u8],
+    crc: u32,
+    /// Unpacked, as declared.
+    size: u32,
+}
+
+/// A zip file of `entries`: local headers and data, the central directory
+/// and its end record.
+fn zip_by_hand(entries: &[ZipEntry<'_>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut directory = Vec::new();
+    // 1 December 2026, midnight, as MS-DOS dates go.
+    let (time, date) = (0u16, (((2026 - 1980) << 9) | (12 << 5) | 1) as u16);
+    for e in entries {
+        let offset = out.len() as u32;
+        let method: u16 = if e.deflated { 8 } else { 0 };
+        let mut common = Vec::new();
+        for half in [0u16, method, time, date] {
+            common.extend_from_slice(&half.to_le_bytes()); // flags, method, time, date
+        }
+        for word in [e.crc, e.data.len() as u32, e.size] {
+            common.extend_from_slice(&word.to_le_bytes());
+        }
+        common.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        out.extend_from_slice(&20u16.to_le_bytes()); // version needed
+        out.extend_from_slice(&common);
+        out.extend_from_slice(&0u16.to_le_bytes()); // extra field length
+        out.extend_from_slice(e.name.as_bytes());
+        out.extend_from_slice(e.data);
+        directory.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        directory.extend_from_slice(&20u16.to_le_bytes()); // version made by
+        directory.extend_from_slice(&20u16.to_le_bytes()); // version needed
+        directory.extend_from_slice(&common);
+        // Extra field and comment lengths, disk, internal and external
+        // attributes.
+        directory.extend_from_slice(&[0u8; 12]);
+        directory.extend_from_slice(&offset.to_le_bytes());
+        directory.extend_from_slice(e.name.as_bytes());
+    }
+    let directory_at = out.len() as u32;
+    let directory_len = directory.len() as u32;
+    out.extend_from_slice(&directory);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&[0u8; 4]); // this disk, the directory's disk
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&directory_len.to_le_bytes());
+    out.extend_from_slice(&directory_at.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes()); // comment length
+    out
+}
+
+#[test]
+fn the_hand_made_bomb_is_a_valid_xlsx() {
+    // A small one, unpacked with the zip crate (checksum aside).
+    let bytes = bomb_xlsx(100_000);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut text = Vec::new();
+    {
+        let mut sheet = zip.by_name("xl/worksheets/sheet1.xml").unwrap();
+        let declared = sheet.size() as usize;
+        // All of it, then "invalid checksum".
+        let _ = std::io::Read::read_to_end(&mut sheet, &mut text);
+        assert_eq!(text.len(), declared);
+    }
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.starts_with(SHEET_HEAD) && text.ends_with("</row></sheetData></worksheet>"));
+    let rows = text
+        .matches("<row><c t=\"inlineStr\"><is><t>Bomb</t></is></c></row>")
+        .count();
+    assert!(rows > 100_000 / 52, "{rows} rows");
+    let mut small = zip.by_name("xl/workbook.xml").unwrap();
+    let mut workbook = String::new();
+    std::io::Read::read_to_string(&mut small, &mut workbook).unwrap();
+    assert_eq!(workbook, XLSX_PARTS[2].1);
+}
+
+// ---------------------------------------------------------------------------
+// Retention: an import keeps its file and the cell values in its problems
+// only so long.
+
+/// Imports that still hold the file or a value from it.
+async fn holding(conn: &sea_orm::DatabaseConnection, value: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let sql = format!(
+        "SELECT COUNT(*) FROM import_job WHERE content IS NOT NULL OR report LIKE '%{value}%'"
+    );
+    let row = conn
+        .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .expect("a count");
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+#[tokio::test]
+async fn finished_imports_lose_their_file_and_values_after_the_retention_period() {
+    use sea_orm::{ConnectionTrait, Database};
+    let mut app = TestServer::start();
+    let hr = app.login_demo(HR).await;
+    let header = "Employee number,First name,Last name,Email,Org unit code,Staff group,Band\n";
+    let person = |number: &str, email: &str| {
+        format!(
+            "{header}{number},Pia,Purge,{email},RNF-D1-T01,Administrative and Clerical,Band 5\n"
+        )
+    };
+    // Rejected: its problems name a value from the file.
+    let rejected = app
+        .upload(
+            &hr,
+            "staff",
+            "bad.csv",
+            person("P0001", "not-an-email").into_bytes(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    // Checked, never imported.
+    let abandoned = app
+        .upload(
+            &hr,
+            "staff",
+            "abandoned.csv",
+            person("P0002", "pia.two@purge.example").into_bytes(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    // Imported.
+    let imported = app
+        .upload(
+            &hr,
+            "staff",
+            "imported.csv",
+            person("P0003", "pia.three@purge.example").into_bytes(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let res = app
+        .call(&hr, "/api/import/commit", &[("job_id", &imported)])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let started = Instant::now();
+    while job(&app, &hr, &imported).await["status"] != "imported" {
+        assert!(started.elapsed() < Duration::from_secs(60), "import hung");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Within the retention period (7 days by default) all is kept, but
+    // the imported file, which went when it was imported.
+    let conn = Database::connect(app.db.url()).await.unwrap();
+    assert_eq!(
+        holding(&conn, "not-an-email").await,
+        2,
+        "the abandoned file and the rejected value"
+    );
+    // A week and more later: the purge runs at start-up (and every 15
+    // minutes).
+    for sql in [
+        "UPDATE import_job SET created_at = '2000-01-01T00:00:00+00:00'",
+        "UPDATE import_job SET finished_at = '2000-01-01T00:01:00+00:00' WHERE finished_at IS NOT NULL",
+    ] {
+        conn.execute_unprepared(sql).await.unwrap();
+    }
+    app.restart();
+    let started = Instant::now();
+    while holding(&conn, "not-an-email").await > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the file and the value are still there"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let hr = app.login_demo(HR).await;
+    // What happened stays; the values are gone from the report.
+    let j = job(&app, &hr, &rejected).await;
+    assert_eq!(j["status"], "rejected", "{j}");
+    assert_eq!(j["counts"]["errors"], 1, "{j}");
+    assert_eq!(j["problems"][0]["row"], 2, "{j}");
+    assert_eq!(j["problems"][0]["value"], "(removed)", "{j}");
+    assert!(j["purged_at"].is_string(), "{j}");
+    let report = hr
+        .get(app.url(&format!("/admin/import/{rejected}/problems.csv")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        report.contains("2,Email,(removed),") && !report.contains("not-an-email"),
+        "{report}"
+    );
+    assert_eq!(job(&app, &hr, &imported).await["status"], "imported");
+    // The abandoned file can no longer be imported.
+    let j = job(&app, &hr, &abandoned).await;
+    assert_eq!(j["status"], "expired", "{j}");
+    let res = app
+        .call(&hr, "/api/import/commit", &[("job_id", &abandoned)])
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.text().await.unwrap().contains("not imported in time"));
+    // A new upload keeps its values for the retention period.
+    let again = app
+        .upload(
+            &hr,
+            "staff",
+            "bad.csv",
+            person("P0001", "not-an-email").into_bytes(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let report = hr
+        .get(app.url(&format!("/admin/import/{again}/problems.csv")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(report.contains("2,Email,not-an-email,"), "{report}");
 }

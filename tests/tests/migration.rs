@@ -56,7 +56,14 @@ async fn a_failed_migration_changes_nothing_and_the_next_start_applies_it() {
         before,
         "a failed migration leaves the database as it was"
     );
-    let (ok, out) = cli(&db, &["serve"], &[("SKILLMAP_ADDR", "127.0.0.1:0")]);
+    let (ok, out) = cli(
+        &db,
+        &["serve"],
+        &[
+            ("SKILLMAP_ADDR", "127.0.0.1:0"),
+            ("SKILLMAP_PUBLIC_URL", "http://127.0.0.1"),
+        ],
+    );
     assert!(
         !ok && !out.contains("listening"),
         "nor does the server start: {out}"

@@ -263,3 +263,257 @@ async fn staff_download_their_data_and_hr_erase_a_leaver_without_breaking_the_tr
     assert!(!trail.contains(&staff_name), "no name in the trail");
     assert!(trail.contains("sign_in,"), "earlier events are kept");
 }
+
+/// A client signed in from `address`, as a proxy the server trusts would
+/// say in `X-Forwarded-For`.
+async fn login_from(
+    app: &TestServer,
+    email: &str,
+    password: &str,
+    address: &str,
+) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "x-forwarded-for",
+        reqwest::header::HeaderValue::from_str(address).unwrap(),
+    );
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let res = app
+        .call(
+            &client,
+            "/api/auth/login",
+            &[("email", email), ("password", password)],
+        )
+        .await;
+    let status = res.status();
+    assert!(
+        status.is_success(),
+        "log-in as {email}: {status} {}",
+        res.text().await.unwrap_or_default()
+    );
+    client
+}
+
+/// Columns that point at an account, and at a staff record.
+const ACCOUNT_REFS: [&str; 2] = ["actor_id", "account_id"];
+const PERSON_REFS: [&str; 7] = [
+    "person_id",
+    "reviewed_by",
+    "actor_person_id",
+    "given_by_id",
+    "mentor_id",
+    "line_manager_id",
+    "awarded_by_id",
+];
+
+/// Fails if a row of `file` points at one of `accounts` or `people` (others'
+/// ids) by any column that holds an account's or a staff record's id.
+fn assert_no_ids_of(
+    file: &str,
+    row: &std::collections::BTreeMap<String, String>,
+    accounts: &[i64],
+    people: &[i64],
+) {
+    let kind = row.get("target_kind").map(String::as_str);
+    for (key, value) in row {
+        let Ok(id) = value.trim().parse::<i64>() else {
+            continue;
+        };
+        let key = key.as_str();
+        let theirs =
+            if ACCOUNT_REFS.contains(&key) || (key == "target_id" && kind == Some("account")) {
+                accounts
+            } else if PERSON_REFS.contains(&key) || (key == "target_id" && kind == Some("person")) {
+                people
+            } else {
+                continue;
+            };
+        assert!(
+            !theirs.contains(&id),
+            "{file}: {key} = {id} is someone else's id: {row:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_download_names_others_without_their_ids_or_addresses() {
+    const STAFF_AT: &str = "10.9.0.1";
+    const MANAGER_AT: &str = "10.9.0.2";
+    const HR_AT: &str = "10.9.0.3";
+    const ADMIN_AT: &str = "10.9.0.4";
+    const STRANGER_AT: &str = "10.9.0.5";
+    // One proxy in front, which the clients play: each comes from an
+    // address of its own.
+    let app = TestServer::start_with(&[
+        ("SKILLMAP_TRUSTED_PROXIES", "1"),
+        ("SKILLMAP_TRUST_FORWARDED_FOR", "true"),
+    ]);
+    let staff = login_from(&app, STAFF, DEMO_PASSWORD, STAFF_AT).await;
+    let manager = login_from(&app, MANAGER, DEMO_PASSWORD, MANAGER_AT).await;
+    let hr = login_from(&app, HR, DEMO_PASSWORD, HR_AT).await;
+    let admin = login_from(&app, ADMIN, DEMO_PASSWORD, ADMIN_AT).await;
+    let me = app.whoami(&staff).await;
+    let person = me["person_id"].to_string();
+    let account = me["account_id"].to_string();
+    let mut their_accounts = Vec::new();
+    let mut their_people = Vec::new();
+    for client in [&manager, &hr, &admin] {
+        let them = app.whoami(client).await;
+        their_accounts.extend(them["account_id"].as_i64());
+        their_people.extend(them["person_id"].as_i64());
+    }
+    let boss = app.whoami(&manager).await;
+    let boss_person = boss["person_id"].to_string();
+    let boss_name = boss["display_name"].as_str().unwrap().to_string();
+
+    // The manager agrees a level and endorses; the staff member endorses
+    // them back; HR gives an award; an administrator disables and
+    // re-enables the account; someone elsewhere fails to sign in as them.
+    app.json(
+        &staff,
+        "/api/profile/save",
+        &[
+            ("skill_code", "DAT-VIS"),
+            ("level", "3"),
+            ("revision", "0"),
+            ("evidence", "Built the ward's dashboard"),
+        ],
+    )
+    .await;
+    app.json(
+        &manager,
+        "/api/profile/review",
+        &[
+            ("person_id", &person),
+            ("skill_code", "DAT-VIS"),
+            ("decision", "agree"),
+            ("revision", "1"),
+        ],
+    )
+    .await;
+    app.json(
+        &manager,
+        "/api/recognition/give",
+        &[
+            ("person_id", &person),
+            ("kind", "endorsement"),
+            ("skill_code", "DIG-FOUND"),
+            ("message", "Showed everyone the new rostering app."),
+        ],
+    )
+    .await;
+    app.json(
+        &staff,
+        "/api/recognition/give",
+        &[
+            ("person_id", &boss_person),
+            ("kind", "endorsement"),
+            ("skill_code", "LEAD-CHANGE"),
+            ("message", "Steady hands through the go-live."),
+        ],
+    )
+    .await;
+    let kinds = app.json(&hr, "/api/recognition/award_kinds", &[]).await;
+    let kind = kinds[0]["id"].to_string();
+    app.json(
+        &hr,
+        "/api/recognition/give",
+        &[
+            ("person_id", &person),
+            ("kind", "award"),
+            ("award_kind_id", &kind),
+            ("citation", "Led the switch-over."),
+        ],
+    )
+    .await;
+    for disabled in ["true", "false"] {
+        app.json(
+            &admin,
+            "/api/admin/set_account_disabled",
+            &[("account_id", &account), ("disabled", disabled)],
+        )
+        .await;
+    }
+    // Disabling ended their session.
+    let staff = login_from(&app, STAFF, DEMO_PASSWORD, STAFF_AT).await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "x-forwarded-for",
+        reqwest::header::HeaderValue::from_static(STRANGER_AT),
+    );
+    let stranger = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let res = app
+        .call(
+            &stranger,
+            "/api/auth/login",
+            &[("email", STAFF), ("password", "not-their-password-at-all")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    let res = staff
+        .get(app.url("/my-data/skillmap-my-data.zip"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let files = unzip(&res.bytes().await.unwrap());
+
+    // Nowhere in any file: another account's address or email.
+    for (name, text) in &files {
+        for theirs in [MANAGER_AT, HR_AT, ADMIN_AT, STRANGER_AT, MANAGER, HR, ADMIN] {
+            assert!(!text.contains(theirs), "{theirs} is in {name}:\n{text}");
+        }
+    }
+    let json = &files["skillmap-data.json"];
+    assert!(json.contains(STAFF_AT), "their own address is kept");
+    assert!(json.contains(&boss_name), "others are named");
+
+    // Nor another account's or staff record's id, in the JSON or the CSVs.
+    let data: Value = serde_json::from_str(json).unwrap();
+    for (table, rows) in data["tables"].as_object().unwrap() {
+        for row in rows.as_array().unwrap() {
+            let row: std::collections::BTreeMap<String, String> = row
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect();
+            assert_no_ids_of(table, &row, &their_accounts, &their_people);
+        }
+    }
+    for (name, text) in files.iter().filter(|(n, _)| n.ends_with(".csv")) {
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        for record in reader.records() {
+            let record = record.unwrap();
+            let row = headers
+                .iter()
+                .zip(record.iter())
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            assert_no_ids_of(name, &row, &their_accounts, &their_people);
+        }
+    }
+    // What was done to them is still there, by name and role.
+    let trail = data["tables"]["audit_trail"].as_array().unwrap();
+    assert!(
+        trail.iter().any(|e| e["action"] == "level_reviewed"
+            && e["by"].as_str().is_some_and(|b| b.contains(&boss_name))),
+        "{trail:?}"
+    );
+}

@@ -41,6 +41,7 @@ actions! {
     Refused = "refused", "Refused access";
     PasswordSet = "password_set", "Set a password";
     LinksIssued = "links_issued", "Issued set-password links";
+    LinkIssued = "link_issued", "Issued a set-password link";
     AccountDisabled = "account_disabled", "Disabled an account";
     AccountEnabled = "account_enabled", "Re-enabled an account";
     RoleSaved = "role_saved", "Saved a job role";
@@ -256,6 +257,9 @@ pub struct AuditRow {
     pub target_id: Option<i32>,
     pub detail: String,
     pub ip: Option<String>,
+    /// How many times it happened: failed sign-ins and refusals repeated
+    /// within a minute, from one network, are one row (the first's).
+    pub count: u32,
 }
 
 impl AuditRow {
@@ -292,6 +296,7 @@ pub fn to_csv(rows: &[AuditRow]) -> String {
         "target_id",
         "detail",
         "ip",
+        "count",
     ]);
     for r in rows {
         let _ = out.write_record([
@@ -304,6 +309,7 @@ pub fn to_csv(rows: &[AuditRow]) -> String {
             r.target_id.map(|i| i.to_string()).unwrap_or_default(),
             escape_formula(&r.detail),
             r.ip.clone().unwrap_or_default(),
+            r.count.to_string(),
         ]);
     }
     String::from_utf8(out.into_inner().expect("flush to memory")).expect("CSV of UTF-8 is UTF-8")
@@ -389,11 +395,12 @@ mod tests {
             target_id: Some(3),
             detail: "=cmd, \"x\"".into(),
             ip: None,
+            count: 1,
         };
         let csv = to_csv(&[row]);
         assert!(
             csv.ends_with(
-                "1,2026-11-26 10:00:00,,System,import_committed,import,3,\"'=cmd, \"\"x\"\"\",\n"
+                "1,2026-11-26 10:00:00,,System,import_committed,import,3,\"'=cmd, \"\"x\"\"\",,1\n"
             ),
             "{csv}"
         );

@@ -81,6 +81,7 @@ pub fn AuditTrailPage() -> impl IntoView {
 fn Intro() -> impl IntoView {
     view! {
         <p>"Every sign-in, refusal and change to people, accounts, roles, the framework, levels, imports and recognition, newest first. Times are UTC. Nobody can change or delete an entry."</p>
+        <p>"Failed sign-ins and refusals repeated within a minute from one network are one entry, which says how many times they happened."</p>
     }
 }
 
@@ -166,11 +167,16 @@ fn Events(events: AuditPage, query: AuditQuery) -> impl IntoView {
                 },
                 _ => target.into_any(),
             };
+            // Repeats within a minute from one network are one entry.
+            let what = match r.count {
+                0 | 1 => r.action_label,
+                n => format!("{} ({n} times that minute)", r.action_label),
+            };
             view! {
                 <tr class="nhsuk-table__row" data-action=r.action.clone()>
                     <td class="nhsuk-table__cell">{r.at}</td>
                     <td class="nhsuk-table__cell">{r.actor}</td>
-                    <td class="nhsuk-table__cell">{r.action_label}</td>
+                    <td class="nhsuk-table__cell">{what}</td>
                     <td class="nhsuk-table__cell">{target}</td>
                     <td class="nhsuk-table__cell">{r.detail}</td>
                     <td class="nhsuk-table__cell">{r.ip.unwrap_or_default()}</td>

@@ -13,7 +13,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     // limited per client address inside `service::login`.
     use crate::platform::{self, guard, session};
     let state = platform::state()?;
-    let client = guard::client_ip(state.settings.trust_forwarded_for);
+    let client = guard::client_ip(state.settings.trusted_proxies);
     let token = platform::reply(super::service::login(&state, client, &email, &password).await)?;
     if let Some(old) = guard::session() {
         platform::reply(

@@ -11,7 +11,8 @@ use sea_orm::{
 };
 
 use crate::audit::model::Action;
-use crate::entities::{account, password_token, person, session};
+use crate::auth::model::Role;
+use crate::entities::{account, audit_event, password_token, person, session};
 use crate::error::AppError;
 use crate::platform::{audit, password, session as sessions};
 
@@ -25,16 +26,27 @@ pub struct Link {
 }
 
 /// New links for every enabled account that has no password yet, issued by
-/// `by` (recorded in the audit trail).
+/// `by`, whose role is `issuer`. A link is the account: whoever holds it
+/// signs in as its owner. So only an administrator is given links for HR
+/// and administrator accounts; HR gets links for staff and managers only.
+/// Each link is recorded in the audit trail with the account it is for.
 pub async fn issue_for_accounts_without_password(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: audit::Actor,
+    issuer: Role,
 ) -> Result<Vec<Link>, AppError> {
-    let accounts = account::Entity::find()
+    let mut query = account::Entity::find()
         .filter(account::Column::PasswordHash.eq(""))
-        .filter(account::Column::Disabled.eq(false))
-        .all(db)
-        .await?;
+        .filter(account::Column::Disabled.eq(false));
+    if !may_issue_for(issuer, Role::Admin) {
+        let allowed: Vec<&str> = Role::ALL
+            .into_iter()
+            .filter(|r| may_issue_for(issuer, *r))
+            .map(Role::as_str)
+            .collect();
+        query = query.filter(account::Column::Role.is_in(allowed));
+    }
+    let accounts = query.all(db).await?;
     let now = Utc::now();
     let txn = crate::platform::begin_write(db).await?;
     let mut links = Vec::with_capacity(accounts.len());
@@ -69,6 +81,7 @@ pub async fn issue_for_accounts_without_password(
                 created_at: Set(now),
                 expires_at: Set(now + Duration::days(LINK_DAYS)),
                 used_at: Set(None),
+                issuer_role: Set(Some(issuer.as_str().to_string())),
                 ..Default::default()
             });
             links.push(Link {
@@ -83,6 +96,19 @@ pub async fn issue_for_accounts_without_password(
         password_token::Entity::insert_many(rows)
             .exec_without_returning(&txn)
             .await?;
+        audit_event::Entity::insert_many(chunk.iter().map(|a| audit_event::ActiveModel {
+            at: Set(now),
+            actor_id: Set(by.account_id),
+            action: Set(Action::LinkIssued.code().to_string()),
+            target_kind: Set(Some("account".to_string())),
+            target_id: Set(Some(a.id)),
+            // The account is the target; no email in the append-only trail.
+            detail: Set(format!("{} account", a.role)),
+            ip: Set(by.ip.map(|ip| ip.to_string())),
+            ..Default::default()
+        }))
+        .exec_without_returning(&txn)
+        .await?;
     }
     audit::record_by(
         &txn,
@@ -94,6 +120,17 @@ pub async fn issue_for_accounts_without_password(
     .await?;
     txn.commit().await?;
     Ok(links)
+}
+
+/// Whether a user with role `issuer` may be given a set-password link for an
+/// account with role `owner` (or change that account's sign-in email): a
+/// link or an email change is a way into the account, so HR and
+/// administrator accounts are an administrator's alone.
+pub fn may_issue_for(issuer: Role, owner: Role) -> bool {
+    match owner {
+        Role::Staff | Role::Manager => matches!(issuer, Role::Hr | Role::Admin),
+        Role::Hr | Role::Admin => issuer == Role::Admin,
+    }
 }
 
 /// Sets the password of the link's account; the link is then used up.
@@ -136,10 +173,18 @@ pub async fn set_password(
     if used.rows_affected != 1 {
         return Err(invalid());
     }
+    // The account's role now, not when the link was issued: an HR-issued
+    // link never opens an account that has since become HR or admin.
+    let issuer = found
+        .issuer_role
+        .as_deref()
+        .and_then(Role::parse)
+        .unwrap_or(Role::Hr);
     let account = account::Entity::find_by_id(found.account_id)
         .one(&txn)
         .await?
         .filter(|a| !a.disabled)
+        .filter(|a| Role::parse(&a.role).is_some_and(|owner| may_issue_for(issuer, owner)))
         .ok_or_else(invalid)?;
     let email = account.email.clone();
     let account_id = account.id;

@@ -147,12 +147,89 @@ pub fn looks_like_email(email: &str) -> bool {
     }
 }
 
-/// Only same-site paths are followed after log-in (no open redirects).
+/// Where to go after signing in: `next` if it stays on this site, else
+/// home. The target is resolved the way a browser would resolve it
+/// against this site's own origin (WHATWG URL parsing, which drops tabs
+/// and newlines and reads `\\` as `/`), and is followed only if the
+/// origin is unchanged; the path, query and fragment of that resolved URL
+/// are returned, never the text as given. Control characters and
+/// backslashes are refused outright, raw or percent-encoded (at any
+/// depth), since browsers, proxies and log readers disagree about them.
+#[cfg(feature = "ssr")]
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
+    const HOME: &str = "/";
+    let Some(next) = next else {
+        return HOME.into();
+    };
+    if !next.starts_with('/') || has_unsafe_chars(next) {
+        return HOME.into();
     }
+    let origin = url::Url::parse("https://skillmap.invalid/").expect("a valid base URL");
+    let Ok(resolved) = origin.join(next) else {
+        return HOME.into();
+    };
+    if resolved.origin() != origin.origin()
+        || !resolved.username().is_empty()
+        || resolved.password().is_some()
+    {
+        return HOME.into();
+    }
+    let mut target = resolved.path().to_string();
+    if let Some(q) = resolved.query() {
+        target.push('?');
+        target.push_str(q);
+    }
+    if let Some(f) = resolved.fragment() {
+        target.push('#');
+        target.push_str(f);
+    }
+    // "//x" as a Location is another host, whatever it meant here.
+    if !target.starts_with('/') || target.starts_with("//") {
+        return HOME.into();
+    }
+    target
+}
+
+/// Control characters or backslashes, raw or percent-encoded (decoding
+/// again while the text changes, so `%255C` counts too).
+#[cfg(feature = "ssr")]
+fn has_unsafe_chars(text: &str) -> bool {
+    let bad = |b: u8| b < 0x20 || b == 0x7f || b == b'\\';
+    let mut current = text.as_bytes().to_vec();
+    for _ in 0..4 {
+        if current.iter().any(|&b| bad(b)) {
+            return true;
+        }
+        let decoded = percent_decode(&current);
+        if decoded == current {
+            return false;
+        }
+        current = decoded;
+    }
+    // Still changing after four rounds: nobody links like that.
+    true
+}
+
+#[cfg(feature = "ssr")]
+fn percent_decode(bytes: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let (Some(hi), Some(lo)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(hi << 4 | lo);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -189,12 +266,28 @@ mod tests {
         assert!(validate_new_password("a long enough passphrase").is_ok());
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn next_is_never_off_site() {
         assert_eq!(safe_next(Some("/people/3")), "/people/3");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/team?manager=4#x")), "/team?manager=4#x");
+        assert_eq!(safe_next(Some("/a/../people/3")), "/people/3");
+        for evil in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "/\tevil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/%09/evil.example",
+            "/%5Cevil.example",
+            "/%255Cevil.example",
+            "/..//evil.example",
+            "/.//evil.example",
+            "/\u{7f}/x",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/", "{evil:?}");
+        }
         assert_eq!(safe_next(None), "/");
     }
 }

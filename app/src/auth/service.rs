@@ -12,9 +12,14 @@ use super::model::{AccountRow, CurrentUser, Role, normalise_email, validate_logi
 use crate::audit::model::Action;
 use crate::entities::{account, person};
 use crate::error::AppError;
-use crate::platform::{AppState, audit, password, session};
+use crate::platform::{AppState, audit, backoff, password, session};
 
 /// Checks the credentials and starts a session. Returns the cookie token.
+///
+/// Three things slow guessing before any password is hashed: the limit per
+/// client network (`LoginLimiter`), the back-off per email address from
+/// anywhere (`backoff`), and the bound on hashes running at once
+/// (`password`), so that no flood of attempts can exhaust memory.
 pub async fn login(
     state: &AppState,
     client: Option<IpAddr>,
@@ -32,12 +37,32 @@ pub async fn login(
     }
     validate_login(email, password)?;
     let email = normalise_email(email);
+    let rules = backoff::Rules::from_settings(&state.settings);
+    let attempt = match backoff::claim(&state.db, rules, &email, Utc::now()).await? {
+        backoff::Claim::Go(attempt) => attempt,
+        backoff::Claim::Wait(wait) => {
+            // Unknown addresses wait alike: this says nothing about accounts.
+            tracing::warn!("log-in delayed: repeated failures with one email address");
+            let secs = backoff::whole_seconds(wait);
+            let unit = if secs == 1 { "second" } else { "seconds" };
+            return Err(AppError::TooManyRequests(format!(
+                "There have been too many attempts to sign in with this email address. Try again in {secs} {unit}."
+            )));
+        }
+    };
     let found = account::Entity::find()
         .filter(account::Column::Email.eq(&email))
         .one(&state.db)
         .await?;
     let stored = found.as_ref().map(|a| a.password_hash.clone());
-    let verified = password::verify_password(password.to_string(), stored).await;
+    let verified = match password::verify_password(password.to_string(), stored).await {
+        Ok(verified) => verified,
+        Err(busy) => {
+            // Never checked, so not a failure of this person's.
+            backoff::not_checked(&state.db, attempt).await?;
+            return Err(busy);
+        }
+    };
     let acc = match found {
         Some(acc) if verified && !acc.disabled => acc,
         other => {
@@ -50,10 +75,12 @@ pub async fn login(
             };
             let target = actor.map(|id| ("account", id));
             let by = audit::Actor::new(actor, client);
-            audit::record_by(&state.db, by, Action::SignInFailed, target, why).await?;
+            // Repeats from one network within a minute are one row, counted.
+            audit::record_repeat(&state.db, by, Action::SignInFailed, target, why).await?;
             return Err(AppError::LoginFailed);
         }
     };
+    backoff::succeeded(&state.db, attempt).await?;
     let now = Utc::now();
     let txn = crate::platform::begin_write(&state.db).await?;
     let token = session::create(&txn, acc.id, &state.settings, now).await?;
@@ -356,6 +383,79 @@ mod tests {
             login(&st, there, "c@trust.nhs.uk", PW).await.is_ok(),
             "other addresses unaffected"
         );
+    }
+
+    /// Guessing one account's password from many addresses: after a few
+    /// failures each attempt must wait, and is refused unchecked even with
+    /// the right password; unknown emails are treated alike (the back-off
+    /// says nothing about which accounts exist); a success starts again.
+    #[tokio::test]
+    async fn one_email_is_slowed_after_failures_from_any_address() {
+        let t = test_db().await;
+        create_account(&t.db, "e@trust.nhs.uk", Role::Staff, PW, None)
+            .await
+            .unwrap();
+        let settings = Settings {
+            login_burst: 100,
+            account_failures_before_delay: 5,
+            ..Settings::default()
+        };
+        let st = AppState::new(t.db.clone(), settings);
+        let from = |i: u8| Some(IpAddr::V4(Ipv4Addr::new(10, 1, 0, i)));
+        for email in ["e@trust.nhs.uk", "nobody@trust.nhs.uk"] {
+            for i in 0..5 {
+                assert_eq!(
+                    login(&st, from(i), email, "nope nope").await,
+                    Err(AppError::LoginFailed),
+                    "{email} attempt {i}"
+                );
+            }
+            match login(&st, from(99), email, PW).await {
+                Err(AppError::TooManyRequests(message)) => {
+                    assert!(message.contains("this email address"), "{message}");
+                }
+                other => panic!("{email}: {other:?}"),
+            }
+        }
+        // The fifth failure earned a one-second wait; after it the right
+        // password goes through, and the count starts again.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        login(&st, from(100), "e@trust.nhs.uk", PW).await.unwrap();
+        for i in 0..4 {
+            assert_eq!(
+                login(&st, from(i), "e@trust.nhs.uk", "nope nope").await,
+                Err(AppError::LoginFailed)
+            );
+        }
+    }
+
+    /// Failed sign-ins from one network within a minute are one audit row
+    /// with their count, showing the first address.
+    #[tokio::test]
+    async fn failed_sign_ins_from_one_network_are_one_audit_row() {
+        use chrono::Timelike;
+        use std::net::Ipv6Addr;
+        let t = test_db().await;
+        let st = state(t.db.clone(), 100);
+        let second = Utc::now().second();
+        if second >= 50 {
+            let next_minute = u64::from(61 - second);
+            tokio::time::sleep(std::time::Duration::from_secs(next_minute)).await;
+        }
+        for i in 1..=4u16 {
+            let ip = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 5, 6, 0, 0, 0, i));
+            assert_eq!(
+                login(&st, Some(ip), "who@trust.nhs.uk", "nope nope").await,
+                Err(AppError::LoginFailed)
+            );
+        }
+        let rows = crate::audit::service::search(&t.db, &Default::default(), 10)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].action, "sign_in_failed");
+        assert_eq!(rows[0].count, 4);
+        assert_eq!(rows[0].ip.as_deref(), Some("2001:db8:5:6::1"));
     }
 
     #[tokio::test]

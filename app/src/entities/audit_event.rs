@@ -1,7 +1,9 @@
 use sea_orm::entity::prelude::*;
 
 /// One line of the audit trail. Append-only: the database refuses updates
-/// and deletes. Ids only, so erasing a person leaves no personal data here.
+/// and deletes, but for setting `ip` to null (erasing a person forgets the
+/// addresses their account used). Ids only, so erasing a person leaves no
+/// personal data here.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_event")]
 pub struct Model {

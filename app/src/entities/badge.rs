@@ -12,8 +12,12 @@ pub struct Model {
     pub skill_name: String,
     pub level: i16,
     pub source: String,
+    /// For an agreed level, the holder's own evidence only: the sentence
+    /// naming who agreed it is built when read, from `awarded_by_id`. For a
+    /// completed pathway, its steps (mentors unnamed).
     pub evidence: String,
-    pub awarded_by: Option<String>,
+    /// Who agreed the level (a staff record); none once they are erased.
+    pub awarded_by_id: Option<i32>,
     pub issued_at: DateTimeUtc,
     pub hidden: bool,
     pub revoked_at: Option<DateTimeUtc>,

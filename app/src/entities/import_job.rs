@@ -25,8 +25,11 @@ pub struct Model {
     /// Every problem found, as JSON.
     pub report: String,
     pub failure: Option<String>,
-    /// The file, until it is imported.
+    /// The file, until it is imported or its retention period ends.
     pub content: Option<Vec<u8>>,
+    /// When the file and the cell values in `report` were removed (see
+    /// `import::service::purge_finished_files`).
+    pub purged_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
+    /// The role of whoever issued the link (`auth::links::may_issue_for`);
+    /// none for links from before it was recorded, which count as HR's.
+    pub issuer_role: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -135,6 +135,12 @@ pub async fn commit_import(job_id: i32) -> Result<(), AppError> {
                     .into(),
             )));
         }
+        Status::Expired => {
+            return platform::reply(Err(AppError::Conflict(
+                "This file was not imported in time, so Skillmap removed it. Upload it again to import it."
+                    .into(),
+            )));
+        }
         Status::Importing => {}
         Status::Ready | Status::Failed => {
             super::service::start_commit(

@@ -1133,6 +1133,18 @@ fn check_staff(
                     "Only an administrator can give or remove the HR or administrator role",
                 );
             }
+            // A new sign-in email is a way into the account (and locks its
+            // owner out), so HR and admin accounts' emails are an admin's.
+            if powerful(old)
+                && let (Some(new), Some(account)) =
+                    (&email, existing.and_then(|p| p.account.as_ref()))
+                && *new != account.email
+            {
+                c.bad(
+                    "email",
+                    "Only an administrator can change the sign-in email of an HR or administrator account",
+                );
+            }
         }
         if c.problems.len() > before {
             continue;

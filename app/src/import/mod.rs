@@ -9,6 +9,8 @@ pub mod view;
 #[cfg(feature = "ssr")]
 pub mod check;
 #[cfg(feature = "ssr")]
+mod package;
+#[cfg(feature = "ssr")]
 pub mod read;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -164,6 +164,9 @@ pub enum Status {
     Imported,
     /// Tried and failed (nothing was changed); can be tried again.
     Failed,
+    /// Checked but not imported within the retention period, so the file
+    /// was removed (`SKILLMAP_IMPORT_RETENTION_DAYS`).
+    Expired,
 }
 
 impl Status {
@@ -174,6 +177,7 @@ impl Status {
             Status::Importing => "importing",
             Status::Imported => "imported",
             Status::Failed => "failed",
+            Status::Expired => "expired",
         }
     }
 
@@ -183,6 +187,7 @@ impl Status {
             "importing" => Status::Importing,
             "imported" => Status::Imported,
             "failed" => Status::Failed,
+            "expired" => Status::Expired,
             _ => Status::Rejected,
         }
     }
@@ -194,6 +199,7 @@ impl Status {
             Status::Importing => "Importing",
             Status::Imported => "Imported",
             Status::Failed => "Import failed, nothing changed",
+            Status::Expired => "Not imported in time, file removed",
         }
     }
 }
@@ -231,6 +237,9 @@ pub struct JobView {
     pub progress: Option<Progress>,
     /// A message when an import failed (nothing was changed).
     pub failure: Option<String>,
+    /// When the uploaded file and the cell values in the problems were
+    /// removed, after the retention period.
+    pub purged_at: Option<String>,
 }
 
 /// Problems shown on the page; the downloadable report has all of them.

@@ -2,12 +2,101 @@
 //! without a byte-order mark, comma, semicolon or tab separated, quoted
 //! fields with line breaks, CRLF) or XLSX (the first sheet). Anything else
 //! gets a plain message saying what the file is and what to do instead.
+//!
+//! Every file is read within bounds taken from the import limits, so that
+//! no upload makes the server hold more than a few times the upload limit
+//! in memory: so many data rows, columns and cells, and so much text. A
+//! spreadsheet is streamed cell by cell into rows, never into a grid as
+//! large as its declared size or its outermost cells (one cell in A1 and
+//! one in XFD1048576 would be a grid of 17 billion), and its zip parts are
+//! measured before the spreadsheet reader opens them (`package`), so a
+//! small file that unpacks to gigabytes is refused. A file over a bound is
+//! refused with a message naming the limit.
 
 use std::io::Cursor;
 
 use super::model::Problem;
 
 pub use crate::platform::settings::ImportLimits as Limits;
+
+/// The most columns a file may have (Excel allows 16,384). Skillmap's
+/// widest files, job roles with a column for each skill, have tens.
+pub const MAX_COLUMNS: usize = 500;
+/// Cells allowed for each allowed data row, on average (a staff file has
+/// about a dozen columns)...
+const CELLS_PER_ROW: usize = 20;
+/// ...and at least this many, however low the row limit is set.
+const MIN_CELLS: usize = 10_000;
+/// How much an .xlsx may unpack to, as a multiple of the upload limit (its
+/// XML is typically ten times its zipped size, and it may hold up to about
+/// the same text as a CSV file of the limit)...
+const UNPACKED_PER_BYTE: usize = 8;
+/// ...and at least this much, however low the upload limit is set.
+const MIN_UNPACKED: usize = 1024 * 1024;
+
+/// What one file may hold, from the import limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Data rows (the header row is not counted).
+    pub rows: usize,
+    pub columns: usize,
+    /// Cells in all the rows kept, counting the empty cells between filled
+    /// ones (each costs memory too).
+    pub cells: usize,
+    /// Bytes of text in all cells: no more than a CSV file may hold.
+    pub text: usize,
+    /// Bytes in all the parts of an .xlsx, unpacked.
+    pub unpacked: usize,
+}
+
+impl Bounds {
+    pub fn of(limits: Limits) -> Self {
+        Self {
+            rows: limits.max_rows,
+            columns: MAX_COLUMNS,
+            cells: limits.max_rows.saturating_mul(CELLS_PER_ROW).max(MIN_CELLS),
+            text: limits.max_bytes,
+            unpacked: limits
+                .max_bytes
+                .saturating_mul(UNPACKED_PER_BYTE)
+                .max(MIN_UNPACKED),
+        }
+    }
+}
+
+/// Why a file gives no table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// Over a limit: the upload is refused outright (as one over the size
+    /// limit is), with a message naming the limit.
+    TooLarge(String),
+    /// Not a table Skillmap can read, and why: part of the file's report.
+    Problem(Problem),
+}
+
+impl From<Problem> for ReadError {
+    fn from(problem: Problem) -> Self {
+        Self::Problem(problem)
+    }
+}
+
+impl From<ReadError> for Problem {
+    fn from(error: ReadError) -> Self {
+        match error {
+            ReadError::TooLarge(message) => Problem::file(message),
+            ReadError::Problem(problem) => problem,
+        }
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::TooLarge(message) => f.write_str(message),
+            ReadError::Problem(problem) => f.write_str(&problem.describe()),
+        }
+    }
+}
 
 /// A file's cells: the header row and the data rows, each with the row
 /// number a spreadsheet would show (the header is row 1).
@@ -31,15 +120,27 @@ impl Table {
         }
         Ok(())
     }
+
+    /// Whether `push` would keep this row.
+    fn keeps(&self, cells: &[&str]) -> bool {
+        self.headers.is_empty() || cells.iter().any(|c| !c.trim().is_empty())
+    }
 }
 
 const XLSX_MAGIC: &[u8] = b"PK\x03\x04";
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0];
 
-/// Reads a file into a table, or says why it cannot.
+/// Reads a file into a table, or says why it cannot (a file too large to
+/// read is a problem with the file here: see `read_checked`).
 pub fn read(bytes: &[u8], file_name: &str, limits: Limits) -> Result<Table, Problem> {
+    read_checked(bytes, file_name, limits).map_err(Problem::from)
+}
+
+/// Reads a file into a table, or says why it cannot, telling a file over a
+/// limit (to refuse outright) from one that is not a readable table.
+pub fn read_checked(bytes: &[u8], file_name: &str, limits: Limits) -> Result<Table, ReadError> {
     if bytes.len() > limits.max_bytes {
-        return Err(Problem::file(format!(
+        return Err(ReadError::TooLarge(format!(
             "The file is {}, larger than the {} limit. Split it into smaller files, or ask an administrator to raise SKILLMAP_IMPORT_MAX_BYTES.",
             size(bytes.len()),
             size(limits.max_bytes)
@@ -51,21 +152,24 @@ pub fn read(bytes: &[u8], file_name: &str, limits: Limits) -> Result<Table, Prob
     } else if lower.ends_with(".xlsx") {
         return Err(Problem::file(
             "The file is named .xlsx but is not an Excel spreadsheet. Open it in Excel and save it again as .xlsx or as CSV UTF-8.",
-        ));
+        )
+        .into());
     } else if bytes.starts_with(OLE_MAGIC) || lower.ends_with(".xls") {
         return Err(Problem::file(
             "This is an old-style Excel file (.xls). Save it as .xlsx or as CSV UTF-8 and upload that.",
-        ));
+        )
+        .into());
     } else {
         read_csv(bytes, limits)?
     };
     if table.headers.iter().all(|h| h.trim().is_empty()) {
         return Err(Problem::file(
             "The file is empty. It needs a header row and at least one row of data.",
-        ));
+        )
+        .into());
     }
     if table.rows.is_empty() {
-        return Err(Problem::file("The file has a header row but no data rows."));
+        return Err(Problem::file("The file has a header row but no data rows.").into());
     }
     Ok(table)
 }
@@ -79,6 +183,30 @@ pub fn size(bytes: usize) -> String {
     }
 }
 
+/// "200,000".
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A spreadsheet's name for a column: 0 is "A", 16,383 is "XFD".
+pub fn column_name(index: usize) -> String {
+    let mut n = index.saturating_add(1);
+    let mut letters = Vec::new();
+    while n > 0 {
+        letters.push(b'A' + ((n - 1) % 26) as u8);
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().map(|&b| char::from(b)).collect()
+}
+
 fn too_many_rows(limits: Limits) -> Problem {
     Problem::file(format!(
         "The file has more than {} data rows. Split it into smaller files, or ask an administrator to raise SKILLMAP_IMPORT_MAX_ROWS.",
@@ -86,25 +214,57 @@ fn too_many_rows(limits: Limits) -> Problem {
     ))
 }
 
-fn read_csv(bytes: &[u8], limits: Limits) -> Result<Table, Problem> {
+/// A file over one of the bounds: what it has, and all the limits.
+pub(super) fn too_large(limits: Limits, what: impl std::fmt::Display) -> ReadError {
+    let b = Bounds::of(limits);
+    ReadError::TooLarge(format!(
+        "The file is larger than Skillmap can import: {what}. The limits are {} data rows, {} columns and {} cells, {} of text, and {} unpacked for an Excel file. Delete empty rows and columns and any stray cells far from the data, or split the file into smaller files; an administrator can raise SKILLMAP_IMPORT_MAX_ROWS and SKILLMAP_IMPORT_MAX_BYTES.",
+        count(b.rows),
+        count(b.columns),
+        count(b.cells),
+        size(b.text),
+        size(b.unpacked),
+    ))
+}
+
+fn too_many_cells(limits: Limits) -> ReadError {
+    too_large(
+        limits,
+        format!("it has more than {} cells", count(Bounds::of(limits).cells)),
+    )
+}
+
+/// An .xlsx that calamine (or the zip reader) cannot read.
+pub(super) fn unreadable(e: &dyn std::fmt::Display) -> ReadError {
+    Problem::file(format!(
+        "The file could not be read as an Excel spreadsheet ({e}). Open it in Excel and save it again as .xlsx or as CSV UTF-8."
+    ))
+    .into()
+}
+
+fn read_csv(bytes: &[u8], limits: Limits) -> Result<Table, ReadError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Problem::file(
             "The file is empty. It needs a header row and at least one row of data.",
-        ));
+        )
+        .into());
     }
     if looks_binary(bytes) {
         return Err(Problem::file(
             "This is not a CSV or XLSX file: it contains binary data. Upload a CSV (UTF-8) or an Excel .xlsx file.",
-        ));
+        )
+        .into());
     }
     if let Err(e) = std::str::from_utf8(bytes) {
         let at = e.valid_up_to();
         let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
         return Err(Problem::file(format!(
             "The file is not UTF-8 text: line {line} has characters in another encoding. In Excel, use Save As \u{2192} \u{201c}CSV UTF-8 (Comma delimited)\u{201d}.",
-        )));
+        ))
+        .into());
     }
+    let bounds = Bounds::of(limits);
     let delimiter = sniff_delimiter(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -114,6 +274,8 @@ fn read_csv(bytes: &[u8], limits: Limits) -> Result<Table, Problem> {
     let mut table = Table::default();
     let mut record = csv::StringRecord::new();
     let mut number = 0usize;
+    // Cells kept so far (the text is bounded by the file's size).
+    let mut cells_kept = 0usize;
     // A spreadsheet counts blank lines as rows, and a cell's line breaks
     // as part of its row: row = 1 + the line breaks before the record's
     // first byte, less those inside earlier cells.
@@ -131,7 +293,8 @@ fn read_csv(bytes: &[u8], limits: Limits) -> Result<Table, Problem> {
                 return Err(Problem {
                     row: Some(row),
                     ..Problem::file(format!("The file could not be read as CSV here: {e}."))
-                });
+                }
+                .into());
             }
         }
         let mut start = record
@@ -152,7 +315,32 @@ fn read_csv(bytes: &[u8], limits: Limits) -> Result<Table, Problem> {
             .iter()
             .map(|c| c.bytes().filter(|&b| b == b'\n').count())
             .sum::<usize>();
-        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+        let fields: Vec<&str> = record.iter().collect();
+        if !table.keeps(&fields) {
+            continue;
+        }
+        // Empty cells past the last column are formatting, not data.
+        let mut width = fields.len();
+        if width > bounds.columns {
+            if let Some(i) = fields[bounds.columns..]
+                .iter()
+                .position(|c| !c.trim().is_empty())
+            {
+                return Err(too_large(
+                    limits,
+                    format!(
+                        "row {number} has a value in column {}",
+                        count(bounds.columns + i + 1)
+                    ),
+                ));
+            }
+            width = bounds.columns;
+        }
+        cells_kept += width;
+        if cells_kept > bounds.cells {
+            return Err(too_many_cells(limits));
+        }
+        let cells: Vec<String> = fields[..width].iter().map(|c| c.to_string()).collect();
         table.push(number, cells, limits)?;
     }
     Ok(table)
@@ -195,45 +383,124 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
     if *count == 0 { b',' } else { candidates[best] }
 }
 
-fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Table, Problem> {
-    use calamine::{Data, Reader, Xlsx};
-    let unreadable = |e: &dyn std::fmt::Display| {
-        Problem::file(format!(
-            "The file could not be read as an Excel spreadsheet ({e}). Open it in Excel and save it again as .xlsx or as CSV UTF-8."
-        ))
-    };
+/// The first sheet, streamed cell by cell: only filled cells make rows,
+/// each row as wide as its last filled cell, within the bounds; nothing is
+/// sized from the sheet's declared dimensions.
+fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Table, ReadError> {
+    use calamine::{Reader, Xlsx, XlsxError};
+    super::package::measure(bytes, limits)?;
+    let bounds = Bounds::of(limits);
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
-    let range = match book.worksheet_range_at(0) {
-        Some(Ok(range)) => range,
-        Some(Err(e)) => return Err(unreadable(&e)),
-        None => return Err(Problem::file("The spreadsheet has no sheets.")),
+    let Some(name) = book.sheet_names().into_iter().next() else {
+        return Err(Problem::file("The spreadsheet has no sheets.").into());
     };
-    let (first_row, _) = range.start().unwrap_or((0, 0));
+    let mut sheet = match book.worksheet_cells_reader(&name) {
+        Ok(sheet) => sheet,
+        // A chart first: no cells, so "empty" below.
+        Err(XlsxError::NotAWorksheet(_)) => return Ok(Table::default()),
+        Err(e) => return Err(unreadable(&e)),
+    };
+    // Rows by their number (0 is row 1), in the order they come.
+    let mut rows: Vec<(u32, Vec<String>)> = Vec::new();
+    let mut in_order = true;
+    let (mut cells_kept, mut text) = (0usize, 0usize);
+    while let Some(cell) = sheet.next_cell().map_err(|e| unreadable(&e))? {
+        let value = cell_text(cell.get_value());
+        // Blank cells (formatting) make no rows and no width.
+        if value.trim().is_empty() {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        let col = col as usize;
+        if col >= bounds.columns {
+            return Err(too_large(
+                limits,
+                format!(
+                    "it has a value in column {} (column {}) of row {}",
+                    column_name(col),
+                    count(col + 1),
+                    count(row as usize + 1)
+                ),
+            ));
+        }
+        text += value.len();
+        if text > bounds.text {
+            return Err(too_large(
+                limits,
+                format!("its cells hold more than {} of text", size(bounds.text)),
+            ));
+        }
+        if rows.last().is_none_or(|(r, _)| *r != row) {
+            if rows.last().is_some_and(|(r, _)| *r > row) {
+                in_order = false;
+            }
+            // The header and the data rows, then one too many.
+            if rows.len() > bounds.rows {
+                return Err(too_many_rows(limits).into());
+            }
+            rows.push((row, Vec::new()));
+        }
+        let Some((_, cells)) = rows.last_mut() else {
+            continue;
+        };
+        if col >= cells.len() {
+            cells_kept += col + 1 - cells.len();
+            if cells_kept > bounds.cells {
+                return Err(too_many_cells(limits));
+            }
+            cells.resize(col + 1, String::new());
+        }
+        cells[col] = value;
+    }
+    if !in_order {
+        // Rows out of order (unusual, but allowed): put them in order, and
+        // a row given in two places together.
+        rows.sort_by_key(|(r, _)| *r);
+        let mut merged: Vec<(u32, Vec<String>)> = Vec::with_capacity(rows.len());
+        for (row, cells) in rows {
+            if let Some((last, into)) = merged.last_mut()
+                && *last == row
+            {
+                if into.len() < cells.len() {
+                    into.resize(cells.len(), String::new());
+                }
+                for (i, cell) in cells.into_iter().enumerate() {
+                    if !cell.is_empty() {
+                        into[i] = cell;
+                    }
+                }
+                continue;
+            }
+            merged.push((row, cells));
+        }
+        rows = merged;
+    }
     let mut table = Table::default();
-    for (i, row) in range.rows().enumerate() {
-        let number = first_row as usize + i + 1;
-        let cells: Vec<String> = row
-            .iter()
-            .map(|c| match c {
-                Data::Empty => String::new(),
-                Data::String(s) => s.clone(),
-                // Employee numbers and levels are typed as numbers.
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                Data::Float(f) => f.to_string(),
-                Data::Int(n) => n.to_string(),
-                Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-                Data::DateTime(d) => d.to_string(),
-                Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-                Data::Error(e) => format!("#{e:?}"),
-            })
-            .collect();
-        table.push(number, cells, limits)?;
+    for (row, cells) in rows {
+        table.push(row as usize + 1, cells, limits)?;
     }
     // Trailing empty header cells (formatting) are not columns.
     while table.headers.last().is_some_and(|h| h.trim().is_empty()) {
         table.headers.pop();
     }
     Ok(table)
+}
+
+/// A cell as the text a CSV file would have.
+fn cell_text(value: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef;
+    match value {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_string(),
+        // Employee numbers and levels are typed as numbers.
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Int(n) => n.to_string(),
+        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        DataRef::DateTime(d) => d.to_string(),
+        DataRef::Error(e) => format!("#{e:?}"),
+    }
 }
 
 /// A column a kind of file can have, with the header names HR systems use.
@@ -426,5 +693,242 @@ mod tests {
         );
         assert!(problems[0].message.contains('|'));
         assert!(problems[1].message.contains("Assignment Number"));
+    }
+
+    // -----------------------------------------------------------------------
+    // The bounds: no file is read into more than they allow.
+
+    /// A workbook with one sheet (`rows` inside its sheetData, `before`
+    /// ahead of it) and any `extra` parts, as Excel would zip it.
+    fn xlsx(before: &str, rows: &str, extra: &[(&str, &str)]) -> Vec<u8> {
+        use std::io::Write;
+        let parts = [
+            (
+                "[Content_Types].xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+            ),
+            (
+                "_rels/.rels",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+            ),
+            (
+                "xl/workbook.xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Staff" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+            ),
+        ];
+        let sheet = format!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{before}<sheetData>{rows}</sheetData></worksheet>"#
+        );
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        for (name, text) in parts.iter().chain(extra) {
+            zip.start_file(*name, options).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+        zip.write_all(sheet.as_bytes()).unwrap();
+        zip.finish().unwrap().into_inner()
+    }
+
+    /// A text cell.
+    fn cell(at: &str, text: &str) -> String {
+        format!(r#"<c r="{at}" t="inlineStr"><is><t>{text}</t></is></c>"#)
+    }
+
+    fn too_large(result: Result<Table, ReadError>) -> String {
+        match result {
+            Err(ReadError::TooLarge(message)) => message,
+            other => panic!("expected a refusal naming the limits, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_sheet_is_read_as_rows_of_its_filled_cells() {
+        // The declared size is ignored; rows may come out of order; blank
+        // and formatted-only cells make nothing.
+        let rows = [
+            format!(
+                "<row r=\"1\">{}{}</row>",
+                cell("A1", "code"),
+                cell("B1", "name")
+            ),
+            format!(
+                "<row r=\"3\">{}{}</row>",
+                cell("A3", "B"),
+                cell("B3", "Ward B")
+            ),
+            format!(
+                "<row r=\"2\">{}<c r=\"C2\" s=\"1\"/>{}</row>",
+                cell("B2", "Ward A"),
+                cell("A2", "A")
+            ),
+            concat!(
+                "<row r=\"4\"><c r=\"A4\"><v>12340001</v></c>",
+                "<c r=\"B4\" t=\"inlineStr\"><is><t> </t></is></c></row>"
+            )
+            .to_string(),
+            format!("<row r=\"900000\">{}</row>", cell("XFD900000", " ")),
+        ]
+        .concat();
+        let bytes = xlsx(r#"<dimension ref="A1:XFD1048576"/>"#, &rows, &[]);
+        let t = read_checked(&bytes, "staff.xlsx", Limits::default()).unwrap();
+        assert_eq!(t.headers, ["code", "name"]);
+        let got: Vec<(usize, Vec<&str>)> = t
+            .rows
+            .iter()
+            .map(|(n, cells)| (*n, cells.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, vec!["A", "Ward A"]),
+                (3, vec!["B", "Ward B"]),
+                (4, vec!["12340001"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cell_far_from_the_data_is_refused_not_made_into_a_grid() {
+        // A1 and XFD1048576 alone: a grid of 17 billion cells.
+        let rows = format!(
+            "<row r=\"1\">{}</row><row r=\"1048576\">{}</row>",
+            cell("A1", "Employee number"),
+            cell("XFD1048576", "X9999")
+        );
+        let message = too_large(read_checked(
+            &xlsx(r#"<dimension ref="A1:XFD1048576"/>"#, &rows, &[]),
+            "two-cells.xlsx",
+            Limits::default(),
+        ));
+        assert!(
+            message.contains("column XFD (column 16,384)")
+                && message.contains("200,000 data rows, 500 columns")
+                && message.contains("SKILLMAP_IMPORT_MAX_ROWS"),
+            "{message}"
+        );
+        // The same in a CSV file.
+        let mut text = String::from("code,name\nA,B");
+        text.push_str(&",".repeat(700));
+        text.push_str("far\n");
+        let message = too_large(read_checked(text.as_bytes(), "x.csv", Limits::default()));
+        assert!(
+            message.contains("row 2 has a value in column 702"),
+            "{message}"
+        );
+        // Empty cells past the last column are only dropped.
+        let text = format!("code,name{}\nA,B{}\n", ",".repeat(700), ",".repeat(900));
+        let t = read_checked(text.as_bytes(), "x.csv", Limits::default()).unwrap();
+        assert_eq!(
+            (t.headers.len(), t.rows[0].1.len()),
+            (MAX_COLUMNS, MAX_COLUMNS)
+        );
+    }
+
+    #[test]
+    fn cells_and_text_are_bounded() {
+        let limits = Limits {
+            max_bytes: 1024 * 1024,
+            max_rows: 100,
+        };
+        let bounds = Bounds::of(limits);
+        assert_eq!(bounds.cells, 10_000);
+        // Each row as wide as its last cell, in column SF (the 500th).
+        assert_eq!(column_name(MAX_COLUMNS - 1), "SF");
+        let rows: String = (1..=21)
+            .map(|r| format!("<row r=\"{r}\">{}</row>", cell(&format!("SF{r}"), "x")))
+            .collect();
+        let message = too_large(read_checked(&xlsx("", &rows, &[]), "wide.xlsx", limits));
+        assert!(message.contains("more than 10,000 cells"), "{message}");
+        let mut text = String::new();
+        for _ in 0..30 {
+            text.push_str(&["a"; 400].join(","));
+            text.push('\n');
+        }
+        let message = too_large(read_checked(text.as_bytes(), "wide.csv", limits));
+        assert!(message.contains("more than 10,000 cells"), "{message}");
+        // One long shared text, used in every cell: little to unpack, much
+        // to hold.
+        let strings = format!(
+            r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>{}</t></si></sst>"#,
+            "y".repeat(20_000)
+        );
+        let rows: String = (1..=60)
+            .map(|r| format!("<row r=\"{r}\"><c r=\"A{r}\" t=\"s\"><v>0</v></c></row>"))
+            .collect();
+        let message = too_large(read_checked(
+            &xlsx("", &rows, &[("xl/sharedStrings.xml", strings.as_str())]),
+            "texts.xlsx",
+            limits,
+        ));
+        assert!(message.contains("more than 1.0 MB of text"), "{message}");
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_before_it_is_unpacked() {
+        let limits = Limits {
+            max_bytes: 64 * 1024,
+            max_rows: 200_000,
+        };
+        // 3 MB of rows that zip to a few kilobytes.
+        let row = cell("A1", "Bomb");
+        let rows = format!("<row>{row}</row>").repeat(3 * 1024 * 1024 / 40);
+        let mut bytes = xlsx("", &rows, &[]);
+        assert!(bytes.len() < limits.max_bytes, "{} bytes", bytes.len());
+        let message = too_large(read_checked(&bytes, "bomb.xlsx", limits));
+        assert!(
+            message.contains("xl/worksheets/sheet1.xml unpacks to more than 1.0 MB"),
+            "{message}"
+        );
+        // The same, declaring that the sheet is small: refused as it unpacks.
+        let name = b"xl/worksheets/sheet1.xml";
+        let mut patched = 0;
+        for at in 0..bytes.len().saturating_sub(46 + name.len()) {
+            let (size_at, name_at) = match &bytes[at..at + 4] {
+                b"PK\x03\x04" => (at + 22, at + 30),
+                b"PK\x01\x02" => (at + 24, at + 46),
+                _ => continue,
+            };
+            if bytes[name_at..].starts_with(name) {
+                bytes[size_at..size_at + 4].copy_from_slice(&1000u32.to_le_bytes());
+                patched += 1;
+            }
+        }
+        assert_eq!(patched, 2);
+        assert!(read_checked(&bytes, "bomb.xlsx", limits).is_err());
+        // A shared-text table that says it has a trillion texts (the
+        // reader would reserve room for them all).
+        let strings = r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1000000000000"><si><t>a</t></si></sst>"#;
+        let rows = "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>";
+        let message = too_large(read_checked(
+            &xlsx("", rows, &[("xl/sharedStrings.xml", strings)]),
+            "texts.xlsx",
+            Limits::default(),
+        ));
+        assert!(
+            message.contains("xl/sharedStrings.xml lists more than 4,000,000 texts"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn numbers_and_names_for_messages() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(500), "500");
+        assert_eq!(count(16_384), "16,384");
+        assert_eq!(count(4_000_000), "4,000,000");
+        assert_eq!(column_name(0), "A");
+        assert_eq!(column_name(25), "Z");
+        assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(16_383), "XFD");
+        let b = Bounds::of(Limits::default());
+        assert_eq!(
+            (b.rows, b.columns, b.cells, b.text, b.unpacked),
+            (200_000, 500, 4_000_000, 50 << 20, 400 << 20)
+        );
     }
 }

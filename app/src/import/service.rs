@@ -3,7 +3,7 @@
 //! none of it). The browser and the command line both come through here.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -17,7 +17,7 @@ use super::check::{
     Rows, Snapshot, StaffRow, check, managers_first,
 };
 use super::model::{Counts, JobRow, JobView, Kind, PROBLEMS_SHOWN, Problem, Progress, Status};
-use super::read::{Limits, read};
+use super::read::{Limits, ReadError, Table, read_checked};
 use crate::audit::model::Action as Audited;
 use crate::auth::model::Role;
 use crate::entities::{account, import_job, job_role, org_unit, person, role_requirement, skill};
@@ -65,16 +65,50 @@ impl Running {
     }
 }
 
-/// Reads and checks a file against the database as it is now.
+/// Reads a file into a table off the async workers: a large spreadsheet
+/// takes seconds of CPU to unpack and parse, which would otherwise stall
+/// every request sharing the worker. Also for the learning catalogue.
+pub async fn read_file(
+    bytes: Arc<Vec<u8>>,
+    file_name: &str,
+    limits: Limits,
+) -> Result<Result<Table, ReadError>, AppError> {
+    let name = file_name.to_string();
+    tokio::task::spawn_blocking(move || read_checked(&bytes, &name, limits))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "reading an uploaded file stopped");
+            AppError::Internal
+        })
+}
+
+/// Reads and checks a file against the database as it is now. A file too
+/// large to read is a problem with the file here, as one that cannot be
+/// read is (`upload` refuses it outright instead).
 pub async fn check_file(
     db: &impl ConnectionTrait,
     kind: Kind,
     file_name: &str,
-    bytes: &[u8],
+    bytes: Arc<Vec<u8>>,
     limits: Limits,
     importer: Importer,
 ) -> Result<(Plan, Snapshot), AppError> {
-    let table = match read(bytes, file_name, limits) {
+    let table = read_file(bytes, file_name, limits)
+        .await?
+        .map_err(Problem::from);
+    check_table(db, kind, table, importer).await
+}
+
+/// Checks what was read against the database as it is now, off the async
+/// workers (checking 200,000 rows takes seconds). A file that could not be
+/// read is a plan with that one problem.
+async fn check_table(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    table: Result<Table, Problem>,
+    importer: Importer,
+) -> Result<(Plan, Snapshot), AppError> {
+    let table = match table {
         Ok(t) => t,
         Err(problem) => {
             let plan = Plan {
@@ -89,8 +123,15 @@ pub async fn check_file(
         }
     };
     let snapshot = snapshot(db, kind).await?;
-    let plan = check(kind, &table, &snapshot, importer);
-    Ok((plan, snapshot))
+    tokio::task::spawn_blocking(move || {
+        let plan = check(kind, &table, &snapshot, importer);
+        (plan, snapshot)
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "checking an uploaded file stopped");
+        AppError::Internal
+    })
 }
 
 /// What the checks of one kind of file need from the database.
@@ -564,7 +605,14 @@ pub async fn upload(
     limits: Limits,
     importer: Importer,
 ) -> Result<i32, AppError> {
-    let (plan, _) = check_file(db, job.kind, job.file_name, &bytes, limits, importer).await?;
+    let bytes = Arc::new(bytes);
+    let table = match read_file(bytes.clone(), job.file_name, limits).await? {
+        // Refused outright, as a file over the size limit is: nothing is
+        // recorded, and the message names the limit.
+        Err(ReadError::TooLarge(message)) => return Err(AppError::validation("file", message)),
+        read => read.map_err(Problem::from),
+    };
+    let (plan, _) = check_table(db, job.kind, table, importer).await?;
     let status = if plan.has_errors() {
         Status::Rejected
     } else {
@@ -572,7 +620,7 @@ pub async fn upload(
     };
     let mut m = job_model(&job, &plan, status);
     if status == Status::Ready {
-        m.content = Set(Some(bytes));
+        m.content = Set(Some(Arc::unwrap_or_clone(bytes)));
     }
     Ok(m.insert(db).await?.id)
 }
@@ -600,6 +648,7 @@ pub async fn commit(
                 "This file has already been imported.".into(),
             ));
         }
+        (Status::Expired, _) => return Err(AppError::Conflict(EXPIRED.into())),
         _ => {
             return Err(AppError::Conflict(
                 "This file has errors, so it cannot be imported. Fix them and upload it again."
@@ -624,7 +673,15 @@ pub async fn commit(
             "This file is already being imported.".into(),
         ));
     }
-    let (plan, snapshot) = check_file(&txn, kind, &job.file_name, &bytes, limits, importer).await?;
+    let (plan, snapshot) = check_file(
+        &txn,
+        kind,
+        &job.file_name,
+        Arc::new(bytes),
+        limits,
+        importer,
+    )
+    .await?;
     if plan.has_errors() {
         drop(txn);
         let mut m: import_job::ActiveModel = import_job::Entity::find_by_id(id)
@@ -768,6 +825,103 @@ pub async fn mark_failed(db: &DatabaseConnection, id: i32, message: &str) -> Res
     Ok(())
 }
 
+/// What an import whose file was removed says when someone imports it.
+const EXPIRED: &str =
+    "This file was not imported in time, so Skillmap removed it. Upload it again to import it.";
+
+/// What a cell's value becomes in a problem report once it is purged.
+pub const REMOVED: &str = "(removed)";
+
+/// Removes the uploaded file and the cell values in the problem report of
+/// every finished import older than `older_than`: committed ones (counted
+/// from when they were imported; their file went at the commit), rejected
+/// ones, and abandoned ones (checked but never imported, counted from the
+/// upload: they become `expired` and can no longer be imported). The
+/// counts, the outcome and each problem's row, column and message stay, so
+/// the history still says what happened. The server runs this at start-up
+/// and every 15 minutes with `SKILLMAP_IMPORT_RETENTION_DAYS`; erasure runs
+/// it with `Duration::zero()` to remove them all at once. Returns how many
+/// imports were purged.
+pub async fn purge_finished_files(
+    db: &impl ConnectionTrait,
+    older_than: chrono::Duration,
+    now: chrono::DateTime<Utc>,
+) -> Result<u64, AppError> {
+    use import_job::Column as C;
+    let cutoff = now
+        .checked_sub_signed(older_than)
+        .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
+    // A job is never finished before it was created, so this is all of them.
+    let jobs: Vec<(
+        i32,
+        String,
+        chrono::DateTime<Utc>,
+        Option<chrono::DateTime<Utc>>,
+    )> = import_job::Entity::find()
+        .select_only()
+        .columns([C::Id, C::Status, C::CreatedAt, C::FinishedAt])
+        .filter(C::PurgedAt.is_null())
+        .filter(C::CreatedAt.lte(cutoff))
+        .order_by_asc(C::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut purged = 0;
+    for (id, stored, created_at, finished_at) in jobs {
+        let status = Status::parse(&stored);
+        let since = match status {
+            Status::Imported => finished_at.unwrap_or(created_at),
+            _ => created_at,
+        };
+        if since > cutoff {
+            continue;
+        }
+        // One report at a time: a rejected file's can be large.
+        let Some(report) = import_job::Entity::find_by_id(id)
+            .select_only()
+            .column(C::Report)
+            .into_tuple::<String>()
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        let after = match status {
+            Status::Imported | Status::Rejected => status,
+            _ => Status::Expired,
+        };
+        let done = import_job::Entity::update_many()
+            .col_expr(C::Content, Expr::value(Option::<Vec<u8>>::None))
+            .col_expr(C::Report, Expr::value(without_values(&report)))
+            .col_expr(C::Status, Expr::value(after.as_str()))
+            .col_expr(C::PurgedAt, Expr::value(now))
+            .filter(C::Id.eq(id))
+            // Unless it changed meanwhile (an import finishing): next time.
+            .filter(C::Status.eq(stored.as_str()))
+            .filter(C::PurgedAt.is_null())
+            .exec(db)
+            .await?;
+        purged += done.rows_affected;
+    }
+    Ok(purged)
+}
+
+/// A problem report (JSON) with every cell value replaced by `REMOVED`.
+fn without_values(report: &str) -> String {
+    match serde_json::from_str::<Vec<Problem>>(report) {
+        Ok(mut problems) => {
+            for p in &mut problems {
+                if !p.value.is_empty() {
+                    p.value = REMOVED.to_string();
+                }
+            }
+            report_json(&problems)
+        }
+        // Not a report this version wrote: keep none of it.
+        Err(_) => "[]".to_string(),
+    }
+}
+
 /// The command line: check a file and, unless it is a dry run or has errors,
 /// import it in one transaction. Every run is recorded in the history.
 pub async fn import_file(
@@ -779,6 +933,7 @@ pub async fn import_file(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Plan, AppError> {
     let importer = Importer { is_admin: true };
+    let bytes = Arc::new(bytes.to_vec());
     if dry_run {
         let (plan, _) = check_file(db, job.kind, job.file_name, bytes, limits, importer).await?;
         return Ok(plan);
@@ -847,6 +1002,7 @@ fn select_jobs(with_report: bool) -> sea_orm::Select<import_job::Entity> {
         C::Warnings,
         C::NewAccounts,
         C::Failure,
+        C::PurgedAt,
     ]);
     let q = if with_report {
         q.column(C::Report)
@@ -861,6 +1017,7 @@ fn select_jobs(with_report: bool) -> sea_orm::Select<import_job::Entity> {
 fn live_status(stored: &str, running: bool) -> Status {
     match Status::parse(stored) {
         Status::Imported => Status::Imported,
+        Status::Expired => Status::Expired,
         _ if running => Status::Importing,
         Status::Importing => Status::Ready,
         other => other,
@@ -908,6 +1065,7 @@ pub async fn job(
         problems: problems.into_iter().take(PROBLEMS_SHOWN).collect(),
         progress,
         failure: j.failure.clone(),
+        purged_at: j.purged_at.map(when),
     })
 }
 
@@ -972,4 +1130,131 @@ pub fn problems_csv(problems: &[Problem]) -> Result<String, AppError> {
     }
     let bytes = w.into_inner().map_err(|_| AppError::Internal)?;
     String::from_utf8(bytes).map_err(|_| AppError::Internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::testing::test_db;
+
+    /// A job as an upload or a commit left it, `days` ago.
+    async fn insert_job(
+        db: &DatabaseConnection,
+        status: Status,
+        problems: &[Problem],
+        content: Option<&[u8]>,
+        created_days_ago: i64,
+        finished_days_ago: Option<i64>,
+    ) -> i32 {
+        let now = Utc::now();
+        let plan = Plan {
+            rows: Rows::Org(Vec::new()),
+            counts: Counts::default(),
+            problems: problems.to_vec(),
+        };
+        let job = NewJob {
+            kind: Kind::Staff,
+            file_name: "staff.csv",
+            actor: "hr@skillmap.example",
+            created_by: None,
+        };
+        let mut m = job_model(&job, &plan, status);
+        m.created_at = Set(now - chrono::Duration::days(created_days_ago));
+        m.finished_at = Set(finished_days_ago.map(|d| now - chrono::Duration::days(d)));
+        m.content = Set(content.map(<[u8]>::to_vec));
+        m.insert(db).await.unwrap().id
+    }
+
+    async fn stored(db: &DatabaseConnection, id: i32) -> import_job::Model {
+        import_job::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn finished_imports_keep_their_file_and_values_only_so_long() {
+        let t = test_db().await;
+        let db = &t.db;
+        let email = Problem::cell(2, "Email", "pia.purge@", "Enter an email address");
+        let week = chrono::Duration::days(7);
+        let old_rejected = insert_job(db, Status::Rejected, &[email.clone()], None, 10, None).await;
+        let new_rejected = insert_job(db, Status::Rejected, &[email.clone()], None, 1, None).await;
+        let abandoned = insert_job(db, Status::Ready, &[], Some(b"a,b\n"), 10, None).await;
+        let waiting = insert_job(db, Status::Ready, &[], Some(b"a,b\n"), 1, None).await;
+        let old_import = insert_job(db, Status::Imported, &[], None, 10, Some(9)).await;
+        // Uploaded long ago, imported yesterday: counted from the import.
+        let new_import = insert_job(db, Status::Imported, &[], None, 10, Some(1)).await;
+
+        let purged = purge_finished_files(db, week, Utc::now()).await.unwrap();
+        assert_eq!(purged, 3);
+        let j = stored(db, old_rejected).await;
+        assert_eq!(j.status, "rejected");
+        assert!(j.purged_at.is_some());
+        let problems: Vec<Problem> = serde_json::from_str(&j.report).unwrap();
+        assert_eq!(
+            problems,
+            [Problem {
+                value: REMOVED.into(),
+                ..email.clone()
+            }]
+        );
+        let (name, csv) = report_csv(db, old_rejected).await.unwrap();
+        assert!(name.ends_with("-problems.csv"), "{name}");
+        assert!(
+            csv.contains("2,Email,(removed),Enter an email address"),
+            "{csv}"
+        );
+        let j = stored(db, abandoned).await;
+        assert_eq!((j.status.as_str(), j.content), ("expired", None));
+        // It can no longer be imported, and says why.
+        let refused = commit(
+            db,
+            abandoned,
+            Limits::default(),
+            Importer { is_admin: true },
+            &Running::default(),
+            audit::Actor::default(),
+        )
+        .await;
+        assert!(
+            matches!(&refused, Err(AppError::Conflict(m)) if m.contains("not imported in time")),
+            "{refused:?}"
+        );
+        assert_eq!(
+            job(db, abandoned, &Running::default())
+                .await
+                .unwrap()
+                .status,
+            Status::Expired
+        );
+        assert!(stored(db, old_import).await.purged_at.is_some());
+        for id in [new_rejected, waiting, new_import] {
+            let j = stored(db, id).await;
+            assert!(j.purged_at.is_none(), "{id} is within the week");
+        }
+        assert!(stored(db, new_rejected).await.report.contains("pia.purge@"));
+        assert!(stored(db, waiting).await.content.is_some());
+        // Nothing more until more time passes.
+        assert_eq!(purge_finished_files(db, week, Utc::now()).await.unwrap(), 0);
+        // Erasure: all at once, a checked file waiting to be imported too.
+        let purged = purge_finished_files(db, chrono::Duration::zero(), Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(purged, 3);
+        for id in [
+            old_rejected,
+            new_rejected,
+            abandoned,
+            waiting,
+            old_import,
+            new_import,
+        ] {
+            let j = stored(db, id).await;
+            assert!(j.purged_at.is_some() && j.content.is_none(), "{id}");
+            assert!(!j.report.contains("pia.purge@"), "{id}: {}", j.report);
+        }
+        assert_eq!(stored(db, waiting).await.status, "expired");
+    }
 }

@@ -181,6 +181,7 @@ fn JobDetail(job: JobView) -> impl IntoView {
         Status::Importing => "Importing",
         Status::Imported => "Imported",
         Status::Failed => "The import did not finish",
+        Status::Expired => "The file was not imported in time",
     };
     let counts = [
         ("Rows in the file", c.rows.to_string()),
@@ -231,6 +232,13 @@ fn JobDetail(job: JobView) -> impl IntoView {
             }
             .into_any()
         }
+        Status::Expired => view! {
+            <div class="nhsuk-warning-callout">
+                <h2 class="nhsuk-warning-callout__label"><span role="text"><span class="nhsuk-u-visually-hidden">"Important: "</span>"Nothing was imported"</span></h2>
+                <p>"Skillmap keeps a checked file for a limited time only, and this one was not imported in that time, so it was removed. Upload it again to import it."</p>
+            </div>
+        }
+        .into_any(),
         Status::Importing => {
             let p = job.progress.unwrap_or_default();
             view! {
@@ -271,6 +279,9 @@ fn JobDetail(job: JobView) -> impl IntoView {
         <p>{format!("Uploaded by {} on {}.", job.actor, job.created_at)}</p>
         <dl class="nhsuk-summary-list">{counts}</dl>
         {action}
+        {job.purged_at.clone().map(|on| view! {
+            <p>{format!("The uploaded file and the cell values in its problems were removed on {on}: Skillmap keeps them only as long as they are needed.")}</p>
+        })}
         {(!errors.is_empty()).then(|| view! {
             <h2 id="problems">{format!("Errors ({})", c.errors)}</h2>
             <ProblemTable problems=errors caption="Errors: row, column, value and what is wrong"/>

@@ -289,7 +289,7 @@ pub async fn import_catalogue(
                 return platform::reply(Err(AppError::validation(
                     "file",
                     format!(
-                        "The file is larger than the {} limit.",
+                        "The file is larger than the {} limit. Split it into smaller files, or ask an administrator to raise SKILLMAP_IMPORT_MAX_BYTES.",
                         crate::import::read::size(limits.max_bytes)
                     ),
                 )));
@@ -322,9 +322,14 @@ pub async fn import_catalogue(
         }
         AppError::Validation(errors)
     };
-    let table = match crate::import::read::read(&bytes, &name, limits) {
+    // Read off the async workers, within the import bounds; a file over
+    // them is refused with a message naming the limit, like any problem.
+    let read = platform::reply(
+        crate::import::service::read_file(std::sync::Arc::new(bytes), &name, limits).await,
+    )?;
+    let table = match read {
         Ok(t) => t,
-        Err(p) => return platform::reply(Err(problems_error(vec![p]))),
+        Err(e) => return platform::reply(Err(problems_error(vec![e.into()]))),
     };
     let outcome = match platform::reply(super::service::import_catalogue(&state.db, &table).await)?
     {

@@ -868,6 +868,41 @@ impl PathwayView {
     }
 }
 
+/// The skills a mentoring step is about, by name: "Data analysis and
+/// Visualisation".
+fn skill_names(skills: &[StepSkill]) -> String {
+    skills
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// Why a mentoring step is in a pathway, built when shown from who the
+/// mentor is now (`mentor`: their name; none once they are erased), so no
+/// pathway keeps a copy of a colleague's name.
+pub fn mentoring_reason(mentor: Option<&str>, skills: &[StepSkill]) -> String {
+    match mentor {
+        Some(name) if !skills.is_empty() => format!(
+            "{name} has an agreed Expert level in {} and offers mentoring.",
+            skill_names(skills)
+        ),
+        Some(name) => format!("{name} offers mentoring."),
+        None => "A former colleague offered mentoring.".into(),
+    }
+}
+
+/// A mentoring step as a completed pathway's badge lists it: by its
+/// skills, never by the mentor (a credential the holder shares should not
+/// carry a colleague's name).
+pub fn mentoring_topic(skills: &[StepSkill]) -> String {
+    if skills.is_empty() {
+        "Mentoring".into()
+    } else {
+        format!("Mentoring in {}", skill_names(skills))
+    }
+}
+
 /// A job role to aim for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleChoice {
@@ -1418,5 +1453,36 @@ mod tests {
         ] {
             assert_eq!(StepStatus::parse(s.as_str()), s);
         }
+    }
+
+    #[test]
+    fn mentoring_is_told_from_the_mentor_as_they_are_now() {
+        let skills = vec![
+            StepSkill {
+                code: "DAT-ANA".into(),
+                name: "Data analysis".into(),
+                from: 1,
+                to: 3,
+            },
+            StepSkill {
+                code: "DAT-VIS".into(),
+                name: "Visualisation".into(),
+                from: 2,
+                to: 3,
+            },
+        ];
+        assert_eq!(
+            mentoring_reason(Some("Jo Bloggs"), &skills[..1]),
+            "Jo Bloggs has an agreed Expert level in Data analysis and offers mentoring."
+        );
+        assert_eq!(
+            mentoring_reason(None, &skills),
+            "A former colleague offered mentoring."
+        );
+        assert_eq!(
+            mentoring_topic(&skills),
+            "Mentoring in Data analysis and Visualisation"
+        );
+        assert_eq!(mentoring_topic(&[]), "Mentoring");
     }
 }

@@ -13,8 +13,8 @@ use super::catalogue;
 use super::model::{
     CatalogueImport, Coverage, Gap, MentorCandidate, MyLearning, PathwayView, ProgressRow,
     Resource, ResourceInput, RoleChoice, RoleNeeds, StepAction, StepSkill, StepStatus, StepView,
-    TeamLearning, UptakeRow, gains_text, gaps, read_step_skills, recommend, suggest_mentors,
-    validate_resource,
+    TeamLearning, UptakeRow, gains_text, gaps, mentoring_reason, mentoring_topic, read_step_skills,
+    recommend, suggest_mentors, validate_resource,
 };
 use crate::audit::model::Action;
 use crate::entities::{
@@ -663,14 +663,15 @@ pub async fn pathway_view(
                     mentor_id: None,
                 },
                 None => {
-                    let mentor = s.mentor_id.and_then(|id| mentors.get(&id));
+                    // Named as they are now: the step keeps only the id.
+                    let mentor = s
+                        .mentor_id
+                        .and_then(|id| mentors.get(&id))
+                        .map(|m| full_name(&m.given_name, &m.family_name));
                     StepView {
                         id: s.id,
-                        title: match mentor {
-                            Some(m) => format!(
-                                "Mentoring with {}",
-                                full_name(&m.given_name, &m.family_name)
-                            ),
+                        title: match &mentor {
+                            Some(name) => format!("Mentoring with {name}"),
                             None => "Mentoring (the colleague is no longer here)".into(),
                         },
                         provider: "A colleague".into(),
@@ -678,8 +679,8 @@ pub async fn pathway_view(
                         format: "mentoring".into(),
                         minutes: MENTOR_MINUTES,
                         cost_pence: 0,
+                        reason: mentoring_reason(mentor.as_deref(), &skills),
                         skills,
-                        reason: s.reason,
                         status,
                         mentor_id: s.mentor_id,
                     }
@@ -901,9 +902,9 @@ pub async fn add_mentor(
         resource_id: Set(None),
         mentor_id: Set(Some(mentor_id)),
         skills: Set(format!("{skill_code} {now_level}-{target}")),
-        reason: Set(format!(
-            "{name} has an agreed Expert level in {skill_name} and offers mentoring."
-        )),
+        // Told from `mentor_id` when shown (`mentoring_reason`): no copy
+        // of the mentor's name to outlive them.
+        reason: Set(String::new()),
         status: Set(StepStatus::NotStarted.as_str().into()),
         started_at: Set(None),
         done_at: Set(None),
@@ -999,13 +1000,32 @@ pub async fn update_step(
             }
         }
     }
-    // The last step done completes the pathway: a badge for it.
-    if action == StepAction::Done
-        && let Some(path) = pathway_view(&txn, person_id, &HashMap::new()).await?
-        && path.steps.iter().all(|s| s.status == StepStatus::Done)
-    {
-        let steps: Vec<(i32, String)> = path.steps.into_iter().map(|s| (s.id, s.title)).collect();
-        crate::recognition::service::award_for_pathway(&txn, person_id, &steps).await?;
+    // The last step done completes the pathway: a badge for it. A
+    // mentoring step is listed by its skills, not by its mentor.
+    if action == StepAction::Done {
+        let fw = framework::current(&txn).await?;
+        let skills = framework_skills(&fw);
+        let names: HashMap<&str, &str> = skills
+            .iter()
+            .map(|(c, n)| (c.as_str(), n.as_str()))
+            .collect();
+        if let Some(path) = pathway_view(&txn, person_id, &names).await?
+            && path.steps.iter().all(|s| s.status == StepStatus::Done)
+        {
+            let steps: Vec<(i32, String)> = path
+                .steps
+                .into_iter()
+                .map(|s| {
+                    let title = if s.mentor_id.is_some() {
+                        mentoring_topic(&s.skills)
+                    } else {
+                        s.title
+                    };
+                    (s.id, title)
+                })
+                .collect();
+            crate::recognition::service::award_for_pathway(&txn, person_id, &steps).await?;
+        }
     }
     pathway::ActiveModel {
         id: Set(owner.id),
@@ -1516,6 +1536,18 @@ mod tests {
         assert_eq!(path.steps.len(), 1);
         assert_eq!(path.steps[0].title, "Mentoring with a Test");
         assert_eq!(path.steps[0].mentor_id, Some(o.a));
+        // The mentor is named when shown, not in the stored step.
+        assert_eq!(
+            path.steps[0].reason,
+            "a Test has an agreed Expert level in DAT-ANA and offers mentoring."
+        );
+        let stored = pathway_step::Entity::find()
+            .filter(pathway_step::Column::Id.eq(path.steps[0].id))
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!stored.reason.contains("a Test"), "{}", stored.reason);
         // Stopping mentoring takes them out of suggestions.
         set_mentoring(&t.db, o.a, false).await.unwrap();
         let mine = my_learning(&t.db, o.b, Some(aim), None).await.unwrap();

@@ -84,6 +84,20 @@ fn note_refusal() {
     }
 }
 
+/// The server functions anyone may call without signing in: each says
+/// why where it is defined (a `public_endpoint:` comment). Everything else
+/// answers 401 to an anonymous caller before anything about its input.
+pub fn is_public_server_fn(path: &str) -> bool {
+    use leptos::server_fn::ServerFn;
+    [
+        crate::auth::api::Login::PATH,
+        crate::auth::api::Whoami::PATH,
+        crate::auth::api::SetPassword::PATH,
+        crate::recognition::api::VerifyCredential::PATH,
+    ]
+    .contains(&path)
+}
+
 /// Any signed-in user.
 pub fn require_user() -> Result<CurrentUser, AppError> {
     match current_user() {
@@ -138,34 +152,65 @@ pub async fn manages(db: &impl ConnectionTrait, manager: i32, person: i32) -> Re
     Ok(false)
 }
 
-/// The client's address: the peer, or the first `X-Forwarded-For` entry when
-/// the settings say a trusted proxy sets it.
-pub fn client_ip(trust_forwarded_for: bool) -> Option<IpAddr> {
+/// The client's address: the peer, or, behind `trusted_proxies` proxies of
+/// ours, the address the outermost of them saw (see `client_ip_of`).
+pub fn client_ip(trusted_proxies: usize) -> Option<IpAddr> {
     let parts = use_context::<Parts>()?;
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| *addr);
-    client_ip_of(&parts.headers, peer, trust_forwarded_for)
+    client_ip_of(&parts.headers, peer, trusted_proxies)
 }
 
 /// `client_ip` for code that holds the request itself (middleware).
+///
+/// Each proxy appends the address it received the request from to
+/// `X-Forwarded-For`, so with `trusted_proxies` of ours in front, the entry
+/// that many from the right is what the outermost one saw: the client.
+/// Everything left of it is whatever the client chose to write (taking the
+/// leftmost let anyone pick a fresh address per request). With fewer
+/// entries than proxies, the leftmost is the furthest any proxy saw; an
+/// entry that is not an address falls back to the peer.
 pub fn client_ip_of(
     headers: &http::HeaderMap,
     peer: Option<SocketAddr>,
-    trust_forwarded_for: bool,
+    trusted_proxies: usize,
 ) -> Option<IpAddr> {
-    if trust_forwarded_for {
-        let forwarded = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        if forwarded.is_some() {
-            return forwarded;
-        }
+    let peer_ip = peer.map(|addr| addr.ip());
+    if trusted_proxies == 0 {
+        return peer_ip;
     }
-    peer.map(|addr| addr.ip())
+    // Repeated header lines are one list, in order (RFC 9110, 5.3). Bytes
+    // the client wrote that are not text must not hide what proxies added.
+    let list = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
+        .collect::<Vec<_>>()
+        .join(",");
+    let hops: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|hop| !hop.is_empty())
+        .collect();
+    hops.get(hops.len().saturating_sub(trusted_proxies))
+        .copied()
+        .and_then(forwarded_address)
+        .or(peer_ip)
+}
+
+/// One `X-Forwarded-For` entry: an address, perhaps with a port
+/// (`192.0.2.1:4711`, `[2001:db8::1]:4711`) or in brackets.
+fn forwarded_address(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|a| a.ip()))
+        .or_else(|| {
+            hop.strip_prefix('[')
+                .and_then(|h| h.strip_suffix(']'))
+                .and_then(|h| h.parse().ok())
+        })
 }
 
 /// Refusals noted while a request runs. The guards are synchronous and run
@@ -194,6 +239,62 @@ impl Refusals {
 mod tests {
     use super::*;
     use crate::platform::testing::{test_db, tiny_org};
+
+    /// The address the outermost trusted proxy saw, never one the client
+    /// wrote to the left of it.
+    #[test]
+    fn client_address_is_what_the_trusted_proxies_saw() {
+        let peer: Option<SocketAddr> = Some("10.0.0.5:50000".parse().unwrap());
+        let ip = |s: &str| -> Option<IpAddr> { Some(s.parse().unwrap()) };
+        let with = |lines: &[&str]| {
+            let mut h = http::HeaderMap::new();
+            for line in lines {
+                h.append("x-forwarded-for", line.parse().unwrap());
+            }
+            h
+        };
+        let spoofed = with(&["198.51.100.1, 203.0.113.7"]);
+        assert_eq!(client_ip_of(&spoofed, peer, 0), ip("10.0.0.5"), "no proxy");
+        assert_eq!(client_ip_of(&spoofed, peer, 1), ip("203.0.113.7"));
+        assert_eq!(client_ip_of(&spoofed, peer, 2), ip("198.51.100.1"));
+        // Two header lines are one list.
+        let lines = with(&["198.51.100.1", "203.0.113.7, 192.0.2.9"]);
+        assert_eq!(client_ip_of(&lines, peer, 1), ip("192.0.2.9"));
+        assert_eq!(client_ip_of(&lines, peer, 2), ip("203.0.113.7"));
+        // Bytes that are not text, written by the client, hide nothing.
+        let mut odd = http::HeaderMap::new();
+        let value = http::HeaderValue::from_bytes(b"\xff\xfe, 203.0.113.9").unwrap();
+        odd.append("x-forwarded-for", value);
+        assert_eq!(client_ip_of(&odd, peer, 1), ip("203.0.113.9"));
+        // Fewer entries than proxies: the furthest any proxy saw.
+        assert_eq!(
+            client_ip_of(&with(&["192.0.2.9"]), peer, 3),
+            ip("192.0.2.9")
+        );
+        // No header, or rubbish where the address should be: the peer.
+        assert_eq!(client_ip_of(&with(&[]), peer, 1), ip("10.0.0.5"));
+        assert_eq!(
+            client_ip_of(&with(&["192.0.2.9, unknown"]), peer, 1),
+            ip("10.0.0.5")
+        );
+        // Ports and brackets.
+        assert_eq!(
+            client_ip_of(&with(&["192.0.2.9:4711"]), peer, 1),
+            ip("192.0.2.9")
+        );
+        assert_eq!(
+            client_ip_of(&with(&["[2001:db8::1]:4711"]), peer, 1),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            client_ip_of(&with(&["x, 2001:db8::2"]), peer, 1),
+            ip("2001:db8::2")
+        );
+        assert_eq!(
+            client_ip_of(&with(&["[2001:db8::3]"]), None, 1),
+            ip("2001:db8::3")
+        );
+    }
 
     #[tokio::test]
     async fn managers_manage_their_whole_subtree_only() {

@@ -2,6 +2,8 @@
 //! session, password hashing, the authorization guards and the audit trail.
 
 pub mod audit;
+pub mod backoff;
+pub mod flash;
 pub mod guard;
 pub mod password;
 pub mod session;
@@ -9,7 +11,7 @@ pub mod settings;
 #[cfg(test)]
 pub mod testing;
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -33,10 +35,14 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// Imports running now, for their progress bars.
     pub imports: Arc<crate::import::service::Running>,
+    /// Signs and checks the errors form posts are sent back with: the
+    /// shared key from the database once `flash::load_key` has run.
+    pub form_errors: Arc<flash::FlashKey>,
 }
 
 impl AppState {
     pub fn new(db: DatabaseConnection, settings: Settings) -> Self {
+        password::limit_concurrency(settings.max_concurrent_hashes);
         let login_limiter = Arc::new(LoginLimiter::new(
             settings.login_burst,
             settings.login_per_minute,
@@ -46,11 +52,13 @@ impl AppState {
             settings: Arc::new(settings),
             login_limiter,
             imports: Arc::default(),
+            form_errors: Arc::new(flash::FlashKey::random()),
         }
     }
 }
 
-/// Log-in attempts allowed per client address: a burst, then a steady rate.
+/// Log-in attempts allowed per client network (`network_of`): a burst,
+/// then a steady rate.
 pub struct LoginLimiter(DefaultKeyedRateLimiter<IpAddr>);
 
 impl LoginLimiter {
@@ -62,14 +70,31 @@ impl LoginLimiter {
         ))
     }
 
-    /// True when this address may try again now.
+    /// True when this address (its network) may try again now.
     pub fn allow(&self, ip: IpAddr) -> bool {
-        let allowed = self.0.check_key(&ip).is_ok();
+        let allowed = self.0.check_key(&network_of(ip)).is_ok();
         // Keep the table from growing without bound under a spray of addresses.
         if self.0.len() > 100_000 {
             self.0.retain_recent();
         }
         allowed
+    }
+}
+
+/// The network a client address stands for, as throttling counts it: an
+/// IPv4 address itself, an IPv6 address its /64. One IPv6 subscriber is
+/// given a /64 (or more) and may use any address in it, so counting
+/// addresses would give them 2^64 fresh limits.
+pub fn network_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let prefix = u128::from(v6) & !(u128::from(u64::MAX));
+                IpAddr::V6(Ipv6Addr::from(prefix))
+            }
+        },
     }
 }
 
@@ -114,8 +139,35 @@ where
 mod tests {
     use sea_orm::ConnectionTrait;
 
-    use super::begin_write;
+    use super::{LoginLimiter, begin_write, network_of};
     use crate::platform::testing::test_db;
+
+    #[test]
+    fn ipv6_is_counted_per_64_and_ipv4_per_address() {
+        let ip = |s: &str| -> std::net::IpAddr { s.parse().unwrap() };
+        assert_eq!(network_of(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(
+            network_of(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")),
+            ip("2001:db8:1:2::")
+        );
+        assert_ne!(network_of(ip("2001:db8:1:3::1")), ip("2001:db8:1:2::"));
+        assert_eq!(network_of(ip("192.0.2.7")), ip("192.0.2.7"));
+        assert_eq!(network_of(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
+    }
+
+    /// Fresh addresses in one /64 do not buy fresh attempts.
+    #[test]
+    fn one_ipv6_64_shares_one_limit() {
+        let limiter = LoginLimiter::new(3, 1);
+        for i in 1..=3u16 {
+            let ip = std::net::IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 7, 1, i, 0, 0, 1));
+            assert!(limiter.allow(ip), "attempt {i}");
+        }
+        let fourth = "2001:db8:7:1:ffff::9".parse().unwrap();
+        assert!(!limiter.allow(fourth), "same /64, same limit");
+        let elsewhere = "2001:db8:7:2::1".parse().unwrap();
+        assert!(limiter.allow(elsewhere), "another /64 is another client");
+    }
 
     async fn count(db: &impl ConnectionTrait) -> i64 {
         let row = db

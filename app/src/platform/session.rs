@@ -14,6 +14,20 @@ use crate::auth::model::{CurrentUser, Role};
 use crate::entities::session;
 
 pub const COOKIE_NAME: &str = "skillmap_session";
+/// The name over https. The `__Host-` prefix makes the browser accept the
+/// cookie only from this exact host, over https, for the whole site and
+/// with no `Domain`: a sibling subdomain or a plain-http page cannot plant
+/// or overwrite it (session fixation).
+pub const SECURE_COOKIE_NAME: &str = "__Host-skillmap_session";
+
+/// The session cookie's name for these settings.
+pub fn cookie_name(settings: &Settings) -> &'static str {
+    if settings.is_https() {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
 
 /// What the session middleware puts in each request's extensions.
 #[derive(Debug, Clone)]
@@ -41,7 +55,8 @@ pub fn cookie(token: &str, settings: &Settings) -> String {
     } else {
         ""
     };
-    format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+    let name = cookie_name(settings);
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
 pub fn clear_cookie(settings: &Settings) -> String {
@@ -50,15 +65,21 @@ pub fn clear_cookie(settings: &Settings) -> String {
     } else {
         ""
     };
-    format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    let name = cookie_name(settings);
+    format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
-/// The session token from a `Cookie` header, if any.
-pub fn token_from_cookies<'a>(cookie_headers: impl Iterator<Item = &'a str>) -> Option<String> {
+/// The session token from a `Cookie` header, if any: only the cookie of
+/// this name (`cookie_name`), so over https an unprefixed cookie planted by
+/// another page is ignored.
+pub fn token_from_cookies<'a>(
+    wanted: &str,
+    cookie_headers: impl Iterator<Item = &'a str>,
+) -> Option<String> {
     cookie_headers
         .flat_map(|h| h.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == COOKIE_NAME && !value.is_empty())
+        .find(|(name, value)| *name == wanted && !value.is_empty())
         .map(|(_, value)| value.to_string())
         // Our tokens are 64 hex characters; anything else is not worth a query.
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -230,16 +251,29 @@ mod tests {
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && !c.contains("Secure"));
         s.secure_cookies = true;
         assert!(cookie("ab", &s).ends_with("; Secure"));
+        s.public_url = Some("https://skillmap.example.nhs.uk".into());
+        let c = cookie("ab", &s);
+        assert!(c.starts_with("__Host-skillmap_session=ab; Path=/;") && c.ends_with("; Secure"));
+        assert!(!c.contains("Domain"));
+        assert!(clear_cookie(&s).starts_with("__Host-skillmap_session=;"));
     }
 
     #[test]
     fn finds_the_token_among_cookies() {
         let t = new_token();
         let header = format!("other=1; {COOKIE_NAME}={t}; x=y");
-        assert_eq!(token_from_cookies([header.as_str()].into_iter()), Some(t));
         assert_eq!(
-            token_from_cookies(["skillmap_session=short"].into_iter()),
+            token_from_cookies(COOKIE_NAME, [header.as_str()].into_iter()),
+            Some(t.clone())
+        );
+        assert_eq!(
+            token_from_cookies(COOKIE_NAME, ["skillmap_session=short"].into_iter()),
             None
+        );
+        assert_eq!(
+            token_from_cookies(SECURE_COOKIE_NAME, [header.as_str()].into_iter()),
+            None,
+            "over https the unprefixed cookie is not ours"
         );
     }
 

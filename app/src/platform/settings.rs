@@ -12,18 +12,38 @@ pub struct Settings {
     pub session_idle: Duration,
     /// ...and after this long in any case.
     pub session_absolute: Duration,
-    /// Mark the session cookie `Secure` (set when served over https).
+    /// Where people reach Skillmap (`SKILLMAP_PUBLIC_URL`), with no
+    /// trailing slash: every link and credential names this, never the
+    /// `Host` a request supplied. Required outside `--demo`; there it is
+    /// the address Skillmap listens on (set when it binds).
+    pub public_url: Option<String>,
+    /// Mark the session cookie `Secure` (always when the public URL is https).
     pub secure_cookies: bool,
     /// Log-in attempts per client address: a burst, then this many a minute.
     pub login_burst: u32,
     pub login_per_minute: u32,
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy
-    /// you trust, which sets it).
-    pub trust_forwarded_for: bool,
+    /// How many proxies of yours stand in front of Skillmap, each appending
+    /// the address it received from to `X-Forwarded-For` (0: none; the
+    /// connecting address is the client's). The client's address is the one
+    /// the outermost of them saw, that many entries from the right: entries
+    /// further left are whatever the client wrote, and are never used.
+    pub trusted_proxies: usize,
+    /// Password hashes (~19 MiB each) running at once; more callers wait
+    /// their turn briefly, then are asked to try again.
+    pub max_concurrent_hashes: usize,
+    /// Failed sign-ins with one email address, from any address, before
+    /// each further attempt must wait...
+    pub account_failures_before_delay: u32,
+    /// ...a wait that doubles from one second up to this (0: no back-off).
+    pub account_max_delay: Duration,
     /// Database connection pool size.
     pub db_max_connections: u32,
     /// Largest import file and most rows in one.
     pub import_limits: ImportLimits,
+    /// Days an import keeps its uploaded file and the cell values in its
+    /// problem report once committed or abandoned; 0 removes them at the
+    /// next purge (at start-up and every 15 minutes).
+    pub import_retention_days: u32,
     /// Accounts disabled longer than this are listed for review (erasure).
     pub retention_months: u32,
 }
@@ -58,12 +78,17 @@ impl Default for Settings {
             addr: "127.0.0.1:3000".into(),
             session_idle: Duration::from_secs(30 * 60),
             session_absolute: Duration::from_secs(8 * 60 * 60),
+            public_url: None,
             secure_cookies: false,
             login_burst: 10,
             login_per_minute: 10,
-            trust_forwarded_for: false,
+            trusted_proxies: 0,
+            max_concurrent_hashes: default_concurrent_hashes(),
+            account_failures_before_delay: 10,
+            account_max_delay: Duration::from_secs(15 * 60),
             db_max_connections: 10,
             import_limits: ImportLimits::default(),
+            import_retention_days: 7,
             retention_months: 12,
         }
     }
@@ -98,7 +123,17 @@ impl Settings {
                 }),
             }
         };
-        let public_https = get("SKILLMAP_PUBLIC_URL").is_some_and(|u| u.starts_with("https://"));
+        let public_url = match get("SKILLMAP_PUBLIC_URL") {
+            None => None,
+            Some(u) if u.trim().is_empty() => None,
+            Some(u) => Some(check_public_url(&u).map_err(|message| SettingsError {
+                name: "SKILLMAP_PUBLIC_URL",
+                message,
+            })?),
+        };
+        let public_https = public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"));
         let idle = number("SKILLMAP_SESSION_IDLE_MINUTES", 30)?;
         let absolute = number("SKILLMAP_SESSION_ABSOLUTE_HOURS", 8)?;
         if idle == 0 || absolute == 0 {
@@ -114,11 +149,38 @@ impl Settings {
                 .unwrap_or(d.addr),
             session_idle: Duration::from_secs(idle * 60),
             session_absolute: Duration::from_secs(absolute * 3600),
-            secure_cookies: flag("SKILLMAP_SECURE_COOKIES", public_https)?,
+            // Over https the cookie is always Secure: the setting can only add it.
+            secure_cookies: flag("SKILLMAP_SECURE_COOKIES", public_https)? || public_https,
+            public_url,
             login_burst: number("SKILLMAP_LOGIN_BURST", d.login_burst.into())? as u32,
             login_per_minute: number("SKILLMAP_LOGIN_PER_MINUTE", d.login_per_minute.into())?
                 as u32,
-            trust_forwarded_for: flag("SKILLMAP_TRUST_FORWARDED_FOR", false)?,
+            // The older flag means one proxy; the count, when set, wins.
+            trusted_proxies: number(
+                "SKILLMAP_TRUSTED_PROXIES",
+                flag("SKILLMAP_TRUST_FORWARDED_FOR", false)?.into(),
+            )? as usize,
+            max_concurrent_hashes: match number(
+                "SKILLMAP_MAX_CONCURRENT_HASHES",
+                d.max_concurrent_hashes as u64,
+            )? {
+                0 => {
+                    return Err(SettingsError {
+                        name: "SKILLMAP_MAX_CONCURRENT_HASHES",
+                        message: "at least one password hash must be able to run".into(),
+                    });
+                }
+                n => n.min(1024) as usize,
+            },
+            account_failures_before_delay: number(
+                "SKILLMAP_ACCOUNT_FAILURES_BEFORE_DELAY",
+                d.account_failures_before_delay.into(),
+            )?
+            .clamp(1, 1000) as u32,
+            account_max_delay: Duration::from_secs(number(
+                "SKILLMAP_ACCOUNT_MAX_DELAY_SECONDS",
+                d.account_max_delay.as_secs(),
+            )?),
             db_max_connections: number("SKILLMAP_DB_MAX_CONNECTIONS", d.db_max_connections.into())?
                 as u32,
             import_limits: ImportLimits {
@@ -129,6 +191,11 @@ impl Settings {
                 max_rows: number("SKILLMAP_IMPORT_MAX_ROWS", d.import_limits.max_rows as u64)?
                     as usize,
             },
+            import_retention_days: number(
+                "SKILLMAP_IMPORT_RETENTION_DAYS",
+                d.import_retention_days.into(),
+            )?
+            .min(36_500) as u32,
             retention_months: number("SKILLMAP_RETENTION_MONTHS", d.retention_months.into())?
                 as u32,
         })
@@ -137,6 +204,44 @@ impl Settings {
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+
+    /// The public URL links and credentials are built on (no trailing
+    /// slash). Only a test that never bound an address lacks one.
+    pub fn public_base(&self) -> &str {
+        self.public_url.as_deref().unwrap_or("http://localhost")
+    }
+
+    /// Served over https: HSTS, and the session cookie `Secure` with the
+    /// `__Host-` prefix.
+    pub fn is_https(&self) -> bool {
+        self.public_base().starts_with("https://")
+    }
+}
+
+/// An http(s) URL with a host and nothing after the path, returned without
+/// its trailing slash.
+fn check_public_url(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    let rest = raw
+        .strip_prefix("https://")
+        .or_else(|| raw.strip_prefix("http://"))
+        .ok_or_else(|| format!("expected a URL starting https:// (or http://), got {raw:?}"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty()
+        || raw.contains(['?', '#', '\\', '@'])
+        || raw.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "expected the address people use to reach Skillmap, like https://skillmap.example.nhs.uk, got {raw:?}"
+        ));
+    }
+    Ok(raw.trim_end_matches('/').to_string())
+}
+
+/// Two password hashes per core: hashing is CPU-bound, so more at once
+/// would only hold more memory (19 MiB each) without finishing sooner.
+fn default_concurrent_hashes() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
 }
 
 #[cfg(test)]
@@ -165,6 +270,71 @@ mod tests {
     fn https_public_url_makes_cookies_secure() {
         let s = from(&[("SKILLMAP_PUBLIC_URL", "https://skillmap.example.nhs.uk")]).unwrap();
         assert!(s.secure_cookies);
+    }
+
+    #[test]
+    fn public_url_is_checked_and_trimmed() {
+        let s = from(&[("SKILLMAP_PUBLIC_URL", " https://skillmap.example.nhs.uk/ ")]).unwrap();
+        assert_eq!(s.public_base(), "https://skillmap.example.nhs.uk");
+        assert!(s.is_https());
+        // https cannot be talked out of Secure cookies.
+        let s = from(&[
+            ("SKILLMAP_PUBLIC_URL", "https://skillmap.example.nhs.uk"),
+            ("SKILLMAP_SECURE_COOKIES", "false"),
+        ])
+        .unwrap();
+        assert!(s.secure_cookies);
+        for bad in [
+            "skillmap.example.nhs.uk",
+            "ftp://x.example",
+            "https://",
+            "https://a.example/?x=1",
+            "https://user@a.example",
+        ] {
+            let err = from(&[("SKILLMAP_PUBLIC_URL", bad)]).unwrap_err();
+            assert_eq!(err.name, "SKILLMAP_PUBLIC_URL", "{bad}");
+        }
+        assert_eq!(from(&[]).unwrap().public_url, None);
+    }
+
+    #[test]
+    fn trusted_proxies_count_and_the_older_flag_means_one() {
+        assert_eq!(from(&[]).unwrap().trusted_proxies, 0);
+        let s = from(&[("SKILLMAP_TRUST_FORWARDED_FOR", "true")]).unwrap();
+        assert_eq!(s.trusted_proxies, 1);
+        let s = from(&[
+            ("SKILLMAP_TRUST_FORWARDED_FOR", "true"),
+            ("SKILLMAP_TRUSTED_PROXIES", "2"),
+        ])
+        .unwrap();
+        assert_eq!(s.trusted_proxies, 2);
+        let s = from(&[
+            ("SKILLMAP_TRUST_FORWARDED_FOR", "true"),
+            ("SKILLMAP_TRUSTED_PROXIES", "0"),
+        ])
+        .unwrap();
+        assert_eq!(s.trusted_proxies, 0, "the count wins over the flag");
+        let err = from(&[("SKILLMAP_TRUSTED_PROXIES", "one")]).unwrap_err();
+        assert_eq!(err.name, "SKILLMAP_TRUSTED_PROXIES");
+    }
+
+    #[test]
+    fn hashing_and_back_off_limits() {
+        let d = from(&[]).unwrap();
+        assert!(d.max_concurrent_hashes >= 2);
+        assert_eq!(d.account_failures_before_delay, 10);
+        assert_eq!(d.account_max_delay, Duration::from_secs(900));
+        let s = from(&[
+            ("SKILLMAP_MAX_CONCURRENT_HASHES", "3"),
+            ("SKILLMAP_ACCOUNT_FAILURES_BEFORE_DELAY", "8"),
+            ("SKILLMAP_ACCOUNT_MAX_DELAY_SECONDS", "0"),
+        ])
+        .unwrap();
+        assert_eq!(s.max_concurrent_hashes, 3);
+        assert_eq!(s.account_failures_before_delay, 8);
+        assert!(s.account_max_delay.is_zero());
+        let err = from(&[("SKILLMAP_MAX_CONCURRENT_HASHES", "0")]).unwrap_err();
+        assert_eq!(err.name, "SKILLMAP_MAX_CONCURRENT_HASHES");
     }
 
     #[test]

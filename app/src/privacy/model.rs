@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::FieldError;
 
 /// What the erased person's name becomes where others' records mention it
-/// (recognition they gave, levels they agreed).
+/// (recognition they gave, levels they agreed, mentoring they offered), and
+/// how such a record reads once the id it named them by is gone.
 pub const FORMER_COLLEAGUE: &str = "A former colleague";
 
 /// What erasing a person will remove: shown before HR confirms.

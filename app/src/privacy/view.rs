@@ -31,6 +31,7 @@ pub fn MyDataPage() -> impl IntoView {
                 <li>"endorsements and awards you received and gave, and your badges"</li>
                 <li>"the audit trail of what you did in Skillmap, and what others did to your records"</li>
             </ul>
+            <p>"Other people appear in it by name and role only, never by their sign-in details or internet addresses."</p>
             <p>"Each part is a CSV file you can open in a spreadsheet, and all of it is also in one JSON file. A README in the zip explains each file."</p>
             <a class="nhsuk-button" href=DOWNLOAD_PATH download="skillmap-my-data.zip">"Download my data"</a>
             <h2>"Correcting or erasing your data"</h2>
@@ -136,7 +137,7 @@ fn Erase(preview: ErasePreview, error: Option<AppError>) -> impl IntoView {
             </div>
             {counts}
         </dl>
-        <p>"What stays: the organisation's figures over time, recognition and level agreements they gave others (shown as from \u{201c}a former colleague\u{201d}), and the audit trail, which records that an erasure happened without their personal data."</p>
+        <p>"What stays: the organisation's figures over time, the recognition, level agreements and mentoring they gave others (shown as from \u{201c}a former colleague\u{201d}, also on badges downloaded later), and the audit trail, which records that an erasure happened without their personal data or the internet addresses they used."</p>
         {reports}
         {action}
     }

@@ -22,19 +22,13 @@ use super::model::{
 };
 use crate::error::AppError;
 
-/// The issuer as the request addresses it (see `service::public_base`).
+/// The issuer at the configured public URL: never the `Host` a request
+/// supplied, so nobody can have a genuine credential name another site.
 #[cfg(feature = "ssr")]
 async fn issuer() -> Result<super::credential::Issuer, AppError> {
-    use crate::platform;
-    let parts = use_context::<http::request::Parts>();
-    let host = parts
-        .as_ref()
-        .and_then(|p| p.headers.get(http::header::HOST))
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string);
-    let https = platform::state()?.settings.secure_cookies;
-    let db = platform::db()?;
-    super::service::issuer(&db, super::service::public_base(host.as_deref(), https)).await
+    let state = crate::platform::state()?;
+    let base = state.settings.public_base().to_string();
+    super::service::issuer(&state.db, base).await
 }
 
 /// A person's badges (the caller's own when `person_id` is empty).

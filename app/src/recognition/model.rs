@@ -270,6 +270,22 @@ impl BadgeView {
     }
 }
 
+/// A badge for an agreed level, in words: who agreed it (`agreed_by`: their
+/// name as it is now, or `FORMER_COLLEAGUE` once they are gone), the level,
+/// the day (`issued`, "3 December 2026"), and the holder's own evidence.
+/// Built when read, never stored, so a badge holds no copy of another
+/// person's name.
+pub fn agreed_narrative(agreed_by: &str, level: u8, issued: &str, evidence: &str) -> String {
+    let agreed = format!(
+        "{agreed_by} agreed the level {} on {issued}.",
+        level_name(level)
+    );
+    match evidence.trim() {
+        "" => agreed,
+        evidence => format!("{agreed} The holder's evidence: {evidence}"),
+    }
+}
+
 /// A person's badges, endorsements and awards, as the viewer may see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Badges {
@@ -351,6 +367,18 @@ mod tests {
         assert!(check_award_kind("Data hero", "").is_empty());
         assert_eq!(check_award_kind(" ", "")[0].field, "name");
         assert_eq!(check_award_kind(&"n".repeat(81), &"d".repeat(501)).len(), 2);
+    }
+
+    #[test]
+    fn an_agreed_level_is_told_with_whoever_agreed_it_now() {
+        assert_eq!(
+            agreed_narrative("Jo Bloggs", 3, "3 December 2026", " Built the dashboard "),
+            "Jo Bloggs agreed the level Practitioner on 3 December 2026. The holder's evidence: Built the dashboard"
+        );
+        assert_eq!(
+            agreed_narrative(crate::privacy::model::FORMER_COLLEAGUE, 4, "1 May 2026", ""),
+            "A former colleague agreed the level Expert on 1 May 2026."
+        );
     }
 
     #[test]

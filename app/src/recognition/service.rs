@@ -12,6 +12,8 @@ pub use gifts::{
 };
 pub use reports::{report, team_recent};
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use rand::RngCore;
 use sea_orm::{
@@ -24,26 +26,16 @@ use super::credential::{self, BadgeFacts, Issuer};
 use super::keys;
 use super::model::{
     BADGE_LEVEL, BadgeView, Badges, Outcome, SOURCE_AGREED, SOURCE_PATHWAY, Verification,
+    agreed_narrative,
 };
 use crate::audit::model::Action;
 use crate::auth::model::{CurrentUser, Role};
-use crate::entities::{account, badge, org_unit, person};
+use crate::entities::{account, assessment, badge, org_unit, person};
 use crate::error::AppError;
-use crate::framework::model::level_name;
 use crate::framework::service as framework;
 use crate::people::model::full_name;
 use crate::platform::audit;
-
-/// The address the credentials name: `SKILLMAP_PUBLIC_URL`, else the
-/// request's host. Set `SKILLMAP_PUBLIC_URL` in production, so a badge's
-/// issuer and key addresses do not depend on how it was downloaded.
-pub fn public_base(host: Option<&str>, https: bool) -> String {
-    if let Ok(url) = std::env::var("SKILLMAP_PUBLIC_URL") {
-        return url.trim_end_matches('/').to_string();
-    }
-    let scheme = if https { "https" } else { "http" };
-    format!("{scheme}://{}", host.unwrap_or("localhost"))
-}
+use crate::privacy::model::FORMER_COLLEAGUE;
 
 /// The issuer: the organisation (the root of the org tree) at `base_url`.
 pub async fn issuer(db: &impl ConnectionTrait, base_url: String) -> Result<Issuer, AppError> {
@@ -84,13 +76,17 @@ fn salt(uuid: &str) -> String {
 }
 
 /// Called in the transaction that agrees a level: a level of Practitioner or
-/// above earns a badge for that skill and level (once).
+/// above earns a badge for that skill and level (once). The badge keeps who
+/// agreed it by id (the assessment's reviewer) and the holder's own
+/// evidence; the sentence naming the reviewer is built when read, so the
+/// name given here is not stored (`_reviewer_name` stays for the caller's
+/// sake and can go).
 pub async fn award_for_agreement(
     db: &impl ConnectionTrait,
     person_id: i32,
     skill_code: &str,
     level: u8,
-    manager: &str,
+    _reviewer_name: &str,
     evidence: &str,
 ) -> Result<(), AppError> {
     if level < BADGE_LEVEL {
@@ -111,21 +107,13 @@ pub async fn award_for_agreement(
         .skill(skill_code)
         .map(|s| s.name.clone())
         .unwrap_or_else(|| skill_code.to_string());
+    let reviewer = assessment::Entity::find()
+        .filter(assessment::Column::PersonId.eq(person_id))
+        .filter(assessment::Column::SkillCode.eq(skill_code))
+        .one(db)
+        .await?
+        .and_then(|a| a.reviewed_by);
     let now = Utc::now();
-    let evidence = if evidence.trim().is_empty() {
-        format!(
-            "{manager} agreed the level {} on {}.",
-            level_name(level),
-            now.format("%-d %B %Y")
-        )
-    } else {
-        format!(
-            "{manager} agreed the level {} on {}. The holder's evidence: {}",
-            level_name(level),
-            now.format("%-d %B %Y"),
-            evidence.trim()
-        )
-    };
     badge::ActiveModel {
         uuid: Set(new_uuid()),
         person_id: Set(person_id),
@@ -133,8 +121,8 @@ pub async fn award_for_agreement(
         skill_name: Set(skill_name),
         level: Set(i16::from(level)),
         source: Set(SOURCE_AGREED.into()),
-        evidence: Set(evidence),
-        awarded_by: Set(Some(manager.to_string())),
+        evidence: Set(evidence.trim().to_string()),
+        awarded_by_id: Set(reviewer),
         issued_at: Set(now),
         hidden: Set(false),
         revoked_at: Set(None),
@@ -193,7 +181,7 @@ pub async fn award_for_pathway(
             now.format("%-d %B %Y"),
             titles.join("; ")
         )),
-        awarded_by: Set(None),
+        awarded_by_id: Set(None),
         issued_at: Set(now),
         hidden: Set(false),
         revoked_at: Set(None),
@@ -209,7 +197,6 @@ pub async fn award_for_pathway(
 /// (demo data, and levels agreed before badges existed), dated when the
 /// level was agreed.
 pub async fn backfill_badges(db: &impl ConnectionTrait) -> Result<usize, AppError> {
-    use crate::entities::assessment;
     let fw = framework::current(db).await?;
     let have: std::collections::HashSet<(i32, String, i16)> = badge::Entity::find()
         .all(db)
@@ -240,12 +227,8 @@ pub async fn backfill_badges(db: &impl ConnectionTrait) -> Result<usize, AppErro
                 skill_code: Set(a.skill_code),
                 level: Set(level),
                 source: Set(SOURCE_AGREED.into()),
-                evidence: Set(format!(
-                    "Their line manager agreed the level {} on {}.",
-                    level_name(level.clamp(0, 4) as u8),
-                    at.format("%-d %B %Y")
-                )),
-                awarded_by: Set(None),
+                evidence: Set(a.evidence.trim().to_string()),
+                awarded_by_id: Set(a.reviewed_by),
                 issued_at: Set(at),
                 hidden: Set(false),
                 revoked_at: Set(None),
@@ -261,7 +244,51 @@ pub async fn backfill_badges(db: &impl ConnectionTrait) -> Result<usize, AppErro
     Ok(n)
 }
 
-fn view(b: badge::Model) -> BadgeView {
+/// The names of the people who agreed these badges' levels, by staff id.
+async fn agreers(
+    db: &impl ConnectionTrait,
+    badges: &[badge::Model],
+) -> Result<HashMap<i32, String>, AppError> {
+    let ids: Vec<i32> = badges.iter().filter_map(|b| b.awarded_by_id).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(person::Entity::find()
+        .filter(person::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, full_name(&p.given_name, &p.family_name)))
+        .collect())
+}
+
+/// Who agreed a badge's level, as it reads now: their name (from
+/// `agreers`), or a former colleague once they are erased. None for a
+/// badge that no one agreed (a completed pathway).
+fn agreed_by(b: &badge::Model, agreers: &HashMap<i32, String>) -> Option<String> {
+    (b.source == SOURCE_AGREED).then(|| {
+        b.awarded_by_id
+            .and_then(|id| agreers.get(&id).cloned())
+            .unwrap_or_else(|| FORMER_COLLEAGUE.to_string())
+    })
+}
+
+/// What a badge gives as evidence: for an agreed level, who agreed it and
+/// when, then the holder's words; for a pathway, its steps.
+fn evidence(b: &badge::Model, agreers: &HashMap<i32, String>) -> String {
+    match agreed_by(b, agreers) {
+        Some(who) => agreed_narrative(
+            &who,
+            b.level.clamp(0, 4) as u8,
+            &b.issued_at.format("%-d %B %Y").to_string(),
+            &b.evidence,
+        ),
+        None => b.evidence.clone(),
+    }
+}
+
+fn view(b: badge::Model, agreers: &HashMap<i32, String>) -> BadgeView {
+    let awarded_by = agreed_by(&b, agreers);
     BadgeView {
         id: b.id,
         source: b.source,
@@ -269,7 +296,7 @@ fn view(b: badge::Model) -> BadgeView {
         skill_name: b.skill_name,
         level: b.level.clamp(0, 4) as u8,
         issued: b.issued_at.format("%-d %B %Y").to_string(),
-        awarded_by: b.awarded_by,
+        awarded_by,
         hidden: b.hidden,
         revoked: b.revoked_at.map(|at| {
             format!(
@@ -302,13 +329,14 @@ pub async fn badges(
         .order_by_desc(badge::Column::Id)
         .all(db)
         .await?;
+    let agreers = agreers(db, &rows).await?;
     Ok(Badges {
         person_id,
         person_name: full_name(&p.given_name, &p.family_name),
         badges: rows
             .into_iter()
             .filter(|b| own || hr || !b.hidden)
-            .map(view)
+            .map(|b| view(b, &agreers))
             .collect(),
         received: received_by(db, person_id, own || hr).await?,
         own,
@@ -426,6 +454,8 @@ pub async fn signed_credential(
         .skill(&b.skill_code)
         .map(|s| s.description.clone())
         .unwrap_or_default();
+    // Named as they are now: an erased colleague is not named at all.
+    let narrative = evidence(&b, &agreers(db, std::slice::from_ref(&b)).await?);
     let facts = BadgeFacts {
         salt: salt(&b.uuid),
         source: b.source,
@@ -436,7 +466,7 @@ pub async fn signed_credential(
         framework_name: fw.name,
         level: b.level.clamp(0, 4) as u8,
         issued_at: b.issued_at,
-        evidence: b.evidence,
+        evidence: narrative,
         email,
     };
     let signer = keys::signer(db).await?;
@@ -547,6 +577,15 @@ mod tests {
         let b = &mine.badges[0];
         assert_eq!((b.skill_code.as_str(), b.level), ("DAT-VIS", 3));
         assert_eq!(b.title(), "Visualisation and storytelling: Practitioner");
+        // Who agreed it is kept by id and named when read.
+        assert_eq!(b.awarded_by.as_deref(), Some("a Test"));
+        let stored = badge::Entity::find_by_id(b.id)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.awarded_by_id, Some(o.a));
+        assert!(!stored.evidence.contains("a Test"), "{}", stored.evidence);
 
         // Hidden from the manager, not from the person.
         set_hidden(&t.db, o.b, b.id, true).await.unwrap();
@@ -603,6 +642,10 @@ mod tests {
         use base64::Engine;
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let payload = String::from_utf8(engine.decode(parts[1]).unwrap()).unwrap();
+        assert!(
+            payload.contains("a Test agreed the level Practitioner on "),
+            "{payload}"
+        );
         let forged = payload.replace("Practitioner", "Expert");
         let tampered = format!("{}.{}.{}", parts[0], engine.encode(forged), parts[2]);
         let bad = verify(&t.db, &issuer, &tampered, None).await.unwrap();

@@ -10,7 +10,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{
     Give, HideBadge, HideItem, RevokeBadge, SaveAwardKind, award_kinds, find_colleagues,
-    get_recognition_report, get_team_recognition, gift_form, person_badges, verify_credential,
+    get_recognition_report, get_team_recognition, gift_form, person_badges,
 };
 use super::model::{
     AwardKind, Badges, Colleague, Gift, MESSAGE_MAX, Outcome, Received, RecognitionReport,
@@ -208,12 +208,14 @@ fn BadgeList(badges: Badges) -> impl IntoView {
 }
 
 /// Anyone can check a credential: paste it, optionally with the email
-/// address it should belong to.
+/// address it should belong to. Both forms post (`server`'s `/verify` and
+/// `/verify/upload`), so neither lands in a URL; the browser comes back
+/// here with the result sealed by the server (`platform::flash::seal`),
+/// and only a sealed result is shown.
 #[component]
 pub fn VerifyPage() -> impl IntoView {
     let q = use_query_map().get_untracked();
-    let credential = q.get("credential").unwrap_or_default();
-    let email = q.get("email").unwrap_or_default();
+    let shown = StoredValue::new(sealed_result(&q));
     let upload_problem = q.get("upload").map(|p| {
         match p.as_str() {
             "too-big" => {
@@ -225,32 +227,13 @@ pub fn VerifyPage() -> impl IntoView {
         .to_string()
     });
     let upload_error = StoredValue::new(upload_problem);
-    let pasted = StoredValue::new((credential.clone(), email.clone()));
     let user = Resource::new(|| (), |_| whoami());
-    let result = Resource::new(
-        move || (),
-        move |_| {
-            let (c, e) = pasted.get_value();
-            async move {
-                if c.trim().is_empty() {
-                    None
-                } else {
-                    Some(verify_credential(c, Some(e)).await)
-                }
-            }
-        },
-    );
     view! {
         <Title text="Check a badge - Skillmap"/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let user = user.await.ok().flatten();
-                let outcome = match result.await {
-                    None => None,
-                    Some(Ok(v)) => Some(outcome_view(v)),
-                    Some(Err(e)) => Some(view! { <ErrorPage error=e/> }.into_any()),
-                };
-                let (credential, email) = pasted.get_value();
+                let outcome = shown.get_value().map(outcome_view);
                 let upload_error = upload_error.get_value();
                 let errors: Vec<FieldError> = upload_error
                     .iter()
@@ -262,15 +245,15 @@ pub fn VerifyPage() -> impl IntoView {
                         <h1>"Check a badge"</h1>
                         <p>"Paste an Open Badges credential issued by this organisation (the text of the .jwt file), or upload the file, to see whether it is genuine, unchanged and not revoked."</p>
                         <div id="result">{outcome}</div>
-                        <form method="get" action="/verify">
+                        <form method="post" action="/verify" data-testid="verify-paste">
                             <div class="nhsuk-form-group">
                                 <label class="nhsuk-label" for="credential">"Credential"</label>
-                                <textarea class="nhsuk-textarea skillmap-code" id="credential" name="credential" rows="6" spellcheck="false">{credential}</textarea>
+                                <textarea class="nhsuk-textarea skillmap-code" id="credential" name="credential" rows="6" spellcheck="false"></textarea>
                             </div>
                             <div class="nhsuk-form-group">
                                 <label class="nhsuk-label" for="email">"Email address of the person who showed it to you (optional)"</label>
                                 <div class="nhsuk-hint" id="email-hint">"A badge names its holder only by a hash of their email address: give the address to check it."</div>
-                                <input class="nhsuk-input nhsuk-input--width-20" id="email" name="email" type="email" value=email aria-describedby="email-hint"/>
+                                <input class="nhsuk-input nhsuk-input--width-20" id="email" name="email" type="email" aria-describedby="email-hint"/>
                             </div>
                             <button class="nhsuk-button" type="submit">"Check"</button>
                         </form>
@@ -292,6 +275,22 @@ pub fn VerifyPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The result the server sealed into this page's address, if it did.
+#[cfg(feature = "ssr")]
+fn sealed_result(q: &leptos_router::params::ParamsMap) -> Option<Verification> {
+    use crate::platform::{AppState, flash};
+    let state = use_context::<AppState>()?;
+    let sealed = (q.get_str("v")?, q.get_str("exp")?, q.get_str("sig")?);
+    let now = chrono::Utc::now().timestamp();
+    flash::open(&state.form_errors, flash::VERIFY_RESULT, sealed, now)
+}
+
+/// The page renders on the server (it is not an island).
+#[cfg(not(feature = "ssr"))]
+fn sealed_result(_: &leptos_router::params::ParamsMap) -> Option<Verification> {
+    None
 }
 
 fn outcome_view(v: Verification) -> AnyView {

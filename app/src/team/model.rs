@@ -406,18 +406,18 @@ impl Heatmap {
     /// level, the requirement and the gap in words. Names pass through the
     /// formula-injection escape.
     pub fn to_csv(&self) -> String {
-        let mut out = csv::Writer::from_writer(Vec::new());
+        let mut out = crate::framework::exchange::SafeCsv::default();
         let mut header = vec!["Name".to_string(), "Job role".into(), "Total gap".into()];
         for s in &self.skills {
             header.push(format!("{} ({})", s.name, s.code));
             header.push(format!("{} required", s.code));
             header.push(format!("{} gap", s.code));
         }
-        let _ = out.write_record(&header);
+        out.row(&header);
         for row in &self.rows {
             let mut record = vec![
-                crate::framework::exchange::escape_formula(&row.name),
-                crate::framework::exchange::escape_formula(row.role_title.as_deref().unwrap_or("")),
+                row.name.clone(),
+                row.role_title.clone().unwrap_or_default(),
                 row.total_gap().to_string(),
             ];
             for c in &row.cells {
@@ -440,7 +440,7 @@ impl Heatmap {
                 );
                 record.push(c.gap().label().to_string());
             }
-            let _ = out.write_record(&record);
+            out.row(&record);
         }
         let summary = self.summary();
         let mut record = vec![
@@ -453,8 +453,8 @@ impl Heatmap {
             record.push(String::new());
             record.push(String::new());
         }
-        let _ = out.write_record(&record);
-        String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+        out.row(&record);
+        out.finish()
     }
 }
 

@@ -6,13 +6,35 @@ use crate::error::{AppError, FieldError};
 
 /// The error a plain (no-JavaScript) form post to the server function at
 /// `path` came back with: Leptos redirects to the form with it encoded in
-/// the `__err` query parameter.
+/// the `__err` query parameter. Shown only if this server signed it
+/// (`platform::flash`): a link someone else wrote shows nothing.
 pub fn url_error(path: &str) -> Option<AppError> {
     let query = use_query_map().get_untracked();
     match (query.get_str("__path"), query.get_str("__err")) {
-        (Some(p), Some(e)) if p == path => Some(ServerFnUrlError::<AppError>::decode_err(e)),
+        (Some(p), Some(e)) if p == path && signed_here(p, e, &query) => {
+            Some(ServerFnUrlError::<AppError>::decode_err(e))
+        }
         _ => None,
     }
+}
+
+#[cfg(feature = "ssr")]
+fn signed_here(path: &str, err: &str, query: &leptos_router::params::ParamsMap) -> bool {
+    let Some(state) = use_context::<crate::platform::AppState>() else {
+        return false;
+    };
+    let (Some(expires), Some(sig)) = (query.get_str("__exp"), query.get_str("__sig")) else {
+        return false;
+    };
+    let now = chrono::Utc::now().timestamp();
+    state.form_errors.verify(path, err, expires, sig, now)
+}
+
+/// Forms render on the server, where the key is; the browser never shows
+/// an error from the URL.
+#[cfg(not(feature = "ssr"))]
+fn signed_here(_: &str, _: &str, _: &leptos_router::params::ParamsMap) -> bool {
+    false
 }
 
 /// "There is a problem" box listing each error, linking to its field.

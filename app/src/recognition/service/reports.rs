@@ -65,16 +65,17 @@ pub async fn team_recent(
             },
         ));
     }
-    for b in badge::Entity::find()
+    let badges = badge::Entity::find()
         .filter(badge::Column::PersonId.is_in(ids))
         .filter(badge::Column::Hidden.eq(false))
         .filter(badge::Column::RevokedAt.is_null())
         .filter(badge::Column::IssuedAt.gte(since))
         .all(db)
-        .await?
-    {
+        .await?;
+    let agreers = super::agreers(db, &badges).await?;
+    for b in badges {
         let (at, id, person_id) = (b.issued_at, b.id, b.person_id);
-        let view = super::view(b);
+        let view = super::view(b, &agreers);
         items.push((
             at,
             -id,
