@@ -46,7 +46,37 @@ async fn secure_cookie_when_served_over_https() {
             &[("email", STAFF), ("password", DEMO_PASSWORD)],
         )
         .await;
-    assert!(session_cookie(&res).unwrap().contains("; Secure"));
+    let cookie = session_cookie(&res).unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    // The __Host- prefix: no other host, and no plain-http page, can set it.
+    assert!(cookie.starts_with("__Host-skillmap_session="), "{cookie}");
+    assert!(
+        cookie.contains("; Path=/") && !cookie.contains("Domain"),
+        "{cookie}"
+    );
+    // HSTS on every response, pages and server functions alike.
+    for res in [
+        res,
+        app.client().get(app.url("/login")).send().await.unwrap(),
+    ] {
+        assert_eq!(
+            res.headers()
+                .get("strict-transport-security")
+                .and_then(|v| v.to_str().ok()),
+            Some("max-age=31536000"),
+            "{:?}",
+            res.url()
+        );
+    }
+    // Over plain http, neither.
+    let plain = TestServer::start();
+    let res = plain
+        .client()
+        .get(plain.url("/login"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().get("strict-transport-security").is_none());
 }
 
 #[tokio::test]

@@ -736,7 +736,7 @@ fn bomb_xlsx(size: usize) -> Vec<u8> {
     let mut entries: Vec<ZipEntry<'_>> = XLSX_PARTS
         .iter()
         .map(|(name, text)| ZipEntry {
-            name: *name,
+            name,
             deflated: false,
             data: text.as_bytes(),
             crc: crc32(text.as_bytes()),

@@ -852,12 +852,13 @@ pub async fn purge_finished_files(
         .checked_sub_signed(older_than)
         .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
     // A job is never finished before it was created, so this is all of them.
-    let jobs: Vec<(
+    type Job = (
         i32,
         String,
         chrono::DateTime<Utc>,
         Option<chrono::DateTime<Utc>>,
-    )> = import_job::Entity::find()
+    );
+    let jobs: Vec<Job> = import_job::Entity::find()
         .select_only()
         .columns([C::Id, C::Status, C::CreatedAt, C::FinishedAt])
         .filter(C::PurgedAt.is_null())
@@ -1179,8 +1180,24 @@ mod tests {
         let db = &t.db;
         let email = Problem::cell(2, "Email", "pia.purge@", "Enter an email address");
         let week = chrono::Duration::days(7);
-        let old_rejected = insert_job(db, Status::Rejected, &[email.clone()], None, 10, None).await;
-        let new_rejected = insert_job(db, Status::Rejected, &[email.clone()], None, 1, None).await;
+        let old_rejected = insert_job(
+            db,
+            Status::Rejected,
+            std::slice::from_ref(&email),
+            None,
+            10,
+            None,
+        )
+        .await;
+        let new_rejected = insert_job(
+            db,
+            Status::Rejected,
+            std::slice::from_ref(&email),
+            None,
+            1,
+            None,
+        )
+        .await;
         let abandoned = insert_job(db, Status::Ready, &[], Some(b"a,b\n"), 10, None).await;
         let waiting = insert_job(db, Status::Ready, &[], Some(b"a,b\n"), 1, None).await;
         let old_import = insert_job(db, Status::Imported, &[], None, 10, Some(9)).await;
