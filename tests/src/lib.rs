@@ -622,6 +622,41 @@ pub fn staff_tree_csv(prefix: &str, rows: usize) -> Vec<u8> {
     text.into_bytes()
 }
 
+/// The staff member assesses DAT-VIS at Practitioner with evidence, their
+/// manager agrees it (a badge) and endorses them for DIG-FOUND.
+pub async fn agreed_and_endorsed(
+    app: &TestServer,
+    staff: &reqwest::Client,
+    manager: &reqwest::Client,
+    person: &str,
+) {
+    app.json(
+        staff,
+        "/api/profile/save",
+        &[
+            ("skill_code", "DAT-VIS"),
+            ("level", "3"),
+            ("revision", "0"),
+            ("evidence", "Built the ward's dashboard"),
+        ],
+    )
+    .await;
+    let agree = [
+        ("person_id", person),
+        ("skill_code", "DAT-VIS"),
+        ("decision", "agree"),
+        ("revision", "1"),
+    ];
+    app.json(manager, "/api/profile/review", &agree).await;
+    let endorse = [
+        ("person_id", person),
+        ("kind", "endorsement"),
+        ("skill_code", "DIG-FOUND"),
+        ("message", "Showed everyone the new rostering app."),
+    ];
+    app.json(manager, "/api/recognition/give", &endorse).await;
+}
+
 /// The value of our session cookie in a response's Set-Cookie headers.
 pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
     res.headers()

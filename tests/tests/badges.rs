@@ -416,39 +416,7 @@ async fn erasing_a_manager_leaves_no_trace_of_them_in_the_holders_credentials_or
 
     // The manager agrees the staff member's Practitioner level (a badge)
     // and endorses them.
-    app.json(
-        &staff,
-        "/api/profile/save",
-        &[
-            ("skill_code", "DAT-VIS"),
-            ("level", "3"),
-            ("revision", "0"),
-            ("evidence", "Built the ward's dashboard"),
-        ],
-    )
-    .await;
-    app.json(
-        &manager,
-        "/api/profile/review",
-        &[
-            ("person_id", &person),
-            ("skill_code", "DAT-VIS"),
-            ("decision", "agree"),
-            ("revision", "1"),
-        ],
-    )
-    .await;
-    app.json(
-        &manager,
-        "/api/recognition/give",
-        &[
-            ("person_id", &person),
-            ("kind", "endorsement"),
-            ("skill_code", "DIG-FOUND"),
-            ("message", "Showed everyone the new rostering app."),
-        ],
-    )
-    .await;
+    agreed_and_endorsed(&app, &staff, &manager, &person).await;
 
     // The manager mentors them in Data analysis: an Expert level agreed by
     // the manager's own line manager (signed in for this), and an offer.

@@ -374,39 +374,7 @@ async fn the_download_names_others_without_their_ids_or_addresses() {
     // The manager agrees a level and endorses; the staff member endorses
     // them back; HR gives an award; an administrator disables and
     // re-enables the account; someone elsewhere fails to sign in as them.
-    app.json(
-        &staff,
-        "/api/profile/save",
-        &[
-            ("skill_code", "DAT-VIS"),
-            ("level", "3"),
-            ("revision", "0"),
-            ("evidence", "Built the ward's dashboard"),
-        ],
-    )
-    .await;
-    app.json(
-        &manager,
-        "/api/profile/review",
-        &[
-            ("person_id", &person),
-            ("skill_code", "DAT-VIS"),
-            ("decision", "agree"),
-            ("revision", "1"),
-        ],
-    )
-    .await;
-    app.json(
-        &manager,
-        "/api/recognition/give",
-        &[
-            ("person_id", &person),
-            ("kind", "endorsement"),
-            ("skill_code", "DIG-FOUND"),
-            ("message", "Showed everyone the new rostering app."),
-        ],
-    )
-    .await;
+    agreed_and_endorsed(&app, &staff, &manager, &person).await;
     app.json(
         &staff,
         "/api/recognition/give",

@@ -253,6 +253,12 @@ async fn sign_in_never_redirects_off_site() {
     assert_eq!(res.headers()["location"], "/profile?tab=evidence#skills");
 }
 
+/// A page as a signed-out browser gets it.
+async fn page_text(app: &TestServer, url: &str) -> String {
+    let res = app.client().get(url).send().await.unwrap();
+    res.text().await.unwrap()
+}
+
 /// Finding 7: any `__err` in a link was shown on the real sign-in page as
 /// if the server had said it. Only errors the server signed are shown.
 #[tokio::test]
@@ -288,30 +294,14 @@ async fn only_errors_the_server_issued_are_shown() {
     assert_eq!(res.status(), StatusCode::FOUND);
     let location = res.headers()["location"].to_str().unwrap().to_string();
     assert!(location.contains("__sig="), "{location}");
-    let page = app
-        .client()
-        .get(&location)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&app, &location).await;
     assert!(
         page.contains("The email address or password is not correct"),
         "the server's own error is shown"
     );
     // The same signature on other words shows nothing.
     let tampered = location.replace("__err=", &format!("__err={}", &forged[..8]));
-    let page = app
-        .client()
-        .get(&tampered)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&app, &tampered).await;
     assert!(
         !page.contains("nhsuk-error-summary"),
         "a changed error was shown"
