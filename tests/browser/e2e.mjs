@@ -817,6 +817,8 @@ async function privacyJourney() {
   const me = await page.evaluate(async () => (await fetch('/api/auth/whoami', { method: 'POST' })).json());
   await page.click('.nhsuk-header__account-link:has-text("Your data")');
   await page.waitForSelector('h1:has-text("Your data")');
+  check((await page.textContent('main')).includes('Other people appear in it by name and role only'),
+    'staff: the data page says others appear by name and role only');
   await axe('your data');
   const download = await page.evaluate(async () => {
     const res = await fetch('/my-data/skillmap-my-data.zip');
