@@ -622,6 +622,42 @@ pub fn staff_tree_csv(prefix: &str, rows: usize) -> Vec<u8> {
     text.into_bytes()
 }
 
+/// A client signed in from `address`, as a proxy the server trusts would
+/// say in `X-Forwarded-For` (start the server with
+/// `SKILLMAP_TRUSTED_PROXIES=1`).
+pub async fn login_from(
+    app: &TestServer,
+    email: &str,
+    password: &str,
+    address: &str,
+) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "x-forwarded-for",
+        reqwest::header::HeaderValue::from_str(address).unwrap(),
+    );
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let res = app
+        .call(
+            &client,
+            "/api/auth/login",
+            &[("email", email), ("password", password)],
+        )
+        .await;
+    let status = res.status();
+    assert!(
+        status.is_success(),
+        "log-in as {email}: {status} {}",
+        res.text().await.unwrap_or_default()
+    );
+    client
+}
+
 /// The staff member assesses DAT-VIS at Practitioner with evidence, their
 /// manager agrees it (a badge) and endorses them for DIG-FOUND.
 pub async fn agreed_and_endorsed(

@@ -329,41 +329,6 @@ fn chrono_free_seconds(t: &str) -> i64 {
     days * 86_400 + hh * 3600 + mm * 60 + ss
 }
 
-/// A client signed in from `address`, as a proxy the server trusts would
-/// say in `X-Forwarded-For`.
-async fn login_from(
-    app: &TestServer,
-    email: &str,
-    password: &str,
-    address: &str,
-) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        "x-forwarded-for",
-        reqwest::header::HeaderValue::from_str(address).unwrap(),
-    );
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .unwrap();
-    let res = app
-        .call(
-            &client,
-            "/api/auth/login",
-            &[("email", email), ("password", password)],
-        )
-        .await;
-    let status = res.status();
-    assert!(
-        status.is_success(),
-        "log-in as {email}: {status} {}",
-        res.text().await.unwrap_or_default()
-    );
-    client
-}
-
 /// One value from a query that returns one row.
 async fn one<T: sea_orm::TryGetable>(conn: &DatabaseConnection, sql: &str) -> T {
     conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql))

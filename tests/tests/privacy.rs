@@ -264,41 +264,6 @@ async fn staff_download_their_data_and_hr_erase_a_leaver_without_breaking_the_tr
     assert!(trail.contains("sign_in,"), "earlier events are kept");
 }
 
-/// A client signed in from `address`, as a proxy the server trusts would
-/// say in `X-Forwarded-For`.
-async fn login_from(
-    app: &TestServer,
-    email: &str,
-    password: &str,
-    address: &str,
-) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        "x-forwarded-for",
-        reqwest::header::HeaderValue::from_str(address).unwrap(),
-    );
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .unwrap();
-    let res = app
-        .call(
-            &client,
-            "/api/auth/login",
-            &[("email", email), ("password", password)],
-        )
-        .await;
-    let status = res.status();
-    assert!(
-        status.is_success(),
-        "log-in as {email}: {status} {}",
-        res.text().await.unwrap_or_default()
-    );
-    client
-}
-
 /// Columns that point at an account, and at a staff record.
 const ACCOUNT_REFS: [&str; 2] = ["actor_id", "account_id"];
 const PERSON_REFS: [&str; 7] = [
