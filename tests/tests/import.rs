@@ -948,42 +948,17 @@ async fn finished_imports_lose_their_file_and_values_after_the_retention_period(
             "{header}{number},Pia,Purge,{email},RNF-D1-T01,Administrative and Clerical,Band 5\n"
         )
     };
+    // Uploads a staff file; the job's id.
+    let upload = async |name: &str, text: String| {
+        let res = app.upload(&hr, "staff", name, text.into_bytes()).await;
+        res.text().await.unwrap()
+    };
     // Rejected: its problems name a value from the file.
-    let rejected = app
-        .upload(
-            &hr,
-            "staff",
-            "bad.csv",
-            person("P0001", "not-an-email").into_bytes(),
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
+    let rejected = upload("bad.csv", person("P0001", "not-an-email")).await;
     // Checked, never imported.
-    let abandoned = app
-        .upload(
-            &hr,
-            "staff",
-            "abandoned.csv",
-            person("P0002", "pia.two@purge.example").into_bytes(),
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
+    let abandoned = upload("abandoned.csv", person("P0002", "pia.two@purge.example")).await;
     // Imported.
-    let imported = app
-        .upload(
-            &hr,
-            "staff",
-            "imported.csv",
-            person("P0003", "pia.three@purge.example").into_bytes(),
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
+    let imported = upload("imported.csv", person("P0003", "pia.three@purge.example")).await;
     let res = app
         .call(&hr, "/api/import/commit", &[("job_id", &imported)])
         .await;
