@@ -4,7 +4,7 @@
 //! that shows two databases hold the same data.
 //!
 //! PostgreSQL has its own tools for this (`pg_dump -Fc` while running,
-//! `pg_restore` into an empty database; see the README); `check` works on
+//! `pg_restore` into an empty database; see docs/operations.md); `check` works on
 //! both engines.
 
 use std::fmt::Write as _;
@@ -150,7 +150,7 @@ fn sqlite_only(db: &DatabaseConnection, what: &str) -> Result<(), String> {
         Err(format!(
             "{what} is for the embedded SQLite database. For PostgreSQL use its own tools: \
              pg_dump -Fc (consistent while Skillmap runs) and pg_restore into an empty \
-             database; see the README's \"Backup and restore\"."
+             database; see docs/operations.md."
         ))
     }
 }
@@ -218,7 +218,7 @@ async fn open_sqlite(file: &Path, read_only: bool) -> Result<DatabaseConnection,
 pub async fn restore(database_url: &str, file: &Path) -> Result<Summary, String> {
     let target = sqlite_path(database_url).ok_or_else(|| {
         "skillmap restore is for the embedded SQLite database (DATABASE_URL=sqlite://...). \
-         For PostgreSQL use pg_restore into an empty database; see the README."
+         For PostgreSQL use pg_restore into an empty database; see docs/operations.md."
             .to_string()
     })?;
     if !file.is_file() {

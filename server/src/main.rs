@@ -102,7 +102,7 @@ enum Command {
     Routes,
     /// Copy the SQLite database to FILE while Skillmap runs (a consistent
     /// snapshot; writers carry on). Prints each table's rows and checksum.
-    /// PostgreSQL: use pg_dump (see the README).
+    /// PostgreSQL: use pg_dump (see docs/operations.md).
     Backup { file: std::path::PathBuf },
     /// Restore a backup FILE as the (empty) database DATABASE_URL names.
     /// Prints each table's rows and checksum, to compare with the backup's.
