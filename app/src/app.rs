@@ -127,3 +127,17 @@ fn NotFound() -> impl IntoView {
         </Suspense>
     }
 }
+
+/// The server functions anyone may call without signing in: each says
+/// why where it is defined (a `public_endpoint:` comment). Everything else
+/// answers 401 to an anonymous caller before anything about its input.
+pub fn is_public_server_fn(path: &str) -> bool {
+    use leptos::server_fn::ServerFn;
+    [
+        crate::auth::api::Login::PATH,
+        crate::auth::api::Whoami::PATH,
+        crate::auth::api::SetPassword::PATH,
+        crate::recognition::api::VerifyCredential::PATH,
+    ]
+    .contains(&path)
+}

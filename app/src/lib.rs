@@ -22,6 +22,6 @@ pub mod roles;
 pub mod team;
 
 #[cfg(feature = "ssr")]
-pub mod entities;
-#[cfg(feature = "ssr")]
 pub mod platform;
+#[cfg(feature = "ssr")]
+pub mod routes;

@@ -6,11 +6,11 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use app::import::check::Plan;
-use app::import::model::{Kind, Problem, Progress};
-use app::import::service::{self, NewJob};
-use app::platform::Settings;
 use indicatif::{ProgressBar, ProgressStyle};
+use skillmap_core::import::check::Plan;
+use skillmap_core::import::model::{Kind, Problem, Progress};
+use skillmap_core::import::service::{self, NewJob};
+use skillmap_core::kernel::Settings;
 
 /// Problems printed; `--report` writes all of them.
 const PRINTED: usize = 50;

@@ -4,10 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod backup;
-pub mod bench;
-pub mod bench_reports;
-pub mod demo;
-pub mod fuzz;
+pub use skillmap_core::demo;
 pub mod import_cli;
 pub mod middleware;
 
@@ -46,7 +43,7 @@ pub enum StartError {
         source: std::io::Error,
     },
     #[error("{0}")]
-    Settings(#[from] app::platform::settings::SettingsError),
+    Settings(#[from] skillmap_core::kernel::settings::SettingsError),
     #[error("cannot create the data folder {path}: {source}")]
     DataDir {
         path: String,
@@ -65,6 +62,13 @@ pub struct ServerState {
 impl FromRef<ServerState> for LeptosOptions {
     fn from_ref(state: &ServerState) -> Self {
         state.leptos.clone()
+    }
+}
+
+/// The app's handlers (`app::routes`) take `State<AppState>`.
+impl FromRef<ServerState> for AppState {
+    fn from_ref(state: &ServerState) -> Self {
+        state.app.clone()
     }
 }
 
@@ -132,13 +136,13 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartError> {
     Migrator::up(db, None)
         .await
         .map_err(StartError::Migration)?;
-    app::framework::service::ensure_default(db)
+    skillmap_core::framework::service::ensure_default(db)
         .await
         .map_err(|e| {
             StartError::Migration(DbErr::Custom(format!("loading the default framework: {e}")))
         })?;
     if new_catalogue {
-        app::pathways::service::load_starter(db)
+        skillmap_core::pathways::service::load_starter(db)
             .await
             .map_err(|e| {
                 StartError::Migration(DbErr::Custom(format!(
@@ -204,7 +208,7 @@ impl Application {
         let _ = tokio::task::spawn_blocking(password::warm_up).await;
         let mut state = AppState::new(db, settings);
         state.form_errors = std::sync::Arc::new(
-            app::platform::flash::load_key(&state.db)
+            skillmap_core::kernel::flash::load_key(&state.db)
                 .await
                 .map_err(StartError::Database)?,
         );
@@ -242,7 +246,7 @@ fn spawn_session_purge(state: AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
         loop {
             tick.tick().await;
-            match app::platform::session::purge_expired(
+            match skillmap_core::kernel::session::purge_expired(
                 &state.db,
                 &state.settings,
                 chrono::Utc::now(),
@@ -256,7 +260,7 @@ fn spawn_session_purge(state: AppState) {
             // Uploaded import files and the cell values in their problem
             // reports, past SKILLMAP_IMPORT_RETENTION_DAYS.
             let retention = chrono::Duration::days(i64::from(state.settings.import_retention_days));
-            match app::import::service::purge_finished_files(
+            match skillmap_core::import::service::purge_finished_files(
                 &state.db,
                 retention,
                 chrono::Utc::now(),
@@ -340,56 +344,15 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
 
 /// The routes outside Leptos (neither a page nor a server function), and
 /// the list of them: `skillmap routes` prints it, and the authorization
-/// matrix fails on a route it does not cover. Each handler authorizes
-/// first, as a server function does.
-pub struct PlainRoutes {
-    pub router: Router<ServerState>,
-    pub listed: Vec<String>,
-}
-
-impl PlainRoutes {
-    fn add(
-        mut self,
-        method: &str,
-        path: &str,
-        route: axum::routing::MethodRouter<ServerState>,
-    ) -> Self {
-        self.listed.push(format!("{method} {path}"));
-        self.router = self.router.route(path, route);
-        self
-    }
-}
+/// matrix fails on a route it does not cover. The app's (downloads and
+/// uploads, `app::routes`) authorize first, as a server function does; the
+/// server adds its health check.
+pub type PlainRoutes = app::routes::PlainRoutes<ServerState>;
 
 pub fn plain_routes() -> PlainRoutes {
-    use axum::routing::post;
-    let routes = PlainRoutes {
-        router: Router::new(),
-        listed: Vec::new(),
-    };
-    routes
+    PlainRoutes::new()
         .add("GET", "/healthz", get(healthz))
-        .add("GET", "/framework/export.json", get(export_json))
-        .add("GET", "/framework/export.csv", get(export_csv))
-        .add(
-            "GET",
-            "/admin/import/templates/{file}",
-            get(import_template),
-        )
-        .add(
-            "GET",
-            "/admin/import/{id}/problems.csv",
-            get(import_problems),
-        )
-        .add("GET", "/team/heatmap.csv", get(heatmap_csv))
-        .add("GET", "/learning/catalogue.csv", get(catalogue_csv))
-        .add("GET", "/admin/audit.csv", get(audit_csv))
-        .add("GET", app::privacy::view::DOWNLOAD_PATH, get(my_data))
-        .add("GET", "/issuer", get(issuer_profile))
-        .add("GET", "/issuer/keys/{kid}", get(issuer_key))
-        .add("GET", "/badges/{id}/credential.jwt", get(badge_credential))
-        .add("POST", "/verify", post(verify_check))
-        .add("POST", "/verify/upload", post(verify_upload))
-        .add("POST", "/admin/import/links.csv", post(set_password_links))
+        .merge(app::routes::plain_routes::<ServerState>())
 }
 
 /// Every route Skillmap answers besides its pages: the server functions
@@ -413,511 +376,6 @@ async fn healthz(State(state): State<ServerState>) -> impl IntoResponse {
             )
         }
     }
-}
-
-/// The current framework as a download, for anyone signed in.
-async fn export(state: &ServerState, signed_in: bool, csv: bool) -> axum::response::Response {
-    if !signed_in {
-        return (
-            StatusCode::UNAUTHORIZED,
-            "Sign in to download the framework.\n",
-        )
-            .into_response();
-    }
-    let view = match app::framework::service::current(&state.app.db).await {
-        Ok(v) => v,
-        Err(e) => {
-            return internal_error(
-                "framework export failed",
-                &e,
-                "The framework could not be exported.\n",
-            );
-        }
-    };
-    let doc = app::framework::service::to_doc(&view);
-    let stem = format!("{}-v{}", doc.code.to_lowercase(), doc.version);
-    let (body, kind, ext) = if csv {
-        (
-            app::framework::exchange::to_csv(&doc),
-            "text/csv; charset=utf-8",
-            "csv",
-        )
-    } else {
-        (
-            serde_json::to_string_pretty(&doc).unwrap_or_default(),
-            "application/json",
-            "json",
-        )
-    };
-    download(&format!("{stem}.{ext}"), kind, body)
-}
-
-async fn export_json(
-    State(state): State<ServerState>,
-    session: Session,
-) -> axum::response::Response {
-    export(&state, session.is_some(), false).await
-}
-
-async fn export_csv(
-    State(state): State<ServerState>,
-    session: Session,
-) -> axum::response::Response {
-    export(&state, session.is_some(), true).await
-}
-
-type Session = Option<axum::Extension<app::platform::session::SessionContext>>;
-
-/// Who is asking, and from where, for the audit trail.
-fn actor(
-    state: &ServerState,
-    session: &Session,
-    headers: &axum::http::HeaderMap,
-    peer: SocketAddr,
-) -> app::platform::audit::Actor {
-    let trust = state.app.settings.trusted_proxies;
-    app::platform::audit::Actor::new(
-        session.as_ref().map(|s| s.user.account_id),
-        app::platform::guard::client_ip_of(headers, Some(peer), trust),
-    )
-}
-
-/// HR and administrators only: anyone else gets this 401 or 403.
-fn refuse_unless_hr(session: &Session) -> Option<axum::response::Response> {
-    use app::auth::model::Role;
-    match session {
-        None => Some((StatusCode::UNAUTHORIZED, "Sign in to download this.\n").into_response()),
-        Some(s) if s.user.is_one_of(&[Role::Hr, Role::Admin]) => None,
-        Some(_) => Some(
-            (
-                StatusCode::FORBIDDEN,
-                "You do not have permission to download this.\n",
-            )
-                .into_response(),
-        ),
-    }
-}
-
-/// A file to save: its type and the name the browser saves it under.
-fn download(
-    name: &str,
-    content_type: &str,
-    body: impl Into<axum::body::Body>,
-) -> axum::response::Response {
-    use axum::http::header;
-    let body: axum::body::Body = body.into();
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-fn csv_download(name: &str, body: String) -> axum::response::Response {
-    download(name, "text/csv; charset=utf-8", body)
-}
-
-/// A template for each kind of import file: the header row and an example.
-async fn import_template(
-    axum::extract::Path(file): axum::extract::Path<String>,
-    session: Session,
-) -> axum::response::Response {
-    use app::import::model::Kind;
-    if let Some(refused) = refuse_unless_hr(&session) {
-        return refused;
-    }
-    match file.strip_suffix(".csv").and_then(Kind::parse) {
-        Some(kind) => csv_download(
-            &format!("skillmap-{}-template.csv", kind.as_str()),
-            app::import::check::template(kind),
-        ),
-        None => (StatusCode::NOT_FOUND, "No such template.\n").into_response(),
-    }
-}
-
-/// Every problem found in an imported file, as CSV.
-async fn import_problems(
-    State(state): State<ServerState>,
-    axum::extract::Path(id): axum::extract::Path<i32>,
-    session: Session,
-) -> axum::response::Response {
-    if let Some(refused) = refuse_unless_hr(&session) {
-        return refused;
-    }
-    match app::import::service::report_csv(&state.app.db, id).await {
-        Ok((name, body)) => csv_download(&name, body),
-        Err(app::error::AppError::NotFound(_)) => {
-            (StatusCode::NOT_FOUND, "No such import.\n").into_response()
-        }
-        Err(e) => internal_error(
-            "import report failed",
-            &e,
-            "The report could not be made.\n",
-        ),
-    }
-}
-
-/// The audit trail as CSV: every event the filters match (up to
-/// `EXPORT_MAX`), for HR and administrators. The download is itself
-/// recorded, with the filters used.
-async fn audit_csv(
-    State(state): State<ServerState>,
-    axum::extract::Query(query): axum::extract::Query<app::audit::model::AuditQuery>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
-    session: Session,
-) -> axum::response::Response {
-    use app::audit::model::{Action, EXPORT_MAX, to_csv};
-    if let Some(refused) = refuse_unless_hr(&session) {
-        return refused;
-    }
-    let filters = match query.check() {
-        Ok(f) => f,
-        Err(errors) => {
-            let lines: Vec<String> = errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect();
-            return (StatusCode::UNPROCESSABLE_ENTITY, lines.join("\n") + "\n").into_response();
-        }
-    };
-    let db = &state.app.db;
-    let by = actor(&state, &session, &headers, peer);
-    let result = async {
-        let rows = app::audit::service::search(db, &filters, EXPORT_MAX).await?;
-        let detail = format!("{} events; {}", rows.len(), query.filter_names());
-        app::platform::audit::record_by(db, by, Action::AuditExported, None, detail).await?;
-        Ok::<_, app::error::AppError>(rows)
-    }
-    .await;
-    match result {
-        Ok(rows) => csv_download("skillmap-audit.csv", to_csv(&rows)),
-        Err(e) => internal_error(
-            "audit export failed",
-            &e,
-            "The audit trail could not be exported.\n",
-        ),
-    }
-}
-
-/// Everything Skillmap holds about the signed-in user, as a zip (their
-/// right of access): only ever their own.
-async fn my_data(
-    State(state): State<ServerState>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
-    session: Session,
-) -> axum::response::Response {
-    let Some(signed_in) = &session else {
-        return (StatusCode::UNAUTHORIZED, "Sign in to download your data.\n").into_response();
-    };
-    let by = actor(&state, &session, &headers, peer);
-    match app::privacy::service::export(&state.app.db, &signed_in.user, by).await {
-        Ok(zip) => download("skillmap-my-data.zip", "application/zip", zip),
-        Err(e) => internal_error(
-            "data export failed",
-            &e,
-            "Your data could not be put together. Try again.\n",
-        ),
-    }
-}
-
-/// A team heatmap as CSV: the same matrix, with the same authorization as
-/// the page (a manager their own team, HR and administrators any).
-async fn heatmap_csv(
-    State(state): State<ServerState>,
-    axum::extract::Query(query): axum::extract::Query<app::team::model::HeatQuery>,
-    session: Session,
-) -> axum::response::Response {
-    use app::team::service;
-    let Some(session) = session else {
-        return (StatusCode::UNAUTHORIZED, "Sign in to download this.\n").into_response();
-    };
-    let db = &state.app.db;
-    let result = async {
-        let manager = service::heatmap_access(db, &session.user, query.manager).await?;
-        service::heatmap(db, manager, query.all).await
-    }
-    .await;
-    match result {
-        Ok(map) => {
-            let map = map.shaped(query);
-            csv_download(
-                &format!("skillmap-team-{}.csv", map.manager_id),
-                map.to_csv(),
-            )
-        }
-        Err(e) => {
-            let status =
-                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            if status.is_server_error() {
-                tracing::error!(error = %e, "heatmap export failed");
-            }
-            (status, format!("{e}\n")).into_response()
-        }
-    }
-}
-
-/// The learning catalogue (retired resources too) as CSV, in the columns
-/// its import reads: HR and administrators.
-async fn catalogue_csv(
-    State(state): State<ServerState>,
-    session: Session,
-) -> axum::response::Response {
-    if let Some(refused) = refuse_unless_hr(&session) {
-        return refused;
-    }
-    match app::pathways::service::resources(&state.app.db, true).await {
-        Ok(all) => csv_download(
-            "skillmap-learning-catalogue.csv",
-            app::pathways::catalogue::to_csv(&all),
-        ),
-        Err(e) => internal_error(
-            "catalogue export failed",
-            &e,
-            "The catalogue could not be exported.\n",
-        ),
-    }
-}
-
-/// The issuer at the configured public URL (never the request's `Host`).
-async fn badge_issuer(
-    state: &ServerState,
-) -> Result<app::recognition::credential::Issuer, app::error::AppError> {
-    let base = state.app.settings.public_base().to_string();
-    app::recognition::service::issuer(&state.app.db, base).await
-}
-
-/// A 500 for a download that could not be made: the cause is logged, the
-/// user gets a plain message.
-fn internal_error(
-    what: &str,
-    e: &dyn std::fmt::Display,
-    message: &'static str,
-) -> axum::response::Response {
-    tracing::error!(error = %e, "{what}");
-    (StatusCode::INTERNAL_SERVER_ERROR, message).into_response()
-}
-
-fn failed(what: &str, e: &app::error::AppError) -> axum::response::Response {
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if status.is_server_error() {
-        tracing::error!(error = %e, "{what} failed");
-    }
-    (status, format!("{e}\n")).into_response()
-}
-
-fn json_response(body: serde_json::Value) -> axum::response::Response {
-    (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
-}
-
-/// The issuer's Open Badges Profile, with its public keys: public.
-async fn issuer_profile(State(state): State<ServerState>) -> axum::response::Response {
-    let result = async {
-        let issuer = badge_issuer(&state).await?;
-        let keys = app::recognition::keys::public_keys(&state.app.db).await?;
-        Ok::<_, app::error::AppError>(issuer.profile(&keys))
-    }
-    .await;
-    match result {
-        Ok(body) => json_response(body),
-        Err(e) => failed("issuer profile", &e),
-    }
-}
-
-/// One public key as a bare JWK: what a credential's `kid` points at.
-async fn issuer_key(
-    State(state): State<ServerState>,
-    axum::extract::Path(kid): axum::extract::Path<String>,
-) -> axum::response::Response {
-    match app::recognition::keys::public_keys(&state.app.db).await {
-        Ok(keys) => match keys.into_iter().find(|k| k.kid == kid) {
-            Some(k) => json_response(serde_json::to_value(k).unwrap_or_default()),
-            None => (StatusCode::NOT_FOUND, "No such key.\n").into_response(),
-        },
-        Err(e) => failed("issuer key", &e),
-    }
-}
-
-/// The holder's badge as a signed Open Badges 3.0 credential (VC-JWT).
-async fn badge_credential(
-    State(state): State<ServerState>,
-    axum::extract::Path(id): axum::extract::Path<i32>,
-    session: Session,
-) -> axum::response::Response {
-    let Some(session) = session else {
-        return (StatusCode::UNAUTHORIZED, "Sign in to download this.\n").into_response();
-    };
-    let Some(me) = session.user.person_id else {
-        return (StatusCode::NOT_FOUND, "That badge was not found.\n").into_response();
-    };
-    let result = async {
-        let issuer = badge_issuer(&state).await?;
-        app::recognition::service::signed_credential(&state.app.db, &issuer, me, id).await
-    }
-    .await;
-    match result {
-        Ok(jwt) => download(&format!("skillmap-badge-{id}.jwt"), "application/jwt", jwt),
-        Err(e) => failed("badge credential", &e),
-    }
-}
-
-/// The largest credential file the verification page takes: a VC-JWT is a
-/// few kilobytes.
-const MAX_CREDENTIAL_BYTES: usize = 64 * 1024;
-
-#[derive(serde::Deserialize)]
-struct VerifyForm {
-    #[serde(default)]
-    credential: String,
-    #[serde(default)]
-    email: String,
-}
-
-/// The verification page's form. A POST, so a credential and an email
-/// address never land in a URL (proxy and server logs, the browser's
-/// history): the credential is checked here and the browser is sent back
-/// to the page with the result, sealed so nobody else can make the real
-/// page say "Valid". Open to anyone, like the page.
-async fn verify_check(
-    State(state): State<ServerState>,
-    axum::Form(form): axum::Form<VerifyForm>,
-) -> axum::response::Response {
-    if form.credential.len() > MAX_CREDENTIAL_BYTES {
-        return back_to_verify("upload=too-big");
-    }
-    verified(&state, &form.credential, &form.email).await
-}
-
-/// Back to the verification page, at its result.
-fn back_to_verify(query: &str) -> axum::response::Response {
-    axum::response::Redirect::to(&format!("/verify?{query}#result")).into_response()
-}
-
-/// Checks a credential and sends the browser back to the page with the
-/// sealed result (`platform::flash::seal`).
-async fn verified(state: &ServerState, credential: &str, email: &str) -> axum::response::Response {
-    let credential = credential.trim();
-    if credential.is_empty() {
-        return back_to_verify("upload=empty");
-    }
-    let email = Some(email.trim()).filter(|e| !e.is_empty());
-    let result = async {
-        let issuer = badge_issuer(state).await?;
-        app::recognition::service::verify(&state.app.db, &issuer, credential, email).await
-    }
-    .await;
-    match result {
-        Ok(verification) => {
-            use app::platform::flash;
-            let now = chrono::Utc::now().timestamp();
-            let sealed = flash::seal(
-                &state.app.form_errors,
-                flash::VERIFY_RESULT,
-                &verification,
-                now,
-            );
-            back_to_verify(&serde_urlencoded::to_string(sealed).unwrap_or_default())
-        }
-        Err(e) => failed("badge verification", &e),
-    }
-}
-
-/// The verification page's file upload (a plain form, no JavaScript): reads
-/// the .jwt file and checks it as if its text had been pasted. Open to
-/// anyone, like the page.
-async fn verify_upload(
-    State(state): State<ServerState>,
-    mut form: axum::extract::Multipart,
-) -> axum::response::Response {
-    let mut credential = String::new();
-    let mut email = String::new();
-    let mut problem = None;
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                match field.bytes().await {
-                    Ok(bytes) if bytes.len() > MAX_CREDENTIAL_BYTES => problem = Some("too-big"),
-                    Ok(bytes) => {
-                        let text = String::from_utf8_lossy(&bytes).trim().to_string();
-                        match name.as_str() {
-                            "file" => credential = text,
-                            "email" => email = text,
-                            _ => {}
-                        }
-                    }
-                    Err(_) => problem = Some("unreadable"),
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                problem = Some("unreadable");
-                break;
-            }
-        }
-    }
-    match problem {
-        Some(p) => back_to_verify(&format!("upload={p}")),
-        None => verified(&state, &credential, &email).await,
-    }
-}
-
-/// One-time set-password links for every account without a password yet
-/// (people an import created), as CSV for HR to send. A POST: each download
-/// replaces the unused links it covers.
-async fn set_password_links(
-    State(state): State<ServerState>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
-    session: Session,
-) -> axum::response::Response {
-    use app::auth::links::issue_for_accounts_without_password;
-    if let Some(refused) = refuse_unless_hr(&session) {
-        return refused;
-    }
-    let by = actor(&state, &session, &headers, peer);
-    let issuer = session
-        .as_ref()
-        .map_or(app::auth::model::Role::Staff, |s| s.user.role);
-    let links = match issue_for_accounts_without_password(&state.app.db, by, issuer).await {
-        Ok(links) => links,
-        Err(e) => {
-            return internal_error(
-                "set-password links failed",
-                &e,
-                "The links could not be made.\n",
-            );
-        }
-    };
-    let base = state.app.settings.public_base();
-    let expires = (chrono::Utc::now() + chrono::Duration::days(app::auth::links::LINK_DAYS))
-        .format("%-d %b %Y")
-        .to_string();
-    let mut w = app::framework::exchange::SafeCsv::default();
-    w.row(["Email", "Name", "Set-password link", "Link expires"]);
-    for l in &links {
-        let link = format!("{}/set-password?token={}", base, l.token);
-        w.row([
-            l.email.as_str(),
-            l.name.as_str(),
-            link.as_str(),
-            expires.as_str(),
-        ]);
-    }
-    let body = w.finish();
-    tracing::info!(links = links.len(), "set-password links issued");
-    csv_download("skillmap-set-password-links.csv", body)
 }
 
 /// The paths of every registered server function (for the authorization

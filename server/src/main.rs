@@ -2,10 +2,10 @@
 
 use std::process::ExitCode;
 
-use app::auth::model::Role;
-use app::platform::Settings;
 use clap::{Parser, Subcommand};
 use skillmap::{Application, demo};
+use skillmap_core::auth::model::Role;
+use skillmap_core::kernel::Settings;
 
 /// mimalloc rather than glibc's malloc: see server/Cargo.toml.
 #[global_allocator]
@@ -69,32 +69,6 @@ enum Command {
         #[arg(long)]
         report: Option<std::path::PathBuf>,
     },
-    /// Benchmark the staff import against a raw insert of the same rows
-    /// (SQLite; PostgreSQL against COPY with --postgres). Prints ratios.
-    BenchImport {
-        #[arg(long, default_value_t = 100_000)]
-        rows: usize,
-        /// A PostgreSQL server to compare on too, e.g.
-        /// postgres://postgres@127.0.0.1:5432/postgres
-        #[arg(long)]
-        postgres: Option<String>,
-        /// Internal: run one measured phase in this process.
-        #[arg(long, hide = true)]
-        phase: Option<String>,
-        #[arg(long, hide = true)]
-        database: Option<String>,
-    },
-    /// Benchmark the team heatmap against a hand-written query, and the
-    /// organisation view, on a seeded trust where everyone assessed every
-    /// skill (SQLite; PostgreSQL too with --postgres). Prints ratios.
-    BenchReports {
-        #[arg(long, default_value_t = 20_000)]
-        staff: usize,
-        #[arg(long, default_value_t = 30)]
-        runs: usize,
-        #[arg(long)]
-        postgres: Option<String>,
-    },
     /// List every server function's method and path.
     ServerFns,
     /// List every route besides the pages: server functions and the plain
@@ -110,21 +84,6 @@ enum Command {
     /// Check the database: SQLite's integrity and foreign keys, and each
     /// table's rows and checksum. Exits non-zero if the checks fail.
     Check,
-    /// Fuzz the upload parsers (import, catalogue, framework) for a fixed
-    /// time. Prints executions, panics and peak memory; exits non-zero on a
-    /// panic, saving the input to replay.
-    Fuzz {
-        #[arg(long, default_value_t = 60)]
-        seconds: u64,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Seed files (the import corpus).
-        #[arg(long, default_value = "tests/import-corpus")]
-        corpus: std::path::PathBuf,
-        /// Where inputs that panicked are saved.
-        #[arg(long, default_value = "target/fuzz-findings")]
-        findings: std::path::PathBuf,
-    },
 }
 
 fn main() -> ExitCode {
@@ -191,20 +150,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             skillmap::import_cli::run(&settings, &db, &kind, &file, dry_run, report.as_deref())
                 .await
         }
-        Command::BenchImport {
-            rows,
-            postgres,
-            phase,
-            database,
-        } => match (phase, database) {
-            (Some(phase), Some(database)) => skillmap::bench::phase(&phase, &database, rows).await,
-            _ => skillmap::bench::run(rows, postgres.as_deref()).await,
-        },
-        Command::BenchReports {
-            staff,
-            runs,
-            postgres,
-        } => skillmap::bench_reports::run(staff, runs, postgres.as_deref()).await,
         Command::ServerFns => {
             for path in skillmap::server_fn_paths() {
                 println!("{path}");
@@ -233,12 +178,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             print!("{}", summary.render());
             Ok(())
         }
-        Command::Fuzz {
-            seconds,
-            seed,
-            corpus,
-            findings,
-        } => skillmap::fuzz::run(seconds, seed, &corpus, &findings),
         Command::Check => {
             let db = skillmap::connect(&settings)
                 .await
@@ -263,7 +202,7 @@ async fn open(settings: &Settings) -> Result<sea_orm::DatabaseConnection, String
         .map_err(|e| e.to_string())?;
     skillmap::migrate(&db).await.map_err(|e| e.to_string())?;
     // A database from before the capability summaries existed gets them now.
-    if app::team::summary::ensure(&db)
+    if skillmap_core::team::summary::ensure(&db)
         .await
         .map_err(|e| e.to_string())?
     {
@@ -327,36 +266,36 @@ async fn create_user(
     role: &str,
     employee_number: Option<&str>,
 ) -> Result<(), String> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let role = Role::parse(role)
         .ok_or_else(|| format!("--role must be one of staff, manager, hr, admin (got {role:?})"))?;
     let db = open(&settings).await?;
     let person_id = match employee_number {
         Some(n) => Some(
-            app::entities::person::Entity::find()
-                .filter(app::entities::person::Column::EmployeeNumber.eq(n.trim()))
-                .one(&db)
+            skillmap_core::people::service::id_by_employee_number(&db, n)
                 .await
                 .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no person has employee number {n:?}"))?
-                .id,
+                .ok_or_else(|| format!("no person has employee number {n:?}"))?,
         ),
         None => None,
     };
     let (password, generated) = match std::env::var("SKILLMAP_PASSWORD") {
         Ok(p) if !p.is_empty() => (p, false),
-        _ => (app::platform::session::new_token()[..20].to_string(), true),
+        _ => (
+            skillmap_core::kernel::session::new_token()[..20].to_string(),
+            true,
+        ),
     };
-    let account = app::auth::service::create_account(&db, email, role, &password, person_id)
-        .await
-        .map_err(|e| match e {
-            app::error::AppError::Validation(errors) => errors
-                .into_iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-            other => other.to_string(),
-        })?;
+    let account =
+        skillmap_core::auth::service::create_account(&db, email, role, &password, person_id)
+            .await
+            .map_err(|e| match e {
+                skillmap_core::error::AppError::Validation(errors) => errors
+                    .into_iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other => other.to_string(),
+            })?;
     println!("Created {} account {}.", role.as_str(), account.email);
     if generated {
         println!("Password (shown once): {password}");

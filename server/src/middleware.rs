@@ -3,14 +3,14 @@
 
 use std::net::SocketAddr;
 
-use app::audit::model::Action;
-use app::platform::session::{self, SessionContext};
 use app::platform::{AppState, audit, guard};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use skillmap_core::audit::model::Action;
+use skillmap_core::kernel::session::{self, SessionContext};
 
 /// Resolves the session cookie into the signed-in user (in the request's
 /// extensions, where `platform::current_user()` finds it). Anonymous visitors
@@ -89,9 +89,9 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
 /// is signed in and the function is not public: an anonymous caller learns
 /// nothing about a function's arguments. Runs inside `session`.
 pub async fn bad_arguments(req: Request, next: Next) -> Response {
-    use app::error::AppError;
     use leptos::server_fn::ServerFn;
     use leptos::server_fn::error::FromServerFnError;
+    use skillmap_core::error::AppError;
     if !req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }
@@ -160,7 +160,7 @@ pub async fn bad_arguments(req: Request, next: Next) -> Response {
         return (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.").into_response();
     };
     let answer = match AppError::de(bytes.clone()) {
-        AppError::Request(_) if !signed_in && !guard::is_public_server_fn(&path) => {
+        AppError::Request(_) if !signed_in && !app::app::is_public_server_fn(&path) => {
             AppError::Unauthorized
         }
         AppError::Request(message) => AppError::Request(name_the_field(message, &form)),
@@ -273,7 +273,7 @@ fn is_cross_site(req: &Request<Body>) -> bool {
 }
 
 /// Signs the error a failed no-JavaScript form post is sent back with
-/// (`app::platform::flash`): Leptos puts it in the `Location` as `__path`
+/// (`skillmap_core::kernel::flash`): Leptos puts it in the `Location` as `__path`
 /// and `__err`; this adds `__exp` and `__sig`, which the page checks before
 /// showing it. A redirect without an error loses any stale signature.
 pub async fn sign_form_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -312,7 +312,8 @@ pub async fn sign_form_errors(State(state): State<AppState>, req: Request, next:
                 .filter(|(k, _)| !matches!(k.as_str(), "__path" | "__err" | "__exp" | "__sig")),
         );
         if let Some((path, err)) = &error {
-            let expires = chrono::Utc::now().timestamp() + app::platform::flash::LIFETIME_SECS;
+            let expires =
+                chrono::Utc::now().timestamp() + skillmap_core::kernel::flash::LIFETIME_SECS;
             query.append_pair("__path", path);
             query.append_pair("__err", err);
             query.append_pair("__exp", &expires.to_string());

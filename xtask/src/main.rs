@@ -315,14 +315,17 @@ fn test(args: &[String]) -> Result {
     ensure_chromium()?;
     build_site()?;
     // One cargo invocation, so dependencies are compiled once for all of
-    // them: unit tests of the rules and services (app with `ssr`), the
-    // server's own, and the end-to-end suites (HTTP, authorization matrix,
-    // CLI, browser) that drive the binary cargo-leptos just built.
+    // them: unit tests of the rules and services (`skillmap-core`), the
+    // pages' and guards' (app with `ssr`), the server's own, and the
+    // end-to-end suites (HTTP, authorization matrix, CLI, browser, module
+    // structure) that drive the binary cargo-leptos just built.
     let mut all = cmd("cargo");
     site_env(&mut all).args([
         "test",
         "--release",
         "--no-fail-fast",
+        "-p",
+        "skillmap-core",
         "-p",
         "app",
         "--features",
@@ -346,6 +349,8 @@ fn lint() -> Result {
         "clippy",
         "--release",
         "-p",
+        "skillmap-core",
+        "-p",
         "app",
         "--features",
         "app/ssr",
@@ -355,6 +360,8 @@ fn lint() -> Result {
         "migrations",
         "-p",
         "skillmap-tests",
+        "-p",
+        "skillmap-devtools",
         "-p",
         "xtask",
         "--all-targets",

@@ -1,9 +1,13 @@
 //! The audit trail: what was recorded (`platform::audit` writes it from
 //! every capability), and the page where HR and administrators search it and
 //! download it as CSV.
+//!
+//! The rules and operations live in `skillmap_core::audit`; this folder holds
+//! its server functions (`api`) and pages (`view`).
 
 pub mod api;
-pub mod model;
 #[cfg(feature = "ssr")]
-pub mod service;
+pub mod download;
 pub mod view;
+
+pub use skillmap_core::audit::*;

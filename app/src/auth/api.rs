@@ -14,7 +14,17 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     use crate::platform::{self, guard, session};
     let state = platform::state()?;
     let client = guard::client_ip(state.settings.trusted_proxies);
-    let token = platform::reply(super::service::login(&state, client, &email, &password).await)?;
+    let token = platform::reply(
+        super::service::login(
+            &state.db,
+            &state.settings,
+            &state.login_limiter,
+            client,
+            &email,
+            &password,
+        )
+        .await,
+    )?;
     if let Some(old) = guard::session() {
         platform::reply(
             session::destroy(&state.db, &old.session_id)
@@ -34,7 +44,9 @@ pub async fn logout() -> Result<(), AppError> {
     platform::require_user()?;
     let state = platform::state()?;
     if let Some(current) = guard::session() {
-        platform::reply(super::service::sign_out(&state.db, &current).await)?;
+        platform::reply(
+            super::service::sign_out(&state.db, crate::platform::actor(), &current).await,
+        )?;
     }
     set_cookie(&session::clear_cookie(&state.settings));
     leptos_axum::redirect("/login?signed_out=1");
@@ -66,7 +78,10 @@ pub async fn set_account_disabled(account_id: i32, disabled: bool) -> Result<Acc
     use crate::platform;
     let admin = platform::require_role(&[Role::Admin])?;
     let db = platform::db()?;
-    platform::reply(super::service::set_disabled(&db, &admin, account_id, disabled).await)
+    platform::reply(
+        super::service::set_disabled(&db, crate::platform::actor(), &admin, account_id, disabled)
+            .await,
+    )
 }
 
 #[cfg(feature = "ssr")]
@@ -92,8 +107,9 @@ pub async fn set_password(
     // a wrong, used or expired token is refused before anything changes.
     use crate::platform;
     let db = platform::db()?;
-    let email =
-        platform::reply(super::links::set_password(&db, &token, &password, &confirm).await)?;
+    let email = platform::reply(
+        super::links::set_password(&db, platform::actor().ip, &token, &password, &confirm).await,
+    )?;
     tracing::info!(account = %email, "password set from a link");
     if platform::guard::is_form_post() {
         leptos_axum::redirect("/login?password_set=1");

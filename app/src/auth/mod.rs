@@ -1,9 +1,11 @@
 //! Log-in, log-out, accounts and roles.
+//!
+//! The rules and operations live in `skillmap_core::auth`; this folder holds
+//! its server functions (`api`) and pages (`view`).
 
 pub mod api;
 #[cfg(feature = "ssr")]
-pub mod links;
-pub mod model;
-#[cfg(feature = "ssr")]
-pub mod service;
+pub mod download;
 pub mod view;
+
+pub use skillmap_core::auth::*;

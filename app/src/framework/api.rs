@@ -9,7 +9,7 @@ pub async fn current_framework(query: Option<String>) -> Result<FrameworkView, A
     use crate::platform;
     platform::require_user()?;
     let db = platform::db()?;
-    let view = platform::reply(super::service::current(&db).await)?;
+    let view = platform::reply(super::read::current(&db).await)?;
     Ok(view.filtered(query.as_deref().unwrap_or_default()))
 }
 
@@ -56,7 +56,9 @@ pub async fn publish_import(draft_id: i32) -> Result<i32, AppError> {
     use crate::platform;
     platform::require_role(&[Role::Admin])?;
     let db = platform::db()?;
-    let version = platform::reply(super::service::publish_draft(&db, draft_id).await)?;
+    let version = platform::reply(
+        super::service::publish_draft(&db, crate::platform::actor(), draft_id).await,
+    )?;
     if platform::guard::is_form_post() {
         leptos_axum::redirect("/framework?published=1");
     }

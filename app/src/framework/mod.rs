@@ -1,10 +1,12 @@
 //! The skills framework: domains, skills, the level scale and descriptors;
 //! versions; the exchange format (JSON) for export and import.
+//!
+//! The rules and operations live in `skillmap_core::framework`; this folder holds
+//! its server functions (`api`) and pages (`view`).
 
 pub mod api;
 #[cfg(feature = "ssr")]
-pub mod exchange;
-pub mod model;
-#[cfg(feature = "ssr")]
-pub mod service;
+pub mod download;
 pub mod view;
+
+pub use skillmap_core::framework::*;

@@ -7,7 +7,7 @@ use crate::auth::api::whoami;
 use crate::auth::model::Role;
 use crate::people::model::PersonSummary;
 use crate::people::view::PeopleTable;
-use crate::ui::{ErrorPage, Layout, page};
+use crate::ui::{ErrorPage, Layout, Row, page};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -151,14 +151,4 @@ fn NextSteps(role: Role, has_person: bool, has_reports: bool) -> impl IntoView {
             <ul class="nhsuk-list">{items}</ul>
         }
     })
-}
-
-#[component]
-pub fn Row(#[prop(into)] key: String, #[prop(into)] value: String) -> impl IntoView {
-    view! {
-        <div class="nhsuk-summary-list__row">
-            <dt class="nhsuk-summary-list__key">{key}</dt>
-            <dd class="nhsuk-summary-list__value">{value}</dd>
-        </div>
-    }
 }

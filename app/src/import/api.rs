@@ -39,7 +39,7 @@ pub async fn upload_import(data: MultipartData) -> Result<i32, AppError> {
                             "file",
                             format!(
                                 "The file is larger than the {} limit. Split it into smaller files, or ask an administrator to raise SKILLMAP_IMPORT_MAX_BYTES.",
-                                super::read::size(limits.max_bytes)
+                                skillmap_core::kernel::table::size(limits.max_bytes)
                             ),
                         )));
                     }
@@ -144,12 +144,14 @@ pub async fn commit_import(job_id: i32) -> Result<(), AppError> {
         Status::Importing => {}
         Status::Ready | Status::Failed => {
             super::service::start_commit(
-                &state,
+                &state.db,
+                state.settings.import_limits,
+                &state.imports,
                 job_id,
                 Importer {
                     is_admin: user.role == Role::Admin,
                 },
-                platform::audit::Actor::current(),
+                platform::actor(),
             );
         }
     }

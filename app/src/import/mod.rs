@@ -1,16 +1,13 @@
 //! HR bulk import of organisation units, job roles and staff from CSV or
 //! Excel files: upload, check every row against the file and the database,
 //! preview, then import all of it in one transaction (or none of it).
+//!
+//! The rules and operations live in `skillmap_core::import`; this folder holds
+//! its server functions (`api`) and pages (`view`).
 
 pub mod api;
-pub mod model;
+#[cfg(feature = "ssr")]
+pub mod download;
 pub mod view;
 
-#[cfg(feature = "ssr")]
-pub mod check;
-#[cfg(feature = "ssr")]
-mod package;
-#[cfg(feature = "ssr")]
-pub mod read;
-#[cfg(feature = "ssr")]
-pub mod service;
+pub use skillmap_core::import::*;

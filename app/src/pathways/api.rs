@@ -162,7 +162,7 @@ pub async fn catalogue(
     let db = platform::db()?;
     let editable = user.is_one_of(&[Role::Hr, Role::Admin]);
     let all = platform::reply(super::service::resources(&db, editable).await)?;
-    let fw = platform::reply(crate::framework::service::current(&db).await)?;
+    let fw = platform::reply(crate::framework::read::current(&db).await)?;
     let skills: Vec<(String, String)> = fw
         .skills()
         .map(|s| (s.code.clone(), s.name.clone()))
@@ -232,7 +232,9 @@ pub async fn save_resource(
         description,
         skills,
     };
-    let id = platform::reply(super::service::save_resource(&db, resource_id, &input).await)?;
+    let id = platform::reply(
+        super::service::save_resource(&db, crate::platform::actor(), resource_id, &input).await,
+    )?;
     if platform::guard::is_form_post() {
         leptos_axum::redirect(&format!("/learning/catalogue?saved={id}"));
     }
@@ -248,7 +250,9 @@ pub async fn remove_resource(resource_id: i32) -> Result<bool, AppError> {
     use crate::platform;
     platform::require_role(&[Role::Hr, Role::Admin])?;
     let db = platform::db()?;
-    let removed = platform::reply(super::service::remove_resource(&db, resource_id).await)?;
+    let removed = platform::reply(
+        super::service::remove_resource(&db, crate::platform::actor(), resource_id).await,
+    )?;
     let retired = removed == Removed::Retired;
     if platform::guard::is_form_post() {
         leptos_axum::redirect(&format!(
@@ -290,7 +294,7 @@ pub async fn import_catalogue(
                     "file",
                     format!(
                         "The file is larger than the {} limit. Split it into smaller files, or ask an administrator to raise SKILLMAP_IMPORT_MAX_BYTES.",
-                        crate::import::read::size(limits.max_bytes)
+                        skillmap_core::kernel::table::size(limits.max_bytes)
                     ),
                 )));
             }
@@ -331,8 +335,9 @@ pub async fn import_catalogue(
         Ok(t) => t,
         Err(e) => return platform::reply(Err(problems_error(vec![e.into()]))),
     };
-    let outcome = match platform::reply(super::service::import_catalogue(&state.db, &table).await)?
-    {
+    let outcome = match platform::reply(
+        super::service::import_catalogue(&state.db, crate::platform::actor(), &table).await,
+    )? {
         Ok(o) => o,
         Err(problems) => return platform::reply(Err(problems_error(problems))),
     };

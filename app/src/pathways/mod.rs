@@ -1,12 +1,13 @@
 //! Learning pathways: a catalogue of learning mapped to the framework,
 //! explained recommendations that close a person's gaps, mentors, and the
 //! pathway a person accepts and works through.
+//!
+//! The rules and operations live in `skillmap_core::pathways`; this folder holds
+//! its server functions (`api`) and pages (`view`).
 
 pub mod api;
-pub mod model;
+#[cfg(feature = "ssr")]
+pub mod download;
 pub mod view;
 
-#[cfg(feature = "ssr")]
-pub mod catalogue;
-#[cfg(feature = "ssr")]
-pub mod service;
+pub use skillmap_core::pathways::*;

@@ -7,7 +7,7 @@ use super::model::{PersonDetail, PersonSummary};
 use crate::auth::api::whoami;
 use crate::auth::model::Role;
 use crate::error::AppError;
-use crate::home::view::Row;
+use crate::ui::Row;
 use crate::ui::{ErrorPage, Layout, Table, page};
 
 #[component]

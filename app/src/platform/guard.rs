@@ -4,20 +4,15 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
+use super::session::SessionContext;
+use crate::auth::model::{CurrentUser, Role};
+use crate::error::AppError;
+use crate::people::service::manages;
 use axum::extract::ConnectInfo;
 use http::request::Parts;
 use http::{StatusCode, header};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
-
-use super::session::SessionContext;
-use crate::auth::model::{CurrentUser, Role};
-use crate::entities::person;
-use crate::error::AppError;
-
-/// Line-management chains are short; this bounds a corrupt (cyclic) one.
-const MAX_CHAIN: usize = 64;
 
 pub fn session() -> Option<SessionContext> {
     use_context::<Parts>()?
@@ -77,42 +72,49 @@ fn fail<T>(err: AppError) -> Result<T, AppError> {
 /// for (the server function's path, or the page's). Anonymous requests are
 /// not recorded: they are sent to sign in, and nobody is there to name.
 fn note_refusal() {
-    if let Some(parts) = use_context::<Parts>()
-        && let Some(refusals) = parts.extensions.get::<Refusals>()
-    {
+    if let Some(parts) = use_context::<Parts>() {
+        note_refusal_in(&parts);
+    }
+}
+
+/// `note_refusal` for code that holds the request's parts (an extractor).
+fn note_refusal_in(parts: &Parts) {
+    if let Some(refusals) = parts.extensions.get::<Refusals>() {
         refusals.note(parts.uri.path().to_string());
     }
 }
 
-/// The server functions anyone may call without signing in: each says
-/// why where it is defined (a `public_endpoint:` comment). Everything else
-/// answers 401 to an anonymous caller before anything about its input.
-pub fn is_public_server_fn(path: &str) -> bool {
-    use leptos::server_fn::ServerFn;
-    [
-        crate::auth::api::Login::PATH,
-        crate::auth::api::Whoami::PATH,
-        crate::auth::api::SetPassword::PATH,
-        crate::recognition::api::VerifyCredential::PATH,
-    ]
-    .contains(&path)
+/// The decision of `require_user`, on a user given: signed in, or
+/// `Unauthorized`. Sets no status and notes nothing.
+pub fn check_user(user: Option<CurrentUser>) -> Result<CurrentUser, AppError> {
+    user.ok_or(AppError::Unauthorized)
+}
+
+/// The decision of `require_role`, on a user given: `Unauthorized` when
+/// nobody is signed in, `Forbidden` without one of these roles. Sets no
+/// status and notes nothing.
+pub fn check_role(user: Option<CurrentUser>, roles: &[Role]) -> Result<CurrentUser, AppError> {
+    let user = check_user(user)?;
+    if user.is_one_of(roles) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// Any signed-in user.
 pub fn require_user() -> Result<CurrentUser, AppError> {
-    match current_user() {
-        Some(user) => Ok(user),
-        None => fail(AppError::Unauthorized),
+    match check_user(current_user()) {
+        Ok(user) => Ok(user),
+        Err(err) => fail(err),
     }
 }
 
 /// A signed-in user with one of these roles.
 pub fn require_role(roles: &[Role]) -> Result<CurrentUser, AppError> {
-    let user = require_user()?;
-    if user.is_one_of(roles) {
-        Ok(user)
-    } else {
-        fail(AppError::Forbidden)
+    match check_role(current_user(), roles) {
+        Ok(user) => Ok(user),
+        Err(err) => fail(err),
     }
 }
 
@@ -134,22 +136,6 @@ pub async fn require_person_access(person_id: i32) -> Result<CurrentUser, AppErr
         return Ok(user);
     }
     require_manager_of(person_id).await
-}
-
-/// True when `manager` is above `person` in the line-management chain.
-pub async fn manages(db: &impl ConnectionTrait, manager: i32, person: i32) -> Result<bool, DbErr> {
-    let mut current = person;
-    for _ in 0..MAX_CHAIN {
-        let Some(row) = person::Entity::find_by_id(current).one(db).await? else {
-            return Ok(false);
-        };
-        match row.line_manager_id {
-            Some(m) if m == manager => return Ok(true),
-            Some(m) => current = m,
-            None => return Ok(false),
-        }
-    }
-    Ok(false)
 }
 
 /// The client's address: the peer, or, behind `trusted_proxies` proxies of
@@ -235,10 +221,90 @@ impl Refusals {
     }
 }
 
+// The guards of the plain routes (downloads and uploads outside Leptos),
+// as axum extractors: the same decisions as `require_user` and
+// `require_role` (`check_user`, `check_role`), on the session the session
+// middleware put in the request. A refusal answers in plain text; a
+// signed-in caller's refusal is noted for the audit trail, as `fail` does.
+
+/// Any signed-in user; anyone else gets 401 "Sign in to download this.".
+pub struct SignedIn(pub CurrentUser);
+
+/// HR and administrators; anyone else gets 401 "Sign in to download this."
+/// (signed out) or 403 "You do not have permission to download this."
+/// (signed in, noted as a refusal).
+pub struct HrOrAdmin(pub CurrentUser);
+
+/// The signed-in user, if any: never refuses. For a route that decides
+/// itself what a signed-out caller gets (with `check_user`).
+pub struct MaybeSignedIn(pub Option<CurrentUser>);
+
+/// The signed-in user of a request, from the session middleware.
+fn user_of(parts: &Parts) -> Option<CurrentUser> {
+    parts
+        .extensions
+        .get::<SessionContext>()
+        .map(|s| s.user.clone())
+}
+
+/// A plain route's refusal: the status for `err` and a plain-text message
+/// (a file was asked for, not a page). `Forbidden` is noted for the audit
+/// trail.
+fn refuse(parts: &Parts, err: AppError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match err {
+        AppError::Unauthorized => {
+            (StatusCode::UNAUTHORIZED, "Sign in to download this.\n").into_response()
+        }
+        AppError::Forbidden => {
+            note_refusal_in(parts);
+            (
+                StatusCode::FORBIDDEN,
+                "You do not have permission to download this.\n",
+            )
+                .into_response()
+        }
+        other => {
+            let status =
+                StatusCode::from_u16(other.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, format!("{other}\n")).into_response()
+        }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match check_user(user_of(parts)) {
+            Ok(user) => Ok(Self(user)),
+            Err(err) => Err(refuse(parts, err)),
+        }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for HrOrAdmin {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match check_role(user_of(parts), &[Role::Hr, Role::Admin]) {
+            Ok(user) => Ok(Self(user)),
+            Err(err) => Err(refuse(parts, err)),
+        }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for MaybeSignedIn {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(user_of(parts)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::testing::{test_db, tiny_org};
 
     /// The address the outermost trusted proxy saw, never one the client
     /// wrote to the left of it.
@@ -296,16 +362,83 @@ mod tests {
         );
     }
 
+    fn user(role: Role) -> CurrentUser {
+        CurrentUser {
+            account_id: 7,
+            person_id: Some(70),
+            email: "someone@skillmap.example".into(),
+            display_name: "Someone".into(),
+            role,
+        }
+    }
+
+    /// The guards' one decision, whoever asks for it.
+    #[test]
+    fn checks_decide_as_the_guards_do() {
+        assert_eq!(check_user(None), Err(AppError::Unauthorized));
+        assert_eq!(check_user(Some(user(Role::Staff))), Ok(user(Role::Staff)));
+        let hr = [Role::Hr, Role::Admin];
+        assert_eq!(check_role(None, &hr), Err(AppError::Unauthorized));
+        assert_eq!(
+            check_role(Some(user(Role::Manager)), &hr),
+            Err(AppError::Forbidden)
+        );
+        assert_eq!(
+            check_role(Some(user(Role::Admin)), &hr),
+            Ok(user(Role::Admin))
+        );
+    }
+
+    /// A plain route's guard answers in plain text, and notes a signed-in
+    /// caller's refusal (with the path asked for) for the audit trail.
     #[tokio::test]
-    async fn managers_manage_their_whole_subtree_only() {
-        let t = test_db().await;
-        let o = tiny_org(&t.db).await;
-        assert!(manages(&t.db, o.m, o.a).await.unwrap());
-        assert!(manages(&t.db, o.m, o.b).await.unwrap(), "two levels down");
-        assert!(manages(&t.db, o.a, o.b).await.unwrap());
-        assert!(!manages(&t.db, o.a, o.m).await.unwrap(), "not upwards");
-        assert!(!manages(&t.db, o.m, o.c).await.unwrap(), "not sideways");
-        assert!(!manages(&t.db, o.m, o.m).await.unwrap(), "not oneself");
-        assert!(!manages(&t.db, o.m, 9999).await.unwrap(), "not the unknown");
+    async fn plain_route_guards_refuse_and_note_refusals() {
+        use axum::extract::FromRequestParts;
+        let (mut parts, ()) = http::Request::builder()
+            .uri("/admin/audit.csv?action=x")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let refusals = Refusals::default();
+        parts.extensions.insert(refusals.clone());
+
+        let anonymous = HrOrAdmin::from_request_parts(&mut parts, &())
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+        assert!(SignedIn::from_request_parts(&mut parts, &()).await.is_err());
+        let maybe = MaybeSignedIn::from_request_parts(&mut parts, &())
+            .await
+            .unwrap();
+        assert!(maybe.0.is_none());
+        assert!(refusals.take().is_empty(), "nobody to name");
+
+        parts.extensions.insert(SessionContext {
+            user: user(Role::Staff),
+            session_id: "s".into(),
+        });
+        let staff = HrOrAdmin::from_request_parts(&mut parts, &())
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(staff.status(), StatusCode::FORBIDDEN);
+        assert_eq!(refusals.take(), vec!["/admin/audit.csv".to_string()]);
+        let SignedIn(me) = SignedIn::from_request_parts(&mut parts, &())
+            .await
+            .ok()
+            .unwrap();
+        assert_eq!(me.role, Role::Staff);
+
+        parts.extensions.insert(SessionContext {
+            user: user(Role::Hr),
+            session_id: "s".into(),
+        });
+        let HrOrAdmin(hr) = HrOrAdmin::from_request_parts(&mut parts, &())
+            .await
+            .ok()
+            .unwrap();
+        assert_eq!(hr.role, Role::Hr);
+        assert!(refusals.take().is_empty());
     }
 }

@@ -27,7 +27,9 @@ pub async fn erase_person(person_id: i32, confirm: String) -> Result<(), AppErro
     use crate::platform;
     let user = platform::require_role(&[Role::Hr, Role::Admin])?;
     let db = platform::db()?;
-    platform::reply(super::service::erase(&db, &user, person_id, &confirm).await)?;
+    platform::reply(
+        super::service::erase(&db, crate::platform::actor(), &user, person_id, &confirm).await,
+    )?;
     if platform::guard::is_form_post() {
         leptos_axum::redirect("/admin/retention?erased=1");
     }

@@ -73,6 +73,7 @@ pub async fn review_assessment(
     platform::reply(
         super::service::review(
             &db,
+            crate::platform::actor(),
             person_id,
             &user,
             &skill_code,

@@ -56,7 +56,9 @@ pub async fn hide_badge(badge_id: i32, hidden: Option<String>) -> Result<(), App
     };
     let db = platform::db()?;
     let hidden = hidden.is_some_and(|v| v != "false");
-    platform::reply(super::service::set_hidden(&db, me, badge_id, hidden).await)?;
+    platform::reply(
+        super::service::set_hidden(&db, crate::platform::actor(), me, badge_id, hidden).await,
+    )?;
     if platform::guard::is_form_post() {
         leptos_axum::redirect("/recognition");
     }
@@ -70,7 +72,7 @@ pub async fn revoke_badge(badge_id: i32, reason: String) -> Result<(), AppError>
     use crate::platform;
     platform::require_role(&[Role::Hr, Role::Admin])?;
     let db = platform::db()?;
-    platform::reply(super::service::revoke(&db, badge_id, &reason).await)
+    platform::reply(super::service::revoke(&db, crate::platform::actor(), badge_id, &reason).await)
 }
 
 /// Verifies a credential: anyone may ask, signed in or not.
@@ -98,7 +100,9 @@ pub async fn hide_item(item_id: i32, hidden: Option<String>) -> Result<(), AppEr
     };
     let db = platform::db()?;
     let hidden = hidden.is_some_and(|v| v != "false");
-    platform::reply(super::service::set_item_hidden(&db, me, item_id, hidden).await)?;
+    platform::reply(
+        super::service::set_item_hidden(&db, crate::platform::actor(), me, item_id, hidden).await,
+    )?;
     if platform::guard::is_form_post() {
         leptos_axum::redirect("/recognition#received");
     }
@@ -146,6 +150,7 @@ pub async fn give(
     let gift = platform::reply(
         super::service::give(
             &db,
+            crate::platform::actor(),
             &user,
             person_id,
             &kind,
@@ -212,6 +217,7 @@ pub async fn save_award_kind(
     platform::reply(
         super::service::save_award_kind(
             &db,
+            crate::platform::actor(),
             id.and_then(|v| v.trim().parse().ok()),
             &name,
             description.as_deref().unwrap_or_default(),

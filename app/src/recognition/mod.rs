@@ -3,14 +3,13 @@
 //! levels and completed learning pathways, which their holders can download
 //! as signed Open Badges 3.0 credentials and anyone can verify. Managers see
 //! their team's recent recognition; HR sees it by unit over time.
+//!
+//! The rules and operations live in `skillmap_core::recognition`; this folder holds
+//! its server functions (`api`) and pages (`view`).
 
 pub mod api;
-pub mod model;
+#[cfg(feature = "ssr")]
+pub mod download;
 pub mod view;
 
-#[cfg(feature = "ssr")]
-pub mod credential;
-#[cfg(feature = "ssr")]
-pub mod keys;
-#[cfg(feature = "ssr")]
-pub mod service;
+pub use skillmap_core::recognition::*;

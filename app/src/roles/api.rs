@@ -43,7 +43,9 @@ pub async fn save_role(
         staff_group,
         band,
     };
-    let id = platform::reply(super::service::save(&db, role_id, &input).await)?;
+    let id = platform::reply(
+        super::service::save(&db, crate::platform::actor(), role_id, &input).await,
+    )?;
     if platform::guard::is_form_post() {
         leptos_axum::redirect(&format!("/roles/{id}"));
     }
@@ -65,7 +67,15 @@ pub async fn set_requirement(
     // A checkbox sends its value only when ticked.
     let essential = essential.is_some_and(|v| v != "false");
     platform::reply(
-        super::service::set_requirement(&db, role_id, &skill_code, level, essential).await,
+        super::service::set_requirement(
+            &db,
+            crate::platform::actor(),
+            role_id,
+            &skill_code,
+            level,
+            essential,
+        )
+        .await,
     )
 }
 
@@ -76,5 +86,8 @@ pub async fn remove_requirement(role_id: i32, skill_code: String) -> Result<(), 
     use crate::platform;
     platform::require_role(&[Role::Hr, Role::Admin])?;
     let db = platform::db()?;
-    platform::reply(super::service::remove_requirement(&db, role_id, &skill_code).await)
+    platform::reply(
+        super::service::remove_requirement(&db, crate::platform::actor(), role_id, &skill_code)
+            .await,
+    )
 }

@@ -1,11 +1,13 @@
 //! The team capability heatmap for managers, and the organisation view for
 //! leaders: capability against role requirements, the integrative-leader
 //! pipeline, digital inclusion and trends.
+//!
+//! The rules and operations live in `skillmap_core::team`; this folder holds
+//! its server functions (`api`) and pages (`view`).
 
 pub mod api;
-pub mod model;
 #[cfg(feature = "ssr")]
-pub mod service;
-#[cfg(feature = "ssr")]
-pub mod summary;
+pub mod download;
 pub mod view;
+
+pub use skillmap_core::team::*;

@@ -1,58 +1,10 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use serde::{Deserialize, Serialize};
 
-use super::menu::PrimaryNav;
+use super::menu::{PrimaryNav, nav_for};
 use crate::auth::api::Logout;
-use crate::auth::model::{CurrentUser, Role};
+use crate::auth::model::CurrentUser;
 use crate::error::AppError;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NavLink {
-    pub href: String,
-    pub label: String,
-}
-
-impl NavLink {
-    fn new(href: impl Into<String>, label: impl Into<String>) -> Self {
-        Self {
-            href: href.into(),
-            label: label.into(),
-        }
-    }
-}
-
-/// The navigation a role sees. Only pages the role may open are listed.
-pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
-    let mut links = vec![NavLink::new("/", "Home")];
-    if user.person_id.is_some() {
-        links.push(NavLink::new("/skills", "My skills"));
-        links.push(NavLink::new("/learning", "My learning"));
-        links.push(NavLink::new("/recognition", "My recognition"));
-    }
-    if user.role == Role::Manager {
-        links.push(NavLink::new("/team/reviews", "Levels to agree"));
-    }
-    if user.is_one_of(&[Role::Manager, Role::Hr, Role::Admin]) {
-        links.push(NavLink::new("/team", "Team capability"));
-        links.push(NavLink::new("/organisation", "Organisation"));
-    }
-    if user.is_one_of(&[Role::Hr, Role::Admin]) {
-        links.push(NavLink::new("/people", "People"));
-        links.push(NavLink::new("/roles", "Job roles"));
-        links.push(NavLink::new("/admin/import", "Import"));
-        links.push(NavLink::new("/learning/catalogue", "Learning catalogue"));
-        links.push(NavLink::new("/recognition/report", "Recognition"));
-        links.push(NavLink::new("/admin/audit", "Audit trail"));
-    }
-    links.push(NavLink::new("/framework", "Framework"));
-    if user.role == Role::Admin {
-        links.push(NavLink::new("/admin/accounts", "Accounts"));
-        links.push(NavLink::new("/admin/framework", "Manage framework"));
-        links.push(NavLink::new("/admin/awards", "Award kinds"));
-    }
-    links
-}
 
 const NHS_LOGO_PATH: &str = "M200 0v80H0V0h200Zm-27.5 5.5c-14.5 0-29 5-29 22 0 10.2 7.7 13.5 14.7 16.3l.7.3c5.4 2 10.1 3.9 10.1 8.4 0 6.5-8.5 7.5-14 7.5s-12.5-1.5-16-3.5L135 70c5.5 2 13.5 3.5 20 3.5 15.5 0 32-4.5 32-22.5 0-19.5-25.5-16.5-25.5-25.5 0-5.5 5.5-6.5 12.5-6.5a35 35 0 0 1 14.5 3l4-13.5c-4.5-2-12-3-20-3Zm-131 2h-22l-14 65H22l9-45h.5l13.5 45h21.5l14-65H64l-9 45h-.5l-13-45Zm63 0h-18l-13 65h17l6-28H117l-5.5 28H129l13.5-65H125L119.5 32h-20l5-24.5Z";
 
@@ -166,5 +118,16 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
     view! {
         <h1>{title}</h1>
         {body}
+    }
+}
+
+/// One row of a summary list: a key and its value.
+#[component]
+pub fn Row(#[prop(into)] key: String, #[prop(into)] value: String) -> impl IntoView {
+    view! {
+        <div class="nhsuk-summary-list__row">
+            <dt class="nhsuk-summary-list__key">{key}</dt>
+            <dd class="nhsuk-summary-list__value">{value}</dd>
+        </div>
     }
 }

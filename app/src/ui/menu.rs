@@ -1,6 +1,55 @@
 use leptos::prelude::*;
 
-use super::layout::NavLink;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::model::{CurrentUser, Role};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NavLink {
+    pub href: String,
+    pub label: String,
+}
+
+impl NavLink {
+    fn new(href: impl Into<String>, label: impl Into<String>) -> Self {
+        Self {
+            href: href.into(),
+            label: label.into(),
+        }
+    }
+}
+
+/// The navigation a role sees. Only pages the role may open are listed.
+pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
+    let mut links = vec![NavLink::new("/", "Home")];
+    if user.person_id.is_some() {
+        links.push(NavLink::new("/skills", "My skills"));
+        links.push(NavLink::new("/learning", "My learning"));
+        links.push(NavLink::new("/recognition", "My recognition"));
+    }
+    if user.role == Role::Manager {
+        links.push(NavLink::new("/team/reviews", "Levels to agree"));
+    }
+    if user.is_one_of(&[Role::Manager, Role::Hr, Role::Admin]) {
+        links.push(NavLink::new("/team", "Team capability"));
+        links.push(NavLink::new("/organisation", "Organisation"));
+    }
+    if user.is_one_of(&[Role::Hr, Role::Admin]) {
+        links.push(NavLink::new("/people", "People"));
+        links.push(NavLink::new("/roles", "Job roles"));
+        links.push(NavLink::new("/admin/import", "Import"));
+        links.push(NavLink::new("/learning/catalogue", "Learning catalogue"));
+        links.push(NavLink::new("/recognition/report", "Recognition"));
+        links.push(NavLink::new("/admin/audit", "Audit trail"));
+    }
+    links.push(NavLink::new("/framework", "Framework"));
+    if user.role == Role::Admin {
+        links.push(NavLink::new("/admin/accounts", "Accounts"));
+        links.push(NavLink::new("/admin/framework", "Manage framework"));
+        links.push(NavLink::new("/admin/awards", "Award kinds"));
+    }
+    links
+}
 
 /// The header navigation. On narrow screens it folds behind a "Menu" button
 /// once the page is interactive; without JavaScript it simply stays open.

@@ -5,8 +5,8 @@ mod layout;
 mod menu;
 
 pub use form::{ErrorSummary, FieldErrorMessage, SelectField, Table, TextField, url_error};
-pub use layout::{ErrorPage, Layout, NavLink, nav_for};
-pub use menu::PrimaryNav;
+pub use layout::{ErrorPage, Layout, Row};
+pub use menu::{NavLink, PrimaryNav, nav_for};
 
 /// A signed-in page: on the server, loads the user (for the layout) and the
 /// page's data, then shows `body` in the layout, or the error page. The call

@@ -1,0 +1,7 @@
+//! The audit trail: what was recorded (`platform::audit` writes it from
+//! every capability), and the page where HR and administrators search it and
+//! download it as CSV.
+
+pub mod model;
+#[cfg(feature = "server")]
+pub mod service;

@@ -1,0 +1,210 @@
+//! Set-password links: how people whose accounts an HR import created (with
+//! no password) choose their own. A link is a one-time 256-bit token, valid
+//! for `LINK_DAYS`; only its SHA-256 is stored. Issuing new links replaces
+//! a person's unused ones.
+
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionSession, TransactionTrait,
+};
+
+use crate::audit::model::Action;
+use crate::auth::model::Role;
+use crate::entities::{account, audit_event, password_token, person, session};
+use crate::error::AppError;
+use crate::kernel::{audit, password, session as sessions};
+
+pub const LINK_DAYS: i64 = 14;
+
+/// One link to send: who to, and the token for `/set-password?token=`.
+pub struct Link {
+    pub email: String,
+    pub name: String,
+    pub token: String,
+}
+
+/// New links for every enabled account that has no password yet, issued by
+/// `by`, whose role is `issuer`. A link is the account: whoever holds it
+/// signs in as its owner. So only an administrator is given links for HR
+/// and administrator accounts; HR gets links for staff and managers only.
+/// Each link is recorded in the audit trail with the account it is for.
+pub async fn issue_for_accounts_without_password(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    by: audit::Actor,
+    issuer: Role,
+) -> Result<Vec<Link>, AppError> {
+    let mut query = account::Entity::find()
+        .filter(account::Column::PasswordHash.eq(""))
+        .filter(account::Column::Disabled.eq(false));
+    if !may_issue_for(issuer, Role::Admin) {
+        let allowed: Vec<&str> = Role::ALL
+            .into_iter()
+            .filter(|r| may_issue_for(issuer, *r))
+            .map(Role::as_str)
+            .collect();
+        query = query.filter(account::Column::Role.is_in(allowed));
+    }
+    let accounts = query.all(db).await?;
+    let now = Utc::now();
+    let txn = crate::kernel::begin_write(db).await?;
+    let mut links = Vec::with_capacity(accounts.len());
+    for chunk in accounts.chunks(500) {
+        let ids: Vec<i32> = chunk.iter().map(|a| a.id).collect();
+        password_token::Entity::delete_many()
+            .filter(password_token::Column::AccountId.is_in(ids.clone()))
+            .filter(password_token::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?;
+        let people: std::collections::HashMap<i32, String> = person::Entity::find()
+            .filter(
+                person::Column::Id
+                    .is_in(chunk.iter().filter_map(|a| a.person_id).collect::<Vec<_>>()),
+            )
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|p| {
+                (
+                    p.id,
+                    crate::people::model::full_name(&p.given_name, &p.family_name),
+                )
+            })
+            .collect();
+        let mut rows = Vec::with_capacity(chunk.len());
+        for a in chunk {
+            let token = sessions::new_token();
+            rows.push(password_token::ActiveModel {
+                token_hash: Set(sessions::token_id(&token)),
+                account_id: Set(a.id),
+                created_at: Set(now),
+                expires_at: Set(now + Duration::days(LINK_DAYS)),
+                used_at: Set(None),
+                issuer_role: Set(Some(issuer.as_str().to_string())),
+                ..Default::default()
+            });
+            links.push(Link {
+                email: a.email.clone(),
+                name: a
+                    .person_id
+                    .and_then(|p| people.get(&p).cloned())
+                    .unwrap_or_default(),
+                token,
+            });
+        }
+        password_token::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
+        audit_event::Entity::insert_many(chunk.iter().map(|a| audit_event::ActiveModel {
+            at: Set(now),
+            actor_id: Set(by.account_id),
+            action: Set(Action::LinkIssued.code().to_string()),
+            target_kind: Set(Some("account".to_string())),
+            target_id: Set(Some(a.id)),
+            // The account is the target; no email in the append-only trail.
+            detail: Set(format!("{} account", a.role)),
+            ip: Set(by.ip.map(|ip| ip.to_string())),
+            ..Default::default()
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        by,
+        Action::LinksIssued,
+        None,
+        format!("{} set-password links", links.len()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(links)
+}
+
+/// Whether a user with role `issuer` may be given a set-password link for an
+/// account with role `owner` (or change that account's sign-in email): a
+/// link or an email change is a way into the account, so HR and
+/// administrator accounts are an administrator's alone.
+pub fn may_issue_for(issuer: Role, owner: Role) -> bool {
+    match owner {
+        Role::Staff | Role::Manager => matches!(issuer, Role::Hr | Role::Admin),
+        Role::Hr | Role::Admin => issuer == Role::Admin,
+    }
+}
+
+/// Sets the password of the link's account; the link is then used up.
+/// Returns the account's email. `from` is where the request came from: the
+/// audit records the account itself as the actor, from there.
+pub async fn set_password(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    from: Option<std::net::IpAddr>,
+    token: &str,
+    new_password: &str,
+    confirm: &str,
+) -> Result<String, AppError> {
+    let invalid = || {
+        AppError::validation(
+            "password",
+            "This link has expired or has already been used. Ask your HR team for a new one.",
+        )
+    };
+    let now = Utc::now();
+    let found = password_token::Entity::find()
+        .filter(password_token::Column::TokenHash.eq(sessions::token_id(token.trim())))
+        .one(db)
+        .await?
+        .filter(|t| t.used_at.is_none() && t.expires_at > now)
+        .ok_or_else(invalid)?;
+    super::model::validate_new_password(new_password)?;
+    if new_password != confirm {
+        return Err(AppError::validation(
+            "confirm",
+            "The passwords do not match",
+        ));
+    }
+    let hash = password::hash_password(new_password.to_string()).await?;
+    let txn = crate::kernel::begin_write(db).await?;
+    // Use the link up first: of two racing requests, one wins.
+    let used = password_token::Entity::update_many()
+        .col_expr(password_token::Column::UsedAt, Expr::value(now))
+        .filter(password_token::Column::Id.eq(found.id))
+        .filter(password_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if used.rows_affected != 1 {
+        return Err(invalid());
+    }
+    // The account's role now, not when the link was issued: an HR-issued
+    // link never opens an account that has since become HR or admin.
+    let issuer = found
+        .issuer_role
+        .as_deref()
+        .and_then(Role::parse)
+        .unwrap_or(Role::Hr);
+    let account = account::Entity::find_by_id(found.account_id)
+        .one(&txn)
+        .await?
+        .filter(|a| !a.disabled)
+        .filter(|a| Role::parse(&a.role).is_some_and(|owner| may_issue_for(issuer, owner)))
+        .ok_or_else(invalid)?;
+    let email = account.email.clone();
+    let account_id = account.id;
+    let mut m: account::ActiveModel = account.into();
+    m.password_hash = Set(hash);
+    m.update(&txn).await?;
+    audit::record(
+        &txn,
+        audit::Actor::new(Some(account_id), from),
+        Action::PasswordSet,
+        Some(("account", account_id)),
+        "from a set-password link",
+    )
+    .await?;
+    session::Entity::delete_many()
+        .filter(session::Column::AccountId.eq(found.account_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(email)
+}

@@ -1,0 +1,207 @@
+//! Throwaway databases for service tests: a fresh SQLite file with the real
+//! migrations applied, or a fresh PostgreSQL database when
+//! `TEST_DATABASE_URL` points at one.
+
+use chrono::Utc;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{
+    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+    Set,
+};
+
+use crate::auth::model::{CurrentUser, Role};
+use crate::entities::{job_role, org_unit, person};
+use crate::kernel::audit::Actor;
+use crate::profile::model::{Decision, SelfAssessmentInput};
+use crate::profile::service as profile;
+
+pub struct TestDb {
+    pub db: DatabaseConnection,
+    _dir: tempfile::TempDir,
+    /// (server URL, database name) of a PostgreSQL database to drop.
+    postgres: Option<(String, String)>,
+}
+
+pub async fn test_db() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, postgres) = match std::env::var("TEST_DATABASE_URL") {
+        Ok(server) if server.starts_with("postgres") => {
+            let name = format!(
+                "skillmap_unit_{}",
+                &crate::kernel::session::new_token()[..16]
+            );
+            let admin = Database::connect(&server)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
+            (format!("{base}/{name}"), Some((server.clone(), name)))
+        }
+        _ => (
+            format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
+            None,
+        ),
+    };
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(2).sqlx_logging(false);
+    opts.map_sqlx_sqlite_opts(|o| o.foreign_keys(true));
+    let db = Database::connect(opts).await.expect("connect");
+    Migrator::up(&db, None).await.expect("migrations");
+    TestDb {
+        db,
+        _dir: dir,
+        postgres,
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which this thread blocks:
+        // clean up from a runtime of its own, and let FORCE end the pool's
+        // connections (closing the pool here would wait on the blocked one).
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                if let Ok(admin) = Database::connect(&server).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    admin.close().await.ok();
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A tiny organisation: one team, a manager `m` with a report `a` who
+/// manages `b`, and `c` elsewhere in the same team with no relation.
+pub struct Tiny {
+    pub m: i32,
+    pub a: i32,
+    pub b: i32,
+    pub c: i32,
+}
+
+pub async fn tiny_org(db: &DatabaseConnection) -> Tiny {
+    let unit = org_unit::ActiveModel {
+        parent_id: Set(None),
+        code: Set("T1".into()),
+        name: Set("Team".into()),
+        kind: Set("team".into()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let role = job_role::ActiveModel {
+        code: Set("R1".into()),
+        title: Set("Staff Nurse".into()),
+        staff_group: Set("Nursing and Midwifery Registered".into()),
+        band: Set("Band 5".into()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let add = async |n: &str, manager: Option<i32>| {
+        person::ActiveModel {
+            employee_number: Set(n.into()),
+            given_name: Set(n.into()),
+            family_name: Set("Test".into()),
+            email: Set(None),
+            staff_group: Set("Nursing and Midwifery Registered".into()),
+            band: Set("Band 5".into()),
+            org_unit_id: Set(unit.id),
+            job_role_id: Set(Some(role.id)),
+            line_manager_id: Set(manager),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id
+    };
+    let m = add("m", None).await;
+    let a = add("a", Some(m)).await;
+    let b = add("b", Some(a)).await;
+    let c = add("c", None).await;
+    Tiny { m, a, b, c }
+}
+
+// Fixtures for tests that need people with assessed and agreed skills: a
+// user of a role, a self-assessment and a manager's agreement made through
+// the profile service, as the pages make them.
+
+pub fn user(person: i32, role: Role) -> CurrentUser {
+    CurrentUser {
+        account_id: person,
+        person_id: Some(person),
+        email: format!("p{person}@example.org"),
+        display_name: format!("Person {person}"),
+        role,
+    }
+}
+
+pub async fn assess(db: &DatabaseConnection, who: i32, skill: &str, level: u8) {
+    let current = profile::profile(db, who, &user(who, Role::Staff))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|i| i.skill.code == skill)
+        .and_then(|i| i.assessment)
+        .map(|a| a.revision)
+        .unwrap_or(0);
+    let input = SelfAssessmentInput {
+        skill_code: skill.into(),
+        level: Some(level),
+        confidence: Some(2),
+        evidence: String::new(),
+        evidence_url: String::new(),
+        revision: current,
+    };
+    profile::save_self(db, who, &user(who, Role::Staff), &input)
+        .await
+        .unwrap();
+}
+
+pub async fn agree(db: &DatabaseConnection, manager: i32, who: i32, skill: &str) {
+    let revision = profile::profile(db, who, &user(manager, Role::Manager))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|i| i.skill.code == skill)
+        .and_then(|i| i.assessment)
+        .unwrap()
+        .revision;
+    profile::review(
+        db,
+        Actor::system(),
+        who,
+        &user(manager, Role::Manager),
+        skill,
+        Decision::Agree,
+        None,
+        "",
+        revision,
+    )
+    .await
+    .unwrap();
+}
+
+pub async fn role_id(db: &DatabaseConnection) -> i32 {
+    job_role::Entity::find().one(db).await.unwrap().unwrap().id
+}

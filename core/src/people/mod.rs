@@ -1,0 +1,6 @@
+//! The organisation and its people: who works where, in which job role, for
+//! whom.
+
+pub mod model;
+#[cfg(feature = "server")]
+pub mod service;

@@ -1,0 +1,6 @@
+//! A person's self-assessment against the framework, their evidence, and
+//! their manager's agreement, with the history of every change.
+
+pub mod model;
+#[cfg(feature = "server")]
+pub mod service;

@@ -1,0 +1,1098 @@
+//! Reads for the team heatmap and the organisation view, and who may see
+//! which.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement, Value};
+
+use super::model::{
+    Cell, Choice, Digital, GroupRow, HeatQuery, HeatRow, HeatSkill, Heatmap, OrgReport, Share,
+    SkillStat, Stage, StatCell, TrendPoint, UnitRef, UnitRow, current_level, highlight_highest,
+    is_clinical, stage,
+};
+use crate::auth::model::{CurrentUser, Role};
+use crate::entities::{
+    job_role, org_unit, person, role_requirement, unit_domain_month, unit_skill_stat,
+};
+use crate::error::AppError;
+use crate::framework::model::FrameworkView;
+use crate::framework::read as framework;
+use crate::kernel::db::placeholders;
+use crate::people::model::full_name;
+use crate::people::service::manages;
+
+fn sees_all(user: &CurrentUser) -> bool {
+    user.is_one_of(&[Role::Hr, Role::Admin])
+}
+
+/// The manager whose team `user` asks to see: themself by default; HR and
+/// administrators any manager; a manager anyone they manage. Anything else
+/// is refused, so changing the id in the address shows no one else's team.
+pub async fn heatmap_access(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    manager: Option<i32>,
+) -> Result<i32, AppError> {
+    let target = match (manager, user.person_id) {
+        (Some(m), _) => m,
+        (None, Some(me)) => me,
+        (None, None) => {
+            return Err(AppError::NotFound(
+                "Your account is not linked to a person, so you have no team; choose a manager"
+                    .into(),
+            ));
+        }
+    };
+    if sees_all(user) || user.person_id == Some(target) {
+        return Ok(target);
+    }
+    match user.person_id {
+        Some(me) if manages(db, me, target).await? => Ok(target),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+fn skills_of(fw: &FrameworkView) -> Vec<HeatSkill> {
+    fw.domains
+        .iter()
+        .flat_map(|d| {
+            d.skills.iter().map(|s| HeatSkill {
+                code: s.code.clone(),
+                name: s.name.clone(),
+                domain_code: d.code.clone(),
+                domain_name: d.name.clone(),
+            })
+        })
+        .collect()
+}
+
+fn domains_of(fw: &FrameworkView) -> Vec<Choice> {
+    fw.domains
+        .iter()
+        .map(|d| Choice {
+            code: d.code.clone(),
+            label: d.name.clone(),
+        })
+        .collect()
+}
+
+/// The columns of a team query: one row per person, with their assessments
+/// packed into one text column, kept by `summary::write_cells` in
+/// `team_cells` as each save commits. Gathering them per page view instead
+/// (27 entries of the assessment index a person, concatenated) was most of
+/// the heatmap's cost: 7 to 11 ms of SQLite's time, and 11 ms of a core all
+/// told, for a 500-person team; reading the packed rows takes about 1.
+const TEAM_COLUMNS: &str = "SELECT p.id AS id, p.given_name AS given, p.family_name AS family, \
+     p.job_role_id AS role, c.cells AS cells";
+
+/// A manager's direct reports: a plain indexed filter (PostgreSQL plans a
+/// recursive query for one level several times slower).
+fn direct_sql() -> String {
+    format!(
+        "{TEAM_COLUMNS} FROM person p LEFT JOIN team_cells c ON c.person_id = p.id \
+         WHERE p.line_manager_id = ? ORDER BY p.id"
+    )
+}
+
+/// Everyone below a manager, through the line-management tree (bounded, and
+/// UNION stops a corrupt cycle).
+fn subtree_sql() -> String {
+    format!(
+        "WITH RECURSIVE team(id, depth) AS ( \
+         SELECT id, 1 FROM person WHERE line_manager_id = ? \
+         UNION SELECT p.id, t.depth + 1 FROM person p JOIN team t ON p.line_manager_id = t.id \
+         WHERE t.depth < 64 ) \
+         {TEAM_COLUMNS} FROM team t JOIN person p ON p.id = t.id \
+         LEFT JOIN team_cells c ON c.person_id = p.id ORDER BY p.id"
+    )
+}
+
+/// One packed assessment from a team query: skill code, own level, agreed
+/// level, status.
+fn unpack(cell: &str) -> Option<(&str, i32, Option<i32>, &str)> {
+    let mut chars = cell.chars();
+    let own = chars.next()?.to_digit(10)? as i32;
+    let agreed = match chars.next()? {
+        '-' => None,
+        c => Some(c.to_digit(10)? as i32),
+    };
+    let rest = chars.as_str();
+    let split = rest.find(|c: char| !c.is_ascii_lowercase())?;
+    let (status, code) = rest.split_at(split);
+    if status.is_empty() {
+        return None;
+    }
+    Some((code, own, agreed, status))
+}
+
+/// A manager's team against the framework, unfiltered and unsorted.
+pub async fn heatmap(
+    db: &impl ConnectionTrait,
+    manager: i32,
+    all: bool,
+) -> Result<Heatmap, AppError> {
+    let boss = person::Entity::find_by_id(manager)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That manager".into()))?;
+    let fw = framework::current(db).await?;
+    let skills = skills_of(&fw);
+    let column: HashMap<&str, usize> = skills
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.code.as_str(), i))
+        .collect();
+    let backend = db.get_database_backend();
+    let sql = if all { subtree_sql() } else { direct_sql() };
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(backend, &sql),
+            [Value::from(manager)],
+        ))
+        .await?;
+    let mut people: Vec<HeatRow> = Vec::new();
+    let mut roles_of: Vec<Option<i32>> = Vec::new();
+    let mut seen: HashSet<i32> = HashSet::new();
+    for r in rows {
+        let id: i32 = r.try_get("", "id")?;
+        if !seen.insert(id) {
+            continue; // a corrupt cycle met twice
+        }
+        let mut row = HeatRow {
+            person_id: id,
+            name: full_name(
+                &r.try_get::<String>("", "given")?,
+                &r.try_get::<String>("", "family")?,
+            ),
+            role_code: None,
+            role_title: None,
+            cells: vec![Cell::default(); skills.len()],
+        };
+        roles_of.push(r.try_get("", "role")?);
+        let packed: Option<String> = r.try_get("", "cells")?;
+        for cell in packed.as_deref().unwrap_or("").split(',') {
+            let Some((skill, own, agreed_level, status)) = unpack(cell) else {
+                continue; // no assessments
+            };
+            let Some(i) = column.get(skill) else {
+                continue; // a retired skill
+            };
+            let agreed = status == "agreed";
+            row.cells[*i].level = Some(current_level(
+                own.clamp(0, 4) as u8,
+                agreed_level.map(|l| l.clamp(0, 4) as u8),
+                agreed,
+            ));
+            row.cells[*i].agreed = agreed;
+        }
+        people.push(row);
+    }
+    let role_ids: Vec<i32> = roles_of
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let roles: HashMap<i32, job_role::Model> = job_role::Entity::find()
+        .filter(job_role::Column::Id.is_in(role_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let mut reqs: HashMap<i32, Vec<role_requirement::Model>> = HashMap::new();
+    for r in role_requirement::Entity::find()
+        .filter(role_requirement::Column::JobRoleId.is_in(role_ids))
+        .all(db)
+        .await?
+    {
+        reqs.entry(r.job_role_id).or_default().push(r);
+    }
+    for (row, role) in people.iter_mut().zip(&roles_of) {
+        let Some(role) = role else { continue };
+        if let Some(r) = roles.get(role) {
+            row.role_code = Some(r.code.clone());
+            row.role_title = Some(r.title.clone());
+        }
+        for req in reqs.get(role).into_iter().flatten() {
+            if let Some(i) = column.get(req.skill_code.as_str()) {
+                row.cells[*i].required = Some(req.level.clamp(0, 4) as u8);
+                row.cells[*i].essential = req.essential;
+            }
+        }
+    }
+    let mut role_choices: Vec<Choice> = roles
+        .values()
+        .map(|r| Choice {
+            code: r.code.clone(),
+            label: r.title.clone(),
+        })
+        .collect();
+    role_choices.sort_by(|a, b| a.label.cmp(&b.label).then(a.code.cmp(&b.code)));
+    Ok(Heatmap {
+        manager_id: manager,
+        manager_name: full_name(&boss.given_name, &boss.family_name),
+        query: HeatQuery::default(),
+        team_size: people.len(),
+        paging: super::model::HeatPaging::default(),
+        skills,
+        rows: people,
+        domains: domains_of(&fw),
+        roles: role_choices,
+    })
+}
+
+/// Everyone who manages someone, for HR's team picker: (id, "Name, Team").
+pub async fn managers(db: &impl ConnectionTrait) -> Result<Vec<Choice>, AppError> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT m.id AS id, m.given_name AS given, m.family_name AS family, u.name AS unit \
+             FROM person m JOIN org_unit u ON u.id = m.org_unit_id \
+             WHERE m.id IN (SELECT DISTINCT line_manager_id FROM person WHERE line_manager_id IS NOT NULL) \
+             ORDER BY u.name, m.family_name, m.given_name",
+        ))
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Choice {
+                code: r.try_get::<i32>("", "id")?.to_string(),
+                label: format!(
+                    "{} ({})",
+                    full_name(
+                        &r.try_get::<String>("", "given")?,
+                        &r.try_get::<String>("", "family")?
+                    ),
+                    r.try_get::<String>("", "unit")?
+                ),
+            })
+        })
+        .collect()
+}
+
+/// The org tree, loaded once per report (units are few).
+struct Tree {
+    units: HashMap<i32, org_unit::Model>,
+    children: HashMap<i32, Vec<i32>>,
+}
+
+impl Tree {
+    async fn load(db: &impl ConnectionTrait) -> Result<Tree, AppError> {
+        let units: HashMap<i32, org_unit::Model> = org_unit::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
+        for u in units.values() {
+            if let Some(p) = u.parent_id {
+                children.entry(p).or_default().push(u.id);
+            }
+        }
+        for list in children.values_mut() {
+            list.sort_by(|a, b| units[a].code.cmp(&units[b].code));
+        }
+        Ok(Tree { units, children })
+    }
+
+    fn root(&self) -> Option<i32> {
+        let mut roots: Vec<&org_unit::Model> = self
+            .units
+            .values()
+            .filter(|u| u.parent_id.is_none())
+            .collect();
+        roots.sort_by(|a, b| a.code.cmp(&b.code));
+        roots.first().map(|u| u.id)
+    }
+
+    fn path(&self, unit: i32) -> Vec<i32> {
+        let mut out = Vec::new();
+        let mut current = self.units.get(&unit).and_then(|u| u.parent_id);
+        while let Some(id) = current {
+            if out.contains(&id) || out.len() > 64 {
+                break;
+            }
+            out.push(id);
+            current = self.units.get(&id).and_then(|u| u.parent_id);
+        }
+        out.reverse();
+        out
+    }
+
+    /// For every unit in `top`'s subtree, the child of `top` it lies under
+    /// (or `top` itself for its own members).
+    fn branches(&self, top: i32) -> HashMap<i32, i32> {
+        let mut out = HashMap::from([(top, top)]);
+        let mut stack: Vec<(i32, i32)> = self
+            .children
+            .get(&top)
+            .into_iter()
+            .flatten()
+            .map(|c| (*c, *c))
+            .collect();
+        while let Some((unit, branch)) = stack.pop() {
+            if out.insert(unit, branch).is_some() {
+                continue; // a cycle
+            }
+            for c in self.children.get(&unit).into_iter().flatten() {
+                stack.push((*c, branch));
+            }
+        }
+        out
+    }
+
+    fn unit_ref(&self, id: i32) -> UnitRef {
+        let u = &self.units[&id];
+        UnitRef {
+            id,
+            code: u.code.clone(),
+            name: u.name.clone(),
+        }
+    }
+}
+
+/// The unit a person leads: their own unit, when they manage someone and
+/// their own manager (if any) is outside it.
+pub async fn led_unit(db: &impl ConnectionTrait, person_id: i32) -> Result<Option<i32>, AppError> {
+    let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
+        return Ok(None);
+    };
+    let manages_someone = person::Entity::find()
+        .filter(person::Column::LineManagerId.eq(person_id))
+        .one(db)
+        .await?
+        .is_some();
+    if !manages_someone {
+        return Ok(None);
+    }
+    let boss_unit = match p.line_manager_id {
+        Some(m) => person::Entity::find_by_id(m)
+            .one(db)
+            .await?
+            .map(|b| b.org_unit_id),
+        None => None,
+    };
+    Ok((boss_unit != Some(p.org_unit_id)).then_some(p.org_unit_id))
+}
+
+/// Which unit's report `user` asks for, if they may see it: HR and
+/// administrators any unit (the top by default); a manager who leads a unit
+/// that unit and the units below it.
+pub async fn report_access(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    unit: Option<i32>,
+) -> Result<i32, AppError> {
+    let tree = Tree::load(db).await?;
+    if sees_all(user) {
+        return match unit.or_else(|| tree.root()) {
+            Some(u) if tree.units.contains_key(&u) => Ok(u),
+            _ => Err(AppError::NotFound("That part of the organisation".into())),
+        };
+    }
+    let led = match user.person_id {
+        Some(me) => led_unit(db, me).await?,
+        None => None,
+    };
+    let Some(led) = led else {
+        return Err(AppError::Forbidden);
+    };
+    let target = unit.unwrap_or(led);
+    if target == led || tree.path(target).contains(&led) {
+        Ok(target)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The leader of a unit (see `led_unit`), if any: the first member who
+/// manages someone and whose own manager is outside the unit. One indexed
+/// query; loading the members to decide took 1,000 rows for a large team.
+async fn leader_of(db: &impl ConnectionTrait, unit: i32) -> Result<Option<i32>, AppError> {
+    let backend = db.get_database_backend();
+    let found = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(
+                backend,
+                "SELECT p.id AS id FROM person p WHERE p.org_unit_id = ? \
+                 AND EXISTS (SELECT 1 FROM person r WHERE r.line_manager_id = p.id) \
+                 AND NOT EXISTS (SELECT 1 FROM person b WHERE b.id = p.line_manager_id \
+                 AND b.org_unit_id = p.org_unit_id) ORDER BY p.id LIMIT 1",
+            ),
+            [Value::from(unit)],
+        ))
+        .await?;
+    Ok(match found {
+        Some(r) => Some(r.try_get("", "id")?),
+        None => None,
+    })
+}
+
+/// The organisation view of `unit` and everything below it.
+pub async fn org_report(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    unit: i32,
+    domain: Option<String>,
+) -> Result<OrgReport, AppError> {
+    let all = sees_all(user);
+    let tree = Tree::load(db).await?;
+    if !tree.units.contains_key(&unit) {
+        return Err(AppError::NotFound("That part of the organisation".into()));
+    }
+    let fw = framework::current(db).await?;
+    let columns = report_columns(&fw, domain);
+    let scope = report_scope(&tree, unit);
+    let stats = skill_counts(db, &scope, &columns.skills).await?;
+    let heads = read_head_counts(db, &scope, fw.domains.len() as u32).await?;
+    let pipeline = integrative_pipeline(&tree, &scope, &heads, all);
+    let inclusion = digital_inclusion(&tree, &scope, &heads, all);
+    let rows = unit_rows(&tree, &scope, &stats, &heads, columns.skills.len(), all);
+    let hide_trend = super::model::suppress(heads.total_people, all);
+    let trend = domain_trend(db, &scope.subtree, &columns.domains, hide_trend).await?;
+    let leader_heatmap = leader_heatmap_of(db, user, unit, all).await?;
+    Ok(OrgReport {
+        unit: tree.unit_ref(unit),
+        path: tree
+            .path(unit)
+            .into_iter()
+            .map(|u| tree.unit_ref(u))
+            .collect(),
+        sees_all: all,
+        domains: columns.domains,
+        domain: columns.domain,
+        skills: columns.skills,
+        total: rows.total,
+        children: rows.children,
+        pipeline_units: pipeline.units,
+        pipeline_groups: pipeline.groups,
+        inclusion_units: inclusion.units,
+        inclusion_bands: inclusion.bands,
+        inclusion_groups: inclusion.groups,
+        trend,
+        leader_heatmap,
+    })
+}
+
+/// The report's columns: the framework's domains to choose from, the chosen
+/// one and its skills.
+struct Columns {
+    domains: Vec<Choice>,
+    domain: String,
+    skills: Vec<HeatSkill>,
+}
+
+/// One domain at a time, its skills the columns. A domain the framework no
+/// longer has (an old link, a hand-edited address) falls back to the first,
+/// so the page always shows something.
+fn report_columns(fw: &FrameworkView, asked: Option<String>) -> Columns {
+    let domains = domains_of(fw);
+    let domain = asked
+        .filter(|d| domains.iter().any(|c| &c.code == d))
+        .or_else(|| domains.first().map(|d| d.code.clone()))
+        .unwrap_or_default();
+    let skills: Vec<HeatSkill> = skills_of(fw)
+        .into_iter()
+        .filter(|s| s.domain_code == domain)
+        .collect();
+    Columns {
+        domains,
+        domain,
+        skills,
+    }
+}
+
+/// The part of the tree a report covers.
+struct Scope {
+    unit: i32,
+    /// Every unit in `unit`'s subtree -> the branch it is counted under.
+    branches: HashMap<i32, i32>,
+    /// Every unit in `unit`'s subtree.
+    subtree: Vec<i32>,
+    /// `unit`, then its children: the branches, in the order shown.
+    order: Vec<i32>,
+}
+
+/// The unit tree below `unit`, each unit tied to the branch it counts
+/// under, so every figure is read for these units only and summed per row.
+fn report_scope(tree: &Tree, unit: i32) -> Scope {
+    let branches = tree.branches(unit);
+    let subtree: Vec<i32> = branches.keys().copied().collect();
+    let mut order: Vec<i32> = tree.children.get(&unit).cloned().unwrap_or_default();
+    order.insert(0, unit);
+    Scope {
+        unit,
+        branches,
+        subtree,
+        order,
+    }
+}
+
+/// Skill counts per branch (the unit itself = its own members). They come
+/// from `unit_skill_stat`, kept up to date as assessments, people and roles
+/// change, so the report reads a few rows per unit instead of every
+/// assessment; units go 500 at a time to keep each `IN` list short.
+async fn skill_counts(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    skills: &[HeatSkill],
+) -> Result<HashMap<i32, Vec<SkillStat>>, AppError> {
+    let column: HashMap<&str, usize> = skills
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.code.as_str(), i))
+        .collect();
+    let mut stats: HashMap<i32, Vec<SkillStat>> = scope
+        .order
+        .iter()
+        .map(|b| (*b, vec![SkillStat::default(); skills.len()]))
+        .collect();
+    for chunk in scope.subtree.chunks(500) {
+        for s in unit_skill_stat::Entity::find()
+            .filter(unit_skill_stat::Column::OrgUnitId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            let (Some(i), Some(b)) = (
+                column.get(s.skill_code.as_str()),
+                scope.branches.get(&s.org_unit_id),
+            ) else {
+                continue;
+            };
+            let stat = SkillStat {
+                levels: [s.l0, s.l1, s.l2, s.l3, s.l4].map(|n| n.max(0) as u32),
+                agreed: s.agreed.max(0) as u32,
+                required: s.required.max(0) as u32,
+                meeting: s.meeting.max(0) as u32,
+            };
+            if let Some(v) = stats.get_mut(b) {
+                v[*i].add(&stat);
+            }
+        }
+    }
+    Ok(stats)
+}
+
+/// People in one group, and how many of them are integrative leaders, one
+/// domain short of it, below Working or at Working on the foundation skills.
+#[derive(Default, Clone, Copy)]
+struct Group {
+    people: u32,
+    leaders: u32,
+    near: u32,
+    below: u32,
+    working: u32,
+}
+
+/// The groups the pipeline and inclusion figures are given for.
+#[derive(Default)]
+struct HeadCounts {
+    by_branch: HashMap<i32, Group>,
+    by_clinical: BTreeMap<bool, Group>,
+    by_band: BTreeMap<String, Group>,
+    by_group: BTreeMap<String, Group>,
+    total_people: u32,
+}
+
+impl HeadCounts {
+    /// Counts into every grouping at once, so they always add up alike.
+    fn add(&mut self, branch: i32, staff_group: String, band: String, count: impl Fn(&mut Group)) {
+        count(self.by_branch.entry(branch).or_default());
+        count(
+            self.by_clinical
+                .entry(is_clinical(&staff_group))
+                .or_default(),
+        );
+        count(self.by_band.entry(band).or_default());
+        count(self.by_group.entry(staff_group).or_default());
+    }
+}
+
+/// Head counts per unit, staff group and band, over the units shown only (a
+/// team's view reads its own people, not the whole trust's). Stages and
+/// digital standing come from the `person_capability` summary, grouped in
+/// the database, so no one's assessments are read here.
+async fn read_head_counts(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    domain_count: u32,
+) -> Result<HeadCounts, AppError> {
+    let backend = db.get_database_backend();
+    let in_subtree = format!(
+        "org_unit_id IN ({})",
+        scope
+            .subtree
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let counts = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            format!(
+                "SELECT org_unit_id AS unit, staff_group AS sg, band AS band, \
+                 CAST(COUNT(*) AS INTEGER) AS n FROM person WHERE {in_subtree} \
+                 GROUP BY org_unit_id, staff_group, band"
+            ),
+        ))
+        .await?;
+    let caps = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            format!(
+                "SELECT org_unit_id AS unit, staff_group AS sg, band AS band, \
+                 CAST(lead_domains AS INTEGER) AS lead, digital AS digital, \
+                 CAST(COUNT(*) AS INTEGER) AS n FROM person_capability WHERE {in_subtree} \
+                 GROUP BY org_unit_id, staff_group, band, lead_domains, digital"
+            ),
+        ))
+        .await?;
+    let mut heads = HeadCounts::default();
+    for r in counts {
+        let u: i32 = r.try_get("", "unit")?;
+        let Some(b) = scope.branches.get(&u) else {
+            continue;
+        };
+        let n = r.try_get::<i32>("", "n")?.max(0) as u32;
+        let sg: String = r.try_get("", "sg")?;
+        let band: String = r.try_get("", "band")?;
+        heads.total_people += n;
+        heads.add(*b, sg, band, |g| g.people += n);
+    }
+    for r in caps {
+        let u: i32 = r.try_get("", "unit")?;
+        let Some(b) = scope.branches.get(&u) else {
+            continue;
+        };
+        let n = r.try_get::<i32>("", "n")?.max(0) as u32;
+        let sg: String = r.try_get("", "sg")?;
+        let band: String = r.try_get("", "band")?;
+        let lead = r.try_get::<i32>("", "lead")?.max(0) as u32;
+        let digital = Digital::parse(&r.try_get::<String>("", "digital")?);
+        let st = stage(lead, domain_count);
+        heads.add(*b, sg, band, |g| {
+            match st {
+                Stage::Leader => g.leaders += n,
+                Stage::Near => g.near += n,
+                Stage::Other => {}
+            }
+            match digital {
+                Digital::Below => g.below += n,
+                Digital::Working => g.working += n,
+                Digital::Unassessed => {}
+            }
+        });
+    }
+    Ok(heads)
+}
+
+/// The branches with their counts. The unit's own row is left out when no
+/// one works in it directly (a directorate whose staff are all in its
+/// teams); its children are always shown.
+fn branch_rows(scope: &Scope, heads: &HeadCounts) -> Vec<(i32, Group)> {
+    scope
+        .order
+        .iter()
+        .filter(|b| **b != scope.unit || heads.by_branch.get(b).is_some_and(|g| g.people > 0))
+        .map(|b| (*b, heads.by_branch.get(b).copied().unwrap_or_default()))
+        .collect()
+}
+
+/// The unit's own row says so: it counts only the people directly in it,
+/// while a child's row counts that child's whole subtree.
+fn branch_label(tree: &Tree, unit: i32, b: i32) -> String {
+    if b == unit {
+        format!("{} (its own staff)", tree.units[&b].name)
+    } else {
+        tree.units[&b].name.clone()
+    }
+}
+
+/// Integrative leaders (first) and near (second) of everyone in the group.
+fn pipeline_row(label: String, g: Group, all: bool) -> GroupRow {
+    GroupRow {
+        label,
+        people: if super::model::suppress(g.people, all) {
+            0
+        } else {
+            g.people
+        },
+        first: Share::new(g.leaders, g.people, g.people, all),
+        second: Share::new(g.near, g.people, g.people, all),
+        highlight: false,
+    }
+}
+
+/// Below Working (first) of those assessed, and assessed (second) of
+/// everyone in the group.
+fn inclusion_row(label: String, g: Group, all: bool) -> GroupRow {
+    let assessed = g.below + g.working;
+    GroupRow {
+        label,
+        people: if super::model::suppress(g.people, all) {
+            0
+        } else {
+            g.people
+        },
+        first: Share::new(g.below, assessed, assessed, all),
+        second: Share::new(assessed, g.people, g.people, all),
+        highlight: false,
+    }
+}
+
+/// The integrative-leader pipeline rows, by unit and by clinical or not.
+struct Pipeline {
+    units: Vec<GroupRow>,
+    groups: Vec<GroupRow>,
+}
+
+/// The pipeline of integrative leaders, by branch and by clinical or not
+/// (clinical first), so the view shows where the next leaders are coming
+/// from and where they are not.
+fn integrative_pipeline(tree: &Tree, scope: &Scope, heads: &HeadCounts, all: bool) -> Pipeline {
+    let units = branch_rows(scope, heads)
+        .into_iter()
+        .map(|(b, g)| pipeline_row(branch_label(tree, scope.unit, b), g, all))
+        .collect();
+    let groups = heads
+        .by_clinical
+        .iter()
+        .rev()
+        .map(|(clinical, g)| {
+            pipeline_row(
+                if *clinical {
+                    "Clinical"
+                } else {
+                    "Non-clinical"
+                }
+                .into(),
+                *g,
+                all,
+            )
+        })
+        .collect();
+    Pipeline { units, groups }
+}
+
+/// The digital-inclusion rows, by unit, band and staff group.
+struct Inclusion {
+    units: Vec<GroupRow>,
+    bands: Vec<GroupRow>,
+    groups: Vec<GroupRow>,
+}
+
+/// Digital inclusion by branch, band and staff group, the groups with the
+/// highest share below Working highlighted, so support goes where it is
+/// most needed.
+fn digital_inclusion(tree: &Tree, scope: &Scope, heads: &HeadCounts, all: bool) -> Inclusion {
+    let mut units: Vec<GroupRow> = branch_rows(scope, heads)
+        .into_iter()
+        .map(|(b, g)| inclusion_row(branch_label(tree, scope.unit, b), g, all))
+        .collect();
+    let mut bands: Vec<GroupRow> = heads
+        .by_band
+        .iter()
+        .map(|(band, g)| inclusion_row(band.clone(), *g, all))
+        .collect();
+    let mut groups: Vec<GroupRow> = heads
+        .by_group
+        .iter()
+        .map(|(sg, g)| inclusion_row(sg.clone(), *g, all))
+        .collect();
+    for rows in [&mut units, &mut bands, &mut groups] {
+        highlight_highest(rows);
+    }
+    Inclusion {
+        units,
+        bands,
+        groups,
+    }
+}
+
+/// The unit's row and one per child.
+struct UnitRows {
+    total: UnitRow,
+    children: Vec<UnitRow>,
+}
+
+/// Unit rows: the whole subtree, then each branch. The total is summed from
+/// every branch (its own members included), so it covers everyone below the
+/// unit however deep.
+fn unit_rows(
+    tree: &Tree,
+    scope: &Scope,
+    stats: &HashMap<i32, Vec<SkillStat>>,
+    heads: &HeadCounts,
+    skill_count: usize,
+    all: bool,
+) -> UnitRows {
+    let mut total_stats = vec![SkillStat::default(); skill_count];
+    for v in stats.values() {
+        for (t, s) in total_stats.iter_mut().zip(v) {
+            t.add(s);
+        }
+    }
+    let row = |b: i32, people: u32, v: &[SkillStat]| UnitRow {
+        unit: tree.unit_ref(b),
+        people: if super::model::suppress(people, all) {
+            0
+        } else {
+            people
+        },
+        hidden: super::model::suppress(people, all),
+        has_children: tree.children.get(&b).is_some_and(|c| !c.is_empty()),
+        cells: v.iter().map(|s| StatCell::new(s, all)).collect(),
+    };
+    let total = row(scope.unit, heads.total_people, &total_stats);
+    let children = scope
+        .order
+        .iter()
+        .filter(|b| **b != scope.unit)
+        .map(|b| {
+            row(
+                *b,
+                heads.by_branch.get(b).map(|g| g.people).unwrap_or(0),
+                &stats[b],
+            )
+        })
+        .collect();
+    UnitRows { total, children }
+}
+
+/// Trend: carry each unit's latest month forward, sum per domain, over the
+/// last 12 months. A unit has rows only for the months its figures were
+/// written, so without carrying forward a quiet unit would drop out of the
+/// months it had none. `hide` hides every share, for a subtree too small to
+/// show this viewer.
+async fn domain_trend(
+    db: &impl ConnectionTrait,
+    subtree: &[i32],
+    domains: &[Choice],
+    hide: bool,
+) -> Result<Vec<TrendPoint>, AppError> {
+    let mut trend_rows: Vec<unit_domain_month::Model> = Vec::new();
+    for chunk in subtree.chunks(500) {
+        trend_rows.extend(
+            unit_domain_month::Entity::find()
+                .filter(unit_domain_month::Column::OrgUnitId.is_in(chunk.to_vec()))
+                .all(db)
+                .await?,
+        );
+    }
+    trend_rows.sort_by(|a, b| a.month.cmp(&b.month));
+    let domain_index: HashMap<&str, usize> = domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.code.as_str(), i))
+        .collect();
+    let months: Vec<String> = trend_rows
+        .iter()
+        .map(|r| r.month.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut latest: HashMap<(i32, usize), (i32, i32)> = HashMap::new();
+    let mut trend = Vec::new();
+    let mut rows_iter = trend_rows.iter().peekable();
+    for month in &months {
+        while let Some(r) = rows_iter.peek() {
+            if &r.month != month {
+                break;
+            }
+            if let Some(d) = domain_index.get(r.domain_code.as_str()) {
+                latest.insert((r.org_unit_id, *d), (r.required, r.meeting));
+            }
+            rows_iter.next();
+        }
+        let mut sums = vec![(0u32, 0u32); domains.len()];
+        for ((_, d), (required, meeting)) in &latest {
+            sums[*d].0 += (*required).max(0) as u32;
+            sums[*d].1 += (*meeting).max(0) as u32;
+        }
+        trend.push(TrendPoint {
+            month: month.clone(),
+            shares: sums
+                .into_iter()
+                .map(|(required, meeting)| {
+                    if hide {
+                        Share::hidden()
+                    } else {
+                        Share::new(meeting, required, required, true)
+                    }
+                })
+                .collect(),
+        });
+    }
+    let keep_from = trend.len().saturating_sub(12);
+    Ok(trend.split_off(keep_from))
+}
+
+/// The unit leader's team heatmap, offered only to those who may open it
+/// (HR and administrators, the leader, or someone above them), so the link
+/// never leads to a refusal.
+async fn leader_heatmap_of(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    unit: i32,
+    all: bool,
+) -> Result<Option<i32>, AppError> {
+    let leader = leader_of(db, unit).await?;
+    let heatmap = match (leader, user.person_id) {
+        (Some(l), _) if all => Some(l),
+        (Some(l), Some(me)) if l == me || manages(db, me, l).await? => Some(l),
+        _ => None,
+    };
+    Ok(heatmap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::testing::{agree, assess, role_id, user};
+    use crate::kernel::testing::{test_db, tiny_org};
+
+    #[test]
+    fn packed_cells_unpack() {
+        assert_eq!(
+            unpack("32agreedDAT-VIS"),
+            Some(("DAT-VIS", 3, Some(2), "agreed"))
+        );
+        assert_eq!(
+            unpack("1-pending9DIG_1"),
+            Some(("9DIG_1", 1, None, "pending"))
+        );
+        assert_eq!(unpack(""), None, "a person with no assessments");
+        assert_eq!(unpack("y-pendingX"), None, "a level is a digit");
+        assert_eq!(unpack("1-DIG"), None, "no status");
+        assert_eq!(unpack("1-pending"), None, "no code");
+    }
+
+    #[tokio::test]
+    async fn managers_see_their_own_team_only() {
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        let m = user(o.m, Role::Manager);
+        assert_eq!(heatmap_access(&t.db, &m, None).await.unwrap(), o.m);
+        assert_eq!(
+            heatmap_access(&t.db, &m, Some(o.a)).await.unwrap(),
+            o.a,
+            "a sub-team"
+        );
+        let a = user(o.a, Role::Manager);
+        assert!(matches!(
+            heatmap_access(&t.db, &a, Some(o.m)).await,
+            Err(AppError::Forbidden)
+        ));
+        assert!(matches!(
+            heatmap_access(&t.db, &user(o.c, Role::Manager), Some(o.a)).await,
+            Err(AppError::Forbidden)
+        ));
+        assert_eq!(
+            heatmap_access(&t.db, &user(o.c, Role::Hr), Some(o.a))
+                .await
+                .unwrap(),
+            o.a
+        );
+
+        crate::roles::service::set_requirement(
+            &t.db,
+            crate::kernel::audit::Actor::system(),
+            role_id(&t.db).await,
+            "DIG-FOUND",
+            Some(3),
+            true,
+        )
+        .await
+        .unwrap();
+        assess(&t.db, o.a, "DIG-FOUND", 2).await;
+        agree(&t.db, o.m, o.a, "DIG-FOUND").await;
+        assess(&t.db, o.b, "DIG-FOUND", 3).await;
+        let direct = heatmap(&t.db, o.m, false).await.unwrap();
+        let ids: Vec<i32> = direct.rows.iter().map(|r| r.person_id).collect();
+        assert_eq!(ids, [o.a]);
+        let col = direct
+            .skills
+            .iter()
+            .position(|s| s.code == "DIG-FOUND")
+            .unwrap();
+        let cell = direct.rows[0].cells[col];
+        assert_eq!(
+            (cell.level, cell.agreed, cell.required),
+            (Some(2), true, Some(3))
+        );
+        let all = heatmap(&t.db, o.m, true).await.unwrap();
+        let mut ids: Vec<i32> = all.rows.iter().map(|r| r.person_id).collect();
+        ids.sort();
+        assert_eq!(ids, [o.a, o.b]);
+        let b = all.rows.iter().find(|r| r.person_id == o.b).unwrap().cells[col];
+        assert_eq!((b.level, b.agreed), (Some(3), false));
+    }
+
+    #[tokio::test]
+    async fn reports_hide_small_groups_from_all_but_hr() {
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        crate::roles::service::set_requirement(
+            &t.db,
+            crate::kernel::audit::Actor::system(),
+            role_id(&t.db).await,
+            "DIG-FOUND",
+            Some(2),
+            true,
+        )
+        .await
+        .unwrap();
+        assess(&t.db, o.a, "DIG-FOUND", 1).await;
+        assess(&t.db, o.b, "DIG-FOUND", 3).await;
+        // m leads the team (manages someone, no manager); a does not.
+        let m = user(o.m, Role::Manager);
+        let unit = report_access(&t.db, &m, None).await.unwrap();
+        assert!(matches!(
+            report_access(&t.db, &user(o.a, Role::Manager), None).await,
+            Err(AppError::Forbidden)
+        ));
+        let hidden = org_report(&t.db, &m, unit, Some("DIG".into()))
+            .await
+            .unwrap();
+        assert!(hidden.total.hidden && hidden.total.people == 0);
+        assert!(
+            hidden
+                .total
+                .cells
+                .iter()
+                .all(|c| c.assessed == 0 && c.median.is_none())
+        );
+        assert!(hidden.total.cells[0].suppressed);
+        assert!(hidden.inclusion_units.iter().all(|r| r.first.suppressed));
+        assert_eq!(hidden.leader_heatmap, Some(o.m));
+
+        let hr = user(o.c, Role::Hr);
+        let all = org_report(&t.db, &hr, unit, Some("DIG".into()))
+            .await
+            .unwrap();
+        assert_eq!(all.total.people, 4);
+        let found = &all.total.cells[0];
+        assert_eq!(
+            (found.assessed, found.meeting.count, found.meeting.of),
+            (2, 1, 4)
+        );
+        assert_eq!(found.median, Some(1));
+        let inclusion = &all.inclusion_units[0];
+        // a is below Working, b is not; m and c have not assessed.
+        assert_eq!((inclusion.first.count, inclusion.first.of), (1, 2));
+        assert_eq!((inclusion.second.count, inclusion.second.of), (2, 4));
+        assert_eq!(all.trend.last().unwrap().shares[0].count, 1);
+    }
+}

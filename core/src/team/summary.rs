@@ -1,0 +1,1110 @@
+//! Keeps the capability summaries (see the capability_summary migration) up
+//! to date. Every write that changes an assessment, a person's unit or role,
+//! or a role's requirements calls one of these in its own transaction, so a
+//! summary is never out of step with what it summarises.
+//!
+//! - `refresh_assessment`: one person and one skill (a save or an
+//!   agreement): that unit and skill only.
+//! - `refresh_units`: every skill of some units (role requirement edits).
+//! - `rebuild`: everything but the past months of the trend (imports,
+//!   framework publishing, start-up on a database without summaries).
+//! - `backfill_trend`: replays the assessment history into the monthly
+//!   trend, once, when it is empty.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{Datelike, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    Statement, Value,
+};
+
+use super::model::{Digital, LEADER_LEVEL};
+use crate::entities::{
+    assessment, org_unit, person, person_capability, role_requirement, unit_domain_month,
+    unit_skill_stat,
+};
+use crate::error::AppError;
+use crate::framework::model::FrameworkView;
+use crate::framework::read as framework;
+
+/// The level that counts, as SQL (see `model::current_level`).
+const CURRENT: &str = "(CASE WHEN a.status = 'agreed' AND a.agreed_level IS NOT NULL \
+                       THEN a.agreed_level ELSE a.self_level END)";
+/// How far back the trend replays history.
+const TREND_MONTHS: i32 = 24;
+
+fn stmt(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
+    Statement::from_sql_and_values(
+        backend,
+        crate::kernel::db::placeholders(backend, sql),
+        values,
+    )
+}
+
+/// `col IN (1,2,3)` for ids (integers, so inlining them is safe), or a
+/// condition that is always true.
+fn id_filter(col: &str, ids: Option<&[i32]>) -> String {
+    match ids {
+        None => "1 = 1".into(),
+        Some([]) => "1 = 0".into(),
+        Some(ids) => format!(
+            "{col} IN ({})",
+            ids.iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
+fn month_of(at: chrono::DateTime<Utc>) -> String {
+    format!("{:04}-{:02}", at.year(), at.month())
+}
+
+/// The current month, as the trend table keys it.
+pub fn this_month() -> String {
+    month_of(Utc::now())
+}
+
+/// Inserts rows 500 at a time (within the bind-parameter limits of both
+/// engines).
+async fn insert_chunks<A>(db: &impl ConnectionTrait, rows: &[A]) -> Result<(), AppError>
+where
+    A: sea_orm::ActiveModelTrait + Clone + Send,
+{
+    for chunk in rows.chunks(500) {
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Counts per (unit, skill) over the units' own members.
+async fn unit_stats(
+    db: &impl ConnectionTrait,
+    units: Option<&[i32]>,
+    skill: Option<&str>,
+) -> Result<Vec<unit_skill_stat::ActiveModel>, AppError> {
+    let backend = db.get_database_backend();
+    let skill_filter = if skill.is_some() {
+        "a.skill_code = ?"
+    } else {
+        "1 = 1"
+    };
+    let values: Vec<Value> = skill.map(|s| s.into()).into_iter().collect();
+    let assessed = db
+        .query_all_raw(stmt(
+            backend,
+            &format!(
+                "SELECT p.org_unit_id AS unit, a.skill_code AS skill, \
+                 CAST({CURRENT} AS INTEGER) AS level, \
+                 CAST(SUM(CASE WHEN a.status = 'agreed' THEN 1 ELSE 0 END) AS INTEGER) AS agreed, \
+                 CAST(COUNT(*) AS INTEGER) AS n \
+                 FROM assessment a JOIN person p ON p.id = a.person_id \
+                 WHERE {} AND {skill_filter} \
+                 GROUP BY p.org_unit_id, a.skill_code, {CURRENT}",
+                id_filter("p.org_unit_id", units)
+            ),
+            values.clone(),
+        ))
+        .await?;
+    let skill_filter = skill_filter.replace("a.skill_code", "r.skill_code");
+    let required = db
+        .query_all_raw(stmt(
+            backend,
+            &format!(
+                "SELECT p.org_unit_id AS unit, r.skill_code AS skill, \
+                 CAST(COUNT(*) AS INTEGER) AS required, \
+                 CAST(SUM(CASE WHEN {CURRENT} >= r.level THEN 1 ELSE 0 END) AS INTEGER) AS meeting \
+                 FROM person p JOIN role_requirement r ON r.job_role_id = p.job_role_id \
+                 LEFT JOIN assessment a ON a.person_id = p.id AND a.skill_code = r.skill_code \
+                 WHERE r.level > 0 AND {} AND {skill_filter} \
+                 GROUP BY p.org_unit_id, r.skill_code",
+                id_filter("p.org_unit_id", units)
+            ),
+            values,
+        ))
+        .await?;
+    #[derive(Default)]
+    struct Acc {
+        levels: [i32; 5],
+        agreed: i32,
+        required: i32,
+        meeting: i32,
+    }
+    let mut acc: BTreeMap<(i32, String), Acc> = BTreeMap::new();
+    for r in assessed {
+        let unit: i32 = r.try_get("", "unit")?;
+        let skill: String = r.try_get("", "skill")?;
+        let level: i32 = r.try_get("", "level")?;
+        let agreed: i32 = r.try_get("", "agreed")?;
+        let n: i32 = r.try_get("", "n")?;
+        let row = acc.entry((unit, skill)).or_default();
+        row.agreed += agreed;
+        row.levels[level.clamp(0, 4) as usize] += n;
+    }
+    for r in required {
+        let unit: i32 = r.try_get("", "unit")?;
+        let skill: String = r.try_get("", "skill")?;
+        let row = acc.entry((unit, skill)).or_default();
+        row.required = r.try_get("", "required")?;
+        row.meeting = r.try_get::<Option<i32>>("", "meeting")?.unwrap_or(0);
+    }
+    let out = acc
+        .into_iter()
+        .map(|((unit, skill), a)| unit_skill_stat::ActiveModel {
+            org_unit_id: Set(unit),
+            skill_code: Set(skill),
+            assessed: Set(a.levels.iter().sum()),
+            agreed: Set(a.agreed),
+            required: Set(a.required),
+            meeting: Set(a.meeting),
+            l0: Set(a.levels[0]),
+            l1: Set(a.levels[1]),
+            l2: Set(a.levels[2]),
+            l3: Set(a.levels[3]),
+            l4: Set(a.levels[4]),
+        })
+        .collect();
+    Ok(out)
+}
+
+async fn write_stats(
+    db: &impl ConnectionTrait,
+    units: Option<&[i32]>,
+    skill: Option<&str>,
+) -> Result<(), AppError> {
+    let rows = unit_stats(db, units, skill).await?;
+    let mut delete = unit_skill_stat::Entity::delete_many();
+    if let Some(units) = units {
+        delete = delete.filter(unit_skill_stat::Column::OrgUnitId.is_in(units.to_vec()));
+    }
+    if let Some(skill) = skill {
+        delete = delete.filter(unit_skill_stat::Column::SkillCode.eq(skill));
+    }
+    delete.exec(db).await?;
+    insert_chunks(db, &rows).await?;
+    Ok(())
+}
+
+/// One assessment packed as `<own><agreed><status><code>`, e.g.
+/// `32agreedDAT-VIS` or `1-pendingDIG-FOUND` (levels are one digit,
+/// statuses lower case, codes upper case, digits, `-` and `_`, and none
+/// holds a comma), joined by commas: a person's row in `team_cells`, which
+/// `team::service::unpack` reads back. Returns the statement that inserts
+/// the rows of the people `filter` (on `a`, the assessment) selects.
+fn insert_cells(backend: DatabaseBackend, filter: &str) -> String {
+    let packed = match backend {
+        DatabaseBackend::Postgres => {
+            "string_agg(CAST(a.self_level AS TEXT) || \
+             COALESCE(CAST(a.agreed_level AS TEXT), '-') || a.status || a.skill_code, ',')"
+        }
+        // SQLite turns the numbers into text itself.
+        _ => {
+            "group_concat(a.self_level || IFNULL(a.agreed_level, '-') || a.status || a.skill_code)"
+        }
+    };
+    format!(
+        "INSERT INTO team_cells (person_id, cells) SELECT a.person_id, {packed} \
+         FROM assessment a WHERE {filter} GROUP BY a.person_id"
+    )
+}
+
+/// Repacks these people's assessments into `team_cells` (everyone's when
+/// `None`). For one person it reads their 27 entries of the covering
+/// assessment index.
+async fn write_cells(db: &impl ConnectionTrait, people: Option<&[i32]>) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    let chunks: Vec<Option<&[i32]>> = match people {
+        Some(ids) => ids.chunks(500).map(Some).collect(),
+        None => vec![None],
+    };
+    for chunk in chunks {
+        db.execute_raw(stmt(
+            backend,
+            &format!(
+                "DELETE FROM team_cells WHERE {}",
+                id_filter("person_id", chunk)
+            ),
+            vec![],
+        ))
+        .await?;
+        db.execute_raw(stmt(
+            backend,
+            &insert_cells(backend, &id_filter("a.person_id", chunk)),
+            vec![],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Recomputes the pipeline and inclusion inputs of these people (all when
+/// `None`).
+async fn write_capability(
+    db: &impl ConnectionTrait,
+    fw: &FrameworkView,
+    people: Option<&[i32]>,
+) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    match people {
+        Some(ids) => {
+            for chunk in ids.chunks(500) {
+                person_capability::Entity::delete_many()
+                    .filter(person_capability::Column::PersonId.is_in(chunk.to_vec()))
+                    .exec(db)
+                    .await?;
+            }
+        }
+        None => {
+            person_capability::Entity::delete_many().exec(db).await?;
+        }
+    }
+    let chunks: Vec<Option<&[i32]>> = match people {
+        Some(ids) => ids.chunks(500).map(Some).collect(),
+        None => vec![None],
+    };
+    for chunk in chunks {
+        let rows = db
+            .query_all_raw(stmt(
+                backend,
+                &format!(
+                    "SELECT a.person_id AS person, s.domain_id AS domain, \
+                     CAST(MAX(CASE WHEN a.status = 'agreed' AND a.agreed_level IS NOT NULL \
+                     THEN a.agreed_level ELSE 0 END) AS INTEGER) AS best, \
+                     CAST(MIN(CASE WHEN s.foundation THEN {CURRENT} ELSE NULL END) AS INTEGER) AS lowest \
+                     FROM assessment a JOIN skill s ON s.code = a.skill_code AND s.framework_id = ? \
+                     WHERE {} GROUP BY a.person_id, s.domain_id",
+                    id_filter("a.person_id", chunk)
+                ),
+                vec![fw.id.into()],
+            ))
+            .await?;
+        // person -> (domains led, lowest foundation level)
+        let mut folded: BTreeMap<i32, (i16, Option<i32>)> = BTreeMap::new();
+        for r in rows {
+            let person: i32 = r.try_get("", "person")?;
+            let best: i32 = r.try_get("", "best")?;
+            let lowest: Option<i32> = r.try_get("", "lowest")?;
+            let entry = folded.entry(person).or_insert((0, None));
+            if best >= i32::from(LEADER_LEVEL) {
+                entry.0 += 1;
+            }
+            entry.1 = match (entry.1, lowest) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        let ids: Vec<i32> = folded.keys().copied().collect();
+        let mut models = Vec::with_capacity(ids.len());
+        for ids in ids.chunks(500) {
+            for p in person::Entity::find()
+                .filter(person::Column::Id.is_in(ids.to_vec()))
+                .all(db)
+                .await?
+            {
+                let (lead, lowest) = folded[&p.id];
+                models.push(person_capability::ActiveModel {
+                    person_id: Set(p.id),
+                    org_unit_id: Set(p.org_unit_id),
+                    staff_group: Set(p.staff_group),
+                    band: Set(p.band),
+                    lead_domains: Set(lead),
+                    digital: Set(Digital::from_lowest(lowest.map(|l| l.clamp(0, 4) as u8))
+                        .as_str()
+                        .into()),
+                });
+            }
+        }
+        insert_chunks(db, &models).await?;
+    }
+    Ok(())
+}
+
+/// Skill code -> domain code, for the current framework.
+fn skill_domains(fw: &FrameworkView) -> (Vec<String>, HashMap<String, String>) {
+    let domains = fw.domains.iter().map(|d| d.code.clone()).collect();
+    let map = fw
+        .domains
+        .iter()
+        .flat_map(|d| {
+            d.skills
+                .iter()
+                .map(move |s| (s.code.clone(), d.code.clone()))
+        })
+        .collect();
+    (domains, map)
+}
+
+/// Writes this month's trend rows for these units (all when `None`) from
+/// their skill counts.
+async fn write_this_month(
+    db: &impl ConnectionTrait,
+    fw: &FrameworkView,
+    units: Option<&[i32]>,
+) -> Result<(), AppError> {
+    let month = this_month();
+    let (domains, skill_domain) = skill_domains(fw);
+    let mut find = unit_skill_stat::Entity::find();
+    let mut delete = unit_domain_month::Entity::delete_many()
+        .filter(unit_domain_month::Column::Month.eq(&month));
+    let unit_ids: Vec<i32> = match units {
+        Some(units) => {
+            find = find.filter(unit_skill_stat::Column::OrgUnitId.is_in(units.to_vec()));
+            delete = delete.filter(unit_domain_month::Column::OrgUnitId.is_in(units.to_vec()));
+            units.to_vec()
+        }
+        None => org_unit::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect(),
+    };
+    let mut sums: BTreeMap<(i32, &str), (i32, i32)> = BTreeMap::new();
+    for unit in &unit_ids {
+        for d in &domains {
+            sums.insert((*unit, d.as_str()), (0, 0));
+        }
+    }
+    let stats = find.all(db).await?;
+    for s in &stats {
+        if let Some(d) = skill_domain.get(&s.skill_code)
+            && let Some(sum) = sums.get_mut(&(s.org_unit_id, d.as_str()))
+        {
+            sum.0 += s.required;
+            sum.1 += s.meeting;
+        }
+    }
+    delete.exec(db).await?;
+    let rows: Vec<unit_domain_month::ActiveModel> = sums
+        .into_iter()
+        .map(
+            |((unit, domain), (required, meeting))| unit_domain_month::ActiveModel {
+                org_unit_id: Set(unit),
+                month: Set(month.clone()),
+                domain_code: Set(domain.to_string()),
+                required: Set(required),
+                meeting: Set(meeting),
+            },
+        )
+        .collect();
+    insert_chunks(db, &rows).await?;
+    Ok(())
+}
+
+/// Takes the units' summary rows in turn with other writers, for the rest
+/// of the transaction. The summaries are rewritten (delete, then insert),
+/// and on PostgreSQL two transactions refreshing one unit at once could
+/// both insert: the second's delete cannot see the first's new rows. Locking
+/// the units' rows (in id order, so two writers cannot deadlock; `NO KEY`,
+/// so people being added to a unit do not hold it up) makes the second
+/// wait, then read what the first wrote. SQLite needs nothing: its
+/// writers already take turns (`platform::begin_write`).
+async fn lock_units(db: &impl ConnectionTrait, units: Option<&[i32]>) -> Result<(), AppError> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    let which = match units {
+        Some([]) => return Ok(()),
+        Some(units) => {
+            let ids: Vec<String> = units.iter().map(i32::to_string).collect();
+            format!("WHERE id IN ({})", ids.join(","))
+        }
+        None => String::new(),
+    };
+    db.query_all_raw(Statement::from_string(
+        DatabaseBackend::Postgres,
+        format!("SELECT id FROM org_unit {which} ORDER BY id FOR NO KEY UPDATE"),
+    ))
+    .await?;
+    Ok(())
+}
+
+/// One assessment as the summaries count it.
+#[derive(Clone, Copy, PartialEq)]
+struct Counted {
+    /// The level that counts (`CURRENT`).
+    level: i32,
+    /// Status "agreed" (`unit_skill_stat.agreed`).
+    agreed: bool,
+    /// The agreed level once agreed, else 0 (`person_capability`'s leaders).
+    best: i32,
+}
+
+impl Counted {
+    fn of(a: &assessment::Model) -> Self {
+        let agreed = a.status == "agreed";
+        let agreed_level = a.agreed_level.filter(|_| agreed).map(i32::from);
+        Counted {
+            level: agreed_level.unwrap_or(i32::from(a.self_level)),
+            agreed,
+            best: agreed_level.unwrap_or(0),
+        }
+    }
+
+    fn bucket(self) -> usize {
+        self.level.clamp(0, 4) as usize
+    }
+}
+
+/// After one person's assessment of one skill changed from `old` (`None`
+/// when it is new) to `new`, in the same transaction. Instead of recounting
+/// the unit (`refresh_assessment`), it moves this one assessment's counts:
+/// a save costs a few single-row updates. Where a row it would move does
+/// not exist yet (the unit's first assessment of the skill, the month's
+/// first write), it recounts that unit as before.
+pub(crate) async fn apply_change(
+    db: &impl ConnectionTrait,
+    fw: &FrameworkView,
+    old: Option<&assessment::Model>,
+    new: &assessment::Model,
+) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    let Some(row) = db
+        .query_one_raw(stmt(
+            backend,
+            "SELECT p.org_unit_id AS unit, \
+             (SELECT CAST(MAX(r.level) AS INTEGER) FROM role_requirement r \
+              WHERE r.job_role_id = p.job_role_id AND r.skill_code = ? AND r.level > 0) AS required \
+             FROM person p WHERE p.id = ?",
+            vec![new.skill_code.clone().into(), new.person_id.into()],
+        ))
+        .await?
+    else {
+        return Ok(());
+    };
+    let unit: i32 = row.try_get("", "unit")?;
+    let required: Option<i32> = row.try_get("", "required")?;
+    let units = [unit];
+    lock_units(db, Some(&units)).await?;
+
+    let before = old.map(Counted::of);
+    let after = Counted::of(new);
+    let mut levels = [0i32; 5];
+    if let Some(b) = before {
+        levels[b.bucket()] -= 1;
+    }
+    levels[after.bucket()] += 1;
+    let agreed = i32::from(after.agreed) - before.map_or(0, |b| i32::from(b.agreed));
+    let meets = |c: Option<Counted>| match (required, c) {
+        (Some(r), Some(c)) => i32::from(c.level >= r),
+        _ => 0,
+    };
+    let meeting = meets(Some(after)) - meets(before);
+    let mut values: Vec<Value> = vec![
+        i32::from(before.is_none()).into(),
+        agreed.into(),
+        meeting.into(),
+    ];
+    values.extend(levels.iter().map(|l| Value::from(*l)));
+    values.extend([unit.into(), new.skill_code.clone().into()]);
+    let moved = db
+        .execute_raw(stmt(
+            backend,
+            "UPDATE unit_skill_stat SET assessed = assessed + ?, agreed = agreed + ?, \
+             meeting = meeting + ?, l0 = l0 + ?, l1 = l1 + ?, l2 = l2 + ?, l3 = l3 + ?, \
+             l4 = l4 + ? WHERE org_unit_id = ? AND skill_code = ?",
+            values,
+        ))
+        .await?
+        .rows_affected();
+    let skill = fw.skill(&new.skill_code);
+    if moved == 0 {
+        write_stats(db, Some(&units), Some(&new.skill_code)).await?;
+        write_this_month(db, fw, Some(&units)).await?;
+    } else if let Some(domain) = fw
+        .domains
+        .iter()
+        .find(|d| d.skills.iter().any(|s| s.code == new.skill_code))
+    {
+        let moved = db
+            .execute_raw(stmt(
+                backend,
+                "UPDATE unit_domain_month SET meeting = meeting + ? \
+                 WHERE org_unit_id = ? AND month = ? AND domain_code = ?",
+                vec![
+                    meeting.into(),
+                    unit.into(),
+                    this_month().into(),
+                    domain.code.clone().into(),
+                ],
+            ))
+            .await?
+            .rows_affected();
+        if moved == 0 {
+            write_this_month(db, fw, Some(&units)).await?;
+        }
+    }
+    // The person's leadership and digital inclusion move only when an
+    // agreed level or a foundation skill's level does.
+    let foundation = skill.is_some_and(|s| s.foundation);
+    let touches_person = match before {
+        None => true,
+        Some(b) => b.best != after.best || (foundation && b.level != after.level),
+    };
+    if touches_person {
+        write_capability(db, fw, Some(&[new.person_id])).await?;
+    }
+    repack_person(db, new.person_id).await
+}
+
+/// Repacks one person's `team_cells` row after a change to one of their
+/// assessments, in one statement: an upsert from their entries of the
+/// covering assessment index. (They have at least the changed one, so the
+/// row is never left stale; `write_cells` is for bulk changes, which may
+/// leave someone with none.)
+async fn repack_person(db: &impl ConnectionTrait, person_id: i32) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    db.execute_raw(stmt(
+        backend,
+        &format!(
+            "{} ON CONFLICT (person_id) DO UPDATE SET cells = excluded.cells",
+            insert_cells(backend, "a.person_id = ?")
+        ),
+        vec![person_id.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// After one person's assessment of one skill changed: recounts that unit
+/// and skill from scratch. Saves use `apply_change`; the reports bench
+/// measures this against it.
+pub async fn refresh_assessment(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+    skill_code: &str,
+) -> Result<(), AppError> {
+    let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
+        return Ok(());
+    };
+    let units = [p.org_unit_id];
+    lock_units(db, Some(&units)).await?;
+    write_stats(db, Some(&units), Some(skill_code)).await?;
+    // One framework load per save, shared by both.
+    let fw = framework::current(db).await?;
+    write_capability(db, &fw, Some(&[person_id])).await?;
+    write_cells(db, Some(&[person_id])).await?;
+    write_this_month(db, &fw, Some(&units)).await
+}
+
+/// After changes that touch every skill of some units' people (role
+/// requirements, people moving).
+pub async fn refresh_units(db: &impl ConnectionTrait, units: &[i32]) -> Result<(), AppError> {
+    let units: Vec<i32> = units
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    lock_units(db, Some(&units)).await?;
+    write_stats(db, Some(&units), None).await?;
+    write_this_month(db, &framework::current(db).await?, Some(&units)).await
+}
+
+/// The units with people in this job role.
+pub async fn units_with_role(
+    db: &impl ConnectionTrait,
+    role_id: i32,
+) -> Result<Vec<i32>, AppError> {
+    let units: BTreeSet<i32> = person::Entity::find()
+        .filter(person::Column::JobRoleId.eq(role_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.org_unit_id)
+        .collect();
+    Ok(units.into_iter().collect())
+}
+
+/// Recomputes every summary but the past months of the trend.
+pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), AppError> {
+    lock_units(db, None).await?;
+    write_stats(db, None, None).await?;
+    let fw = framework::current(db).await?;
+    write_capability(db, &fw, None).await?;
+    write_cells(db, None).await?;
+    write_this_month(db, &fw, None).await
+}
+
+/// Builds the summaries of a database that has none (one made before they
+/// existed, or a new one): a no-op when they exist or there is no one. A
+/// database from before `team_cells` gets those alone.
+pub async fn ensure(db: &impl ConnectionTrait) -> Result<bool, AppError> {
+    if person::Entity::find().count(db).await? == 0 {
+        return Ok(false);
+    }
+    if unit_domain_month::Entity::find().count(db).await? > 0 {
+        let backend = db.get_database_backend();
+        let exists = |table: &str| {
+            db.query_one_raw(stmt(
+                backend,
+                &format!("SELECT 1 AS one FROM {table} LIMIT 1"),
+                vec![],
+            ))
+        };
+        if exists("team_cells").await?.is_some() || exists("assessment").await?.is_none() {
+            return Ok(false);
+        }
+        write_cells(db, None).await?;
+        return Ok(true);
+    }
+    rebuild(db).await?;
+    backfill_trend(db).await?;
+    Ok(true)
+}
+
+/// Replays the assessment history into the monthly trend: for each of the
+/// last months, each unit's required and meeting counts as they stood at
+/// the end of the month. It uses today's units, roles and requirements (the
+/// history of those is not kept). Past months are written once, here; from
+/// then on only the current month changes.
+pub async fn backfill_trend(db: &impl ConnectionTrait) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    let fw = framework::current(db).await?;
+    let (domains, skill_domain) = skill_domains(&fw);
+    let domain_index: HashMap<&str, usize> = domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.as_str(), i))
+        .collect();
+    // Requirements as (skill index, level) per role.
+    let mut skills: Vec<String> = Vec::new();
+    let mut skill_index: HashMap<String, usize> = HashMap::new();
+    let mut index_of = |code: &str| -> usize {
+        if let Some(i) = skill_index.get(code) {
+            return *i;
+        }
+        skills.push(code.to_string());
+        skill_index.insert(code.to_string(), skills.len() - 1);
+        skills.len() - 1
+    };
+    let mut reqs: HashMap<i32, Vec<(usize, i16)>> = HashMap::new();
+    for r in role_requirement::Entity::find().all(db).await? {
+        if r.level > 0 && skill_domain.contains_key(&r.skill_code) {
+            reqs.entry(r.job_role_id)
+                .or_default()
+                .push((index_of(&r.skill_code), r.level));
+        }
+    }
+    let people: Vec<(i32, i32, i32)> = person::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|p| p.job_role_id.map(|role| (p.id, p.org_unit_id, role)))
+        .filter(|(_, _, role)| reqs.contains_key(role))
+        .collect();
+    let events = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT person_id, skill_code, to_level, at FROM assessment_event ORDER BY at, id",
+        ))
+        .await?;
+    let now = Utc::now();
+    let first = events
+        .first()
+        .map(|r| r.try_get::<chrono::DateTime<Utc>>("", "at"))
+        .transpose()?
+        .unwrap_or(now);
+    let earliest = (now.year() * 12 + now.month0() as i32) - (TREND_MONTHS - 1);
+    let start = (first.year() * 12 + first.month0() as i32).max(earliest);
+    let months = super::model::months_between(
+        (start / 12, (start % 12) as u32 + 1),
+        (now.year(), now.month()),
+    );
+    // (person, skill index) -> the level that counts (see `CURRENT`): a
+    // self-assessment counts until agreed, an agreement until the next one.
+    let mut state: HashMap<(i32, usize), i16> = HashMap::new();
+    let mut events = events.into_iter().peekable();
+    let current = this_month();
+    let mut rows: Vec<unit_domain_month::ActiveModel> = Vec::new();
+    for month in &months {
+        if *month == current {
+            // The current month comes from the live counts, like every
+            // later write.
+            break;
+        }
+        while let Some(r) = events.peek() {
+            let at: chrono::DateTime<Utc> = r.try_get("", "at")?;
+            if month_of(at).as_str() > month.as_str() {
+                break;
+            }
+            let person: i32 = r.try_get("", "person_id")?;
+            let code: String = r.try_get("", "skill_code")?;
+            let level: i16 = r.try_get::<i16>("", "to_level").or_else(|_| {
+                r.try_get::<i32>("", "to_level")
+                    .map(|l| l.clamp(0, 4) as i16)
+            })?;
+            if let Some(i) = skill_index.get(&code) {
+                // A self-assessment, an agreement or a changed level: each
+                // sets the level that counts from then on.
+                state.insert((person, *i), level);
+            }
+            events.next();
+        }
+        let mut sums: BTreeMap<(i32, usize), (i32, i32)> = BTreeMap::new();
+        for (person, unit, role) in &people {
+            for (skill, required) in &reqs[role] {
+                let Some(d) = domain_index.get(skill_domain[&skills[*skill]].as_str()) else {
+                    continue;
+                };
+                let sum = sums.entry((*unit, *d)).or_insert((0, 0));
+                sum.0 += 1;
+                if state
+                    .get(&(*person, *skill))
+                    .is_some_and(|l| *l >= *required)
+                {
+                    sum.1 += 1;
+                }
+            }
+        }
+        for ((unit, d), (required, meeting)) in sums {
+            rows.push(unit_domain_month::ActiveModel {
+                org_unit_id: Set(unit),
+                month: Set(month.clone()),
+                domain_code: Set(domains[d].clone()),
+                required: Set(required),
+                meeting: Set(meeting),
+            });
+        }
+    }
+    unit_domain_month::Entity::delete_many()
+        .filter(unit_domain_month::Column::Month.ne(&current))
+        .exec(db)
+        .await?;
+    insert_chunks(db, &rows).await?;
+    write_this_month(db, &fw, None).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::model::Role;
+    use crate::kernel::testing::{agree, assess, role_id, test_db, tiny_org, user};
+    use crate::profile::model::Decision;
+    use crate::profile::service as profile;
+    use sea_orm::{DatabaseConnection, QueryOrder};
+
+    async fn snapshot(db: &DatabaseConnection) -> String {
+        let stats = unit_skill_stat::Entity::find()
+            .order_by_asc(unit_skill_stat::Column::OrgUnitId)
+            .order_by_asc(unit_skill_stat::Column::SkillCode)
+            .all(db)
+            .await
+            .unwrap();
+        let caps = person_capability::Entity::find()
+            .order_by_asc(person_capability::Column::PersonId)
+            .all(db)
+            .await
+            .unwrap();
+        let months = unit_domain_month::Entity::find()
+            .order_by_asc(unit_domain_month::Column::OrgUnitId)
+            .order_by_asc(unit_domain_month::Column::Month)
+            .order_by_asc(unit_domain_month::Column::DomainCode)
+            .all(db)
+            .await
+            .unwrap();
+        // Rows with nothing in them are the same as no row.
+        let stats: Vec<_> = stats
+            .into_iter()
+            .filter(|s| s.assessed + s.required > 0)
+            .collect();
+        let cells: Vec<(i32, Vec<String>)> = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT person_id, cells FROM team_cells ORDER BY person_id",
+            ))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                let cells: String = r.try_get("", "cells").unwrap();
+                let mut cells: Vec<String> = cells.split(',').map(str::to_string).collect();
+                cells.sort();
+                (r.try_get("", "person_id").unwrap(), cells)
+            })
+            .collect();
+        format!("{stats:?}\n{caps:?}\n{months:?}\n{cells:?}")
+    }
+
+    #[tokio::test]
+    async fn every_write_keeps_the_summaries_equal_to_a_rebuild() {
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        let role = role_id(&t.db).await;
+        use crate::roles::service as roles;
+        roles::set_requirement(
+            &t.db,
+            crate::kernel::audit::Actor::system(),
+            role,
+            "DIG-FOUND",
+            Some(2),
+            true,
+        )
+        .await
+        .unwrap();
+        roles::set_requirement(
+            &t.db,
+            crate::kernel::audit::Actor::system(),
+            role,
+            "DAT-LIT",
+            Some(3),
+            true,
+        )
+        .await
+        .unwrap();
+        assess(&t.db, o.a, "DIG-FOUND", 1).await;
+        assess(&t.db, o.b, "DIG-FOUND", 2).await;
+        assess(&t.db, o.c, "DIG-FOUND", 4).await;
+        for skill in ["DIG-FOUND", "DAT-LIT", "LEAD-CHANGE"] {
+            assess(&t.db, o.m, skill, 3).await;
+        }
+        assess(&t.db, o.a, "DAT-LIT", 3).await;
+        agree(&t.db, o.m, o.a, "DAT-LIT").await;
+        // A changed self-assessment awaits agreement again.
+        assess(&t.db, o.a, "DIG-FOUND", 2).await;
+        roles::set_requirement(
+            &t.db,
+            crate::kernel::audit::Actor::system(),
+            role,
+            "LEAD-CHANGE",
+            Some(3),
+            false,
+        )
+        .await
+        .unwrap();
+        roles::remove_requirement(
+            &t.db,
+            crate::kernel::audit::Actor::system(),
+            role,
+            "DAT-LIT",
+        )
+        .await
+        .unwrap();
+
+        let live = snapshot(&t.db).await;
+        rebuild(&t.db).await.unwrap();
+        assert_eq!(live, snapshot(&t.db).await, "incremental == rebuild");
+
+        let unit = person::Entity::find_by_id(o.a)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .org_unit_id;
+        let dig = unit_skill_stat::Entity::find_by_id((unit, "DIG-FOUND".to_string()))
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        // a 2 (pending), b 2, c 4, m 3: all four meet Working.
+        assert_eq!((dig.assessed, dig.required, dig.meeting), (4, 4, 4));
+        assert_eq!((dig.l2, dig.l3, dig.l4, dig.agreed), (2, 1, 1, 0));
+        let lead = unit_skill_stat::Entity::find_by_id((unit, "LEAD-CHANGE".to_string()))
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((lead.assessed, lead.required, lead.meeting), (1, 4, 1));
+        assert!(
+            unit_skill_stat::Entity::find_by_id((unit, "DAT-LIT".to_string()))
+                .one(&t.db)
+                .await
+                .unwrap()
+                .is_some_and(|s| s.required == 0 && s.assessed == 2),
+            "a removed requirement stops counting"
+        );
+        // Only a's Data skill is agreed: not a leader, a has one domain.
+        let a = person_capability::Entity::find_by_id(o.a)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((a.lead_domains, a.digital.as_str()), (1, "working"));
+        let c = person_capability::Entity::find_by_id(o.c)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.digital, "working");
+        let month = unit_domain_month::Entity::find_by_id((unit, this_month(), "DIG".to_string()))
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((month.required, month.meeting), (4, 4));
+    }
+
+    /// Saves, agreements and changed levels in a scrambled order, with a
+    /// month turning over in the middle: the moved counts must end where a
+    /// recount does.
+    #[tokio::test]
+    async fn moved_counts_match_a_recount_after_many_writes() {
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        let role = role_id(&t.db).await;
+        use crate::roles::service as roles;
+        roles::set_requirement(
+            &t.db,
+            crate::kernel::audit::Actor::system(),
+            role,
+            "DIG-FOUND",
+            Some(2),
+            true,
+        )
+        .await
+        .unwrap();
+        roles::set_requirement(
+            &t.db,
+            crate::kernel::audit::Actor::system(),
+            role,
+            "DAT-LIT",
+            Some(3),
+            true,
+        )
+        .await
+        .unwrap();
+        roles::set_requirement(
+            &t.db,
+            crate::kernel::audit::Actor::system(),
+            role,
+            "LEAD-CHANGE",
+            Some(1),
+            false,
+        )
+        .await
+        .unwrap();
+        let people = [o.m, o.a, o.b, o.c];
+        let skills = ["DIG-FOUND", "DAT-LIT", "LEAD-CHANGE", "DAT-VIS"];
+        let mut x: u32 = 2026;
+        let mut reviews = 0;
+        for step in 0..160 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let who = people[(x >> 8) as usize % people.len()];
+            let skill = skills[(x >> 12) as usize % skills.len()];
+            let level = ((x >> 16) % 5) as u8;
+            let current = profile::profile(&t.db, who, &user(who, Role::Staff))
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .find(|i| i.skill.code == skill)
+                .and_then(|i| i.assessment);
+            match (step % 3, current) {
+                (1, Some(a)) => {
+                    let (decision, changed) = if x & 1 == 0 {
+                        (Decision::Agree, None)
+                    } else {
+                        (Decision::Change, Some(level))
+                    };
+                    profile::review(
+                        &t.db,
+                        crate::kernel::audit::Actor::system(),
+                        who,
+                        &user(o.m, Role::Manager),
+                        skill,
+                        decision,
+                        changed,
+                        "Seen on the ward",
+                        a.revision,
+                    )
+                    .await
+                    .unwrap();
+                    reviews += 1;
+                }
+                _ => assess(&t.db, who, skill, level).await,
+            }
+            if step == 80 {
+                // A new month: its rows do not exist until the next write.
+                unit_domain_month::Entity::delete_many()
+                    .filter(unit_domain_month::Column::Month.eq(this_month()))
+                    .exec(&t.db)
+                    .await
+                    .unwrap();
+            }
+        }
+        assert!(reviews > 20, "the mix reviews as well as saves: {reviews}");
+        let live = snapshot(&t.db).await;
+        rebuild(&t.db).await.unwrap();
+        assert_eq!(live, snapshot(&t.db).await, "moved counts == recount");
+        // A database from before `team_cells` gets them at its next start,
+        // once.
+        t.db.execute_unprepared("DELETE FROM team_cells")
+            .await
+            .unwrap();
+        assert!(ensure(&t.db).await.unwrap());
+        assert_eq!(live, snapshot(&t.db).await, "cells rebuilt at start-up");
+        assert!(!ensure(&t.db).await.unwrap(), "only when they are missing");
+    }
+
+    #[tokio::test]
+    async fn the_trend_replays_history_by_month() {
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        let role = role_id(&t.db).await;
+        crate::roles::service::set_requirement(
+            &t.db,
+            crate::kernel::audit::Actor::system(),
+            role,
+            "DIG-FOUND",
+            Some(2),
+            true,
+        )
+        .await
+        .unwrap();
+        assess(&t.db, o.a, "DIG-FOUND", 1).await;
+        assess(&t.db, o.a, "DIG-FOUND", 3).await;
+        // Move the first event back three months and the second back one.
+        let backend = t.db.get_database_backend();
+        let events = crate::entities::assessment_event::Entity::find()
+            .order_by_asc(crate::entities::assessment_event::Column::Id)
+            .all(&t.db)
+            .await
+            .unwrap();
+        let now = Utc::now();
+        let month_start = |back: i32| {
+            use chrono::TimeZone;
+            let idx = now.year() * 12 + now.month0() as i32 - back;
+            Utc.with_ymd_and_hms(idx / 12, (idx % 12) as u32 + 1, 1, 12, 0, 0)
+                .unwrap()
+        };
+        for (e, months) in events.iter().zip([3, 1]) {
+            let at = month_start(months);
+            t.db.execute_raw(stmt(
+                backend,
+                "UPDATE assessment_event SET at = ? WHERE id = ?",
+                vec![at.into(), e.id.into()],
+            ))
+            .await
+            .unwrap();
+        }
+        unit_domain_month::Entity::delete_many()
+            .exec(&t.db)
+            .await
+            .unwrap();
+        backfill_trend(&t.db).await.unwrap();
+        let rows = unit_domain_month::Entity::find()
+            .filter(unit_domain_month::Column::DomainCode.eq("DIG"))
+            .order_by_asc(unit_domain_month::Column::Month)
+            .all(&t.db)
+            .await
+            .unwrap();
+        let got: Vec<(i32, i32)> = rows.iter().map(|r| (r.required, r.meeting)).collect();
+        // Three months ago: below; one month ago and now: meets.
+        assert_eq!(got.len(), 4, "{rows:?}");
+        assert_eq!(got, [(4, 0), (4, 0), (4, 1), (4, 1)], "{rows:?}");
+        assert_eq!(rows.last().unwrap().month, this_month());
+    }
+}

@@ -1,0 +1,114 @@
+//! `skillmap-dev`: the tools that measure and shake Skillmap, kept out of
+//! the server binary. Each prints ratios against a baseline measured in the
+//! same run (these machines are noisy); none is a test. See
+//! docs/performance.md for what each measures and the figures so far.
+
+mod bench_import;
+mod bench_reports;
+mod fuzz;
+mod load;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "skillmap-dev",
+    about = "Skillmap's benchmarks, fuzzer and load generator"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Benchmark the staff import against the fastest plain way to put the
+    /// same rows into the same schema (SQLite; PostgreSQL against COPY with
+    /// --postgres). Prints ratios.
+    BenchImport {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// A PostgreSQL server to compare on too, e.g.
+        /// postgres://postgres@127.0.0.1:5432/postgres
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Internal: run one measured phase in this process.
+        #[arg(long, hide = true)]
+        phase: Option<String>,
+        #[arg(long, hide = true)]
+        database: Option<String>,
+    },
+    /// Benchmark the team heatmap against a hand-written query, and the
+    /// organisation view, on a seeded trust where everyone assessed every
+    /// skill (SQLite; PostgreSQL too with --postgres). Prints ratios.
+    BenchReports {
+        #[arg(long, default_value_t = 20_000)]
+        staff: usize,
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// Fuzz the upload parsers (import, catalogue, framework) for a fixed
+    /// time. Prints executions, panics and peak memory; exits non-zero on a
+    /// panic, saving the input to replay.
+    Fuzz {
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Seed files (the import corpus).
+        #[arg(long, default_value = "tests/import-corpus")]
+        corpus: std::path::PathBuf,
+        /// Where inputs that panicked are saved.
+        #[arg(long, default_value = "target/fuzz-findings")]
+        findings: std::path::PathBuf,
+    },
+    /// The Monday-morning rush against the release server binary:
+    /// --staff N --users N --seconds N --rate N --postgres URL.
+    Load {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::BenchImport {
+                rows,
+                postgres,
+                phase,
+                database,
+            } => match (phase, database) {
+                (Some(phase), Some(database)) => bench_import::phase(&phase, &database, rows).await,
+                _ => bench_import::run(rows, postgres.as_deref()).await,
+            },
+            Command::BenchReports {
+                staff,
+                runs,
+                postgres,
+            } => bench_reports::run(staff, runs, postgres.as_deref()).await,
+            Command::Fuzz {
+                seconds,
+                seed,
+                corpus,
+                findings,
+            } => fuzz::run(seconds, seed, &corpus, &findings),
+            Command::Load { args } => return load::main_with(args).await,
+        }
+        .map(|()| ExitCode::SUCCESS)
+        .unwrap_or_else(|e| {
+            eprintln!("skillmap-dev: {e}");
+            ExitCode::FAILURE
+        })
+    });
+    result
+}
