@@ -80,7 +80,7 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let result = runtime.block_on(async move {
+    runtime.block_on(async move {
         match cli.command {
             Command::BenchImport {
                 rows,
@@ -109,6 +109,5 @@ fn main() -> ExitCode {
             eprintln!("skillmap-dev: {e}");
             ExitCode::FAILURE
         })
-    });
-    result
+    })
 }

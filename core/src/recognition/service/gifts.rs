@@ -240,7 +240,9 @@ pub async fn give_form(
 }
 
 /// Records an endorsement or award. The input is checked first and nothing
-/// is stored unless all of it is right.
+/// is stored unless all of it is right. (The form's five fields, the giver
+/// and who is acting: a struct for them would only be taken apart again.)
+#[allow(clippy::too_many_arguments)]
 pub async fn give(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: Actor,
