@@ -3,7 +3,7 @@
 //! download it as CSV.
 //!
 //! The rules and operations live in `skillmap_core::audit`; this folder holds
-//! its server functions (`api`) and pages (`view`).
+//! its server functions (`api`), pages (`view`) and plain routes (`download`).
 
 pub mod api;
 #[cfg(feature = "ssr")]

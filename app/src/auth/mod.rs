@@ -1,7 +1,7 @@
 //! Log-in, log-out, accounts and roles.
 //!
 //! The rules and operations live in `skillmap_core::auth`; this folder holds
-//! its server functions (`api`) and pages (`view`).
+//! its server functions (`api`), pages (`view`) and plain routes (`download`).
 
 pub mod api;
 #[cfg(feature = "ssr")]

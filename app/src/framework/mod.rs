@@ -2,7 +2,7 @@
 //! versions; the exchange format (JSON) for export and import.
 //!
 //! The rules and operations live in `skillmap_core::framework`; this folder holds
-//! its server functions (`api`) and pages (`view`).
+//! its server functions (`api`), pages (`view`) and plain routes (`download`).
 
 pub mod api;
 #[cfg(feature = "ssr")]

@@ -3,7 +3,7 @@
 //! preview, then import all of it in one transaction (or none of it).
 //!
 //! The rules and operations live in `skillmap_core::import`; this folder holds
-//! its server functions (`api`) and pages (`view`).
+//! its server functions (`api`), pages (`view`) and plain routes (`download`).
 
 pub mod api;
 #[cfg(feature = "ssr")]

@@ -4,7 +4,7 @@
 //! the retention period are listed for review.
 //!
 //! The rules and operations live in `skillmap_core::privacy`; this folder holds
-//! its server functions (`api`) and pages (`view`).
+//! its server functions (`api`), pages (`view`) and plain routes (`download`).
 
 pub mod api;
 #[cfg(feature = "ssr")]

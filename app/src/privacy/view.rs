@@ -12,7 +12,7 @@ use crate::auth::api::whoami;
 use crate::error::AppError;
 use crate::ui::{ErrorPage, ErrorSummary, Layout, Table, TextField, page, url_error};
 
-/// Where a person downloads their data (a plain GET route in `server`).
+/// Where a person downloads their data (a plain GET route, `privacy::download`).
 pub const DOWNLOAD_PATH: &str = "/my-data/skillmap-my-data.zip";
 
 #[component]

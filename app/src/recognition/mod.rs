@@ -5,7 +5,7 @@
 //! their team's recent recognition; HR sees it by unit over time.
 //!
 //! The rules and operations live in `skillmap_core::recognition`; this folder holds
-//! its server functions (`api`) and pages (`view`).
+//! its server functions (`api`), pages (`view`) and plain routes (`download`).
 
 pub mod api;
 #[cfg(feature = "ssr")]

@@ -1,4 +1,4 @@
-//! The audit trail: what was recorded (`platform::audit` writes it from
+//! The audit trail: what was recorded (`kernel::audit` writes it from
 //! every capability), and the page where HR and administrators search it and
 //! download it as CSV.
 
