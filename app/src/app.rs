@@ -137,6 +137,7 @@ pub fn is_public_server_fn(path: &str) -> bool {
         crate::auth::api::Login::PATH,
         crate::auth::api::Whoami::PATH,
         crate::auth::api::SetPassword::PATH,
+        crate::auth::api::SignInChoices::PATH,
         crate::recognition::api::VerifyCredential::PATH,
     ]
     .contains(&path)

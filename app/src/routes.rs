@@ -138,4 +138,19 @@ where
             "/admin/import/links.csv",
             post(crate::auth::download::set_password_links),
         )
+        .add(
+            "GET",
+            "/auth/sso/{provider}",
+            get(crate::auth::single_sign_on::start),
+        )
+        .add(
+            "GET",
+            "/auth/sso/{provider}/callback",
+            get(crate::auth::single_sign_on::callback),
+        )
+        .add(
+            "POST",
+            "/auth/sso/{provider}/backchannel-logout",
+            post(crate::auth::single_sign_on::back_channel_logout),
+        )
 }

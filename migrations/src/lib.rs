@@ -22,6 +22,7 @@ mod m20261203_000015_names_by_id;
 mod m20261203_000016_audit_repeats;
 mod m20261203_000017_password_token_issuer;
 mod m20261203_000018_server_secret;
+mod m20261204_000019_single_sign_on;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_audit_repeats::Migration),
             Box::new(m20261203_000017_password_token_issuer::Migration),
             Box::new(m20261203_000018_server_secret::Migration),
+            Box::new(m20261204_000019_single_sign_on::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(Transactional(m)) as Box<dyn MigrationTrait>)

@@ -211,7 +211,8 @@ fn needs_sign_in(req: &Request) -> bool {
         return false;
     }
     let path = req.uri().path();
-    // Checking a badge, and the issuer and keys it names, are for anyone.
+    // Checking a badge, and the issuer and keys it names, are for anyone;
+    // so is signing in at a provider (`/auth/sso/`).
     let open = [
         "/login",
         "/set-password",
@@ -221,7 +222,14 @@ fn needs_sign_in(req: &Request) -> bool {
         "/verify",
         "/issuer",
     ];
-    let open_prefixes = ["/api/", "/pkg/", "/vendor/", "/assets/", "/issuer/"];
+    let open_prefixes = [
+        "/api/",
+        "/pkg/",
+        "/vendor/",
+        "/assets/",
+        "/issuer/",
+        "/auth/sso/",
+    ];
     !(open.contains(&path) || open_prefixes.iter().any(|p| path.starts_with(p)))
 }
 
@@ -242,7 +250,11 @@ fn urlencode(s: &str) -> String {
 /// form or script on another site.
 pub async fn reject_cross_site(req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && is_cross_site(&req) {
+    // A provider's back-channel logout comes from its server, carries no
+    // cookie, and is authorized by the signature on its logout token.
+    let back_channel =
+        req.uri().path().starts_with("/auth/sso/") && req.uri().path().ends_with("/backchannel-logout");
+    if !safe && !back_channel && is_cross_site(&req) {
         tracing::warn!(path = %req.uri().path(), "cross-site request refused");
         return (
             StatusCode::FORBIDDEN,
@@ -389,15 +401,32 @@ pub fn content_security_policy() {
         leptos::nonce::use_nonce(),
         use_context::<leptos_axum::ResponseOptions>(),
     ) {
+        // Signing out of a session begun at a provider posts the sign-out
+        // form and is redirected on to the provider's end-session page: a
+        // form's redirects must be allowed by `form-action` too.
+        let providers: String = use_context::<AppState>()
+            .map(|state| sso_origins(&state.settings))
+            .unwrap_or_default();
         let csp = format!(
             "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
              style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
-             object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+             object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'{providers}"
         );
         if let Ok(value) = HeaderValue::from_str(&csp) {
             res.insert_header(header::CONTENT_SECURITY_POLICY, value);
         }
     }
+}
+
+/// The origins of the configured single sign-on providers, each after a
+/// space, for a CSP source list.
+fn sso_origins(settings: &skillmap_core::kernel::Settings) -> String {
+    settings
+        .sso
+        .iter()
+        .filter_map(|p| url::Url::parse(&p.issuer).ok())
+        .map(|u| format!(" {}", u.origin().ascii_serialization()))
+        .collect()
 }
 
 /// Request bodies are small (`BODY_LIMIT`), except the two file uploads (an
@@ -489,6 +518,7 @@ mod tests {
         assert!(needs_sign_in(&get("/")));
         assert!(needs_sign_in(&get("/people/3")));
         assert!(!needs_sign_in(&get("/verify")));
+        assert!(!needs_sign_in(&get("/auth/sso/cis2/callback")));
         assert!(!needs_sign_in(&get("/issuer/keys/abc")));
         assert!(needs_sign_in(&get("/badges/1/credential.jwt")));
     }

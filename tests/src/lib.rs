@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+pub mod oidc;
+
 use rand::Rng;
 use serde_json::Value;
 
@@ -229,7 +231,8 @@ fn spawn(db: &TestDb, env: &[(String, String)]) -> (Child, String) {
     panic!("skillmap did not start on any of five free ports");
 }
 
-fn free_port() -> u16 {
+/// A port nothing listens on now (the OS picks it).
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")

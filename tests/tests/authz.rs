@@ -77,6 +77,7 @@ const DOWNLOAD_OWN: Row = [303, 404, 404, 404, 404, 404];
 /// Public, and answered by going back to the page with the result.
 const PUBLIC_BACK_TO_PAGE: Row = [303, 303, 303, 303, 303, 303];
 const PUBLIC_NOT_FOUND: Row = [404, 404, 404, 404, 404, 404];
+const PUBLIC_BAD_REQUEST: Row = [400, 400, 400, 400, 400, 400];
 
 /// One plain route: "METHOD /template" as `skillmap routes` lists it, the
 /// URL to ask for, and the status each caller should get.
@@ -263,6 +264,24 @@ async fn every_server_function_authorizes_every_caller() {
             "/admin/import/links.csv".into(),
             HR_ADMIN,
         ),
+        // Single sign-on: starting and finishing are public (a provider
+        // that is not configured sends everyone back to the sign-in page);
+        // a logout token that is not the provider's is refused for all.
+        RouteCase(
+            "GET /auth/sso/{provider}",
+            "/auth/sso/nope".into(),
+            PUBLIC_BACK_TO_PAGE,
+        ),
+        RouteCase(
+            "GET /auth/sso/{provider}/callback",
+            "/auth/sso/nope/callback?state=x&code=y".into(),
+            PUBLIC_BACK_TO_PAGE,
+        ),
+        RouteCase(
+            "POST /auth/sso/{provider}/backchannel-logout",
+            "/auth/sso/nope/backchannel-logout".into(),
+            PUBLIC_BAD_REQUEST,
+        ),
     ];
     let mut failures = Vec::new();
     println!(
@@ -283,6 +302,9 @@ async fn every_server_function_authorizes_every_caller() {
                             reqwest::multipart::Part::bytes(Vec::new()).file_name("empty.jwt"),
                         ))
                 }
+                Some(("POST", r)) if r.ends_with("/backchannel-logout") => client
+                    .post(app.url(url))
+                    .form(&[("logout_token", "not.a.token")]),
                 _ => client.post(app.url(url)).form(&[("credential", "")]),
             };
             got[i] = request.send().await.unwrap().status().as_u16();
@@ -310,6 +332,23 @@ async fn every_server_function_authorizes_every_caller() {
             LOGIN_REFUSED,
         ),
         Case("/api/auth/whoami", vec![], PUBLIC),
+        Case("/api/auth/sign_in_choices", vec![], PUBLIC),
+        // Opening password sign-in (already open) changes nothing.
+        Case(
+            "/api/admin/set_password_sign_in",
+            vec![("everyone", "true".into())],
+            ADMIN_ONLY,
+        ),
+        Case(
+            "/api/admin/set_break_glass",
+            vec![("account_id", "999999".into()), ("on", "true".into())],
+            ADMIN_NOT_FOUND,
+        ),
+        Case(
+            "/api/admin/remove_sso_link",
+            vec![("link_id", "999999".into())],
+            ADMIN_NOT_FOUND,
+        ),
         Case(
             "/api/auth/set_password",
             vec![
@@ -692,6 +731,7 @@ async fn bad_arguments_get_400_naming_the_field_and_401_first() {
         "/api/auth/login",
         "/api/auth/whoami",
         "/api/auth/set_password",
+        "/api/auth/sign_in_choices",
         "/api/recognition/verify",
     ];
     let anonymous = app.client();

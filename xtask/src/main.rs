@@ -210,7 +210,7 @@ fn ensure_npm_packages() -> Result {
         return Ok(());
     }
     eprintln!(
-        "xtask: installing the npm packages (nhsuk-frontend, binaryen, playwright-core, axe-core)"
+        "xtask: installing the npm packages (nhsuk-frontend, binaryen, playwright-core, axe-core, oidc-provider)"
     );
     run(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))
 }

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::model::{AccountRow, CurrentUser};
+use super::model::{AccountRow, CurrentUser, SignInOptions};
 use crate::error::AppError;
 
 /// Signs in and starts a fresh session (any session the browser arrived with
@@ -43,14 +43,91 @@ pub async fn logout() -> Result<(), AppError> {
     use crate::platform::{self, guard, session};
     platform::require_user()?;
     let state = platform::state()?;
+    let mut then = None;
     if let Some(current) = guard::session() {
+        // A session begun at a provider ends there too (RP-initiated
+        // logout), where the provider offers it.
+        let origin = platform::reply(
+            session::sso_origin(&state.db, &current.session_id)
+                .await
+                .map_err(Into::into),
+        )?;
         platform::reply(
             super::service::sign_out(&state.db, crate::platform::actor(), &current).await,
         )?;
+        if let Some((provider, id_token)) = origin {
+            then = super::sso::logout::end_session_url(
+                &state.sso,
+                &state.settings,
+                &provider,
+                id_token.as_deref(),
+            )
+            .await;
+        }
     }
     set_cookie(&session::clear_cookie(&state.settings));
-    leptos_axum::redirect("/login?signed_out=1");
+    leptos_axum::redirect(then.as_deref().unwrap_or("/login?signed_out=1"));
     Ok(())
+}
+
+/// What the sign-in page offers: the single sign-on providers, and
+/// whether password sign-in is open to everyone.
+#[server(endpoint = "auth/sign_in_choices")]
+pub async fn sign_in_choices() -> Result<SignInOptions, AppError> {
+    // public_endpoint: the sign-in page shows it to anonymous visitors; it
+    // names only the configured providers and one setting.
+    use crate::platform;
+    let state = platform::state()?;
+    let password_for_everyone = platform::reply(
+        super::sso::policy::password_for_everyone(&state.db).await,
+    )?;
+    Ok(SignInOptions {
+        providers: state.sso.buttons(),
+        password_for_everyone,
+    })
+}
+
+/// Opens password sign-in to everyone, or closes it to all but
+/// break-glass administrators.
+#[server(endpoint = "admin/set_password_sign_in")]
+pub async fn set_password_sign_in(everyone: bool) -> Result<bool, AppError> {
+    use super::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Admin])?;
+    let state = platform::state()?;
+    platform::reply(
+        super::sso::policy::set_password_for_everyone(
+            &state.db,
+            platform::actor(),
+            everyone,
+            !state.sso.is_empty(),
+        )
+        .await,
+    )
+}
+
+/// Marks an administrator as break-glass (may use a password when password
+/// sign-in is off for everyone else), or not.
+#[server(endpoint = "admin/set_break_glass")]
+pub async fn set_break_glass(account_id: i32, on: bool) -> Result<(), AppError> {
+    use super::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Admin])?;
+    let db = platform::db()?;
+    platform::reply(
+        super::sso::policy::set_break_glass(&db, platform::actor(), account_id, on).await,
+    )
+}
+
+/// Removes an account's link to a provider identity (and ends the sessions
+/// begun with it): the next sign-in there matches the person afresh.
+#[server(endpoint = "admin/remove_sso_link")]
+pub async fn remove_sso_link(link_id: i32) -> Result<(), AppError> {
+    use super::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Admin])?;
+    let db = platform::db()?;
+    platform::reply(super::sso::policy::remove_link(&db, platform::actor(), link_id).await)
 }
 
 /// Who is signed in, if anyone: pages use it to choose what to show.
@@ -67,8 +144,14 @@ pub async fn list_accounts(query: Option<String>) -> Result<Vec<AccountRow>, App
     use super::model::Role;
     use crate::platform;
     platform::require_role(&[Role::Admin])?;
-    let db = platform::db()?;
-    platform::reply(super::service::list_accounts(&db, query.as_deref().unwrap_or_default()).await)
+    let state = platform::state()?;
+    let mut rows = platform::reply(
+        super::service::list_accounts(&state.db, query.as_deref().unwrap_or_default()).await,
+    )?;
+    for link in rows.iter_mut().flat_map(|r| r.sso_links.iter_mut()) {
+        link.provider_label = state.sso.label(&link.provider);
+    }
+    Ok(rows)
 }
 
 /// Disables (ending its sessions at once) or re-enables an account.

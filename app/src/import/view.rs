@@ -6,6 +6,7 @@ use leptos_router::hooks::use_params_map;
 use super::api::{CommitImport, UploadImport, import_history, import_job, import_progress};
 use super::model::{Counts, JobView, Kind, PROBLEMS_SHOWN, Problem, Progress, Status};
 use crate::auth::api::whoami;
+use crate::error::AppError;
 use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, page, url_error};
 
 /// What each kind of file holds, for the upload page.
@@ -147,6 +148,49 @@ fn summary(c: &Counts) -> String {
     parts.join(", ")
 }
 
+/// How the people an import created will sign in: with single sign-on
+/// (no link needed), and, while password sign-in is open, set-password
+/// links for those who need one.
+fn new_accounts(count: usize, sign_in: &crate::auth::model::SignInOptions) -> AnyView {
+    let links = view! {
+        <form method="post" action="/admin/import/links.csv">
+            <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Download set-password links (CSV)"</button>
+        </form>
+    };
+    if sign_in.providers.is_empty() {
+        return view! {
+            <h2>"Set-password links"</h2>
+            <p>{format!("{count} new accounts have no password yet. Download a link for each person (valid for 14 days, usable once) and send it to them; each download replaces the links not yet used.")}</p>
+            {links}
+        }
+        .into_any();
+    }
+    let names = sign_in
+        .providers
+        .iter()
+        .map(|p| format!("\u{201c}{}\u{201d}", p.label))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let sso = format!(
+        "{count} new accounts sign in with {names}: no set-password link is needed. Their first sign-in links their account, matched by what you imported."
+    );
+    if sign_in.password_for_everyone {
+        view! {
+            <h2>"How the new people sign in"</h2>
+            <p>{sso}</p>
+            <p>"For anyone who cannot use single sign-on, download set-password links (valid for 14 days, usable once) and send each to its person."</p>
+            {links}
+        }
+        .into_any()
+    } else {
+        view! {
+            <h2>"How the new people sign in"</h2>
+            <p>{sso}</p>
+        }
+        .into_any()
+    }
+}
+
 /// One import: the check's results and the button to import, the progress,
 /// or the outcome.
 #[component]
@@ -157,22 +201,31 @@ pub fn ImportJobPage() -> impl IntoView {
         .and_then(|s| s.parse::<i32>().ok())
         .unwrap_or(0);
     let error = StoredValue::new(url_error(CommitImport::PATH));
-    page!("/admin/import", import_job(id), |job| {
-        let errors = error
-            .get_value()
-            .map(|e| e.field_errors())
-            .unwrap_or_default();
-        view! {
-            <Title text=format!("{} - Import - Skillmap", job.file_name)/>
-            <a class="nhsuk-back-link" href="/admin/import">"Back to import organisation data"</a>
-            <ErrorSummary errors=errors/>
-            <JobDetail job=job/>
+    page!(
+        "/admin/import",
+        async move {
+            let job = import_job(id).await?;
+            let sign_in = crate::auth::api::sign_in_choices().await?;
+            Ok::<_, AppError>((job, sign_in))
+        },
+        |data| {
+            let (job, sign_in) = data;
+            let errors = error
+                .get_value()
+                .map(|e| e.field_errors())
+                .unwrap_or_default();
+            view! {
+                <Title text=format!("{} - Import - Skillmap", job.file_name)/>
+                <a class="nhsuk-back-link" href="/admin/import">"Back to import organisation data"</a>
+                <ErrorSummary errors=errors/>
+                <JobDetail job=job sign_in=sign_in/>
+            }
         }
-    })
+    )
 }
 
 #[component]
-fn JobDetail(job: JobView) -> impl IntoView {
+fn JobDetail(job: JobView, sign_in: crate::auth::model::SignInOptions) -> impl IntoView {
     let c = job.counts;
     let noun = job.kind.noun();
     let heading = match job.status {
@@ -261,13 +314,7 @@ fn JobDetail(job: JobView) -> impl IntoView {
                     )}</p>
                 </div>
                 {people}
-                {(c.new_accounts > 0).then(|| view! {
-                    <h2>"Set-password links"</h2>
-                    <p>{format!("{} new accounts have no password yet. Download a link for each person (valid for 14 days, usable once) and send it to them; each download replaces the links not yet used.", c.new_accounts)}</p>
-                    <form method="post" action="/admin/import/links.csv">
-                        <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Download set-password links (CSV)"</button>
-                    </form>
-                })}
+                {(c.new_accounts > 0).then(|| new_accounts(c.new_accounts, &sign_in))}
             }
             .into_any()
         }

@@ -32,6 +32,9 @@ pub struct AppState {
     /// Signs and checks the errors form posts are sent back with: the
     /// shared key from the database once `flash::load_key` has run.
     pub form_errors: Arc<flash::FlashKey>,
+    /// The single sign-on providers, with their discovery documents and
+    /// keys as last fetched (each instance fetches its own).
+    pub sso: Arc<crate::auth::sso::Registry>,
 }
 
 impl AppState {
@@ -41,8 +44,10 @@ impl AppState {
             settings.login_burst,
             settings.login_per_minute,
         ));
+        let sso = Arc::new(crate::auth::sso::Registry::new(settings.sso.clone()));
         Self {
             db,
+            sso,
             settings: Arc::new(settings),
             login_limiter,
             imports: Arc::default(),

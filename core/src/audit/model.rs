@@ -60,6 +60,12 @@ actions! {
     AuditExported = "audit_exported", "Downloaded the audit trail";
     DataDownloaded = "data_downloaded", "Downloaded their own data";
     PersonErased = "person_erased", "Erased a leaver's data";
+    SsoLinked = "sso_linked", "Linked a single sign-on identity";
+    SsoUnlinked = "sso_unlinked", "Removed a single sign-on link";
+    SsoRefused = "sso_refused", "Single sign-on refused";
+    SsoLogout = "sso_logout", "Signed out by the identity provider";
+    SignInPolicyChanged = "sign_in_policy", "Changed who may sign in with a password";
+    BreakGlassSet = "break_glass_set", "Changed a break-glass administrator";
 }
 
 /// The kinds of record an event can point at.

@@ -35,6 +35,11 @@ pub async fn issue_for_accounts_without_password(
     by: audit::Actor,
     issuer: Role,
 ) -> Result<Vec<Link>, AppError> {
+    if !super::sso::policy::password_for_everyone(db).await? {
+        return Err(AppError::Conflict(
+            "Password sign-in is off: people sign in with single sign-on, so no set-password link is needed.".into(),
+        ));
+    }
     let mut query = account::Entity::find()
         .filter(account::Column::PasswordHash.eq(""))
         .filter(account::Column::Disabled.eq(false));

@@ -5,3 +5,5 @@ pub mod links;
 pub mod model;
 #[cfg(feature = "server")]
 pub mod service;
+#[cfg(feature = "server")]
+pub mod sso;

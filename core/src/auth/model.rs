@@ -79,6 +79,46 @@ pub struct AccountRow {
     pub last_login: Option<String>,
     /// False for accounts an import created, until a set-password link is used.
     pub has_password: bool,
+    /// May sign in with a password when password sign-in is off for others.
+    pub break_glass: bool,
+    /// The identities at single sign-on providers linked to this account.
+    pub sso_links: Vec<SsoLinkRow>,
+}
+
+/// An account's identity at a single sign-on provider, as admins see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoLinkRow {
+    pub id: i32,
+    /// The provider's configured id, and its label ("Sign in with NHSmail").
+    pub provider: String,
+    pub provider_label: String,
+    pub linked: String,
+    pub last_used: Option<String>,
+}
+
+/// A "Sign in with ..." button: a provider's id and words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoButton {
+    pub id: String,
+    pub label: String,
+}
+
+/// What the sign-in page offers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInOptions {
+    /// The configured single sign-on providers, in order.
+    pub providers: Vec<SsoButton>,
+    /// False when password sign-in is only for break-glass administrators.
+    pub password_for_everyone: bool,
+}
+
+/// The path a single sign-on refusal's message is filed under, for the
+/// sign-in page to show.
+pub const SSO_ERROR_PATH: &str = "/auth/sso";
+
+/// The path that starts single sign-on with a provider.
+pub fn sso_start_path(provider: &str) -> String {
+    format!("/auth/sso/{provider}")
 }
 
 pub const MIN_PASSWORD_LEN: usize = 12;

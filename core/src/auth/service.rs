@@ -65,14 +65,24 @@ pub async fn login(
             return Err(busy);
         }
     };
+    // With password sign-in closed, a right password for an account that
+    // is not break-glass fails like a wrong one: the page says who may use
+    // a password, and no answer tells a guesser which passwords are right.
+    let closed_to = match &found {
+        Some(acc) if verified && !acc.disabled => {
+            !super::sso::policy::may_use_password(db, acc.break_glass, &acc.role).await?
+        }
+        _ => false,
+    };
     let acc = match found {
-        Some(acc) if verified && !acc.disabled => acc,
+        Some(acc) if verified && !acc.disabled && !closed_to => acc,
         other => {
             tracing::info!("log-in refused");
             // The typed email is not kept: people type passwords into it.
             let (actor, why) = match &other {
                 None => (None, "no account has that email"),
                 Some(a) if a.disabled => (Some(a.id), "account disabled"),
+                Some(a) if closed_to => (Some(a.id), "password sign-in is off for this account"),
                 Some(a) => (Some(a.id), "wrong password"),
             };
             let target = actor.map(|id| ("account", id));
@@ -198,7 +208,11 @@ pub async fn set_disabled(
         "account status changed"
     );
     let name = person_name(db, acc.person_id).await?;
-    Ok(row(acc, name))
+    let links = super::sso::policy::links_by_account(db)
+        .await?
+        .remove(&acc.id)
+        .unwrap_or_default();
+    Ok(row(acc, name, links))
 }
 
 /// Accounts whose email or person's name contains `query` (all when empty).
@@ -219,11 +233,13 @@ pub async fn list_accounts(
         .map(|p| (p.id, format!("{} {}", p.given_name, p.family_name)))
         .collect();
     let needle = query.trim().to_lowercase();
+    let mut links = super::sso::policy::links_by_account(db).await?;
     Ok(accounts
         .into_iter()
         .map(|a| {
             let name = a.person_id.and_then(|id| people.get(&id).cloned());
-            row(a, name)
+            let account_links = links.remove(&a.id).unwrap_or_default();
+            row(a, name, account_links)
         })
         .filter(|r| {
             needle.is_empty()
@@ -246,8 +262,10 @@ async fn person_name(
         .map(|p| format!("{} {}", p.given_name, p.family_name)))
 }
 
-fn row(a: account::Model, name: Option<String>) -> AccountRow {
+fn row(a: account::Model, name: Option<String>, sso_links: Vec<super::model::SsoLinkRow>) -> AccountRow {
     AccountRow {
+        break_glass: a.break_glass,
+        sso_links,
         id: a.id,
         email: a.email,
         name,

@@ -19,6 +19,9 @@ pub struct Model {
     /// When it was last disabled (none while enabled, and for accounts
     /// disabled before this was recorded).
     pub disabled_at: Option<DateTimeUtc>,
+    /// An administrator who may sign in with a password when password
+    /// sign-in is off for everyone else.
+    pub break_glass: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,6 +2,7 @@
 //! each capability maps them to its own `model` types.
 
 pub mod account;
+pub mod app_setting;
 pub mod assessment;
 pub mod assessment_event;
 pub mod audit_event;
@@ -29,5 +30,7 @@ pub mod session;
 pub mod sign_in_backoff;
 pub mod skill;
 pub mod skill_descriptor;
+pub mod sso_link;
+pub mod sso_login;
 pub mod unit_domain_month;
 pub mod unit_skill_stat;

@@ -92,6 +92,28 @@ pub async fn create(
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<String, DbErr> {
+    create_with(db, account_id, settings, now, None).await
+}
+
+/// What a session begun by single sign-on remembers of the provider's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SsoOrigin {
+    pub provider: String,
+    pub subject: String,
+    /// The provider's session id (`sid`), when it sent one.
+    pub sid: Option<String>,
+    /// The raw ID token, the hint for RP-initiated logout.
+    pub id_token: String,
+}
+
+/// `create`, for a session that may have begun at a provider.
+pub async fn create_with(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    sso: Option<SsoOrigin>,
+) -> Result<String, DbErr> {
     let token = new_token();
     let absolute = chrono::Duration::from_std(settings.session_absolute).unwrap_or_default();
     session::ActiveModel {
@@ -100,6 +122,10 @@ pub async fn create(
         created_at: Set(now),
         last_seen_at: Set(now),
         expires_at: Set(now + absolute),
+        sso_provider: Set(sso.as_ref().map(|s| s.provider.clone())),
+        sso_subject: Set(sso.as_ref().map(|s| s.subject.clone())),
+        sso_sid: Set(sso.as_ref().and_then(|s| s.sid.clone())),
+        sso_id_token: Set(sso.map(|s| s.id_token)),
     }
     .insert(db)
     .await?;
@@ -119,6 +145,18 @@ pub async fn destroy_all_for(db: &impl ConnectionTrait, account_id: i32) -> Resu
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// The provider a session began at and its ID token, if it began at one
+/// (for RP-initiated logout).
+pub async fn sso_origin(
+    db: &impl ConnectionTrait,
+    session_id: &str,
+) -> Result<Option<(String, Option<String>)>, DbErr> {
+    Ok(session::Entity::find_by_id(session_id.to_string())
+        .one(db)
+        .await?
+        .and_then(|s| s.sso_provider.map(|p| (p, s.sso_id_token))))
 }
 
 /// Why a session check came out as it did (for the idle-expiry rule).
@@ -159,6 +197,8 @@ pub async fn resolve(
     let backend = db.get_database_backend();
     let sql = "SELECT s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
                s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, \
+               s.sso_provider AS s_sso_provider, s.sso_subject AS s_sso_subject, \
+               s.sso_sid AS s_sso_sid, s.sso_id_token AS s_sso_id_token, \
                a.email AS email, a.role AS role, a.disabled AS disabled, \
                a.person_id AS person_id, p.given_name AS given, p.family_name AS family \
                FROM session s JOIN account a ON a.id = s.account_id \
@@ -291,6 +331,10 @@ mod tests {
             created_at: start,
             last_seen_at: start,
             expires_at: start + chrono::Duration::hours(8),
+            sso_provider: None,
+            sso_subject: None,
+            sso_sid: None,
+            sso_id_token: None,
         };
         assert_eq!(
             freshness(&row, &s, start + chrono::Duration::minutes(29)),

@@ -46,6 +46,9 @@ pub struct Settings {
     pub import_retention_days: u32,
     /// Accounts disabled longer than this are listed for review (erasure).
     pub retention_months: u32,
+    /// Single sign-on providers (`SKILLMAP_OIDC_*`), in the order the
+    /// sign-in page offers them.
+    pub sso: Vec<crate::auth::sso::config::ProviderConfig>,
 }
 
 /// The largest import file, and the most data rows in one.
@@ -90,6 +93,7 @@ impl Default for Settings {
             import_limits: ImportLimits::default(),
             import_retention_days: 7,
             retention_months: 12,
+            sso: Vec::new(),
         }
     }
 }
@@ -198,6 +202,11 @@ impl Settings {
             .min(36_500) as u32,
             retention_months: number("SKILLMAP_RETENTION_MONTHS", d.retention_months.into())?
                 as u32,
+            sso: crate::auth::sso::config::providers(&get).map_err(|e| SettingsError {
+                // Read once at start-up: the few names may live as long.
+                name: Box::leak(e.name.into_boxed_str()),
+                message: e.message,
+            })?,
         })
     }
 

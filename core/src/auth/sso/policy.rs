@@ -1,0 +1,173 @@
+//! Who may sign in with a password, and the links administrators manage.
+//!
+//! With single sign-on in place an administrator can switch password
+//! sign-in off for everyone except named break-glass administrators (the
+//! way in when the provider is down). The switch is a row in `app_setting`,
+//! so every instance reads the same.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionSession, TransactionTrait,
+};
+
+use crate::audit::model::Action;
+use crate::auth::model::{Role, SsoLinkRow};
+use crate::entities::{account, app_setting, sso_link};
+use crate::error::AppError;
+use crate::kernel::audit;
+
+const PASSWORD_SIGN_IN: &str = "password_sign_in";
+const EVERYONE: &str = "everyone";
+const BREAK_GLASS_ONLY: &str = "break_glass_only";
+
+/// True while anyone with a password may use it (the default).
+pub async fn password_for_everyone(db: &impl ConnectionTrait) -> Result<bool, AppError> {
+    let row = app_setting::Entity::find_by_id(PASSWORD_SIGN_IN.to_string())
+        .one(db)
+        .await?;
+    Ok(row.is_none_or(|r| r.value != BREAK_GLASS_ONLY))
+}
+
+/// May this account sign in with its password now?
+pub async fn may_use_password(
+    db: &impl ConnectionTrait,
+    break_glass: bool,
+    role: &str,
+) -> Result<bool, AppError> {
+    Ok(password_for_everyone(db).await? || (break_glass && role == Role::Admin.as_str()))
+}
+
+/// Opens password sign-in to everyone, or closes it to all but break-glass
+/// administrators. Closing needs a provider to sign in with and at least
+/// one enabled break-glass administrator with a password, so that a
+/// provider outage cannot lock everyone out.
+pub async fn set_password_for_everyone(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    by: audit::Actor,
+    everyone: bool,
+    providers_configured: bool,
+) -> Result<bool, AppError> {
+    let txn = crate::kernel::begin_write(db).await?;
+    if !everyone {
+        if !providers_configured {
+            return Err(AppError::Conflict(
+                "Password sign-in cannot be switched off: no single sign-on provider is configured (SKILLMAP_OIDC_PROVIDERS).".into(),
+            ));
+        }
+        let keepers = account::Entity::find()
+            .filter(account::Column::BreakGlass.eq(true))
+            .filter(account::Column::Role.eq(Role::Admin.as_str()))
+            .filter(account::Column::Disabled.eq(false))
+            .filter(account::Column::PasswordHash.ne(""))
+            .one(&txn)
+            .await?;
+        if keepers.is_none() {
+            return Err(AppError::Conflict(
+                "Mark at least one administrator with a password as break-glass first: they are the way in if single sign-on fails.".into(),
+            ));
+        }
+    }
+    let value = if everyone { EVERYONE } else { BREAK_GLASS_ONLY };
+    let row = app_setting::ActiveModel {
+        name: Set(PASSWORD_SIGN_IN.into()),
+        value: Set(value.into()),
+        updated_at: Set(Utc::now()),
+    };
+    app_setting::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(app_setting::Column::Name)
+                .update_columns([app_setting::Column::Value, app_setting::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec(&txn)
+        .await?;
+    let detail = if everyone {
+        "password sign-in open to everyone"
+    } else {
+        "password sign-in only for break-glass administrators"
+    };
+    audit::record(&txn, by, Action::SignInPolicyChanged, None, detail).await?;
+    txn.commit().await?;
+    Ok(everyone)
+}
+
+/// Marks an administrator as break-glass, or not.
+pub async fn set_break_glass(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    by: audit::Actor,
+    account_id: i32,
+    on: bool,
+) -> Result<(), AppError> {
+    let txn = crate::kernel::begin_write(db).await?;
+    let acc = account::Entity::find_by_id(account_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The account".into()))?;
+    if on && acc.role != Role::Admin.as_str() {
+        return Err(AppError::Conflict(
+            "Only administrators can be break-glass accounts.".into(),
+        ));
+    }
+    if !on && !password_for_everyone(&txn).await? {
+        let others = account::Entity::find()
+            .filter(account::Column::BreakGlass.eq(true))
+            .filter(account::Column::Id.ne(account_id))
+            .filter(account::Column::Disabled.eq(false))
+            .one(&txn)
+            .await?;
+        if others.is_none() {
+            return Err(AppError::Conflict(
+                "This is the last break-glass administrator while password sign-in is off: open password sign-in first, or mark another administrator.".into(),
+            ));
+        }
+    }
+    let mut active: account::ActiveModel = acc.into();
+    active.break_glass = Set(on);
+    active.update(&txn).await?;
+    let detail = if on { "break-glass on" } else { "break-glass off" };
+    audit::record(&txn, by, Action::BreakGlassSet, Some(("account", account_id)), detail).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Every link, by account (for the accounts list).
+pub async fn links_by_account(
+    db: &impl ConnectionTrait,
+) -> Result<std::collections::HashMap<i32, Vec<SsoLinkRow>>, AppError> {
+    let mut out: std::collections::HashMap<i32, Vec<SsoLinkRow>> = Default::default();
+    for l in sso_link::Entity::find().all(db).await? {
+        out.entry(l.account_id).or_default().push(SsoLinkRow {
+            id: l.id,
+            provider_label: l.provider.clone(),
+            provider: l.provider,
+            linked: l.created_at.format("%-d %b %Y").to_string(),
+            last_used: l.last_used_at.map(|t| t.format("%-d %b %Y %H:%M").to_string()),
+        });
+    }
+    Ok(out)
+}
+
+/// Removes a link: the person's next sign-in with that provider matches
+/// them afresh. Their sessions from that provider end.
+pub async fn remove_link(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    by: audit::Actor,
+    link_id: i32,
+) -> Result<(), AppError> {
+    let txn = crate::kernel::begin_write(db).await?;
+    let link = sso_link::Entity::find_by_id(link_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The sign-in link".into()))?;
+    sso_link::Entity::delete_by_id(link_id).exec(&txn).await?;
+    crate::entities::session::Entity::delete_many()
+        .filter(crate::entities::session::Column::AccountId.eq(link.account_id))
+        .filter(crate::entities::session::Column::SsoProvider.eq(&link.provider))
+        .exec(&txn)
+        .await?;
+    let target = Some(("account", link.account_id));
+    audit::record(&txn, by, Action::SsoUnlinked, target, link.provider.clone()).await?;
+    txn.commit().await?;
+    Ok(())
+}
