@@ -7,7 +7,8 @@
 // page error fails the run.
 //
 // Run by tests/tests/browser.rs, which starts Skillmap and the provider and
-// passes BASE_URL, IDP_URL, PROVIDER_LABEL, IDP_PASSWORD and ARTIFACTS_DIR.
+// passes BASE_URL, IDP_URL, PROVIDER_LABEL, IDP_PASSWORD, DEMO_PASSWORD and
+// ARTIFACTS_DIR.
 
 import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
@@ -43,6 +44,8 @@ function watch(page) {
   page.setDefaultTimeout(15000);
   page.on('console', (msg) => {
     if (msg.text().includes('was preloaded using link preload but not used')) return;
+    // The test provider's pages are not Skillmap's (its favicon is a 404).
+    if (!page.url().startsWith(base)) return;
     if (msg.type() === 'error' || msg.type() === 'warning') {
       problems.push(`console ${msg.type()} on ${page.url()}: ${msg.text()}`);
     }
@@ -142,6 +145,49 @@ try {
     check(notified >= 1, `the provider sent its logout token (${notified})`);
     await page.goto(`${base}/skills`);
     check(page.url().startsWith(`${base}/login`), 'JavaScript off: signed out by the provider (back-channel logout)');
+    await context.close();
+  }
+  // The administrator: how each account signs in, removing a link, a
+  // break-glass administrator, and password sign-in kept for them only.
+  {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    watch(page);
+    await page.goto(`${base}/login`);
+    await page.fill('#email', 'admin@skillmap.example');
+    await page.fill('#password', process.env.DEMO_PASSWORD);
+    await page.click('button[type="submit"]:has-text("Sign in")');
+    await page.waitForURL(`${base}/`);
+    await page.goto(`${base}/admin/accounts?q=staff%40skillmap.example`);
+    check((await page.textContent('main')).includes('How people sign in'), 'accounts: how people sign in');
+    const row = page.locator('tr:has-text("staff@skillmap.example")');
+    check((await row.textContent()).includes(label), 'accounts: the staff member is linked to the provider');
+    await axe(page, 'the accounts page with sign-in links');
+    await page.screenshot({ path: path.join(artifacts, 'sso-accounts.png'), fullPage: true });
+    await page.click(`button[aria-label="Remove link to ${label} for staff@skillmap.example"]`);
+    await page.waitForLoadState('load');
+    await page.goto(`${base}/admin/accounts?q=staff%40skillmap.example`);
+    check(!(await page.locator('tr:has-text("staff@skillmap.example")').textContent()).includes(label),
+      'accounts: the link is removed');
+
+    await page.goto(`${base}/admin/accounts?q=admin%40skillmap.example`);
+    await page.click('button[aria-label="Make break-glass for admin@skillmap.example"]');
+    await page.waitForSelector('tr:has-text("admin@skillmap.example") .nhsuk-tag:has-text("Break-glass")');
+    check(true, 'accounts: the administrator is marked break-glass');
+    await page.click('button:has-text("Keep passwords for break-glass administrators only")');
+    await page.waitForSelector('text=Password sign-in is off, except for break-glass administrators.');
+    check(true, 'accounts: password sign-in kept for break-glass administrators');
+    await page.click('button:has-text("Sign out")');
+    await page.waitForURL(`${base}/login?signed_out=1`);
+    const fold = page.locator('summary:has-text("Break-glass administrator sign-in")');
+    check(await fold.count() === 1, 'the sign-in page folds the password form away for break-glass administrators');
+    await axe(page, 'the sign-in page with passwords for break-glass administrators only');
+    await fold.click();
+    await page.fill('#email', 'admin@skillmap.example');
+    await page.fill('#password', process.env.DEMO_PASSWORD);
+    await page.click('button[type="submit"]:has-text("Sign in")');
+    await page.waitForURL(`${base}/`);
+    check((await page.textContent('h1')).includes('Administrator home'), 'the break-glass administrator still signs in with a password');
     await context.close();
   }
 } catch (err) {

@@ -56,6 +56,7 @@ fn single_sign_on_in_a_real_browser() {
         .env("IDP_URL", &idp.issuer)
         .env("PROVIDER_LABEL", oidc::LABEL)
         .env("IDP_PASSWORD", oidc::PASSWORD)
+        .env("DEMO_PASSWORD", DEMO_PASSWORD)
         .env("ARTIFACTS_DIR", &artifacts)
         .status()
         .expect("node is needed for the browser tests");

@@ -327,7 +327,7 @@ fn AccountsTable(rows: Vec<AccountRow>, query: String) -> impl IntoView {
                 .sso_links
                 .iter()
                 .map(|l| {
-                    let remove = format!("Remove the link to {} for {}", l.provider_label, email);
+                    let remove = format!("Remove link to {} for {}", l.provider_label, email);
                     let since = format!("linked {}", l.linked);
                     view! {
                         <li>
