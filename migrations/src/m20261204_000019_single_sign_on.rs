@@ -139,11 +139,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // SQLite takes one column per ALTER TABLE.
-        for col in [
-            Session::SsoProvider,
-            Session::SsoSubject,
-            Session::SsoSid,
-        ] {
+        for col in [Session::SsoProvider, Session::SsoSubject, Session::SsoSid] {
             manager
                 .alter_table(
                     Table::alter()

@@ -252,8 +252,8 @@ pub async fn reject_cross_site(req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     // A provider's back-channel logout comes from its server, carries no
     // cookie, and is authorized by the signature on its logout token.
-    let back_channel =
-        req.uri().path().starts_with("/auth/sso/") && req.uri().path().ends_with("/backchannel-logout");
+    let back_channel = req.uri().path().starts_with("/auth/sso/")
+        && req.uri().path().ends_with("/backchannel-logout");
     if !safe && !back_channel && is_cross_site(&req) {
         tracing::warn!(path = %req.uri().path(), "cross-site request refused");
         return (

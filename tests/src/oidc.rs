@@ -79,7 +79,10 @@ impl OidcProvider {
             ("SKILLMAP_OIDC_PROVIDERS", PROVIDER.to_string()),
             ("SKILLMAP_OIDC_TEST_ISSUER", self.issuer.clone()),
             ("SKILLMAP_OIDC_TEST_CLIENT_ID", CLIENT_ID.to_string()),
-            ("SKILLMAP_OIDC_TEST_CLIENT_SECRET", CLIENT_SECRET.to_string()),
+            (
+                "SKILLMAP_OIDC_TEST_CLIENT_SECRET",
+                CLIENT_SECRET.to_string(),
+            ),
             ("SKILLMAP_OIDC_TEST_AUTH", "client_secret_basic".to_string()),
             ("SKILLMAP_OIDC_TEST_NAME", LABEL.to_string()),
             ("SKILLMAP_OIDC_TEST_ACR_VALUES", "AAL2,AAL3".to_string()),
@@ -135,7 +138,10 @@ impl OidcProvider {
             ("OIDC_CLIENTS".into(), Value::Array(clients).to_string()),
             ("OIDC_ACCOUNTS".into(), Value::Object(accounts).to_string()),
             ("OIDC_KEYS".into(), self.keys.display().to_string()),
-            ("OIDC_AUTO_LOGIN".into(), if auto { "1" } else { "0" }.into()),
+            (
+                "OIDC_AUTO_LOGIN".into(),
+                if auto { "1" } else { "0" }.into(),
+            ),
         ];
         self.spawn(false);
     }
@@ -210,7 +216,8 @@ impl OidcProvider {
     /// The next ID token the provider issues is tampered with (`mode`, as
     /// tests/oidc/provider.mjs lists them).
     pub async fn tamper(&self, mode: &str) {
-        self.control("/__test/tamper", json!({ "mode": mode })).await;
+        self.control("/__test/tamper", json!({ "mode": mode }))
+            .await;
     }
 }
 

@@ -22,7 +22,11 @@ fn start(extra_env: &[(&str, &str)]) -> Sso {
     let mut idp = OidcProvider::port();
     let mut env: Vec<(String, String)> = idp.skillmap_env();
     env.push(("SKILLMAP_LOGIN_BURST".into(), "200".into()));
-    env.extend(extra_env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    env.extend(
+        extra_env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let app = TestServer::start_with(&env);
     idp.start(
@@ -106,9 +110,16 @@ async fn an_imported_person_signs_in_with_their_role_and_is_linked_once() {
     assert!(url.ends_with('/'), "home after signing in: {url}");
     let me = app.whoami(&client).await;
     assert_eq!(me["email"], STAFF);
-    assert_eq!(me["role"], "staff", "the role is Skillmap's, not the token's");
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM sso_link WHERE subject = 'sub-staff'").await,
+        me["role"], "staff",
+        "the role is Skillmap's, not the token's"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM sso_link WHERE subject = 'sub-staff'"
+        )
+        .await,
         1
     );
     assert_eq!(events(&db, "sso_linked").await, 1);
@@ -143,15 +154,29 @@ async fn an_imported_person_signs_in_with_their_role_and_is_linked_once() {
 async fn refused(app: &TestServer, login: &str, expect: &str) {
     let client = browser();
     let (url, body) = sign_in(app, &client, login).await;
-    assert!(url.contains("/login?"), "{login}: back at the sign-in page, not {url}");
-    assert!(url.contains("__sig="), "{login}: the message is signed: {url}");
+    assert!(
+        url.contains("/login?"),
+        "{login}: back at the sign-in page, not {url}"
+    );
+    assert!(
+        url.contains("__sig="),
+        "{login}: the message is signed: {url}"
+    );
     let text = body.replace("&#x27;", "'").replace("&quot;", "\"");
     assert!(
         text.contains(expect),
         "{login}: the page says {expect:?}; it says:\n{}",
-        text.split("There is a problem").nth(1).unwrap_or(&text).chars().take(600).collect::<String>()
+        text.split("There is a problem")
+            .nth(1)
+            .unwrap_or(&text)
+            .chars()
+            .take(600)
+            .collect::<String>()
     );
-    assert!(app.whoami(&client).await.is_null(), "{login}: not signed in");
+    assert!(
+        app.whoami(&client).await.is_null(),
+        "{login}: not signed in"
+    );
 }
 
 #[tokio::test]
@@ -162,11 +187,19 @@ async fn every_refusal_says_why_and_changes_nothing() {
     let admin = app.login_demo(ADMIN).await;
     let (ok, out) = cli(
         &app.db,
-        &["create-user", "--email", "leaver@skillmap.example", "--role", "staff"],
+        &[
+            "create-user",
+            "--email",
+            "leaver@skillmap.example",
+            "--role",
+            "staff",
+        ],
         &[("SKILLMAP_PASSWORD", "a long enough password")],
     );
     assert!(ok, "{out}");
-    let accounts = app.json(&admin, "/api/admin/accounts", &[("query", "leaver")]).await;
+    let accounts = app
+        .json(&admin, "/api/admin/accounts", &[("query", "leaver")])
+        .await;
     let leaver = accounts[0]["id"].to_string();
     app.json(
         &admin,
@@ -190,22 +223,47 @@ async fn every_refusal_says_why_and_changes_nothing() {
         idp.tamper(mode).await;
         refused(&app, "staff", expect).await;
     }
-    refused(&app, "stranger", "Skillmap has no record for the email address nobody.here@nhs.net").await;
+    refused(
+        &app,
+        "stranger",
+        "Skillmap has no record for the email address nobody.here@nhs.net",
+    )
+    .await;
     refused(&app, "disabled", "account is disabled").await;
     refused(&app, "unverified", "has not confirmed your email address").await;
     refused(&app, "weak", "stronger sign-in").await;
 
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM sso_link").await, 0, "nobody linked");
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM account").await, accounts_before, "nobody created");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM sso_link").await,
+        0,
+        "nobody linked"
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM account").await,
+        accounts_before,
+        "nobody created"
+    );
     assert_eq!(
         count(&db, "SELECT COUNT(*) FROM session").await,
         sessions_before,
         "no session begun"
     );
     // Each refusal is in the audit trail with its reason.
-    let reasons = count(&db, "SELECT COUNT(*) FROM audit_event WHERE action = 'sso_refused'").await;
+    let reasons = count(
+        &db,
+        "SELECT COUNT(*) FROM audit_event WHERE action = 'sso_refused'",
+    )
+    .await;
     assert!(reasons >= 5, "refusals recorded: {reasons}");
-    for reason in ["nonce", "audience", "expired", "acr too low", "no account matches", "account disabled", "email not verified"] {
+    for reason in [
+        "nonce",
+        "audience",
+        "expired",
+        "acr too low",
+        "no account matches",
+        "account disabled",
+        "email not verified",
+    ] {
         let n = count(
             &db,
             &format!("SELECT COUNT(*) FROM audit_event WHERE action = 'sso_refused' AND LOWER(detail) LIKE '%{reason}%'"),
@@ -284,9 +342,23 @@ async fn state_is_bound_to_the_browser_used_once_and_codes_are_not_replayed() {
 
     // A code already exchanged, under a fresh state of this browser: the
     // provider refuses it, and so does Skillmap.
-    let old_code = url.split("code=").nth(1).unwrap().split('&').next().unwrap().to_string();
+    let old_code = url
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
     let fresh = callback_url(&app, &mine, "staff").await;
-    let fresh_code = fresh.split("code=").nth(1).unwrap().split('&').next().unwrap().to_string();
+    let fresh_code = fresh
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
     let replay = fresh.replace(&fresh_code, &old_code);
     let to = finish(&mine, &replay).await;
     assert!(to.contains("/login?"), "replayed code refused: {to}");
@@ -352,9 +424,14 @@ async fn the_provider_ends_sessions_by_back_channel_and_forged_logouts_are_refus
 
     // The person's session at the provider ends (a smartcard pulled out):
     // the provider tells Skillmap, which ends the session begun there.
-    let told = idp.control("/__test/end-session", json!({ "sub": "sub-staff" })).await;
+    let told = idp
+        .control("/__test/end-session", json!({ "sub": "sub-staff" }))
+        .await;
     assert!(told["notified"].as_i64().unwrap() >= 1, "{told}");
-    assert!(app.whoami(&client).await.is_null(), "signed out by the provider");
+    assert!(
+        app.whoami(&client).await.is_null(),
+        "signed out by the provider"
+    );
     assert_eq!(
         app.whoami(&password_session).await["email"],
         STAFF,
@@ -376,11 +453,17 @@ async fn signing_out_ends_the_session_at_the_provider_too() {
         .await
         .unwrap();
     let url = res.url().to_string();
-    assert!(url.ends_with("/login?signed_out=1"), "back from the provider: {url}");
+    assert!(
+        url.ends_with("/login?signed_out=1"),
+        "back from the provider: {url}"
+    );
     assert!(app.whoami(&client).await.is_null());
     // The provider's session ended too: it sent Skillmap its logout token.
     let last = idp.read("/__test/last-logout").await;
-    assert_eq!(last["sub"], "sub-staff", "the provider ended its session: {last}");
+    assert_eq!(
+        last["sub"], "sub-staff",
+        "the provider ended its session: {last}"
+    );
     let (url, _) = sign_in(&app, &client, "staff").await;
     assert!(url.ends_with('/'), "signs in again: {url}");
 }
@@ -393,25 +476,45 @@ async fn password_sign_in_can_be_kept_for_break_glass_administrators() {
     let admin_id = me["account_id"].to_string();
     // Not before someone can still get in when single sign-on fails.
     let res = app
-        .call(&admin, "/api/admin/set_password_sign_in", &[("everyone", "false")])
+        .call(
+            &admin,
+            "/api/admin/set_password_sign_in",
+            &[("everyone", "false")],
+        )
         .await;
     assert_eq!(res.status(), 409);
     assert!(res.text().await.unwrap().contains("break-glass"));
     // Only administrators can be break-glass.
     let staff_id = app.whoami(&app.login_demo(STAFF).await).await["account_id"].to_string();
     let res = app
-        .call(&admin, "/api/admin/set_break_glass", &[("account_id", &staff_id), ("on", "true")])
+        .call(
+            &admin,
+            "/api/admin/set_break_glass",
+            &[("account_id", &staff_id), ("on", "true")],
+        )
         .await;
     assert_eq!(res.status(), 409);
-    app.json(&admin, "/api/admin/set_break_glass", &[("account_id", &admin_id), ("on", "true")])
-        .await;
-    app.json(&admin, "/api/admin/set_password_sign_in", &[("everyone", "false")])
-        .await;
+    app.json(
+        &admin,
+        "/api/admin/set_break_glass",
+        &[("account_id", &admin_id), ("on", "true")],
+    )
+    .await;
+    app.json(
+        &admin,
+        "/api/admin/set_password_sign_in",
+        &[("everyone", "false")],
+    )
+    .await;
 
     // Staff with the right password are refused, like a wrong one.
     let staff = app.client();
     let res = app
-        .call(&staff, "/api/auth/login", &[("email", STAFF), ("password", DEMO_PASSWORD)])
+        .call(
+            &staff,
+            "/api/auth/login",
+            &[("email", STAFF), ("password", DEMO_PASSWORD)],
+        )
         .await;
     assert_eq!(res.status(), 401);
     assert!(app.whoami(&staff).await.is_null());
@@ -431,15 +534,31 @@ async fn password_sign_in_can_be_kept_for_break_glass_administrators() {
     assert_ne!(res.status(), 200, "no links while password sign-in is off");
     // The last break-glass administrator stays while passwords are closed.
     let res = app
-        .call(&admin, "/api/admin/set_break_glass", &[("account_id", &admin_id), ("on", "false")])
+        .call(
+            &admin,
+            "/api/admin/set_break_glass",
+            &[("account_id", &admin_id), ("on", "false")],
+        )
         .await;
     assert_eq!(res.status(), 409);
     // The sign-in page says who may use a password.
-    let page = app.client().get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let page = app
+        .client()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Break-glass administrator sign-in"));
     // Opening it again lets staff use passwords.
-    app.json(&admin, "/api/admin/set_password_sign_in", &[("everyone", "true")])
-        .await;
+    app.json(
+        &admin,
+        "/api/admin/set_password_sign_in",
+        &[("everyone", "true")],
+    )
+    .await;
     app.login_demo(STAFF).await;
     // Every change is in the audit trail.
     let db = conn(&app).await;
@@ -453,7 +572,9 @@ async fn admins_see_and_remove_links() {
     let client = browser();
     sign_in(&app, &client, "staff").await;
     let admin = app.login_demo(ADMIN).await;
-    let rows = app.json(&admin, "/api/admin/accounts", &[("query", STAFF)]).await;
+    let rows = app
+        .json(&admin, "/api/admin/accounts", &[("query", STAFF)])
+        .await;
     let links = rows[0]["sso_links"].as_array().unwrap();
     assert_eq!(links.len(), 1);
     assert_eq!(links[0]["provider_label"], oidc::LABEL);
@@ -461,7 +582,9 @@ async fn admins_see_and_remove_links() {
     app.json(&admin, "/api/admin/remove_sso_link", &[("link_id", &link)])
         .await;
     assert!(app.whoami(&client).await.is_null(), "its sessions ended");
-    let rows = app.json(&admin, "/api/admin/accounts", &[("query", STAFF)]).await;
+    let rows = app
+        .json(&admin, "/api/admin/accounts", &[("query", STAFF)])
+        .await;
     assert!(rows[0]["sso_links"].as_array().unwrap().is_empty());
     let db = conn(&app).await;
     assert_eq!(events(&db, "sso_unlinked").await, 1);
@@ -489,12 +612,27 @@ async fn private_key_jwt_and_matching_by_employee_number() {
     let mut env = idp.skillmap_env();
     env.retain(|(k, _)| !k.ends_with("_CLIENT_SECRET") && !k.ends_with("_AUTH"));
     env.extend([
-        ("SKILLMAP_OIDC_TEST_AUTH".to_string(), "private_key_jwt".to_string()),
+        (
+            "SKILLMAP_OIDC_TEST_AUTH".to_string(),
+            "private_key_jwt".to_string(),
+        ),
         ("SKILLMAP_OIDC_TEST_PRIVATE_KEY_FILE".to_string(), pem),
-        ("SKILLMAP_OIDC_TEST_KEY_ID".to_string(), "skillmap-1".to_string()),
-        ("SKILLMAP_OIDC_TEST_SCOPES".to_string(), "openid employee".to_string()),
-        ("SKILLMAP_OIDC_TEST_CLAIM".to_string(), "employee_number".to_string()),
-        ("SKILLMAP_OIDC_TEST_MATCH_TO".to_string(), "employee_number".to_string()),
+        (
+            "SKILLMAP_OIDC_TEST_KEY_ID".to_string(),
+            "skillmap-1".to_string(),
+        ),
+        (
+            "SKILLMAP_OIDC_TEST_SCOPES".to_string(),
+            "openid employee".to_string(),
+        ),
+        (
+            "SKILLMAP_OIDC_TEST_CLAIM".to_string(),
+            "employee_number".to_string(),
+        ),
+        (
+            "SKILLMAP_OIDC_TEST_MATCH_TO".to_string(),
+            "employee_number".to_string(),
+        ),
     ]);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let app = TestServer::start_with(&env);
@@ -534,6 +672,9 @@ async fn private_key_jwt_and_matching_by_employee_number() {
     let client = browser();
     sign_in(&app, &client, "nurse").await;
     let me = app.whoami(&client).await;
-    assert_eq!(me["email"], MANAGER, "matched by employee number, from userinfo");
+    assert_eq!(
+        me["email"], MANAGER,
+        "matched by employee number, from userinfo"
+    );
     assert_eq!(me["role"], "manager");
 }

@@ -78,9 +78,8 @@ pub async fn sign_in_choices() -> Result<SignInOptions, AppError> {
     // names only the configured providers and one setting.
     use crate::platform;
     let state = platform::state()?;
-    let password_for_everyone = platform::reply(
-        super::sso::policy::password_for_everyone(&state.db).await,
-    )?;
+    let password_for_everyone =
+        platform::reply(super::sso::policy::password_for_everyone(&state.db).await)?;
     Ok(SignInOptions {
         providers: state.sso.buttons(),
         password_for_everyone,

@@ -16,9 +16,9 @@ use leptos::server_fn::error::ServerFnUrlError;
 use serde::Deserialize;
 
 use super::model::SSO_ERROR_PATH;
-use skillmap_core::auth::sso::{flow, logout};
 use crate::error::AppError;
 use crate::platform::{AppState, Settings, guard, session};
+use skillmap_core::auth::sso::{flow, logout};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct StartQuery {

@@ -22,7 +22,12 @@ pub fn LoginPage() -> impl IntoView {
         .as_ref()
         .map(AppError::field_errors)
         .unwrap_or_default();
-    errors.extend(sso_error.as_ref().map(AppError::field_errors).unwrap_or_default());
+    errors.extend(
+        sso_error
+            .as_ref()
+            .map(AppError::field_errors)
+            .unwrap_or_default(),
+    );
     let tried_password = error.is_some();
     // Unknown email and wrong password read the same; point at the email.
     let email_error = error.as_ref().and_then(|e| match e {

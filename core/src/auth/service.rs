@@ -262,7 +262,11 @@ async fn person_name(
         .map(|p| format!("{} {}", p.given_name, p.family_name)))
 }
 
-fn row(a: account::Model, name: Option<String>, sso_links: Vec<super::model::SsoLinkRow>) -> AccountRow {
+fn row(
+    a: account::Model,
+    name: Option<String>,
+    sso_links: Vec<super::model::SsoLinkRow>,
+) -> AccountRow {
     AccountRow {
         break_glass: a.break_glass,
         sso_links,

@@ -42,13 +42,21 @@ pub fn client_assertion(
             if let Ok(pair) = RsaKeyPair::from_pkcs8(key_der) {
                 let input = format!("{}.{payload}", header("RS256", key_id.as_deref()));
                 let mut sig = vec![0; pair.public().modulus_len()];
-                pair.sign(&signature::RSA_PKCS1_SHA256, &rng, input.as_bytes(), &mut sig)
-                    .map_err(|_| "the RSA key could not sign".to_string())?;
+                pair.sign(
+                    &signature::RSA_PKCS1_SHA256,
+                    &rng,
+                    input.as_bytes(),
+                    &mut sig,
+                )
+                .map_err(|_| "the RSA key could not sign".to_string())?;
                 return Ok(Some(format!("{input}.{}", B64.encode(sig))));
             }
-            let pair =
-                EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, key_der, &rng)
-                    .map_err(|_| "the private key is neither RSA nor P-256".to_string())?;
+            let pair = EcdsaKeyPair::from_pkcs8(
+                &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                key_der,
+                &rng,
+            )
+            .map_err(|_| "the private key is neither RSA nor P-256".to_string())?;
             let input = format!("{}.{payload}", header("ES256", key_id.as_deref()));
             let sig = pair
                 .sign(&rng, input.as_bytes())
@@ -104,8 +112,8 @@ mod tests {
     #[test]
     fn a_p256_key_signs_and_the_signature_verifies() {
         let rng = SystemRandom::new();
-        let doc =
-            EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let doc = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .unwrap();
         super::super::config::check_key(doc.as_ref()).unwrap();
         let pair = EcdsaKeyPair::from_pkcs8(
             &signature::ECDSA_P256_SHA256_FIXED_SIGNING,

@@ -24,7 +24,10 @@ pub enum ClientAuth {
     SecretJwt(String),
     /// `private_key_jwt`: a JWT signed with our private key (NHS CIS2).
     /// The key is PKCS#8 DER, RSA (RS256) or P-256 (ES256).
-    PrivateKeyJwt { key_der: Vec<u8>, key_id: Option<String> },
+    PrivateKeyJwt {
+        key_der: Vec<u8>,
+        key_id: Option<String>,
+    },
 }
 
 impl ClientAuth {
@@ -87,7 +90,9 @@ fn error(name: String, message: impl Into<String>) -> SettingsError {
 }
 
 /// Reads every configured provider. None configured: an empty list.
-pub fn providers(get: &dyn Fn(&str) -> Option<String>) -> Result<Vec<ProviderConfig>, SettingsError> {
+pub fn providers(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<ProviderConfig>, SettingsError> {
     let Some(list) = get("SKILLMAP_OIDC_PROVIDERS") else {
         return Ok(Vec::new());
     };
@@ -114,50 +119,92 @@ pub fn providers(get: &dyn Fn(&str) -> Option<String>) -> Result<Vec<ProviderCon
     Ok(out)
 }
 
-fn provider(id: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<ProviderConfig, SettingsError> {
-    let prefix = format!("SKILLMAP_OIDC_{}_", id.to_ascii_uppercase().replace('-', "_"));
+fn provider(
+    id: &str,
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<ProviderConfig, SettingsError> {
+    let prefix = format!(
+        "SKILLMAP_OIDC_{}_",
+        id.to_ascii_uppercase().replace('-', "_")
+    );
     let name = |suffix: &str| format!("{prefix}{suffix}");
-    let value = |suffix: &str| get(&name(suffix)).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let value = |suffix: &str| {
+        get(&name(suffix))
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let required = |suffix: &str| {
-        value(suffix).ok_or_else(|| error(name(suffix), format!("required for the provider {id:?}")))
+        value(suffix)
+            .ok_or_else(|| error(name(suffix), format!("required for the provider {id:?}")))
     };
     let issuer = required("ISSUER")?;
-    if !(issuer.starts_with("https://") || issuer.starts_with("http://")) || issuer.contains(['?', '#']) {
-        return Err(error(name("ISSUER"), format!("expected the provider's issuer URL, got {issuer:?}")));
+    if !(issuer.starts_with("https://") || issuer.starts_with("http://"))
+        || issuer.contains(['?', '#'])
+    {
+        return Err(error(
+            name("ISSUER"),
+            format!("expected the provider's issuer URL, got {issuer:?}"),
+        ));
     }
     let client_id = required("CLIENT_ID")?;
     let secret = value("CLIENT_SECRET");
     let key_file = value("PRIVATE_KEY_FILE");
     let method = value("AUTH").unwrap_or_else(|| {
-        if key_file.is_some() { "private_key_jwt" } else { "client_secret_basic" }.to_string()
+        if key_file.is_some() {
+            "private_key_jwt"
+        } else {
+            "client_secret_basic"
+        }
+        .to_string()
     });
-    let need_secret = || secret.clone().ok_or_else(|| error(name("CLIENT_SECRET"), format!("required for {method}")));
+    let need_secret = || {
+        secret
+            .clone()
+            .ok_or_else(|| error(name("CLIENT_SECRET"), format!("required for {method}")))
+    };
     let auth = match method.as_str() {
         "client_secret_basic" => ClientAuth::SecretBasic(need_secret()?),
         "client_secret_post" => ClientAuth::SecretPost(need_secret()?),
         "client_secret_jwt" => ClientAuth::SecretJwt(need_secret()?),
         "private_key_jwt" => {
             let path = key_file.clone().ok_or_else(|| {
-                error(name("PRIVATE_KEY_FILE"), "required for private_key_jwt (a PKCS#8 PEM file)")
+                error(
+                    name("PRIVATE_KEY_FILE"),
+                    "required for private_key_jwt (a PKCS#8 PEM file)",
+                )
             })?;
             let pem = std::fs::read_to_string(&path)
                 .map_err(|e| error(name("PRIVATE_KEY_FILE"), format!("cannot read {path}: {e}")))?;
-            let key_der = pem_to_der(&pem)
-                .ok_or_else(|| error(name("PRIVATE_KEY_FILE"), format!("{path} is not a PKCS#8 PEM private key (BEGIN PRIVATE KEY)")))?;
+            let key_der = pem_to_der(&pem).ok_or_else(|| {
+                error(
+                    name("PRIVATE_KEY_FILE"),
+                    format!("{path} is not a PKCS#8 PEM private key (BEGIN PRIVATE KEY)"),
+                )
+            })?;
             check_key(&key_der)
                 .map_err(|m| error(name("PRIVATE_KEY_FILE"), format!("{path}: {m}")))?;
-            ClientAuth::PrivateKeyJwt { key_der, key_id: value("KEY_ID") }
+            ClientAuth::PrivateKeyJwt {
+                key_der,
+                key_id: value("KEY_ID"),
+            }
         }
         other => {
             return Err(error(
                 name("AUTH"),
-                format!("expected client_secret_basic, client_secret_post, client_secret_jwt or private_key_jwt, got {other:?}"),
+                format!(
+                    "expected client_secret_basic, client_secret_post, client_secret_jwt or private_key_jwt, got {other:?}"
+                ),
             ));
         }
     };
     let list = |suffix: &str, default: &[&str]| -> Vec<String> {
         match value(suffix) {
-            Some(v) => v.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+            Some(v) => v
+                .split([',', ' '])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
             None => default.iter().map(|s| s.to_string()).collect(),
         }
     };
@@ -169,20 +216,31 @@ fn provider(id: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<ProviderCo
     if let Some(bad) = algs.iter().find(|a| !ALLOWED_ALGS.contains(&a.as_str())) {
         return Err(error(
             name("ALGS"),
-            format!("{bad:?} is not accepted: use asymmetric algorithms ({})", ALLOWED_ALGS.join(", ")),
+            format!(
+                "{bad:?} is not accepted: use asymmetric algorithms ({})",
+                ALLOWED_ALGS.join(", ")
+            ),
         ));
     }
     let match_to = match value("MATCH_TO").as_deref() {
         None | Some("email") => MatchTo::Email,
         Some("employee_number") => MatchTo::EmployeeNumber,
         Some(other) => {
-            return Err(error(name("MATCH_TO"), format!("expected email or employee_number, got {other:?}")));
+            return Err(error(
+                name("MATCH_TO"),
+                format!("expected email or employee_number, got {other:?}"),
+            ));
         }
     };
     let require_verified_email = match value("REQUIRE_VERIFIED_EMAIL").as_deref() {
         None | Some("1" | "true" | "yes" | "on") => true,
         Some("0" | "false" | "no" | "off") => false,
-        Some(other) => return Err(error(name("REQUIRE_VERIFIED_EMAIL"), format!("expected true or false, got {other:?}"))),
+        Some(other) => {
+            return Err(error(
+                name("REQUIRE_VERIFIED_EMAIL"),
+                format!("expected true or false, got {other:?}"),
+            ));
+        }
     };
     Ok(ProviderConfig {
         id: id.to_string(),
@@ -222,7 +280,10 @@ fn pem_to_der(pem: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     let start = pem.find("-----BEGIN PRIVATE KEY-----")? + "-----BEGIN PRIVATE KEY-----".len();
     let end = pem[start..].find("-----END PRIVATE KEY-----")? + start;
-    let body: String = pem[start..end].chars().filter(|c| !c.is_whitespace()).collect();
+    let body: String = pem[start..end]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     base64::engine::general_purpose::STANDARD.decode(body).ok()
 }
 
@@ -232,7 +293,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn read(pairs: &[(&str, &str)]) -> Result<Vec<ProviderConfig>, SettingsError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         providers(&|k| map.get(k).cloned())
     }
 
@@ -245,7 +309,10 @@ mod tests {
     fn a_provider_with_a_secret() {
         let p = read(&[
             ("SKILLMAP_OIDC_PROVIDERS", "nhs-mail"),
-            ("SKILLMAP_OIDC_NHS_MAIL_ISSUER", "https://login.microsoftonline.com/t/v2.0"),
+            (
+                "SKILLMAP_OIDC_NHS_MAIL_ISSUER",
+                "https://login.microsoftonline.com/t/v2.0",
+            ),
             ("SKILLMAP_OIDC_NHS_MAIL_CLIENT_ID", "abc"),
             ("SKILLMAP_OIDC_NHS_MAIL_CLIENT_SECRET", "s3cret"),
             ("SKILLMAP_OIDC_NHS_MAIL_AUTH", "client_secret_post"),

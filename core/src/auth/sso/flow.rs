@@ -17,9 +17,7 @@ use openidconnect::{
     Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RequestTokenError, Scope,
     SignatureVerificationError, TokenResponse,
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::{Map, Value};
 
 use super::config::{MatchTo, ProviderConfig};
@@ -45,7 +43,11 @@ pub fn binding_cookie_name(settings: &Settings) -> &'static str {
 }
 
 fn binding_cookie(value: &str, max_age: i64, settings: &Settings) -> String {
-    let secure = if settings.secure_cookies { "; Secure" } else { "" };
+    let secure = if settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     let name = binding_cookie_name(settings);
     // Lax: the provider sends the browser back with a top-level GET.
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
@@ -151,7 +153,10 @@ pub async fn start(
     for acr in &provider.config.acr_values {
         request = request.add_auth_context_value(AuthenticationContextClass::new(acr.clone()));
     }
-    if let Some(hint) = login_hint.map(str::trim).filter(|h| !h.is_empty() && h.len() <= 256) {
+    if let Some(hint) = login_hint
+        .map(str::trim)
+        .filter(|h| !h.is_empty() && h.len() <= 256)
+    {
         request = request.set_login_hint(LoginHint::new(hint.to_string()));
     }
     let (url, state, nonce) = request.url();
@@ -182,7 +187,11 @@ pub async fn start(
     };
     stored.await.map_err(|e| {
         tracing::error!(error = %e, "could not record a single sign-on start");
-        Refused::new(500, crate::error::AppError::Internal.to_string(), "database")
+        Refused::new(
+            500,
+            crate::error::AppError::Internal.to_string(),
+            "database",
+        )
     })?;
     Ok(Started {
         location: url.to_string(),
@@ -222,7 +231,16 @@ pub async fn finish(
     binding: Option<&str>,
     client_ip: Option<IpAddr>,
 ) -> Result<Finished, Refused> {
-    let outcome = finish_inner(db, registry, settings, provider_id, callback, binding, client_ip).await;
+    let outcome = finish_inner(
+        db,
+        registry,
+        settings,
+        provider_id,
+        callback,
+        binding,
+        client_ip,
+    )
+    .await;
     if let Err((refused, account)) = &outcome {
         tracing::warn!(provider = provider_id, reason = %refused.reason, "single sign-on refused");
         let by = audit::Actor::new(*account, client_ip);
@@ -272,10 +290,14 @@ async fn finish_inner(
     let redirect = redirect_uri(settings, provider_id);
     let (client, tokens) = anon(exchange(registry, provider, &redirect, code, &login).await)?;
     let Some(id_token) = tokens.id_token() else {
-        return Err((untrusted(&config.label, "no ID token in the token response"), None));
+        return Err((
+            untrusted(&config.label, "no ID token in the token response"),
+            None,
+        ));
     };
     let nonce = Nonce::new(login.nonce.clone());
-    let subject = anon(checked_subject(registry, provider, &redirect, &client, id_token, &nonce).await)?;
+    let subject =
+        anon(checked_subject(registry, provider, &redirect, &client, id_token, &nonce).await)?;
     let raw = id_token.to_string();
     let mut claims = payload(&raw).unwrap_or_default();
     let sid = claims.get("sid").and_then(Value::as_str).map(String::from);
@@ -291,7 +313,10 @@ async fn finish_inner(
                 .map_err(|e| unreachable(&config.label, format!("userinfo: {e}"))),
         )?;
         if info.get("sub").and_then(Value::as_str) != Some(subject.as_str()) {
-            return Err((untrusted(&config.label, "userinfo is about another subject"), None));
+            return Err((
+                untrusted(&config.label, "userinfo is about another subject"),
+                None,
+            ));
         }
         for (k, v) in info {
             claims.entry(k).or_insert(v);
@@ -336,7 +361,13 @@ async fn exchange(
     redirect: &str,
     code: String,
     login: &sso_login::Model,
-) -> Result<(super::provider::Client, openidconnect::core::CoreTokenResponse), Refused> {
+) -> Result<
+    (
+        super::provider::Client,
+        openidconnect::core::CoreTokenResponse,
+    ),
+    Refused,
+> {
     let config = &provider.config;
     let label = config.label.as_str();
     let metadata = provider
@@ -435,7 +466,11 @@ async fn take_login(
     let id = session::token_id(state);
     let internal = |e: sea_orm::DbErr| {
         tracing::error!(error = %e, "single sign-on: database");
-        Refused::new(500, crate::error::AppError::Internal.to_string(), "database")
+        Refused::new(
+            500,
+            crate::error::AppError::Internal.to_string(),
+            "database",
+        )
     };
     let Some(login) = sso_login::Entity::find_by_id(id.clone())
         .one(db)
@@ -494,7 +529,11 @@ fn verify(
     if !accepted.is_empty() {
         verifier = verifier.set_auth_context_verifier_fn(move |acr| match acr {
             Some(acr) if accepted.iter().any(|a| a == acr.as_str()) => Ok(()),
-            Some(acr) => Err(format!("{} is not one of {}", acr.as_str(), accepted.join(", "))),
+            Some(acr) => Err(format!(
+                "{} is not one of {}",
+                acr.as_str(),
+                accepted.join(", ")
+            )),
             None => Err("no acr claim".into()),
         });
     }
@@ -508,7 +547,11 @@ fn payload(jwt: &str) -> Option<Map<String, Value>> {
     serde_json::from_slice(&B64.decode(body).ok()?).ok()
 }
 
-async fn userinfo(registry: &Registry, url: &str, access_token: &str) -> Result<Map<String, Value>, String> {
+async fn userinfo(
+    registry: &Registry,
+    url: &str,
+    access_token: &str,
+) -> Result<Map<String, Value>, String> {
     let res = registry
         .http
         .get(url)
@@ -534,7 +577,14 @@ async fn match_account(
 ) -> Outcome<(account::Model, bool)> {
     let internal = |e: sea_orm::DbErr| {
         tracing::error!(error = %e, "single sign-on: database");
-        (Refused::new(500, crate::error::AppError::Internal.to_string(), "database"), None)
+        (
+            Refused::new(
+                500,
+                crate::error::AppError::Internal.to_string(),
+                "database",
+            ),
+            None,
+        )
     };
     let label = config.label.as_str();
     let linked = sso_link::Entity::find()
@@ -672,7 +722,11 @@ async fn sign_in(
     let internal = |e: sea_orm::DbErr| {
         tracing::error!(error = %e, "single sign-on: database");
         (
-            Refused::new(500, crate::error::AppError::Internal.to_string(), "database"),
+            Refused::new(
+                500,
+                crate::error::AppError::Internal.to_string(),
+                "database",
+            ),
             Some(account_id),
         )
     };
@@ -698,7 +752,10 @@ async fn sign_in(
             .map_err(internal)?;
     } else {
         sso_link::Entity::update_many()
-            .col_expr(sso_link::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+            .col_expr(
+                sso_link::Column::LastUsedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
             .filter(sso_link::Column::Provider.eq(&config.id))
             .filter(sso_link::Column::Subject.eq(&origin.subject))
             .exec(&txn)
@@ -708,9 +765,15 @@ async fn sign_in(
     let token = session::create_with(&txn, account_id, settings, now, Some(origin))
         .await
         .map_err(internal)?;
-    audit::record(&txn, by, Action::SignIn, target, format!("single sign-on: {}", config.id))
-        .await
-        .map_err(internal)?;
+    audit::record(
+        &txn,
+        by,
+        Action::SignIn,
+        target,
+        format!("single sign-on: {}", config.id),
+    )
+    .await
+    .map_err(internal)?;
     let mut active: account::ActiveModel = acc.into();
     active.last_login_at = Set(Some(now));
     active.update(&txn).await.map_err(internal)?;
@@ -721,4 +784,3 @@ async fn sign_in(
         account_id,
     })
 }
-

@@ -34,7 +34,10 @@ pub async fn end_session_url(
 ) -> Option<String> {
     let provider = registry.get(provider_id)?;
     let metadata = provider.metadata(&registry.http).await.ok()?;
-    let endpoint = metadata.additional_metadata().end_session_endpoint.as_ref()?;
+    let endpoint = metadata
+        .additional_metadata()
+        .end_session_endpoint
+        .as_ref()?;
     let mut url = url::Url::parse(endpoint.url().as_str()).ok()?;
     {
         let mut q = url.query_pairs_mut();
@@ -60,7 +63,9 @@ pub async fn back_channel(
     logout_token: &str,
 ) -> Result<u64, BadLogoutToken> {
     let bad = |m: &str| BadLogoutToken(m.to_string());
-    let provider = registry.get(provider_id).ok_or_else(|| bad("unknown provider"))?;
+    let provider = registry
+        .get(provider_id)
+        .ok_or_else(|| bad("unknown provider"))?;
     let metadata = provider
         .metadata(&registry.http)
         .await
@@ -123,9 +128,15 @@ pub async fn back_channel(
     accounts.dedup();
     for account in accounts {
         let detail = format!("{provider_id}: back-channel logout");
-        audit::record(db, audit::Actor::system(), Action::SsoLogout, Some(("account", account)), detail)
-            .await
-            .map_err(internal)?;
+        audit::record(
+            db,
+            audit::Actor::system(),
+            Action::SsoLogout,
+            Some(("account", account)),
+            detail,
+        )
+        .await
+        .map_err(internal)?;
     }
     tracing::info!(provider = provider_id, ended, "back-channel logout");
     Ok(ended)
@@ -139,11 +150,17 @@ use VerifyError::{Invalid, KeyMissing};
 
 /// Checks the signature (with a key the provider publishes, by an allowed
 /// algorithm) and the claims the specification requires.
-fn verify(provider: &Provider, metadata: &Metadata, token: &str) -> Result<Map<String, Value>, VerifyError> {
+fn verify(
+    provider: &Provider,
+    metadata: &Metadata,
+    token: &str,
+) -> Result<Map<String, Value>, VerifyError> {
     let config = &provider.config;
     let invalid = |m: &str| Invalid(m.to_string());
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(invalid("not a signed JWT"));
     };
     let decode = |part: &str| -> Result<Map<String, Value>, VerifyError> {
@@ -151,14 +168,19 @@ fn verify(provider: &Provider, metadata: &Metadata, token: &str) -> Result<Map<S
         serde_json::from_slice(&bytes).map_err(|_| invalid("not JSON"))
     };
     let header = decode(h)?;
-    let alg_name = header.get("alg").and_then(Value::as_str).unwrap_or_default();
+    let alg_name = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if !config.algs.iter().any(|a| a == alg_name) {
         return Err(Invalid(format!("algorithm {alg_name:?} is not accepted")));
     }
     let alg: CoreJwsSigningAlgorithm = serde_json::from_value(Value::String(alg_name.into()))
         .map_err(|_| invalid("unknown algorithm"))?;
     let kid = header.get("kid").and_then(Value::as_str);
-    let signature = B64.decode(s).map_err(|_| invalid("signature not base64url"))?;
+    let signature = B64
+        .decode(s)
+        .map_err(|_| invalid("signature not base64url"))?;
     let message = format!("{h}.{p}");
     let keys: Vec<&CoreJsonWebKey> = metadata
         .jwks()
@@ -169,10 +191,10 @@ fn verify(provider: &Provider, metadata: &Metadata, token: &str) -> Result<Map<S
     if keys.is_empty() {
         return Err(KeyMissing);
     }
-    if !keys
-        .iter()
-        .any(|k| k.verify_signature(&alg, message.as_bytes(), &signature).is_ok())
-    {
+    if !keys.iter().any(|k| {
+        k.verify_signature(&alg, message.as_bytes(), &signature)
+            .is_ok()
+    }) {
         return Err(invalid("bad signature"));
     }
     let claims = decode(p)?;
@@ -188,7 +210,10 @@ fn verify(provider: &Provider, metadata: &Metadata, token: &str) -> Result<Map<S
     if !aud_ok {
         return Err(invalid("wrong audience"));
     }
-    let iat = claims.get("iat").and_then(Value::as_i64).ok_or_else(|| invalid("no iat"))?;
+    let iat = claims
+        .get("iat")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| invalid("no iat"))?;
     if iat > now + SKEW_SECS || iat < now - MAX_AGE_SECS - SKEW_SECS {
         return Err(invalid("issued at an unacceptable time"));
     }

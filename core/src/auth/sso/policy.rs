@@ -125,8 +125,19 @@ pub async fn set_break_glass(
     let mut active: account::ActiveModel = acc.into();
     active.break_glass = Set(on);
     active.update(&txn).await?;
-    let detail = if on { "break-glass on" } else { "break-glass off" };
-    audit::record(&txn, by, Action::BreakGlassSet, Some(("account", account_id)), detail).await?;
+    let detail = if on {
+        "break-glass on"
+    } else {
+        "break-glass off"
+    };
+    audit::record(
+        &txn,
+        by,
+        Action::BreakGlassSet,
+        Some(("account", account_id)),
+        detail,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -142,7 +153,9 @@ pub async fn links_by_account(
             provider_label: l.provider.clone(),
             provider: l.provider,
             linked: l.created_at.format("%-d %b %Y").to_string(),
-            last_used: l.last_used_at.map(|t| t.format("%-d %b %Y %H:%M").to_string()),
+            last_used: l
+                .last_used_at
+                .map(|t| t.format("%-d %b %Y %H:%M").to_string()),
         });
     }
     Ok(out)
