@@ -153,6 +153,7 @@ pub async fn create_account(
         person_id: Set(person_id),
         created_at: Set(Utc::now()),
         last_login_at: Set(None),
+        break_glass: Set(false),
         ..Default::default()
     }
     .insert(db)

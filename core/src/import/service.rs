@@ -487,6 +487,7 @@ async fn apply_staff(
         person_id: Set(Some(person_id)),
         created_at: Set(now),
         last_login_at: Set(None),
+        break_glass: Set(false),
         ..Default::default()
     };
     for (chunk, chunk_ids) in ordered.chunks(CHUNK).zip(new_ids.chunks(CHUNK)) {

@@ -67,6 +67,17 @@ const ACCOUNT: &[(&str, Col)] = &[
     ("created_at", Own),
     ("last_login_at", Own),
     ("disabled_at", Own),
+    ("break_glass", Own),
+];
+
+/// Their identities at single sign-on providers (the subject is theirs).
+const SSO_LINK: &[(&str, Col)] = &[
+    ("id", Own),
+    ("account_id", Own),
+    ("provider", Own),
+    ("subject", Own),
+    ("created_at", Own),
+    ("last_used_at", Own),
 ];
 
 const ASSESSMENT: &[(&str, Col)] = &[
@@ -236,6 +247,11 @@ fn parts(person: i32, account: i32) -> Vec<Part> {
             "account",
             format!("SELECT * FROM account WHERE id = {a}"),
             ACCOUNT,
+        ),
+        part(
+            "single_sign_on_links",
+            format!("SELECT * FROM sso_link WHERE account_id = {a} ORDER BY id"),
+            SSO_LINK,
         ),
         part(
             "assessments",
@@ -562,6 +578,7 @@ skillmap-data.json holds everything Skillmap keeps about you, table by table;\n\
 each table is also a CSV file of the same name, for a spreadsheet.\n\n\
 person                 your staff record (from HR), with your line manager's name\n\
 account                your sign-in account (the password is stored only as a hash, not included)\n\
+single_sign_on_links   the identities at sign-in services (NHS CIS2, NHSmail) linked to it\n\
 assessments            your skill levels, evidence, and your manager's agreed levels\n\
 assessment_history     every change to those levels, and who made it\n\
 capability_summary     the figures the team and organisation reports count you in\n\
@@ -1016,6 +1033,17 @@ mod tests {
             .unwrap();
         }
 
+        crate::entities::sso_link::ActiveModel {
+            account_id: Set(acc_b.id),
+            provider: Set("cis2".into()),
+            subject: Set("their-subject".into()),
+            created_at: Set(chrono::Utc::now()),
+            last_used_at: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
         let (tables, unknown) = tables(db, o.b, acc_b.id).await.unwrap();
         // Every column of every table is one the export decided about.
         assert!(unknown.is_empty(), "{unknown:?}");
