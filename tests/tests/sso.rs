@@ -81,12 +81,29 @@ async fn conn(app: &TestServer) -> DatabaseConnection {
     Database::connect(app.db.url()).await.expect("connect")
 }
 
-async fn count(conn: &DatabaseConnection, sql: &str) -> i64 {
+/// The one value a query returns.
+async fn one<T: sea_orm::TryGetable>(conn: &DatabaseConnection, sql: &str) -> T {
     conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("a row from {sql}"))
-        .try_get_by_index::<i64>(0)
+        .try_get_by_index::<T>(0)
+        .unwrap()
+}
+
+async fn count(conn: &DatabaseConnection, sql: &str) -> i64 {
+    one(conn, sql).await
+}
+
+/// A page's HTML, as this client sees it.
+async fn page(app: &TestServer, client: &reqwest::Client, path: &str) -> String {
+    client
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
         .unwrap()
 }
 
@@ -136,16 +153,9 @@ async fn an_imported_person_signs_in_with_their_role_and_is_linked_once() {
         count(&db, "SELECT COUNT(*) FROM audit_event WHERE action = 'sign_in' AND detail LIKE 'single sign-on%'").await >= 2
     );
     // The sign-in page offers the provider by its configured name.
-    let page = client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains(oidc::LABEL), "the provider's button");
-    assert!(page.contains("href=\"/auth/sso/test\""));
+    let login = page(&app, &client, "/login").await;
+    assert!(login.contains(oidc::LABEL), "the provider's button");
+    assert!(login.contains("href=\"/auth/sso/test\""));
     // What a person waits, measured, not asserted: printed with
     // `--nocapture` (the closing note and docs/performance.md quote it).
     eprintln!(
@@ -402,17 +412,11 @@ async fn the_provider_ends_sessions_by_back_channel_and_forged_logouts_are_refus
     let password_session = app.login_demo(STAFF).await;
 
     // A logout token signed by someone else ends nothing.
-    let sid: String = {
-        let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "SELECT sso_sid FROM session WHERE sso_provider = 'test'",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get_by_index(0).unwrap()
-    };
+    let sid: String = one(
+        &db,
+        "SELECT sso_sid FROM session WHERE sso_provider = 'test'",
+    )
+    .await;
     let forged = idp
         .control(
             "/__test/forge-logout",
@@ -547,16 +551,8 @@ async fn password_sign_in_can_be_kept_for_break_glass_administrators() {
         .await;
     assert_eq!(res.status(), 409);
     // The sign-in page says who may use a password.
-    let page = app
-        .client()
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains("Break-glass administrator sign-in"));
+    let login = page(&app, &app.client(), "/login").await;
+    assert!(login.contains("Break-glass administrator sign-in"));
     // Opening it again lets staff use passwords.
     app.json(
         &admin,
@@ -642,19 +638,13 @@ async fn private_key_jwt_and_matching_by_employee_number() {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let app = TestServer::start_with(&env);
     let db = conn(&app).await;
-    let number: String = {
-        let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                format!(
-                    "SELECT p.employee_number FROM person p JOIN account a ON a.person_id = p.id WHERE a.email = '{MANAGER}'"
-                ),
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get_by_index(0).unwrap()
-    };
+    let number: String = one(
+        &db,
+        &format!(
+            "SELECT p.employee_number FROM person p JOIN account a ON a.person_id = p.id WHERE a.email = '{MANAGER}'"
+        ),
+    )
+    .await;
     let mut person = IdpAccount::new("nurse", "sub-nurse", "someone.else@nhs.net");
     person.employee_number = Box::leak(number.into_boxed_str());
     idp.start(
