@@ -46,6 +46,7 @@ fn accounts() -> Vec<IdpAccount> {
         IdpAccount::new("staff", "sub-staff", STAFF),
         IdpAccount::new("admin", "sub-admin", ADMIN),
         IdpAccount::new("stranger", "sub-stranger", "nobody.here@nhs.net"),
+        IdpAccount::new("wren", "sub-wren", "wren.webb@upload.example"),
         IdpAccount::new("disabled", "sub-disabled", "leaver@skillmap.example"),
         unverified,
         weak,
@@ -245,7 +246,7 @@ async fn every_refusal_says_why_and_changes_nothing() {
     refused(
         &app,
         "stranger",
-        "Skillmap has no record for the email address nobody.here@nhs.net",
+        "Skillmap has no record that matches the email address you use with",
     )
     .await;
     refused(&app, "disabled", "account is disabled").await;
@@ -290,6 +291,33 @@ async fn every_refusal_says_why_and_changes_nothing() {
         .await;
         assert!(n >= 1, "a refusal recorded with the reason {reason:?}");
     }
+    // A provider that is not configured: back to sign in, nothing recorded.
+    let res = browser()
+        .get(app.url("/auth/sso/no-such-provider/callback?state=x&code=y"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.url().path().starts_with("/login"));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM audit_event WHERE detail LIKE '%no-such-provider%'"
+        )
+        .await,
+        0,
+        "a caller's path is not written into the trail"
+    );
+    // A start another page embeds (an image, not a navigation) stores
+    // nothing.
+    let logins = count(&db, "SELECT COUNT(*) FROM sso_login").await;
+    let res = browser()
+        .get(app.url("/auth/sso/test"))
+        .header("sec-fetch-mode", "no-cors")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM sso_login").await, logins);
     // After all that, a good sign-in still works.
     let client = browser();
     sign_in(&app, &client, "staff").await;
@@ -554,6 +582,51 @@ async fn password_sign_in_can_be_kept_for_break_glass_administrators() {
         )
         .await;
     assert_eq!(res.status(), 409);
+    // Nor can the last one be disabled: with a second break-glass
+    // administrator, the first may step down, and then the second is the
+    // last way in.
+    let (ok, out) = cli(
+        &app.db,
+        &[
+            "create-user",
+            "--email",
+            "second.admin@skillmap.example",
+            "--role",
+            "admin",
+        ],
+        &[("SKILLMAP_PASSWORD", "a long enough password")],
+    );
+    assert!(ok, "{out}");
+    let second = app
+        .json(&admin, "/api/admin/accounts", &[("query", "second.admin")])
+        .await[0]["id"]
+        .to_string();
+    app.json(
+        &admin,
+        "/api/admin/set_break_glass",
+        &[("account_id", &second), ("on", "true")],
+    )
+    .await;
+    app.json(
+        &admin,
+        "/api/admin/set_break_glass",
+        &[("account_id", &admin_id), ("on", "false")],
+    )
+    .await;
+    let res = app
+        .call(
+            &admin,
+            "/api/admin/set_account_disabled",
+            &[("account_id", &second), ("disabled", "true")],
+        )
+        .await;
+    assert_eq!(res.status(), 409, "the last way in cannot be disabled");
+    app.json(
+        &admin,
+        "/api/admin/set_break_glass",
+        &[("account_id", &admin_id), ("on", "true")],
+    )
+    .await;
     // The sign-in page says who may use a password.
     let login = page(&app, &app.client(), "/login").await;
     assert!(login.contains("Break-glass administrator sign-in"));
@@ -568,7 +641,7 @@ async fn password_sign_in_can_be_kept_for_break_glass_administrators() {
     // Every change is in the audit trail.
     let db = conn(&app).await;
     assert_eq!(events(&db, "sign_in_policy").await, 2);
-    assert_eq!(events(&db, "break_glass_set").await, 1);
+    assert_eq!(events(&db, "break_glass_set").await, 4);
 }
 
 #[tokio::test]
@@ -676,4 +749,40 @@ async fn private_key_jwt_and_matching_by_employee_number() {
         "matched by employee number, from userinfo"
     );
     assert_eq!(me["role"], "manager");
+}
+
+/// HR imports a new person; with single sign-on they need no set-password
+/// link: they sign in with the provider at once.
+#[tokio::test]
+async fn people_an_import_creates_sign_in_by_single_sign_on() {
+    let Sso { app, idp: _idp } = start(&[]);
+    let hr = app.login_demo(HR).await;
+    let file = "Employee number,First name,Last name,Email,Org unit code,Staff group,Band\n\
+                W0001,Wren,Webb,wren.webb@upload.example,RNF-D1-T01,Administrative and Clerical,Band 5\n";
+    let res = app
+        .upload(&hr, "staff", "staff.csv", file.as_bytes().to_vec())
+        .await;
+    assert_eq!(res.status(), 200);
+    let id = res.text().await.unwrap();
+    app.json(&hr, "/api/import/commit", &[("job_id", &id)])
+        .await;
+    for _ in 0..100 {
+        let job = app.json(&hr, "/api/import/job", &[("job_id", &id)]).await;
+        if job["status"] == "imported" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let result = page(&app, &hr, &format!("/admin/import/{id}")).await;
+    assert!(
+        result.contains(
+            "1 new account signs in with the test provider: no set-password link is needed"
+        ),
+        "the result page says how the new people sign in"
+    );
+    let client = browser();
+    sign_in(&app, &client, "wren").await;
+    let me = app.whoami(&client).await;
+    assert_eq!(me["email"], "wren.webb@upload.example");
+    assert_eq!(me["role"], "staff");
 }

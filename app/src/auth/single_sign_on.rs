@@ -34,10 +34,24 @@ pub(crate) async fn start(
     Query(query): Query<StartQuery>,
     parts: Parts,
 ) -> Response {
-    // Each start stores a row: limited per network like password sign-in.
+    // Only a navigation starts a sign-in: an image or script another page
+    // points here (the browser says so in `Sec-Fetch-Mode`) stores nothing
+    // and counts against nobody.
+    let fetch_mode = parts
+        .headers
+        .get("sec-fetch-mode")
+        .and_then(|v| v.to_str().ok());
+    if fetch_mode.is_some_and(|m| m != "navigate") {
+        return (
+            StatusCode::BAD_REQUEST,
+            "Open this address in the browser to sign in.\n",
+        )
+            .into_response();
+    }
+    // Each start stores a row: limited per network, apart from passwords.
     let ip = guard::client_ip_of(&parts.headers, Some(peer), state.settings.trusted_proxies);
     if let Some(ip) = ip
-        && !state.login_limiter.allow(ip)
+        && !state.sso_starts.allow(ip)
     {
         return back_to_login(
             &state.settings,
@@ -120,9 +134,10 @@ pub(crate) async fn back_channel_logout(
         Ok(_) => (StatusCode::OK, no_store).into_response(),
         Err(bad) => {
             tracing::warn!(provider, reason = %bad.0, "back-channel logout refused");
+            // The reason is logged; the caller learns only that it failed.
             let body = serde_json::json!({
                 "error": "invalid_request",
-                "error_description": bad.0,
+                "error_description": "The logout token was not accepted.",
             });
             (
                 StatusCode::BAD_REQUEST,

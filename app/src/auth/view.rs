@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::api::{Login, SetAccountDisabled, list_accounts, sign_in_choices, whoami};
-use super::model::{AccountRow, SSO_ERROR_PATH, SignInOptions, sso_start_path};
+use super::model::{AccountRow, SSO_ERROR_PATH, SignInOptions, provider_name, sso_start_path};
 use crate::error::AppError;
 use crate::ui::{
     ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, TextField, page, url_error,
@@ -272,7 +272,7 @@ fn SignInPolicy(choices: SignInOptions) -> impl IntoView {
     let names = choices
         .providers
         .iter()
-        .map(|p| view! { <li>{p.label.clone()}</li> })
+        .map(|p| view! { <li>{provider_name(&p.label).to_string()}</li> })
         .collect_view();
     let (state, button, next) = if choices.password_for_everyone {
         (
@@ -332,11 +332,12 @@ fn AccountsTable(rows: Vec<AccountRow>, query: String) -> impl IntoView {
                 .sso_links
                 .iter()
                 .map(|l| {
-                    let remove = format!("Remove link to {} for {}", l.provider_label, email);
+                    let name = provider_name(&l.provider_label).to_string();
+                    let remove = format!("Remove link to {name} for {email}");
                     let since = format!("linked {}", l.linked);
                     view! {
                         <li>
-                            {l.provider_label.clone()}" ("{since}") "
+                            {name.clone()}" ("{since}") "
                             <form method="post" action=RemoveSsoLink::PATH class="skillmap-inline-form">
                                 <input type="hidden" name="link_id" value=l.id/>
                                 <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small skillmap-table-button" type="submit" aria-label=remove>"Remove link"</button>

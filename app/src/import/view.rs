@@ -168,11 +168,16 @@ fn new_accounts(count: usize, sign_in: &crate::auth::model::SignInOptions) -> An
     let names = sign_in
         .providers
         .iter()
-        .map(|p| format!("\u{201c}{}\u{201d}", p.label))
+        .map(|p| crate::auth::model::provider_name(&p.label).to_string())
         .collect::<Vec<_>>()
         .join(" or ");
+    let who = if count == 1 {
+        "1 new account signs in".to_string()
+    } else {
+        format!("{count} new accounts sign in")
+    };
     let sso = format!(
-        "{count} new accounts sign in with {names}: no set-password link is needed. Their first sign-in links their account, matched by what you imported."
+        "{who} with {names}: no set-password link is needed. The first sign-in links each account, matched by what you imported."
     );
     if sign_in.password_for_everyone {
         view! {

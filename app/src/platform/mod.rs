@@ -27,6 +27,10 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Single sign-on starts per client network: apart from password
+    /// attempts, so that starts another site makes a browser send cannot
+    /// use up a shared network's password sign-ins.
+    pub sso_starts: Arc<LoginLimiter>,
     /// Imports running now, for their progress bars.
     pub imports: Arc<crate::import::service::Running>,
     /// Signs and checks the errors form posts are sent back with: the
@@ -45,9 +49,14 @@ impl AppState {
             settings.login_per_minute,
         ));
         let sso = Arc::new(crate::auth::sso::Registry::new(settings.sso.clone()));
+        let sso_starts = Arc::new(LoginLimiter::new(
+            settings.login_burst,
+            settings.login_per_minute,
+        ));
         Self {
             db,
             sso,
+            sso_starts,
             settings: Arc::new(settings),
             login_limiter,
             imports: Arc::default(),

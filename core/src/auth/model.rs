@@ -116,6 +116,23 @@ pub struct SignInOptions {
 /// sign-in page to show.
 pub const SSO_ERROR_PATH: &str = "/auth/sso";
 
+/// A provider's name for lists, from its button's words: "Sign in with
+/// NHSmail" is "NHSmail", "Sign in with your NHS smartcard" is "NHS
+/// smartcard".
+pub fn provider_name(label: &str) -> &str {
+    let rest = [
+        "Sign in with ",
+        "sign in with ",
+        "Sign in using ",
+        "Log in with ",
+    ]
+    .iter()
+    .find_map(|p| label.strip_prefix(p))
+    .unwrap_or(label);
+    let rest = rest.strip_prefix("your ").unwrap_or(rest);
+    if rest.trim().is_empty() { label } else { rest }
+}
+
 /// The path that starts single sign-on with a provider.
 pub fn sso_start_path(provider: &str) -> String {
     format!("/auth/sso/{provider}")
@@ -275,6 +292,17 @@ fn percent_decode(bytes: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provider_names_come_from_button_words() {
+        assert_eq!(provider_name("Sign in with NHSmail"), "NHSmail");
+        assert_eq!(
+            provider_name("Sign in with your NHS smartcard or authenticator"),
+            "NHS smartcard or authenticator"
+        );
+        assert_eq!(provider_name("NHS CIS2"), "NHS CIS2");
+        assert_eq!(provider_name("Sign in with "), "Sign in with ");
+    }
 
     #[test]
     fn roles_round_trip() {

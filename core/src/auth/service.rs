@@ -70,7 +70,9 @@ pub async fn login(
     // a password, and no answer tells a guesser which passwords are right.
     let closed_to = match &found {
         Some(acc) if verified && !acc.disabled => {
-            !super::sso::policy::may_use_password(db, acc.break_glass, &acc.role).await?
+            let configured = !settings.sso.is_empty();
+            !super::sso::policy::may_use_password(db, configured, acc.break_glass, &acc.role)
+                .await?
         }
         _ => false,
     };
@@ -193,6 +195,11 @@ pub async fn set_disabled(
     active.disabled_at = Set(disabled.then(Utc::now));
     let acc = active.update(&txn).await?;
     if disabled {
+        super::sso::policy::keep_a_way_in(
+            &txn,
+            "This is the last break-glass administrator while password sign-in is off: mark another administrator, or open password sign-in, first.",
+        )
+        .await?;
         session::destroy_all_for(&txn, account_id).await?;
     }
     let action = if disabled {

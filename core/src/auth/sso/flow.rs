@@ -231,14 +231,11 @@ pub async fn finish(
     binding: Option<&str>,
     client_ip: Option<IpAddr>,
 ) -> Result<Finished, Refused> {
+    // A provider that is not configured is no sign-in at all: nothing to
+    // record, and the path is the caller's to write.
+    let provider = find(registry, provider_id)?;
     let outcome = finish_inner(
-        db,
-        registry,
-        settings,
-        provider_id,
-        callback,
-        binding,
-        client_ip,
+        db, registry, settings, provider, callback, binding, client_ip,
     )
     .await;
     if let Err((refused, account)) = &outcome {
@@ -273,12 +270,12 @@ async fn finish_inner(
     db: &DatabaseConnection,
     registry: &Registry,
     settings: &Settings,
-    provider_id: &str,
+    provider: &Provider,
     callback: Callback,
     binding: Option<&str>,
     client_ip: Option<IpAddr>,
 ) -> Outcome<Finished> {
-    let provider = anon(find(registry, provider_id))?;
+    let provider_id = provider.config.id.as_str();
     let config = &provider.config;
     let login = anon(take_login(db, provider_id, &callback, binding).await)?;
     if let Some(error) = &callback.error {
@@ -538,6 +535,16 @@ fn verify(
         });
     }
     let claims = id_token.claims(&verifier, nonce)?;
+    // The library leaves `azp` alone; other audiences are refused already,
+    // so a present `azp` must be us.
+    if let Some(azp) = claims.authorized_party()
+        && azp.as_str() != config.client_id
+    {
+        return Err(ClaimsVerificationError::InvalidAudience(format!(
+            "authorized party {} is not this client",
+            azp.as_str()
+        )));
+    }
     Ok(claims.subject().as_str().to_string())
 }
 
@@ -667,8 +674,10 @@ async fn match_account(
         return Err((
             Refused::new(
                 403,
+                // The value itself stays out: the message travels in the
+                // sign-in page's address (logs, history).
                 format!(
-                    "Skillmap has no record for the {what} {value}. Your HR team adds people to Skillmap: ask them to check that your record holds this {what}. Nothing has been created."
+                    "Skillmap has no record that matches the {what} you use with \u{201c}{label}\u{201d}. Your HR team adds people to Skillmap: ask them to check that your record holds that {what}. Nothing has been created."
                 ),
                 format!("no account matches the {}", config.claim),
             ),
@@ -751,16 +760,22 @@ async fn sign_in(
             .await
             .map_err(internal)?;
     } else {
-        sso_link::Entity::update_many()
+        let touched = sso_link::Entity::update_many()
             .col_expr(
                 sso_link::Column::LastUsedAt,
                 sea_orm::sea_query::Expr::value(now),
             )
             .filter(sso_link::Column::Provider.eq(&config.id))
             .filter(sso_link::Column::Subject.eq(&origin.subject))
+            .filter(sso_link::Column::AccountId.eq(account_id))
             .exec(&txn)
             .await
             .map_err(internal)?;
+        if touched.rows_affected != 1 {
+            // An administrator removed the link while this sign-in was on
+            // its way: it no longer says who this is.
+            return Err((start_again("link removed during sign-in"), Some(account_id)));
+        }
     }
     let token = session::create_with(&txn, account_id, settings, now, Some(origin))
         .await

@@ -217,9 +217,11 @@ fn verify(
     if iat > now + SKEW_SECS || iat < now - MAX_AGE_SECS - SKEW_SECS {
         return Err(invalid("issued at an unacceptable time"));
     }
-    if let Some(exp) = claims.get("exp").and_then(Value::as_i64)
-        && exp + SKEW_SECS < now
-    {
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| invalid("no exp"))?;
+    if exp + SKEW_SECS < now {
         return Err(invalid("expired"));
     }
     if claims.get("jti").and_then(Value::as_str).is_none() {

@@ -29,13 +29,17 @@ pub async fn password_for_everyone(db: &impl ConnectionTrait) -> Result<bool, Ap
     Ok(row.is_none_or(|r| r.value != BREAK_GLASS_ONLY))
 }
 
-/// May this account sign in with its password now?
+/// May this account sign in with its password now? With no provider
+/// configured (any more), passwords are the only way in: open to all.
 pub async fn may_use_password(
     db: &impl ConnectionTrait,
+    providers_configured: bool,
     break_glass: bool,
     role: &str,
 ) -> Result<bool, AppError> {
-    Ok(password_for_everyone(db).await? || (break_glass && role == Role::Admin.as_str()))
+    Ok(!providers_configured
+        || (break_glass && role == Role::Admin.as_str())
+        || password_for_everyone(db).await?)
 }
 
 /// Opens password sign-in to everyone, or closes it to all but break-glass
@@ -55,14 +59,7 @@ pub async fn set_password_for_everyone(
                 "Password sign-in cannot be switched off: no single sign-on provider is configured (SKILLMAP_OIDC_PROVIDERS).".into(),
             ));
         }
-        let keepers = account::Entity::find()
-            .filter(account::Column::BreakGlass.eq(true))
-            .filter(account::Column::Role.eq(Role::Admin.as_str()))
-            .filter(account::Column::Disabled.eq(false))
-            .filter(account::Column::PasswordHash.ne(""))
-            .one(&txn)
-            .await?;
-        if keepers.is_none() {
+        if !has_way_in(&txn).await? {
             return Err(AppError::Conflict(
                 "Mark at least one administrator with a password as break-glass first: they are the way in if single sign-on fails.".into(),
             ));
@@ -109,22 +106,14 @@ pub async fn set_break_glass(
             "Only administrators can be break-glass accounts.".into(),
         ));
     }
-    if !on && !password_for_everyone(&txn).await? {
-        let others = account::Entity::find()
-            .filter(account::Column::BreakGlass.eq(true))
-            .filter(account::Column::Id.ne(account_id))
-            .filter(account::Column::Disabled.eq(false))
-            .one(&txn)
-            .await?;
-        if others.is_none() {
-            return Err(AppError::Conflict(
-                "This is the last break-glass administrator while password sign-in is off: open password sign-in first, or mark another administrator.".into(),
-            ));
-        }
-    }
     let mut active: account::ActiveModel = acc.into();
     active.break_glass = Set(on);
     active.update(&txn).await?;
+    keep_a_way_in(
+        &txn,
+        "This is the last break-glass administrator while password sign-in is off: open password sign-in first, or mark another administrator.",
+    )
+    .await?;
     let detail = if on {
         "break-glass on"
     } else {
@@ -140,6 +129,31 @@ pub async fn set_break_glass(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Is there an enabled break-glass administrator with a password: someone
+/// who can still sign in if single sign-on fails?
+async fn has_way_in(db: &impl ConnectionTrait) -> Result<bool, AppError> {
+    Ok(account::Entity::find()
+        .filter(account::Column::BreakGlass.eq(true))
+        .filter(account::Column::Role.eq(Role::Admin.as_str()))
+        .filter(account::Column::Disabled.eq(false))
+        .filter(account::Column::PasswordHash.ne(""))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Within a transaction that has just changed an account: while password
+/// sign-in is off, refuse (`refusal`, and the transaction rolls back) if
+/// nobody could still sign in with a password. Every change that can take
+/// the last way in away (unmarking, disabling) runs this.
+pub async fn keep_a_way_in(db: &impl ConnectionTrait, refusal: &str) -> Result<(), AppError> {
+    if password_for_everyone(db).await? || has_way_in(db).await? {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(refusal.into()))
+    }
 }
 
 /// Every link, by account (for the accounts list).

@@ -33,6 +33,7 @@ pub type Client = CoreClient<
 
 const METADATA_FOR: Duration = Duration::from_secs(3600);
 const KEYS_AT_MOST_EVERY: Duration = Duration::from_secs(10);
+const AFTER_A_FAILURE: Duration = Duration::from_secs(30);
 
 /// Every configured provider, and the HTTP client that talks to them.
 pub struct Registry {
@@ -43,6 +44,9 @@ pub struct Registry {
 pub struct Provider {
     pub config: ProviderConfig,
     cached: Mutex<Option<Cached>>,
+    /// When fetching the discovery document last failed: for a while after,
+    /// requests fail at once instead of each waiting on the provider.
+    failed_at: std::sync::Mutex<Option<Instant>>,
 }
 
 #[derive(Clone)]
@@ -71,6 +75,7 @@ impl Registry {
                 .map(|config| Provider {
                     config,
                     cached: Mutex::new(None),
+                    failed_at: std::sync::Mutex::new(None),
                 })
                 .collect(),
             http,
@@ -112,11 +117,22 @@ impl Provider {
         {
             return Ok(c.metadata.clone());
         }
+        // A document past its hour still serves while the provider cannot
+        // give a new one.
+        let stale = cached.as_ref().map(|c| c.metadata.clone());
+        let failed = *self.failed_at.lock().unwrap_or_else(|e| e.into_inner());
+        if failed.is_some_and(|at| at.elapsed() < AFTER_A_FAILURE) {
+            return stale.ok_or_else(|| Unreachable("it could not be reached moments ago".into()));
+        }
         let issuer = IssuerUrl::new(self.config.issuer.clone())
             .map_err(|e| Unreachable(format!("issuer URL: {e}")))?;
-        let metadata = Metadata::discover_async(issuer, http)
-            .await
-            .map_err(|e| Unreachable(format!("discovery: {}", chain(&e))))?;
+        let metadata = match Metadata::discover_async(issuer, http).await {
+            Ok(metadata) => metadata,
+            Err(e) => {
+                *self.failed_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+                return stale.ok_or_else(|| Unreachable(format!("discovery: {}", chain(&e))));
+            }
+        };
         let now = Instant::now();
         *cached = Some(Cached {
             metadata: metadata.clone(),
