@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use skillmap_core::audit::model::Action;
+use skillmap_core::auth::model::encode_next;
 use skillmap_core::kernel::session::{self, SessionContext};
 
 /// Resolves the session cookie into the signed-in user (in the request's
@@ -53,7 +54,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         let location = if target == "/" {
             "/login".to_string()
         } else {
-            format!("/login?next={}", urlencode(target))
+            format!("/login?next={}", encode_next(target))
         };
         return Redirect::to(&location).into_response();
     }
@@ -231,17 +232,6 @@ fn needs_sign_in(req: &Request) -> bool {
         "/auth/sso/",
     ];
     !(open.contains(&path) || open_prefixes.iter().any(|p| path.starts_with(p)))
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Refuses state-changing requests that another site made the browser send
@@ -538,6 +528,6 @@ mod tests {
 
     #[test]
     fn next_is_encoded() {
-        assert_eq!(urlencode("/people/3?x=a b"), "/people/3%3Fx%3Da%20b");
+        assert_eq!(encode_next("/people/3?x=a b"), "/people/3%3Fx%3Da%20b");
     }
 }

@@ -108,6 +108,20 @@ async fn page(app: &TestServer, client: &reqwest::Client, path: &str) -> String 
         .unwrap()
 }
 
+/// An account made with `skillmap create-user` (with a password); its id,
+/// as the administrator's account list gives it.
+async fn new_account(app: &TestServer, admin: &reqwest::Client, email: &str, role: &str) -> String {
+    let (ok, out) = cli(
+        &app.db,
+        &["create-user", "--email", email, "--role", role],
+        &[("SKILLMAP_PASSWORD", "a long enough password")],
+    );
+    assert!(ok, "{out}");
+    app.json(admin, "/api/admin/accounts", &[("query", email)])
+        .await[0]["id"]
+        .to_string()
+}
+
 /// Audit events with this action code.
 async fn events(conn: &DatabaseConnection, action: &str) -> i64 {
     count(
@@ -205,22 +219,7 @@ async fn every_refusal_says_why_and_changes_nothing() {
     let db = conn(&app).await;
     // A disabled account with an address the provider vouches for.
     let admin = app.login_demo(ADMIN).await;
-    let (ok, out) = cli(
-        &app.db,
-        &[
-            "create-user",
-            "--email",
-            "leaver@skillmap.example",
-            "--role",
-            "staff",
-        ],
-        &[("SKILLMAP_PASSWORD", "a long enough password")],
-    );
-    assert!(ok, "{out}");
-    let accounts = app
-        .json(&admin, "/api/admin/accounts", &[("query", "leaver")])
-        .await;
-    let leaver = accounts[0]["id"].to_string();
+    let leaver = new_account(&app, &admin, "leaver@skillmap.example", "staff").await;
     app.json(
         &admin,
         "/api/admin/set_account_disabled",
@@ -585,22 +584,7 @@ async fn password_sign_in_can_be_kept_for_break_glass_administrators() {
     // Nor can the last one be disabled: with a second break-glass
     // administrator, the first may step down, and then the second is the
     // last way in.
-    let (ok, out) = cli(
-        &app.db,
-        &[
-            "create-user",
-            "--email",
-            "second.admin@skillmap.example",
-            "--role",
-            "admin",
-        ],
-        &[("SKILLMAP_PASSWORD", "a long enough password")],
-    );
-    assert!(ok, "{out}");
-    let second = app
-        .json(&admin, "/api/admin/accounts", &[("query", "second.admin")])
-        .await[0]["id"]
-        .to_string();
+    let second = new_account(&app, &admin, "second.admin@skillmap.example", "admin").await;
     app.json(
         &admin,
         "/api/admin/set_break_glass",

@@ -4,7 +4,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::api::{Login, SetAccountDisabled, list_accounts, sign_in_choices, whoami};
-use super::model::{AccountRow, SSO_ERROR_PATH, SignInOptions, provider_name, sso_start_path};
+use super::model::{
+    AccountRow, SSO_ERROR_PATH, SignInOptions, encode_next, provider_name, sso_start_path,
+};
 use crate::error::AppError;
 use crate::ui::{
     ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, TextField, page, url_error,
@@ -99,7 +101,7 @@ fn SignInChoices(
             let mut href = sso_start_path(&p.id);
             if !next.is_empty() {
                 href.push_str("?next=");
-                href.push_str(&encode_query_value(&next));
+                href.push_str(&encode_next(&next));
             }
             view! {
                 <li><a class="nhsuk-button skillmap-sso-button" href=href draggable="false">{p.label.clone()}</a></li>
@@ -156,19 +158,6 @@ fn SignInChoices(
         {password_part}
     }
     .into_any()
-}
-
-/// Percent-encodes a query value (the sign-in page's `next`).
-fn encode_query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A password field with a "Show" button (NHS.UK password input pattern).

@@ -133,6 +133,18 @@ pub fn provider_name(label: &str) -> &str {
     if rest.trim().is_empty() { label } else { rest }
 }
 
+/// A `next` path as a query value: percent-encoded, `/` kept readable.
+pub fn encode_next(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// The path that starts single sign-on with a provider.
 pub fn sso_start_path(provider: &str) -> String {
     format!("/auth/sso/{provider}")

@@ -216,7 +216,7 @@ pub async fn set_disabled(
         "account status changed"
     );
     let name = person_name(db, acc.person_id).await?;
-    let links = super::sso::policy::links_by_account(db)
+    let links = super::sso::policy::links_by_account(db, Some(acc.id))
         .await?
         .remove(&acc.id)
         .unwrap_or_default();
@@ -241,7 +241,7 @@ pub async fn list_accounts(
         .map(|p| (p.id, format!("{} {}", p.given_name, p.family_name)))
         .collect();
     let needle = query.trim().to_lowercase();
-    let mut links = super::sso::policy::links_by_account(db).await?;
+    let mut links = super::sso::policy::links_by_account(db, None).await?;
     Ok(accounts
         .into_iter()
         .map(|a| {

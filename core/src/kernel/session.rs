@@ -197,8 +197,8 @@ pub async fn resolve(
     let backend = db.get_database_backend();
     let sql = "SELECT s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
                s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, \
-               s.sso_provider AS s_sso_provider, s.sso_subject AS s_sso_subject, \
-               s.sso_sid AS s_sso_sid, s.sso_id_token AS s_sso_id_token, \
+               NULL AS s_sso_provider, NULL AS s_sso_subject, \
+               NULL AS s_sso_sid, NULL AS s_sso_id_token, \
                a.email AS email, a.role AS role, a.disabled AS disabled, \
                a.person_id AS person_id, p.given_name AS given, p.family_name AS family \
                FROM session s JOIN account a ON a.id = s.account_id \
@@ -218,6 +218,9 @@ pub async fn resolve(
         // No such session (its account's rows go with it: a foreign key).
         return Ok(None);
     };
+    // The single sign-on columns (an ID token is kilobytes) are not read on
+    // every request: only logout needs them (`sso_origin`), and the update
+    // below writes the last-seen time alone.
     let row = session::Model::from_query_result(&found, "s_")?;
     if freshness(&row, settings, now) != Freshness::Live {
         destroy(db, &id).await?;

@@ -64,27 +64,30 @@ pub fn post_logout_uri(settings: &Settings) -> String {
 }
 
 /// Why single sign-on stopped: words for the person (shown on the sign-in
-/// page), the reason for the audit trail and the log, and a status.
+/// page), and the reason for the audit trail and the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
-    pub status: u16,
     pub message: String,
     pub reason: String,
 }
 
 impl Refused {
-    fn new(status: u16, message: impl Into<String>, reason: impl Into<String>) -> Self {
+    fn new(message: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
-            status,
             message: message.into(),
             reason: reason.into(),
         }
     }
 }
 
+/// A database failure: logged, and the person told only that it failed.
+fn database(e: sea_orm::DbErr) -> Refused {
+    tracing::error!(error = %e, "single sign-on: database");
+    Refused::new(crate::error::AppError::Internal.to_string(), "database")
+}
+
 fn unreachable(label: &str, why: String) -> Refused {
     Refused::new(
-        503,
         format!(
             "We could not reach the service behind \u{201c}{label}\u{201d}. Try again in a few minutes; if it keeps happening, tell your Skillmap administrator."
         ),
@@ -94,7 +97,6 @@ fn unreachable(label: &str, why: String) -> Refused {
 
 fn start_again(reason: impl Into<String>) -> Refused {
     Refused::new(
-        400,
         "This sign-in could not be finished: it was started in another browser or window, took longer than 10 minutes, or was already used. Start again.",
         reason,
     )
@@ -102,7 +104,6 @@ fn start_again(reason: impl Into<String>) -> Refused {
 
 fn untrusted(label: &str, reason: impl Into<String>) -> Refused {
     Refused::new(
-        400,
         format!(
             "The answer from \u{201c}{label}\u{201d} could not be trusted, so you have not been signed in. Start again; if it keeps happening, tell your Skillmap administrator."
         ),
@@ -185,14 +186,7 @@ pub async fn start(
         .insert(db)
         .await
     };
-    stored.await.map_err(|e| {
-        tracing::error!(error = %e, "could not record a single sign-on start");
-        Refused::new(
-            500,
-            crate::error::AppError::Internal.to_string(),
-            "database",
-        )
-    })?;
+    stored.await.map_err(database)?;
     Ok(Started {
         location: url.to_string(),
         set_cookie: binding_cookie(&binding, LOGIN_MINUTES * 60, settings),
@@ -212,7 +206,6 @@ pub struct Callback {
 pub struct Finished {
     pub session_token: String,
     pub next: String,
-    pub account_id: i32,
 }
 
 /// The cookie value that ends the browser binding.
@@ -258,9 +251,7 @@ fn anon<T>(r: Result<T, Refused>) -> Outcome<T> {
 
 fn find<'r>(registry: &'r Registry, id: &str) -> Result<&'r Provider, Refused> {
     registry.get(id).ok_or_else(|| {
-        Refused::new(
-            404,
-            "There is no such sign-in service here. Go back to the sign-in page and choose one of those it lists.",
+        Refused::new("There is no such sign-in service here. Go back to the sign-in page and choose one of those it lists.",
             format!("no provider {id:?}"),
         )
     })
@@ -326,9 +317,11 @@ async fn finish_inner(
         sid,
         id_token: raw,
     };
-    let mut done = sign_in(db, settings, config, account, origin, client_ip).await?;
-    done.next = login.next;
-    Ok(done)
+    let session_token = sign_in(db, settings, config, account, origin, client_ip).await?;
+    Ok(Finished {
+        session_token,
+        next: login.next,
+    })
 }
 
 /// The provider sent the browser back with an error instead of a code.
@@ -342,7 +335,6 @@ fn provider_said_no(label: &str, error: &str) -> Refused {
         .take(40)
         .collect();
     Refused::new(
-        400,
         format!(
             "\u{201c}{label}\u{201d} did not sign you in: you may have cancelled, or it refused. Start again, or ask your IT service desk if you cannot sign in there."
         ),
@@ -398,7 +390,6 @@ async fn exchange(
         Ok(tokens) => tokens,
         Err(RequestTokenError::ServerResponse(e)) => {
             return Err(Refused::new(
-                400,
                 format!(
                     "\u{201c}{label}\u{201d} did not accept this sign-in (it may have been used already, or taken too long). Start again."
                 ),
@@ -438,9 +429,7 @@ async fn checked_subject(
         other => other,
     };
     checked.map_err(|e| match e {
-        ClaimsVerificationError::InvalidAuthContext(why) => Refused::new(
-            403,
-            format!(
+        ClaimsVerificationError::InvalidAuthContext(why) => Refused::new(format!(
                 "Skillmap needs a stronger sign-in than the one you used (for example your smartcard or a security key). Choose \u{201c}{label}\u{201d} again and sign in with it."
             ),
             format!("acr too low: {why}"),
@@ -461,18 +450,10 @@ async fn take_login(
         return Err(start_again("no state in the callback"));
     };
     let id = session::token_id(state);
-    let internal = |e: sea_orm::DbErr| {
-        tracing::error!(error = %e, "single sign-on: database");
-        Refused::new(
-            500,
-            crate::error::AppError::Internal.to_string(),
-            "database",
-        )
-    };
     let Some(login) = sso_login::Entity::find_by_id(id.clone())
         .one(db)
         .await
-        .map_err(internal)?
+        .map_err(database)?
     else {
         return Err(start_again("unknown or used state"));
     };
@@ -480,7 +461,7 @@ async fn take_login(
     let taken = sso_login::Entity::delete_by_id(id)
         .exec(db)
         .await
-        .map_err(internal)?;
+        .map_err(database)?;
     if taken.rows_affected != 1 {
         return Err(start_again("state used at the same moment"));
     }
@@ -582,17 +563,7 @@ async fn match_account(
     subject: &str,
     claims: &Map<String, Value>,
 ) -> Outcome<(account::Model, bool)> {
-    let internal = |e: sea_orm::DbErr| {
-        tracing::error!(error = %e, "single sign-on: database");
-        (
-            Refused::new(
-                500,
-                crate::error::AppError::Internal.to_string(),
-                "database",
-            ),
-            None,
-        )
-    };
+    let internal = |e| (database(e), None);
     let label = config.label.as_str();
     let linked = sso_link::Entity::find()
         .filter(sso_link::Column::Provider.eq(&config.id))
@@ -619,7 +590,6 @@ async fn match_account(
     let Some(value) = value else {
         return Err((
             Refused::new(
-                403,
                 format!(
                     "\u{201c}{label}\u{201d} did not tell Skillmap who you are (it sent no {}). Tell your Skillmap administrator.",
                     config.claim
@@ -635,7 +605,6 @@ async fn match_account(
     {
         return Err((
             Refused::new(
-                403,
                 format!(
                     "\u{201c}{label}\u{201d} has not confirmed your email address, so Skillmap cannot match it to your record. Ask your IT service desk to confirm it, or your HR team to check your record."
                 ),
@@ -673,7 +642,6 @@ async fn match_account(
     let Some(acc) = found else {
         return Err((
             Refused::new(
-                403,
                 // The value itself stays out: the message travels in the
                 // sign-in page's address (logs, history).
                 format!(
@@ -695,7 +663,6 @@ async fn match_account(
         // identity was replaced: an administrator must remove the old link.
         return Err((
             Refused::new(
-                403,
                 format!(
                     "Your Skillmap account is already linked to a different \u{201c}{label}\u{201d} identity. Ask your Skillmap administrator to remove the old link."
                 ),
@@ -708,7 +675,7 @@ async fn match_account(
 }
 
 /// Starts the session (making the link the first time), in one
-/// transaction with its audit events.
+/// transaction with its audit events; returns the session's token.
 async fn sign_in(
     db: &DatabaseConnection,
     settings: &Settings,
@@ -716,29 +683,18 @@ async fn sign_in(
     (acc, new_link): (account::Model, bool),
     origin: session::SsoOrigin,
     client_ip: Option<IpAddr>,
-) -> Outcome<Finished> {
+) -> Outcome<String> {
     let account_id = acc.id;
     if acc.disabled {
         return Err((
             Refused::new(
-                403,
                 "Your Skillmap account is disabled. Ask your Skillmap administrator if you need it back.",
                 "account disabled",
             ),
             Some(account_id),
         ));
     }
-    let internal = |e: sea_orm::DbErr| {
-        tracing::error!(error = %e, "single sign-on: database");
-        (
-            Refused::new(
-                500,
-                crate::error::AppError::Internal.to_string(),
-                "database",
-            ),
-            Some(account_id),
-        )
-    };
+    let internal = |e| (database(e), Some(account_id));
     let now = Utc::now();
     let by = audit::Actor::new(Some(account_id), client_ip);
     let target = Some(("account", account_id));
@@ -793,9 +749,5 @@ async fn sign_in(
     active.last_login_at = Set(Some(now));
     active.update(&txn).await.map_err(internal)?;
     txn.commit().await.map_err(internal)?;
-    Ok(Finished {
-        session_token: token,
-        next: String::new(),
-        account_id,
-    })
+    Ok(token)
 }

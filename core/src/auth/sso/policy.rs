@@ -156,12 +156,18 @@ pub async fn keep_a_way_in(db: &impl ConnectionTrait, refusal: &str) -> Result<(
     }
 }
 
-/// Every link, by account (for the accounts list).
+/// The links, by account: every account's (for the accounts list), or one
+/// account's.
 pub async fn links_by_account(
     db: &impl ConnectionTrait,
+    only: Option<i32>,
 ) -> Result<std::collections::HashMap<i32, Vec<SsoLinkRow>>, AppError> {
     let mut out: std::collections::HashMap<i32, Vec<SsoLinkRow>> = Default::default();
-    for l in sso_link::Entity::find().all(db).await? {
+    let mut query = sso_link::Entity::find();
+    if let Some(id) = only {
+        query = query.filter(sso_link::Column::AccountId.eq(id));
+    }
+    for l in query.all(db).await? {
         out.entry(l.account_id).or_default().push(SsoLinkRow {
             id: l.id,
             provider_label: l.provider.clone(),
