@@ -5,20 +5,22 @@ use leptos_meta::{MetaTags, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::audit::view::AuditTrailPage;
+use crate::audit::view::{AuditTrailPage, JobsPage};
 use crate::auth::api::whoami;
 use crate::auth::view::{AccountsPage, LoginPage, SetPasswordPage};
 use crate::error::AppError;
 use crate::framework::view::{FrameworkAdminPage, FrameworkPage, ImportPreviewPage};
 use crate::home::view::HomePage;
 use crate::import::view::{ImportHistoryPage, ImportJobPage, ImportPage};
+use crate::notifications::view::{InboxPage, PreferencesPage};
 use crate::pathways::view::{
     CataloguePage, MyLearningPage, ResourceEditPage, TeamLearningPage, UptakePage,
 };
 use crate::people::view::{PeoplePage, PersonPage};
 use crate::privacy::view::{ErasePage, MyDataPage, RetentionPage};
 use crate::profile::view::{
-    AssessSkillPage, GapsPage, HistoryPage, MySkillsPage, PersonSkillsPage, ReviewsPage,
+    AssessSkillPage, GapsPage, HistoryPage, MySkillsPage, PersonSkillsPage, ReviewCyclePage,
+    ReviewsPage, SkillsReviewPage,
 };
 use crate::recognition::view::{
     AwardKindsPage, GivePage, MyRecognitionPage, PersonRecognitionPage, RecognisePage,
@@ -64,6 +66,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/people/:id") view=PersonPage ssr=SsrMode::Async/>
                 <Route path=path!("/people/:id/erase") view=ErasePage ssr=SsrMode::Async/>
                 <Route path=path!("/my-data") view=MyDataPage ssr=SsrMode::Async/>
+                <Route path=path!("/notifications") view=InboxPage ssr=SsrMode::Async/>
+                <Route path=path!("/notifications/settings") view=PreferencesPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/jobs") view=JobsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/retention") view=RetentionPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/accounts") view=AccountsPage ssr=SsrMode::Async/>
                 <Route path=path!("/framework") view=FrameworkPage ssr=SsrMode::Async/>
@@ -76,6 +81,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/roles/new") view=NewRolePage ssr=SsrMode::Async/>
                 <Route path=path!("/roles/:id") view=RolePage ssr=SsrMode::Async/>
                 <Route path=path!("/skills") view=MySkillsPage ssr=SsrMode::Async/>
+                <Route path=path!("/skills/review") view=SkillsReviewPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/reviews") view=ReviewCyclePage ssr=SsrMode::Async/>
                 <Route path=path!("/skills/gaps") view=GapsPage ssr=SsrMode::Async/>
                 <Route path=path!("/skills/history") view=HistoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/skills/:code") view=AssessSkillPage ssr=SsrMode::Async/>

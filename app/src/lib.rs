@@ -13,6 +13,7 @@ pub mod auth;
 pub mod framework;
 pub mod home;
 pub mod import;
+pub mod notifications;
 pub mod pathways;
 pub mod people;
 pub mod privacy;

@@ -19,6 +19,7 @@ pub mod auth;
 pub mod framework;
 pub mod home;
 pub mod import;
+pub mod notifications;
 pub mod pathways;
 pub mod people;
 pub mod privacy;
@@ -31,5 +32,7 @@ pub mod team;
 pub mod demo;
 #[cfg(feature = "server")]
 mod entities;
+#[cfg(feature = "server")]
+pub mod jobs;
 #[cfg(feature = "server")]
 pub mod kernel;

@@ -4,6 +4,7 @@
 //! docs/performance.md for what each measures and the figures so far.
 
 mod bench_import;
+mod bench_queue;
 mod bench_reports;
 mod fuzz;
 mod load;
@@ -48,6 +49,15 @@ enum Command {
         staff: usize,
         #[arg(long, default_value_t = 30)]
         runs: usize,
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// Emails a second through the job queue against the same letters sent
+    /// straight to the same SMTP server (aiosmtpd), on SQLite (PostgreSQL
+    /// too with --postgres). Prints ratios.
+    BenchQueue {
+        #[arg(long, default_value_t = 2_000)]
+        jobs: usize,
         #[arg(long)]
         postgres: Option<String>,
     },
@@ -96,6 +106,9 @@ fn main() -> ExitCode {
                 runs,
                 postgres,
             } => bench_reports::run(staff, runs, postgres.as_deref()).await,
+            Command::BenchQueue { jobs, postgres } => {
+                bench_queue::run(jobs, postgres.as_deref()).await
+            }
             Command::Fuzz {
                 seconds,
                 seed,

@@ -23,6 +23,8 @@ mod m20261203_000016_audit_repeats;
 mod m20261203_000017_password_token_issuer;
 mod m20261203_000018_server_secret;
 mod m20261204_000019_single_sign_on;
+mod m20261205_000020_jobs_and_notifications;
+mod m20261205_000021_review_cycles;
 
 pub struct Migrator;
 
@@ -49,6 +51,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000017_password_token_issuer::Migration),
             Box::new(m20261203_000018_server_secret::Migration),
             Box::new(m20261204_000019_single_sign_on::Migration),
+            Box::new(m20261205_000020_jobs_and_notifications::Migration),
+            Box::new(m20261205_000021_review_cycles::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(Transactional(m)) as Box<dyn MigrationTrait>)

@@ -44,6 +44,8 @@ pub enum StartError {
     },
     #[error("{0}")]
     Settings(#[from] skillmap_core::kernel::settings::SettingsError),
+    #[error("{0}")]
+    Mail(String),
     #[error("cannot create the data folder {path}: {source}")]
     DataDir {
         path: String,
@@ -173,6 +175,7 @@ pub struct Application {
     router: Router,
     addr: SocketAddr,
     state: AppState,
+    workers: skillmap_core::jobs::Workers,
 }
 
 impl Application {
@@ -212,12 +215,19 @@ impl Application {
                 .await
                 .map_err(StartError::Database)?,
         );
+        let workers = skillmap_core::jobs::Workers::new(
+            state.db.clone(),
+            state.settings.clone(),
+            state.imports.clone(),
+        )
+        .map_err(StartError::Mail)?;
         let router = router(state.clone(), leptos_options(addr));
         Ok(Self {
             listener,
             router,
             addr,
             state,
+            workers,
         })
     }
 
@@ -229,50 +239,37 @@ impl Application {
         &self.state
     }
 
+    /// Serves until SIGTERM or Ctrl-C, with this instance's job workers
+    /// beside it. On the signal: no new requests or jobs; requests under way
+    /// finish, and running jobs get up to 30 seconds (a job cut short is
+    /// rolled back and run again by another instance, or at the next start).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        spawn_session_purge(self.state.clone());
-        axum::serve(
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let workers = self.workers.spawn(stopped).await;
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+        let _ = stop.send(true);
+        let finish = futures_join_all(workers);
+        if tokio::time::timeout(Duration::from_secs(30), finish)
+            .await
+            .is_err()
+        {
+            tracing::warn!("jobs still running after 30 seconds: stopping anyway");
+        }
+        served
     }
 }
 
-fn spawn_session_purge(state: AppState) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
-        loop {
-            tick.tick().await;
-            match skillmap_core::kernel::session::purge_expired(
-                &state.db,
-                &state.settings,
-                chrono::Utc::now(),
-            )
-            .await
-            {
-                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
-            }
-            // Uploaded import files and the cell values in their problem
-            // reports, past SKILLMAP_IMPORT_RETENTION_DAYS.
-            let retention = chrono::Duration::days(i64::from(state.settings.import_retention_days));
-            match skillmap_core::import::service::purge_finished_files(
-                &state.db,
-                retention,
-                chrono::Utc::now(),
-            )
-            .await
-            {
-                Ok(n) if n > 0 => tracing::info!(imports = n, "old import files removed"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not remove old import files"),
-            }
-        }
-    });
+/// Waits for every worker task.
+async fn futures_join_all(handles: Vec<tokio::task::JoinHandle<()>>) {
+    for h in handles {
+        let _ = h.await;
+    }
 }
 
 async fn shutdown_signal() {

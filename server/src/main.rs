@@ -84,6 +84,17 @@ enum Command {
     /// Check the database: SQLite's integrity and foreign keys, and each
     /// table's rows and checksum. Exits non-zero if the checks fail.
     Check,
+    /// Send the daily summary emails now, to everyone who chose one and has
+    /// notifications waiting (a running Skillmap sends them).
+    SendDigests,
+    /// Write the skills review reminders due on a day (today by default):
+    /// to catch up after downtime, or to see what a day would send. Each
+    /// reminder goes once, however often this runs.
+    SendReminders {
+        /// The day, as YYYY-MM-DD.
+        #[arg(long)]
+        today: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -110,6 +121,9 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    // Notices written by any command (an import's welcomes, reminders) are
+    // emailed by a running Skillmap when a mail server is set.
+    skillmap_core::notifications::service::configure(settings.smtp.is_some(), settings.jobs.batch);
     match cli.command.unwrap_or(Command::Serve {
         demo: false,
         demo_staff: 800,
@@ -176,6 +190,29 @@ async fn run(cli: Cli) -> Result<(), String> {
             let summary = skillmap::backup::restore(&settings.database_url, &file).await?;
             println!("Restored {}. Start Skillmap as usual.", file.display());
             print!("{}", summary.render());
+            Ok(())
+        }
+        Command::SendDigests => {
+            let db = open(&settings).await?;
+            let n = skillmap_core::jobs::queue_digests(&db, chrono::Utc::now())
+                .await
+                .map_err(|e| format!("{e:?}"))?;
+            println!("{n} summary emails queued; a running Skillmap sends them.");
+            Ok(())
+        }
+        Command::SendReminders { today } => {
+            let today = match today {
+                Some(d) => skillmap_core::profile::cycle::parse_date(&d)
+                    .map_err(|e| format!("--today: {e}"))?,
+                None => chrono::Utc::now().date_naive(),
+            };
+            let db = open(&settings).await?;
+            let (people, managers) = skillmap_core::profile::reviews::send_reminders(&db, today)
+                .await
+                .map_err(|e| format!("{e:?}"))?;
+            println!(
+                "Reminders for {today}: {people} people, {managers} managers; a running Skillmap emails them."
+            );
             Ok(())
         }
         Command::Check => {

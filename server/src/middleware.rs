@@ -41,6 +41,17 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     let signed_in = resolved.is_some();
     let actor = resolved.as_ref().map(|ctx| ctx.user.account_id);
     if let Some(ctx) = resolved {
+        // A page shows the unread count in its header; nothing else needs it.
+        if is_page_request(&req) {
+            let account = ctx.user.account_id;
+            match skillmap_core::notifications::service::unread_count(&state.db, account).await {
+                Ok(n) => {
+                    req.extensions_mut()
+                        .insert(skillmap_core::notifications::model::Unread(n));
+                }
+                Err(e) => tracing::warn!(error = ?e, "could not count unread notifications"),
+            }
+        }
         req.extensions_mut().insert(ctx);
     }
     let refusals = guard::Refusals::default();
@@ -82,6 +93,20 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
     res
+}
+
+/// A browser asking for a page (not a server function, a download or a
+/// static file).
+fn is_page_request(req: &Request) -> bool {
+    let path = req.uri().path();
+    req.method() == Method::GET
+        && !path.starts_with("/api/")
+        && !path.starts_with("/pkg/")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
 }
 
 /// A server function whose arguments could not be read never ran, so no

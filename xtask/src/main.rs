@@ -185,6 +185,31 @@ fn ensure_wasm_bindgen() -> Result {
     run(cmd("cargo").args(["install", "wasm-bindgen-cli", "--version", &wanted]))
 }
 
+/// The mail server the notification tests send to: `aiosmtpd` from PyPI,
+/// for the machine's python3 (tests/smtp/sink.py).
+const AIOSMTPD: &str = "aiosmtpd==1.4.6";
+
+fn ensure_smtp_server() -> Result {
+    if cmd("python3")
+        .args(["-c", "import aiosmtpd"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        return Ok(());
+    }
+    eprintln!("xtask: installing {AIOSMTPD} from PyPI for the email tests");
+    run(cmd("python3").args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        AIOSMTPD,
+    ]))
+}
+
 fn locked_version(lock: &str, package: &str) -> Option<String> {
     let needle = format!("name = \"{package}\"\n");
     let at = lock.find(&needle)? + needle.len();
@@ -313,6 +338,7 @@ fn ensure_chromium() -> Result {
 fn test(args: &[String]) -> Result {
     prepare()?;
     ensure_chromium()?;
+    ensure_smtp_server()?;
     build_site()?;
     // One cargo invocation, so dependencies are compiled once for all of
     // them: unit tests of the rules and services (`skillmap-core`), the

@@ -35,3 +35,28 @@ pub async fn audit_search(
     let filters = platform::reply(query.check().map_err(AppError::Validation))?;
     platform::reply(super::service::page(&db, &filters).await)
 }
+
+/// The job queue: how much waits, and what failed. Administrators.
+#[server(endpoint = "audit/jobs")]
+pub async fn job_queue() -> Result<super::model::QueueView, AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Admin])?;
+    let db = platform::db()?;
+    platform::reply(super::service::queue_view(&db).await)
+}
+
+/// Tries a dead job again from its first attempt: administrators. A plain
+/// form post goes back to the queue's page.
+#[server(endpoint = "audit/retry_job")]
+pub async fn retry_job(id: i32) -> Result<(), AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Admin])?;
+    let db = platform::db()?;
+    platform::reply(super::service::retry_job(&db, platform::actor(), id).await)?;
+    if platform::guard::is_form_post() {
+        leptos_axum::redirect("/admin/jobs?retried=1");
+    }
+    Ok(())
+}

@@ -205,3 +205,69 @@ fn Events(events: AuditPage, query: AuditQuery) -> impl IntoView {
     }
     .into_any()
 }
+
+/// `/admin/jobs`: the background job queue, and the jobs that failed.
+#[component]
+pub fn JobsPage() -> impl IntoView {
+    let retried = use_query_map().get_untracked().get("retried").is_some();
+    page!("/admin/jobs", super::api::job_queue(), |q| view! {
+        <JobQueue queue=q retried=retried/>
+    })
+}
+
+#[component]
+fn JobQueue(queue: super::model::QueueView, retried: bool) -> impl IntoView {
+    use leptos::server_fn::ServerFn;
+    let banner = retried.then(|| {
+        view! {
+            <div class="nhsuk-inset-text" role="status" data-testid="job-retried">
+                <span class="nhsuk-u-visually-hidden">"Information: "</span>
+                <p>"The job will be tried again shortly."</p>
+            </div>
+        }
+    });
+    let summary = format!(
+        "{} waiting, {} running, {} trying again after a failure, {} failed for good. {} emails waiting to be sent.",
+        queue.queued, queue.running, queue.retrying, queue.dead, queue.email_waiting
+    );
+    let rows = queue
+        .jobs
+        .into_iter()
+        .map(|j| {
+            let state = if j.dead {
+                "Failed for good".to_string()
+            } else {
+                format!("Trying again at {}", j.next_or_died)
+            };
+            let action = j.dead.then(|| {
+                view! {
+                    <form method="post" action=super::api::RetryJob::PATH>
+                        <input type="hidden" name="id" value=j.id.to_string()/>
+                        <button class="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0" type="submit" data-testid="retry-job">
+                            "Try again"<span class="nhsuk-u-visually-hidden">{format!(": job {}", j.id)}</span>
+                        </button>
+                    </form>
+                }
+            });
+            view! {
+                <tr class="nhsuk-table__row" data-testid="job-row">
+                    <td class="nhsuk-table__cell">{j.what}<br/><span class="nhsuk-body-s">{format!("Job {}, added {}", j.id, j.created_at)}</span></td>
+                    <td class="nhsuk-table__cell">{state}</td>
+                    <td class="nhsuk-table__cell">{format!("{} of {}", j.attempts, j.max_attempts)}</td>
+                    <td class="nhsuk-table__cell skillmap-wrap">{j.last_error}</td>
+                    <td class="nhsuk-table__cell">{action}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <Title text="Background jobs - Skillmap"/>
+        <h1>"Background jobs"</h1>
+        {banner}
+        <p>"Imports, emails, daily summaries and clean-up run in the background, on whichever Skillmap server is free. A job that fails is tried again later, waiting longer each time; one that fails every time stops here, for you to try again once the cause is fixed (for example, the mail server is back)."</p>
+        <p data-testid="queue-summary">{summary}</p>
+        <Table caption="Jobs that failed" headers=vec!["Job", "State", "Attempts", "Last error", "Action"]>
+            {rows}
+        </Table>
+    }
+}

@@ -143,16 +143,17 @@ pub async fn commit_import(job_id: i32) -> Result<(), AppError> {
         }
         Status::Importing => {}
         Status::Ready | Status::Failed => {
-            super::service::start_commit(
-                &state.db,
-                state.settings.import_limits,
-                &state.imports,
-                job_id,
-                Importer {
-                    is_admin: user.role == Role::Admin,
-                },
-                platform::actor(),
-            );
+            platform::reply(
+                super::service::queue_commit(
+                    &state.db,
+                    job_id,
+                    Importer {
+                        is_admin: user.role == Role::Admin,
+                    },
+                    platform::actor(),
+                )
+                .await,
+            )?;
         }
     }
     if platform::guard::is_form_post() {

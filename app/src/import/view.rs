@@ -151,7 +151,28 @@ fn summary(c: &Counts) -> String {
 /// How the people an import created will sign in: with single sign-on
 /// (no link needed), and, while password sign-in is open, set-password
 /// links for those who need one.
-fn new_accounts(count: usize, sign_in: &crate::auth::model::SignInOptions) -> AnyView {
+fn new_accounts(
+    count: usize,
+    sign_in: &crate::auth::model::SignInOptions,
+    emailed: bool,
+) -> AnyView {
+    if emailed {
+        let who = if count == 1 {
+            "The new person gets".to_string()
+        } else {
+            format!("Each of the {count} new people gets")
+        };
+        let how = if sign_in.password_for_everyone {
+            "with their own set-password link (valid for 14 days, usable once)"
+        } else {
+            "saying how to sign in with single sign-on"
+        };
+        return view! {
+            <h2>"How the new people sign in"</h2>
+            <p data-testid="welcome-emails">{format!("{who} a welcome email {how}. You do not need to send anything.")}</p>
+        }
+        .into_any();
+    }
     let links = view! {
         <form method="post" action="/admin/import/links.csv">
             <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Download set-password links (CSV)"</button>
@@ -319,7 +340,7 @@ fn JobDetail(job: JobView, sign_in: crate::auth::model::SignInOptions) -> impl I
                     )}</p>
                 </div>
                 {people}
-                {(c.new_accounts > 0).then(|| new_accounts(c.new_accounts, &sign_in))}
+                {(c.new_accounts > 0).then(|| new_accounts(c.new_accounts, &sign_in, job.welcome_emails))}
             }
             .into_any()
         }

@@ -29,6 +29,7 @@ pub fn MyDataPage() -> impl IntoView {
                 <li>"your skill levels and evidence, with every change and who made it"</li>
                 <li>"your learning pathways and their steps"</li>
                 <li>"endorsements and awards you received and gave, and your badges"</li>
+                <li>"your notifications and what you chose to get email about"</li>
                 <li>"the audit trail of what you did in Skillmap, and what others did to your records"</li>
             </ul>
             <p>"Other people appear in it by name and role only, never by their sign-in details or internet addresses."</p>

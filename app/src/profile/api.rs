@@ -111,6 +111,178 @@ pub async fn pending_reviews() -> Result<Vec<PendingReview>, AppError> {
     platform::reply(super::service::pending_reviews(&db, me).await)
 }
 
+/// The signed-in person's next skills review.
+#[server(endpoint = "profile/review_status")]
+pub async fn review_status() -> Result<super::model::ReviewStatus, AppError> {
+    use crate::platform;
+    let user = platform::require_user()?;
+    let Some(me) = user.person_id else {
+        return platform::reply(Err(no_person()));
+    };
+    let db = platform::db()?;
+    let today = chrono::Utc::now().date_naive();
+    platform::reply(super::reviews::status(&db, me, today).await)
+}
+
+/// The signed-in person's review form: every skill they assessed, with
+/// their last answer.
+#[server(endpoint = "profile/review_form")]
+pub async fn review_form() -> Result<super::model::ReviewForm, AppError> {
+    use crate::platform;
+    let user = platform::require_user()?;
+    let Some(me) = user.person_id else {
+        return platform::reply(Err(no_person()));
+    };
+    let db = platform::db()?;
+    let today = chrono::Utc::now().date_naive();
+    platform::reply(super::reviews::form(&db, me, today).await)
+}
+
+/// Completes the signed-in person's review. `answers` maps each assessed
+/// skill's code to "keep" or a level from 0 to 4 (the form's fields are
+/// `answers[CODE]`). A plain form post goes back to `/skills`.
+#[server(endpoint = "profile/complete_review")]
+pub async fn complete_review(
+    answers: std::collections::BTreeMap<String, String>,
+) -> Result<(usize, usize), AppError> {
+    use super::reviews::Answer;
+    use crate::platform;
+    let user = platform::require_user()?;
+    let Some(me) = user.person_id else {
+        return platform::reply(Err(no_person()));
+    };
+    let mut parsed = Vec::with_capacity(answers.len());
+    let mut errors = Vec::new();
+    for (code, value) in answers {
+        match value.trim() {
+            "keep" => parsed.push((code, Answer::Keep)),
+            v => match v.parse::<u8>() {
+                Ok(level) => parsed.push((code, Answer::Change(level))),
+                Err(_) => errors.push(crate::error::FieldError::new(
+                    code,
+                    "Choose \u{201c}Still right\u{201d} or a level from 0 to 4",
+                )),
+            },
+        }
+    }
+    if !errors.is_empty() {
+        return platform::reply(Err(AppError::Validation(errors)));
+    }
+    let db = platform::db()?;
+    let done = platform::reply(
+        super::reviews::complete(&db, me, &user, &parsed, chrono::Utc::now()).await,
+    )?;
+    if platform::guard::is_form_post() {
+        leptos_axum::redirect(&format!("/skills?reviewed={}", done.1));
+    }
+    Ok(done)
+}
+
+/// People below the signed-in manager whose skills review is overdue.
+#[server(endpoint = "profile/overdue_reviews")]
+pub async fn overdue_reviews() -> Result<Vec<super::model::OverdueReview>, AppError> {
+    use crate::platform;
+    let user = platform::require_user()?;
+    let Some(me) = user.person_id else {
+        return Ok(Vec::new());
+    };
+    let db = platform::db()?;
+    let today = chrono::Utc::now().date_naive();
+    platform::reply(super::reviews::team_overdue(&db, me, today).await)
+}
+
+/// How many profiles are up to date in a part of the organisation: whoever
+/// may see that part's organisation view.
+#[server(endpoint = "profile/review_counts")]
+pub async fn review_counts(unit: Option<i32>) -> Result<super::model::ReviewCounts, AppError> {
+    use crate::platform;
+    let user = platform::require_user()?;
+    let db = platform::db()?;
+    let unit = platform::reply(crate::team::service::report_access(&db, &user, unit).await)?;
+    let today = chrono::Utc::now().date_naive();
+    platform::reply(super::reviews::counts(&db, unit, today).await)
+}
+
+/// The review cycle's settings and units' fixed dates: administrators.
+#[server(endpoint = "profile/review_cycle")]
+pub async fn review_cycle() -> Result<super::model::CyclePage, AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Admin])?;
+    let db = platform::db()?;
+    platform::reply(super::reviews::admin_page(&db).await)
+}
+
+/// Saves the organisation's review cycle: administrators. Each field is
+/// checked and named when wrong; nothing is saved unless all are right.
+#[server(endpoint = "profile/save_review_cycle")]
+pub async fn save_review_cycle(
+    months: String,
+    remind_before_days: String,
+    remind_after_days: String,
+) -> Result<(), AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Admin])?;
+    let settings = super::cycle::check_settings(&months, &remind_before_days, &remind_after_days)
+        .map_err(|errors| {
+            AppError::Validation(
+                errors
+                    .into_iter()
+                    .map(|(f, m)| crate::error::FieldError::new(f, m))
+                    .collect(),
+            )
+        });
+    let settings = platform::reply(settings)?;
+    let db = platform::db()?;
+    platform::reply(super::reviews::save_settings(&db, platform::actor(), settings).await)?;
+    if platform::guard::is_form_post() {
+        leptos_axum::redirect("/admin/reviews?saved=1");
+    }
+    Ok(())
+}
+
+/// Gives a unit a fixed due date (`date` as YYYY-MM-DD): administrators.
+#[server(endpoint = "profile/set_fixed_date")]
+pub async fn set_fixed_date(unit_id: String, date: String) -> Result<(), AppError> {
+    use crate::auth::model::Role;
+    use crate::error::FieldError;
+    use crate::platform;
+    platform::require_role(&[Role::Admin])?;
+    let unit = unit_id.trim().parse::<i32>();
+    let day = super::cycle::parse_date(&date);
+    let mut errors = Vec::new();
+    if unit.is_err() {
+        errors.push(FieldError::new("unit_id", "Choose a unit from the list"));
+    }
+    if let Err(m) = &day {
+        errors.push(FieldError::new("date", m.clone()));
+    }
+    let (Ok(unit_id), Ok(date)) = (unit, day) else {
+        return platform::reply(Err(AppError::Validation(errors)));
+    };
+    let db = platform::db()?;
+    platform::reply(super::reviews::set_fixed_date(&db, platform::actor(), unit_id, date).await)?;
+    if platform::guard::is_form_post() {
+        leptos_axum::redirect("/admin/reviews?saved=1");
+    }
+    Ok(())
+}
+
+/// Removes a unit's fixed date: administrators.
+#[server(endpoint = "profile/remove_fixed_date")]
+pub async fn remove_fixed_date(unit_id: i32) -> Result<(), AppError> {
+    use crate::auth::model::Role;
+    use crate::platform;
+    platform::require_role(&[Role::Admin])?;
+    let db = platform::db()?;
+    platform::reply(super::reviews::remove_fixed_date(&db, platform::actor(), unit_id).await)?;
+    if platform::guard::is_form_post() {
+        leptos_axum::redirect("/admin/reviews?saved=1");
+    }
+    Ok(())
+}
+
 #[cfg(feature = "ssr")]
 fn no_person() -> AppError {
     AppError::Conflict(

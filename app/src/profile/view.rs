@@ -39,10 +39,152 @@ fn status_tag(a: Option<&AssessmentView>) -> AnyView {
 
 #[component]
 pub fn MySkillsPage() -> impl IntoView {
-    page!("/skills", get_profile(None), |profile| view! {
-        <Title text="My skills - Skillmap"/>
-        <MySkills profile=profile/>
+    let reviewed = leptos_router::hooks::use_query_map()
+        .get_untracked()
+        .get("reviewed")
+        .and_then(|v| v.parse::<usize>().ok());
+    let load = || async {
+        let profile = get_profile(None).await?;
+        let review = super::api::review_status().await?;
+        Ok::<_, AppError>((profile, review))
+    };
+    page!("/skills", load(), |loaded| {
+        let (profile, review) = loaded;
+        view! {
+            <Title text="My skills - Skillmap"/>
+            <ReviewBanner status=review reviewed=reviewed/>
+            <MySkills profile=profile/>
+        }
     })
+}
+
+/// When the person's next skills review is due, and the way into it.
+#[component]
+fn ReviewBanner(status: super::model::ReviewStatus, reviewed: Option<usize>) -> impl IntoView {
+    use super::cycle::ReviewState;
+    let done = reviewed.map(|changed| {
+        let what = match changed {
+            0 => "You confirmed every level.".to_string(),
+            1 => "You changed 1 level; your manager will be asked to agree it.".to_string(),
+            n => format!("You changed {n} levels; your manager will be asked to agree them."),
+        };
+        view! {
+            <div class="nhsuk-inset-text" role="status" data-testid="review-done">
+                <span class="nhsuk-u-visually-hidden">"Information: "</span>
+                <p>{format!("Your skills review is complete. {what}")}</p>
+            </div>
+        }
+    });
+    let state = status.due.state;
+    let panel = match state {
+        ReviewState::Off | ReviewState::NotStarted => None,
+        ReviewState::UpToDate => Some(
+            view! {
+                <p class="nhsuk-body" data-testid="review-status">
+                    {status.text.clone()}
+                    {status.last.clone().map(|l| format!(" You last reviewed it on {l}."))}
+                    " "<a href="/skills/review">"Review your skills now"</a>
+                </p>
+            }
+            .into_any(),
+        ),
+        ReviewState::DueSoon | ReviewState::Overdue => {
+            let label = if state == ReviewState::Overdue {
+                "Overdue"
+            } else {
+                "Due soon"
+            };
+            Some(view! {
+                <div class="nhsuk-warning-callout" data-testid="review-status">
+                    <h2 class="nhsuk-warning-callout__label">
+                        <span role="text"><span class="nhsuk-u-visually-hidden">"Important: "</span>{format!("Skills review: {label}")}</span>
+                    </h2>
+                    <p>{status.text.clone()}" Look over each level: confirm it is still right, or change it."</p>
+                    <a class="nhsuk-button nhsuk-u-margin-bottom-0" href="/skills/review">"Start your review"</a>
+                </div>
+            }.into_any())
+        }
+    };
+    view! { {done}{panel} }
+}
+
+#[component]
+pub fn SkillsReviewPage() -> impl IntoView {
+    let error = StoredValue::new(url_error(super::api::CompleteReview::PATH));
+    page!("/skills", super::api::review_form(), |form| {
+        let error = error.get_value();
+        view! { <SkillsReview form=form error=error/> }
+    })
+}
+
+#[component]
+fn SkillsReview(form: super::model::ReviewForm, error: Option<AppError>) -> impl IntoView {
+    let errors = error.as_ref().map(|e| e.field_errors()).unwrap_or_default();
+    let problem = error
+        .as_ref()
+        .filter(|e| e.field_errors().is_empty())
+        .map(|e| view! { <p class="nhsuk-error-message">{e.to_string()}</p> });
+    if form.items.is_empty() {
+        return view! {
+            <Title text="Review your skills - Skillmap"/>
+            <h1>"Review your skills"</h1>
+            <p data-testid="review-empty">"You have not assessed any skills yet, so there is nothing to review. "<a href="/skills">"Start your skills profile"</a>"."</p>
+        }
+        .into_any();
+    }
+    let rows = form
+        .items
+        .into_iter()
+        .map(|item| {
+            let id = format!("answer-{}", item.code);
+            let message = errors
+                .iter()
+                .find(|e| e.field == item.code)
+                .map(|e| e.message.clone());
+            let has_error = message.is_some();
+            let agreed = match item.agreed {
+                Some(a) if a == item.level => "agreed by your manager".to_string(),
+                Some(a) => format!("your manager agreed {}", level_label(a)),
+                None => "not agreed yet".to_string(),
+            };
+            let options = LEVELS
+                .iter()
+                .map(|(n, _)| {
+                    let n = *n;
+                    view! { <option value=n.to_string()>{format!("Change to {}", level_label(n))}</option> }
+                })
+                .collect_view();
+            let evidence = (!item.evidence.trim().is_empty()).then(|| {
+                view! { <p class="nhsuk-body-s skillmap-muted">{format!("Your evidence: {}", item.evidence)}</p> }
+            });
+            view! {
+                <div class="nhsuk-form-group" class:nhsuk-form-group--error=has_error>
+                    <label class="nhsuk-label nhsuk-label--s" for=id.clone()>{item.name.clone()}</label>
+                    <div class="nhsuk-hint" id=format!("{id}-hint")>{format!("You said {} ({agreed}).", level_label(item.level))}</div>
+                    {message.map(|m| view! { <span class="nhsuk-error-message"><span class="nhsuk-u-visually-hidden">"Error: "</span>{m}</span> })}
+                    <select class="nhsuk-select" id=id.clone() name=format!("answers[{}]", item.code) aria-describedby=format!("{id}-hint")>
+                        <option value="keep" selected=true>{format!("Still right: {}", level_label(item.level))}</option>
+                        {options}
+                    </select>
+                    {evidence}
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <Title text="Review your skills - Skillmap"/>
+        <ErrorSummary errors=errors.clone()/>
+        <a class="nhsuk-back-link" href="/skills">"Back to my skills"</a>
+        <h1>"Review your skills"</h1>
+        <p class="nhsuk-lede-text">{form.status.text.clone()}</p>
+        <p>"For each skill, keep your level if it is still right, or choose the level that describes you now. A changed level goes to your manager to agree, as any change does."</p>
+        {problem}
+        <form method="post" action=super::api::CompleteReview::PATH data-testid="review-form">
+            {rows}
+            <button class="nhsuk-button" type="submit">"Finish my review"</button>
+        </form>
+    }
+    .into_any()
 }
 
 #[component]
@@ -573,7 +715,13 @@ fn History(entries: Vec<HistoryEntry>) -> impl IntoView {
 
 #[component]
 pub fn ReviewsPage() -> impl IntoView {
-    page!("/team/reviews", pending_reviews(), |pending| {
+    let load = || async {
+        let pending = pending_reviews().await?;
+        let overdue = super::api::overdue_reviews().await?;
+        Ok::<_, AppError>((pending, overdue))
+    };
+    page!("/team/reviews", load(), |loaded| {
+        let (pending, overdue) = loaded;
         let body = if pending.is_empty() {
             view! { <p role="status">"Nobody you manage has levels waiting for you to agree."</p> }
                 .into_any()
@@ -602,8 +750,40 @@ pub fn ReviewsPage() -> impl IntoView {
             <h1>"Levels to agree"</h1>
             <p>"People you manage who have assessed skills that you have not agreed yet."</p>
             {body}
+            <OverdueReviews overdue=overdue/>
         }
     })
+}
+
+/// People the manager manages whose skills review is overdue.
+#[component]
+fn OverdueReviews(overdue: Vec<super::model::OverdueReview>) -> impl IntoView {
+    let body = if overdue.is_empty() {
+        view! { <p role="status" data-testid="no-overdue">"Nobody you manage is overdue for their skills review."</p> }
+            .into_any()
+    } else {
+        let rows = overdue
+            .into_iter()
+            .map(|r| {
+                view! {
+                    <tr class="nhsuk-table__row" data-testid="overdue-row">
+                        <td class="nhsuk-table__cell"><a href=format!("/people/{}/skills", r.person_id)>{r.name}</a></td>
+                        <td class="nhsuk-table__cell">{r.team}</td>
+                        <td class="nhsuk-table__cell">{r.due}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <Table caption="People overdue for their skills review" hide_caption=true headers=vec!["Name", "Team", "Was due"]>{rows}</Table>
+        }
+        .into_any()
+    };
+    view! {
+        <h2>"Skills reviews overdue"</h2>
+        <p>"People you manage who have not reviewed their skills profile this cycle. Skillmap reminds them; a word from you helps."</p>
+        {body}
+    }
 }
 
 #[component]
@@ -740,5 +920,123 @@ fn ReviewCard(item: ProfileItem, person_id: i32, can_review: bool) -> impl IntoV
                 {form}
             </div>
         </section>
+    }
+}
+
+/// `/admin/reviews`: how often people review their skills, reminders, and
+/// units with a fixed due date. Administrators.
+#[component]
+pub fn ReviewCyclePage() -> impl IntoView {
+    let saved = leptos_router::hooks::use_query_map()
+        .get_untracked()
+        .get("saved")
+        .is_some();
+    let error = StoredValue::new(
+        url_error(super::api::SaveReviewCycle::PATH)
+            .or_else(|| url_error(super::api::SetFixedDate::PATH)),
+    );
+    page!("/admin/reviews", super::api::review_cycle(), |cycle| {
+        let error = error.get_value();
+        view! { <ReviewCycle cycle=cycle saved=saved error=error/> }
+    })
+}
+
+#[component]
+fn ReviewCycle(
+    cycle: super::model::CyclePage,
+    saved: bool,
+    error: Option<AppError>,
+) -> impl IntoView {
+    use crate::ui::{SelectField, TextField};
+    let errors = error.as_ref().map(|e| e.field_errors()).unwrap_or_default();
+    let message = |f: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == f)
+            .map(|e| e.message.clone())
+    };
+    let banner = saved.then(|| {
+        view! {
+            <div class="nhsuk-inset-text" role="status" data-testid="cycle-saved">
+                <span class="nhsuk-u-visually-hidden">"Information: "</span>
+                <p>"Saved. Reminders follow the new rule from the next daily run."</p>
+            </div>
+        }
+    });
+    let s = cycle.settings;
+    let fixed_rows = cycle
+        .fixed
+        .into_iter()
+        .map(|f| {
+            view! {
+                <tr class="nhsuk-table__row" data-testid="fixed-row">
+                    <td class="nhsuk-table__cell">{f.unit.clone()}</td>
+                    <td class="nhsuk-table__cell">{f.date.clone()}</td>
+                    <td class="nhsuk-table__cell">
+                        <form method="post" action=super::api::RemoveFixedDate::PATH>
+                            <input type="hidden" name="unit_id" value=f.unit_id.to_string()/>
+                            <button class="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0" type="submit">
+                                "Remove"<span class="nhsuk-u-visually-hidden">{format!(": the fixed date of {}", f.unit)}</span>
+                            </button>
+                        </form>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let units: Vec<(String, String)> = cycle
+        .units
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name))
+        .collect();
+    view! {
+        <Title text="Skills review cycle - Skillmap"/>
+        <ErrorSummary errors=errors.clone()/>
+        <h1>"Skills review cycle"</h1>
+        {banner}
+        <p>"Skills go stale. Each person is asked to review their profile every so often: confirm each level is still right, or change it. Skillmap reminds them before and after the due date, and tells managers who in their team is overdue."</p>
+        <form method="post" action=super::api::SaveReviewCycle::PATH data-testid="cycle-form">
+            <TextField
+                label="Months between reviews"
+                name="months"
+                value=s.months.to_string()
+                hint="0 turns reviews and their reminders off. 12 fits an appraisal year."
+                width_class="nhsuk-input--width-3"
+                error=message("months")
+            />
+            <TextField
+                label="Remind people this many days before their review is due"
+                name="remind_before_days"
+                value=s.remind_before_days.to_string()
+                hint="0 for no reminder before."
+                width_class="nhsuk-input--width-3"
+                error=message("remind_before_days")
+            />
+            <TextField
+                label="And this many days after, if it is still not done"
+                name="remind_after_days"
+                value=s.remind_after_days.to_string()
+                hint="0 for no reminder after. Managers hear of people overdue once a week."
+                width_class="nhsuk-input--width-3"
+                error=message("remind_after_days")
+            />
+            <button class="nhsuk-button" type="submit">"Save the review cycle"</button>
+        </form>
+        <h2>"Units with a fixed date"</h2>
+        <p>"By default each person's review is due a cycle after their last one. A unit can instead have everyone due on one date (and every cycle from it): its own, and those of the units within it that have none."</p>
+        <Table caption="Units with a fixed date" hide_caption=true headers=vec!["Unit", "Due on", "Action"]>
+            {fixed_rows}
+        </Table>
+        <form method="post" action=super::api::SetFixedDate::PATH data-testid="fixed-form">
+            <SelectField label="Unit" name="unit_id" options=units selected="" none="Choose a unit" error=message("unit_id")/>
+            <TextField
+                label="Due on"
+                name="date"
+                hint="For example, 2027-03-31"
+                width_class="nhsuk-input--width-10"
+                error=message("date")
+            />
+            <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Set the fixed date"</button>
+        </form>
     }
 }

@@ -520,13 +520,36 @@ pub fn OrganisationPage() -> impl IntoView {
     let q = use_query_map().get_untracked();
     let unit = q.get("unit").and_then(|v| v.trim().parse::<i32>().ok());
     let domain = q.get("domain").filter(|d| !d.is_empty());
-    page!(
-        "/organisation",
-        organisation_report(unit, domain.clone()),
-        |report| view! {
-            <OrgView report=report/>
+    let load = move || {
+        let domain = domain.clone();
+        async move {
+            let report = organisation_report(unit, domain).await?;
+            let reviews = crate::profile::api::review_counts(Some(report.unit.id)).await?;
+            Ok::<_, AppError>((report, reviews))
         }
-    )
+    };
+    page!("/organisation", load(), |loaded| {
+        let (report, reviews) = loaded;
+        view! { <OrgView report=report reviews=reviews/> }
+    })
+}
+
+/// How many profiles here are up to date with the review cycle: hidden for
+/// fewer than `MIN_GROUP` people unless the viewer sees everything.
+fn review_summary(c: crate::profile::model::ReviewCounts, sees_all: bool) -> impl IntoView {
+    if c.off {
+        return None;
+    }
+    let text = if c.total < MIN_GROUP as u64 && !sees_all {
+        format!("Skills reviews: fewer than {MIN_GROUP} people here, so not shown.")
+    } else {
+        let pct = (c.up_to_date * 100).checked_div(c.total).unwrap_or(0);
+        format!(
+            "Skills reviews: {} of {} profiles up to date ({pct}%); {} due soon, {} overdue, {} not started.",
+            c.up_to_date, c.total, c.due_soon, c.overdue, c.not_started
+        )
+    };
+    Some(view! { <p class="nhsuk-body" data-testid="review-counts">{text}</p> })
 }
 
 fn org_href(unit: i32, domain: &str) -> String {
@@ -609,7 +632,7 @@ fn group_table(
 }
 
 #[component]
-fn OrgView(report: OrgReport) -> impl IntoView {
+fn OrgView(report: OrgReport, reviews: crate::profile::model::ReviewCounts) -> impl IntoView {
     let domain = report.domain.clone();
     let domain_name = report
         .domains
@@ -685,6 +708,7 @@ fn OrgView(report: OrgReport) -> impl IntoView {
         <span class="nhsuk-caption-l">"Organisation view"</span>
         <h1>{report.unit.name.clone()}</h1>
         {privacy}
+        {review_summary(reviews, report.sees_all)}
         {heatmap_link}
         <h2 id="capability">"Capability by unit"</h2>
         <p>"Per skill: the share of people whose job role requires it who meet the requirement, the median level of those who assessed it, and how many assessed it. Choose a unit to see the units within it."</p>

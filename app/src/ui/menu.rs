@@ -47,6 +47,8 @@ pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
         links.push(NavLink::new("/admin/accounts", "Accounts"));
         links.push(NavLink::new("/admin/framework", "Manage framework"));
         links.push(NavLink::new("/admin/awards", "Award kinds"));
+        links.push(NavLink::new("/admin/reviews", "Review cycle"));
+        links.push(NavLink::new("/admin/jobs", "Background jobs"));
     }
     links
 }

@@ -213,3 +213,63 @@ pub async fn set_password(
     txn.commit().await?;
     Ok(email)
 }
+
+/// A set-password link for one new account, made as its welcome email is
+/// sent (the token exists only in that email; its hash is stored), unless
+/// it may not use a password (single sign-on only) or has one already.
+/// Replaces the account's unused links. Recorded in the audit trail as
+/// issued by the system.
+pub async fn issue_welcome(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    account_id: i32,
+    providers_configured: bool,
+) -> Result<Option<String>, AppError> {
+    let Some(a) = account::Entity::find_by_id(account_id).one(db).await? else {
+        return Ok(None);
+    };
+    if a.disabled
+        || !a.password_hash.is_empty()
+        || !super::sso::policy::may_use_password(db, providers_configured, a.break_glass, &a.role)
+            .await?
+    {
+        return Ok(None);
+    }
+    let now = Utc::now();
+    let token = sessions::new_token();
+    let txn = crate::kernel::begin_write(db).await?;
+    password_token::Entity::delete_many()
+        .filter(password_token::Column::AccountId.eq(account_id))
+        .filter(password_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    password_token::ActiveModel {
+        token_hash: Set(sessions::token_id(&token)),
+        account_id: Set(account_id),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::days(LINK_DAYS)),
+        used_at: Set(None),
+        // The least issuer that may open the account as it is now: should
+        // it become HR or admin before the link is used, the link stops.
+        issuer_role: Set(Some(
+            match Role::parse(&a.role) {
+                Some(Role::Staff | Role::Manager) => Role::Hr,
+                _ => Role::Admin,
+            }
+            .as_str()
+            .to_string(),
+        )),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        audit::Actor::system(),
+        Action::LinkIssued,
+        Some(("account", account_id)),
+        format!("{} account, by welcome email", a.role),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(token))
+}

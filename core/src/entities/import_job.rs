@@ -30,6 +30,8 @@ pub struct Model {
     /// When the file and the cell values in `report` were removed (see
     /// `import::service::purge_finished_files`).
     pub purged_at: Option<DateTimeUtc>,
+    /// The queued job committing it (`kernel::queue`), for its progress.
+    pub queue_job_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

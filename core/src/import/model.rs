@@ -184,7 +184,9 @@ impl Status {
     pub fn parse(s: &str) -> Status {
         match s {
             "ready" => Status::Ready,
-            "importing" => Status::Importing,
+            // Waiting in the job queue, or being imported by one of its
+            // workers: the same to the person who asked.
+            "importing" | "queued" => Status::Importing,
             "imported" => Status::Imported,
             "failed" => Status::Failed,
             "expired" => Status::Expired,
@@ -240,6 +242,10 @@ pub struct JobView {
     /// When the uploaded file and the cell values in the problems were
     /// removed, after the retention period.
     pub purged_at: Option<String>,
+    /// Whether Skillmap emails new accounts their welcome (a mail server
+    /// is set up).
+    #[serde(default)]
+    pub welcome_emails: bool,
 }
 
 /// Problems shown on the page; the downloadable report has all of them.

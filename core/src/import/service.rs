@@ -583,6 +583,7 @@ fn job_model(job: &NewJob<'_>, plan: &Plan, status: Status) -> import_job::Activ
         report: Set(report_json(&plan.problems)),
         failure: Set(None),
         content: Set(None),
+        queue_job_id: Set(None),
         ..Default::default()
     }
 }
@@ -628,13 +629,15 @@ pub async fn upload(
 
 /// Imports a checked upload in one transaction. The file is checked again
 /// against the database as it is now; if that finds errors (someone changed
-/// the data meanwhile), nothing is imported and the job says why.
+/// the data meanwhile), nothing is imported and the job says why. Run by
+/// the job queue (`queue_commit`); running it again after it finished
+/// changes nothing ("already imported").
 pub async fn commit(
     db: &DatabaseConnection,
     id: i32,
     limits: Limits,
     importer: Importer,
-    running: &Running,
+    progress: &(dyn Fn(Progress) + Sync),
     by: audit::Actor,
 ) -> Result<Counts, AppError> {
     let job = import_job::Entity::find_by_id(id)
@@ -643,7 +646,7 @@ pub async fn commit(
         .ok_or_else(|| AppError::NotFound("The import".into()))?;
     let kind = Kind::parse(&job.kind).ok_or(AppError::Internal)?;
     let bytes = match (Status::parse(&job.status), job.content) {
-        (Status::Ready | Status::Failed, Some(bytes)) => bytes,
+        (Status::Ready | Status::Failed | Status::Importing, Some(bytes)) => bytes,
         (Status::Imported, _) => {
             return Err(AppError::Conflict(
                 "This file has already been imported.".into(),
@@ -666,7 +669,11 @@ pub async fn commit(
             Expr::value(Status::Importing.as_str()),
         )
         .filter(import_job::Column::Id.eq(id))
-        .filter(import_job::Column::Status.is_in([Status::Ready.as_str(), Status::Failed.as_str()]))
+        .filter(import_job::Column::Status.is_in([
+            Status::Ready.as_str(),
+            Status::Failed.as_str(),
+            QUEUED,
+        ]))
         .exec(&txn)
         .await?;
     if claimed.rows_affected == 0 {
@@ -685,67 +692,131 @@ pub async fn commit(
     .await?;
     if plan.has_errors() {
         drop(txn);
-        let mut m: import_job::ActiveModel = import_job::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .ok_or(AppError::Internal)?
-            .into();
-        m.status = Set(Status::Failed.as_str().into());
-        m.failure = Set(Some(format!(
+        let failure = format!(
             "Nothing was imported: the data in Skillmap changed since the file was checked, and {} row(s) now have problems. Upload the file again to see them.",
             plan.counts.errors
-        )));
-        m.update(db).await?;
+        );
+        mark_failed(db, id, &failure).await?;
         return Err(AppError::Conflict(
             "The data changed since the file was checked; nothing was imported.".into(),
         ));
     }
-    let progress = |p: Progress| running.set(id, p);
-    apply(&txn, &plan, &snapshot, &progress).await?;
+    let started = Utc::now();
+    apply(&txn, &plan, &snapshot, progress).await?;
+    welcome_new_accounts(&txn, started).await?;
     finish_job(&txn, id, kind, &plan, by).await?;
     txn.commit().await?;
     Ok(plan.counts)
 }
 
-/// Starts importing a checked upload in the background, unless it is being
-/// imported already. The page polls `Running` for the progress bar.
-pub fn start_commit(
+/// The stored status of an import waiting in the job queue.
+const QUEUED: &str = "queued";
+
+/// The job that commits an import (payload: `CommitJob`).
+pub const COMMIT_JOB: &str = "import.commit";
+
+/// What the queue is given to commit an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CommitJob {
+    pub import: i32,
+    pub admin: bool,
+    pub account: Option<i32>,
+    pub ip: Option<std::net::IpAddr>,
+}
+
+impl CommitJob {
+    pub fn importer(&self) -> Importer {
+        Importer {
+            is_admin: self.admin,
+        }
+    }
+
+    pub fn actor(&self) -> audit::Actor {
+        audit::Actor::new(self.account, self.ip)
+    }
+}
+
+/// Asks the job queue to import a checked upload, unless it is queued or
+/// being imported already. Any instance may run it, and the page reads its
+/// progress from the database.
+pub async fn queue_commit(
     db: &DatabaseConnection,
-    limits: Limits,
-    imports: &std::sync::Arc<Running>,
     id: i32,
     importer: Importer,
     by: audit::Actor,
-) {
-    if !imports.start(id) {
-        return;
+) -> Result<(), AppError> {
+    use crate::kernel::queue;
+    let txn = crate::kernel::begin_write(db).await?;
+    let payload = CommitJob {
+        import: id,
+        admin: importer.is_admin,
+        account: by.account_id,
+        ip: by.ip,
+    };
+    // Three tries: a database that is briefly unreachable, or a restart.
+    let job = queue::enqueue(&txn, queue::NewJob::new(COMMIT_JOB, payload).attempts(3))
+        .await?
+        .ok_or(AppError::Internal)?;
+    let queued = import_job::Entity::update_many()
+        .col_expr(import_job::Column::Status, Expr::value(QUEUED))
+        .col_expr(import_job::Column::QueueJobId, Expr::value(Some(job)))
+        .col_expr(
+            import_job::Column::Failure,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(import_job::Column::Id.eq(id))
+        .filter(import_job::Column::Status.is_in([Status::Ready.as_str(), Status::Failed.as_str()]))
+        .exec(&txn)
+        .await?;
+    if queued.rows_affected == 1 {
+        txn.commit().await?;
     }
-    let (db, imports) = (db.clone(), imports.clone());
-    tokio::spawn(async move {
-        // Clears the progress entry however the task ends, even by a panic.
-        struct Done(std::sync::Arc<Running>, i32);
-        impl Drop for Done {
-            fn drop(&mut self) {
-                self.0.finish(self.1);
-            }
-        }
-        let _done = Done(imports.clone(), id);
-        match commit(&db, id, limits, importer, &imports, by).await {
-            Ok(counts) => tracing::info!(job_id = id, ?counts, "import committed"),
-            Err(AppError::Conflict(reason)) => {
-                tracing::info!(job_id = id, %reason, "import not committed");
-            }
-            Err(e) => {
-                tracing::error!(job_id = id, error = %e, "import failed; rolled back");
-                let _ = mark_failed(
-                    &db,
-                    id,
-                    "The import stopped part-way and was rolled back: nothing was changed. Try again; tell your administrator if it keeps happening.",
-                )
-                .await;
-            }
-        }
-    });
+    // Otherwise queued already (or imported meanwhile): the job is dropped
+    // with the transaction.
+    Ok(())
+}
+
+/// Accounts an import made with no password hear how to sign in.
+async fn welcome_new_accounts(
+    txn: &impl ConnectionTrait,
+    since: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    let ids: Vec<i32> = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .filter(account::Column::PasswordHash.eq(""))
+        .filter(account::Column::CreatedAt.gte(since))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    crate::notifications::service::welcome_many(txn, &ids).await?;
+    Ok(())
+}
+
+/// Tells whoever uploaded the file how its import went.
+async fn tell_importer(
+    db: &impl ConnectionTrait,
+    id: i32,
+    title: String,
+    body: String,
+) -> Result<(), AppError> {
+    use crate::notifications::{model::Kind as Notice, service as notices};
+    let by: Option<Option<i32>> = import_job::Entity::find_by_id(id)
+        .select_only()
+        .column(import_job::Column::CreatedBy)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some(Some(account)) = by {
+        let link = format!("/admin/import/{id}");
+        notices::notify(
+            db,
+            account,
+            notices::NewNotice::new(Notice::ImportFinished, title, body, &link),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Marks the job imported and records it in the audit trail, inside the
@@ -772,6 +843,22 @@ async fn finish_job(
         Audited::ImportCommitted,
         Some(("import", id)),
         detail,
+    )
+    .await?;
+    let file: Option<String> = import_job::Entity::find_by_id(id)
+        .select_only()
+        .column(import_job::Column::FileName)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    tell_importer(
+        txn,
+        id,
+        format!("Import finished: {}", file.unwrap_or_default()),
+        format!(
+            "{} created, {} updated, {} unchanged, {} new accounts.",
+            c.create, c.update, c.unchanged, c.new_accounts
+        ),
     )
     .await?;
     import_job::Entity::update_many()
@@ -811,7 +898,8 @@ async fn finish_job(
 /// Records that a commit failed for a reason other than the data (it was
 /// rolled back, so nothing changed), so the page can say so.
 pub async fn mark_failed(db: &DatabaseConnection, id: i32, message: &str) -> Result<(), AppError> {
-    import_job::Entity::update_many()
+    let txn = crate::kernel::begin_write(db).await?;
+    let r = import_job::Entity::update_many()
         .col_expr(
             import_job::Column::Status,
             Expr::value(Status::Failed.as_str()),
@@ -822,8 +910,25 @@ pub async fn mark_failed(db: &DatabaseConnection, id: i32, message: &str) -> Res
         )
         .filter(import_job::Column::Id.eq(id))
         .filter(import_job::Column::Status.ne(Status::Imported.as_str()))
-        .exec(db)
+        .filter(import_job::Column::Status.ne(Status::Failed.as_str()))
+        .exec(&txn)
         .await?;
+    if r.rows_affected == 1 {
+        let file: Option<String> = import_job::Entity::find_by_id(id)
+            .select_only()
+            .column(import_job::Column::FileName)
+            .into_tuple()
+            .one(&txn)
+            .await?;
+        tell_importer(
+            &txn,
+            id,
+            format!("Import failed: {}", file.unwrap_or_default()),
+            message.to_string(),
+        )
+        .await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 
@@ -962,7 +1067,9 @@ pub async fn import_file(
     let mut m = job_model(&job, &plan, Status::Importing);
     m.id = Set(id);
     m.update(&txn).await?;
+    let started = Utc::now();
     apply(&txn, &plan, &snapshot, progress).await?;
+    welcome_new_accounts(&txn, started).await?;
     // The command line: the system acted.
     finish_job(&txn, id, job.kind, &plan, audit::Actor::default()).await?;
     txn.commit().await?;
@@ -1006,6 +1113,7 @@ fn select_jobs(with_report: bool) -> sea_orm::Select<import_job::Entity> {
         C::NewAccounts,
         C::Failure,
         C::PurgedAt,
+        C::QueueJobId,
     ]);
     let q = if with_report {
         q.column(C::Report)
@@ -1015,9 +1123,12 @@ fn select_jobs(with_report: bool) -> sea_orm::Select<import_job::Entity> {
     q.expr_as(Expr::value(Option::<Vec<u8>>::None), "content")
 }
 
-/// The status to show: running here, or claimed by a transaction that
-/// never finished (rolled back, so still ready).
+/// The status to show: waiting in the queue or running (so importing), or
+/// claimed by a transaction that never finished (rolled back, so ready).
 fn live_status(stored: &str, running: bool) -> Status {
+    if stored == QUEUED {
+        return Status::Importing;
+    }
     match Status::parse(stored) {
         Status::Imported => Status::Imported,
         Status::Expired => Status::Expired,
@@ -1027,21 +1138,44 @@ fn live_status(stored: &str, running: bool) -> Status {
     }
 }
 
+/// How far an import has got: from this instance's memory when it runs
+/// here, else from its queue job (written there by whichever instance runs
+/// it, on PostgreSQL; SQLite is one instance).
+async fn progress_of(
+    db: &impl ConnectionTrait,
+    id: i32,
+    stored: &str,
+    queue_job: Option<i32>,
+    running: &Running,
+) -> Result<Option<Progress>, AppError> {
+    if let Some(p) = running.get(id) {
+        return Ok(Some(p));
+    }
+    match (stored, queue_job) {
+        (QUEUED, Some(job)) => Ok(crate::kernel::queue::state(db, job)
+            .await?
+            .and_then(|s| s.progress)
+            .map(|(done, total)| Progress { done, total })),
+        _ => Ok(None),
+    }
+}
+
 /// A job's status and progress only (for polling and before committing).
 pub async fn status(
     db: &impl ConnectionTrait,
     id: i32,
     running: &Running,
 ) -> Result<(Status, Option<Progress>), AppError> {
-    let stored: String = import_job::Entity::find_by_id(id)
+    let (stored, queue_job): (String, Option<i32>) = import_job::Entity::find_by_id(id)
         .select_only()
         .column(import_job::Column::Status)
+        .column(import_job::Column::QueueJobId)
         .into_tuple()
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound("The import".into()))?;
-    let progress = running.get(id);
-    Ok((live_status(&stored, progress.is_some()), progress))
+    let progress = progress_of(db, id, &stored, queue_job, running).await?;
+    Ok((live_status(&stored, running.get(id).is_some()), progress))
 }
 
 pub async fn job(
@@ -1055,12 +1189,12 @@ pub async fn job(
         .await?
         .ok_or_else(|| AppError::NotFound("The import".into()))?;
     let problems: Vec<Problem> = serde_json::from_str(&j.report).unwrap_or_default();
-    let progress = running.get(id);
+    let progress = progress_of(db, id, &j.status, j.queue_job_id, running).await?;
     Ok(JobView {
         id: j.id,
         kind: Kind::parse(&j.kind).unwrap_or(Kind::Staff),
         file_name: j.file_name.clone(),
-        status: live_status(&j.status, progress.is_some()),
+        status: live_status(&j.status, running.get(id).is_some()),
         actor: j.actor.clone(),
         created_at: when(j.created_at),
         finished_at: j.finished_at.map(when),
@@ -1069,6 +1203,7 @@ pub async fn job(
         progress,
         failure: j.failure.clone(),
         purged_at: j.purged_at.map(when),
+        welcome_emails: crate::notifications::service::email_configured(),
     })
 }
 
@@ -1228,7 +1363,7 @@ mod tests {
             abandoned,
             Limits::default(),
             Importer { is_admin: true },
-            &Running::default(),
+            &|_| {},
             audit::Actor::default(),
         )
         .await;

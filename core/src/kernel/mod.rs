@@ -9,6 +9,7 @@ pub mod csv;
 pub mod db;
 pub mod flash;
 pub mod password;
+pub mod queue;
 pub mod session;
 pub mod settings;
 pub mod table;

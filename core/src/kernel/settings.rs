@@ -49,6 +49,77 @@ pub struct Settings {
     /// Single sign-on providers (`SKILLMAP_OIDC_*`), in the order the
     /// sign-in page offers them.
     pub sso: Vec<crate::auth::sso::config::ProviderConfig>,
+    /// Where email goes (`SKILLMAP_SMTP_*`); none: notices stay in the
+    /// inbox and nothing is emailed.
+    pub smtp: Option<SmtpSettings>,
+    /// The job queue's workers (`SKILLMAP_JOB_*`).
+    pub jobs: JobSettings,
+}
+
+/// How TLS is used with the mail server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text: only for a relay on the same machine or a test server.
+    None,
+    /// STARTTLS, required (port 587, NHSmail's relay): the default.
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The sender, as `Name <address>` or a bare address.
+    pub from: String,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    // The password stays out of logs and panics.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobSettings {
+    /// Jobs one instance runs at once (0: this instance runs none, for an
+    /// instance that only serves pages).
+    pub workers: usize,
+    /// How often an idle worker looks for work.
+    pub poll: Duration,
+    /// How long a claim holds without renewal before another instance may
+    /// take the job over (PostgreSQL).
+    pub lease: Duration,
+    /// The wait after a first failed attempt; it doubles each time.
+    pub retry_base: Duration,
+    /// Saves in this window make one email to their manager.
+    pub batch: Duration,
+    /// The hour (UTC) daily digests and reminders go out.
+    pub daily_hour: u32,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            workers: 2,
+            poll: Duration::from_secs(1),
+            lease: Duration::from_secs(60),
+            retry_base: Duration::from_secs(30),
+            batch: Duration::from_secs(15 * 60),
+            daily_hour: 7,
+        }
+    }
 }
 
 /// The largest import file, and the most data rows in one.
@@ -94,6 +165,8 @@ impl Default for Settings {
             import_retention_days: 7,
             retention_months: 12,
             sso: Vec::new(),
+            smtp: None,
+            jobs: JobSettings::default(),
         }
     }
 }
@@ -207,6 +280,36 @@ impl Settings {
                 name: Box::leak(e.name.into_boxed_str()),
                 message: e.message,
             })?,
+            smtp: smtp(&get, &number)?,
+            jobs: JobSettings {
+                workers: number("SKILLMAP_JOB_WORKERS", d.jobs.workers as u64)?.min(64) as usize,
+                poll: Duration::from_millis(
+                    number("SKILLMAP_JOB_POLL_MS", d.jobs.poll.as_millis() as u64)?
+                        .clamp(10, 60_000),
+                ),
+                lease: Duration::from_secs(
+                    number("SKILLMAP_JOB_LEASE_SECONDS", d.jobs.lease.as_secs())?.clamp(3, 3600),
+                ),
+                retry_base: Duration::from_millis(
+                    number(
+                        "SKILLMAP_JOB_RETRY_BASE_MS",
+                        d.jobs.retry_base.as_millis() as u64,
+                    )?
+                    .clamp(10, 3_600_000),
+                ),
+                batch: Duration::from_secs(
+                    number("SKILLMAP_NOTIFY_BATCH_SECONDS", d.jobs.batch.as_secs())?.min(86_400),
+                ),
+                daily_hour: match number("SKILLMAP_DAILY_HOUR", d.jobs.daily_hour.into())? {
+                    h @ 0..=23 => h as u32,
+                    h => {
+                        return Err(SettingsError {
+                            name: "SKILLMAP_DAILY_HOUR",
+                            message: format!("expected an hour from 0 to 23, got {h}"),
+                        });
+                    }
+                },
+            },
         })
     }
 
@@ -225,6 +328,70 @@ impl Settings {
     pub fn is_https(&self) -> bool {
         self.public_base().starts_with("https://")
     }
+}
+
+/// The mail server, when `SKILLMAP_SMTP_HOST` is set.
+fn smtp(
+    get: &impl Fn(&str) -> Option<String>,
+    number: &impl Fn(&'static str, u64) -> Result<u64, SettingsError>,
+) -> Result<Option<SmtpSettings>, SettingsError> {
+    let Some(host) = get("SKILLMAP_SMTP_HOST").filter(|h| !h.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let tls = match get("SKILLMAP_SMTP_TLS")
+        .unwrap_or_else(|| "starttls".into())
+        .trim()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "none" => SmtpTls::None,
+        "starttls" => SmtpTls::StartTls,
+        "tls" => SmtpTls::Tls,
+        other => {
+            return Err(SettingsError {
+                name: "SKILLMAP_SMTP_TLS",
+                message: format!("expected starttls, tls or none, got {other:?}"),
+            });
+        }
+    };
+    let default_port = match tls {
+        SmtpTls::Tls => 465,
+        SmtpTls::StartTls => 587,
+        SmtpTls::None => 25,
+    };
+    let port = match number("SKILLMAP_SMTP_PORT", default_port)? {
+        p @ 1..=65_535 => p as u16,
+        p => {
+            return Err(SettingsError {
+                name: "SKILLMAP_SMTP_PORT",
+                message: format!("expected a port from 1 to 65535, got {p}"),
+            });
+        }
+    };
+    let from = get("SKILLMAP_MAIL_FROM")
+        .map(|f| f.trim().to_string())
+        .filter(|f| f.contains('@') && !f.chars().any(char::is_control))
+        .ok_or(SettingsError {
+            name: "SKILLMAP_MAIL_FROM",
+            message: "the address email is sent from, like Skillmap <skillmap@trust.nhs.uk>, is needed when SKILLMAP_SMTP_HOST is set".into(),
+        })?;
+    let username = get("SKILLMAP_SMTP_USERNAME").filter(|u| !u.is_empty());
+    let password = get("SKILLMAP_SMTP_PASSWORD").filter(|p| !p.is_empty());
+    if username.is_some() != password.is_some() {
+        return Err(SettingsError {
+            name: "SKILLMAP_SMTP_PASSWORD",
+            message: "set both SKILLMAP_SMTP_USERNAME and SKILLMAP_SMTP_PASSWORD, or neither"
+                .into(),
+        });
+    }
+    Ok(Some(SmtpSettings {
+        host: host.trim().to_string(),
+        port,
+        tls,
+        username,
+        password,
+        from,
+    }))
 }
 
 /// An http(s) URL with a host and nothing after the path, returned without
@@ -344,6 +511,47 @@ mod tests {
         assert!(s.account_max_delay.is_zero());
         let err = from(&[("SKILLMAP_MAX_CONCURRENT_HASHES", "0")]).unwrap_err();
         assert_eq!(err.name, "SKILLMAP_MAX_CONCURRENT_HASHES");
+    }
+
+    #[test]
+    fn mail_is_off_until_a_host_is_set_and_then_needs_a_sender() {
+        assert_eq!(from(&[]).unwrap().smtp, None);
+        let err = from(&[("SKILLMAP_SMTP_HOST", "relay.example")]).unwrap_err();
+        assert_eq!(err.name, "SKILLMAP_MAIL_FROM");
+        let s = from(&[
+            ("SKILLMAP_SMTP_HOST", "relay.example"),
+            ("SKILLMAP_MAIL_FROM", "Skillmap <skillmap@trust.example>"),
+        ])
+        .unwrap()
+        .smtp
+        .unwrap();
+        assert_eq!((s.tls, s.port), (SmtpTls::StartTls, 587));
+        let err = from(&[
+            ("SKILLMAP_SMTP_HOST", "relay.example"),
+            ("SKILLMAP_MAIL_FROM", "skillmap@trust.example"),
+            ("SKILLMAP_SMTP_TLS", "sometimes"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.name, "SKILLMAP_SMTP_TLS");
+        let err = from(&[
+            ("SKILLMAP_SMTP_HOST", "relay.example"),
+            ("SKILLMAP_MAIL_FROM", "skillmap@trust.example"),
+            ("SKILLMAP_SMTP_USERNAME", "skillmap"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.name, "SKILLMAP_SMTP_PASSWORD");
+        let s = from(&[
+            ("SKILLMAP_SMTP_HOST", "relay.example"),
+            ("SKILLMAP_MAIL_FROM", "skillmap@trust.example"),
+            ("SKILLMAP_SMTP_USERNAME", "skillmap"),
+            ("SKILLMAP_SMTP_PASSWORD", "a secret"),
+        ])
+        .unwrap()
+        .smtp
+        .unwrap();
+        assert!(!format!("{s:?}").contains("a secret"));
+        let err = from(&[("SKILLMAP_DAILY_HOUR", "24")]).unwrap_err();
+        assert_eq!(err.name, "SKILLMAP_DAILY_HOUR");
     }
 
     #[test]

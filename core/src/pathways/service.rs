@@ -919,6 +919,23 @@ pub async fn add_mentor(
     }
     .insert(&txn)
     .await?;
+    {
+        use crate::notifications::{model::Kind, service as notices};
+        notices::notify_person(
+            &txn,
+            mentor_id,
+            notices::NewNotice::new(
+                Kind::MentorChosen,
+                format!(
+                    "{} chose you as their mentor for {skill_name}",
+                    full_name(&me.given_name, &me.family_name)
+                ),
+                "You offer mentoring, and they added mentoring with you to their learning pathway. Get in touch to agree how you will work together.",
+                "/learning",
+            ),
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(())
 }

@@ -80,6 +80,27 @@ const SSO_LINK: &[(&str, Col)] = &[
     ("last_used_at", Own),
 ];
 
+const NOTIFICATION: &[(&str, Col)] = &[
+    ("id", Own),
+    ("account_id", Own),
+    ("kind", Own),
+    ("title", Own),
+    ("body", Own),
+    ("link", Own),
+    ("created_at", Own),
+    ("read_at", Own),
+    ("email_state", Own),
+    ("emailed_at", Own),
+    ("dedupe_key", Withheld),
+];
+
+const NOTIFICATION_PREF: &[(&str, Col)] = &[
+    ("account_id", Own),
+    ("daily_digest", Own),
+    ("muted", Own),
+    ("updated_at", Own),
+];
+
 const ASSESSMENT: &[(&str, Col)] = &[
     ("id", Own),
     ("person_id", Own),
@@ -252,6 +273,16 @@ fn parts(person: i32, account: i32) -> Vec<Part> {
             "single_sign_on_links",
             format!("SELECT * FROM sso_link WHERE account_id = {a} ORDER BY id"),
             SSO_LINK,
+        ),
+        part(
+            "notifications",
+            format!("SELECT * FROM notification WHERE account_id = {a} ORDER BY id"),
+            NOTIFICATION,
+        ),
+        part(
+            "email_settings",
+            format!("SELECT * FROM notification_pref WHERE account_id = {a}"),
+            NOTIFICATION_PREF,
         ),
         part(
             "assessments",
@@ -579,6 +610,8 @@ each table is also a CSV file of the same name, for a spreadsheet.\n\n\
 person                 your staff record (from HR), with your line manager's name\n\
 account                your sign-in account (the password is stored only as a hash, not included)\n\
 single_sign_on_links   the identities at sign-in services (NHS CIS2, NHSmail) linked to it\n\
+notifications          what Skillmap told you, and whether it was emailed\n\
+email_settings         what you chose to get email about\n\
 assessments            your skill levels, evidence, and your manager's agreed levels\n\
 assessment_history     every change to those levels, and who made it\n\
 capability_summary     the figures the team and organisation reports count you in\n\

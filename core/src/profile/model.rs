@@ -317,6 +317,74 @@ pub struct PendingReview {
     pub pending: usize,
 }
 
+/// What `/skills` says about the person's next skills review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewStatus {
+    pub due: super::cycle::Due,
+    /// For people: "Your skills review is due by 5 January 2027."
+    pub text: String,
+    /// When they last completed one ("4 Dec 2026").
+    pub last: Option<String>,
+}
+
+/// One skill in the review form: the last answer, to confirm or change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewItem {
+    pub code: String,
+    pub name: String,
+    pub level: u8,
+    pub evidence: String,
+    /// Agreed by their manager at this level (or none yet).
+    pub agreed: Option<u8>,
+}
+
+/// The review form: the status, and every skill the person has assessed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewForm {
+    pub status: ReviewStatus,
+    pub items: Vec<ReviewItem>,
+}
+
+/// A person in a manager's team whose review is overdue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverdueReview {
+    pub person_id: i32,
+    pub name: String,
+    pub team: String,
+    /// "5 Jan 2027".
+    pub due: String,
+}
+
+/// How many profiles in a part of the organisation are up to date.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewCounts {
+    pub up_to_date: u64,
+    pub due_soon: u64,
+    pub overdue: u64,
+    pub not_started: u64,
+    pub total: u64,
+    /// Review cycles are off.
+    pub off: bool,
+}
+
+/// The administrators' page: the organisation's rule, and units with a
+/// fixed date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CyclePage {
+    pub settings: super::cycle::CycleSettings,
+    pub fixed: Vec<FixedRow>,
+    /// Every unit, for choosing one (id, name with its parent's).
+    pub units: Vec<(i32, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixedRow {
+    pub unit_id: i32,
+    pub unit: String,
+    /// "2027-03-31".
+    pub date: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -313,6 +313,8 @@ pub async fn save_self(
     .insert(&txn)
     .await?;
     crate::team::summary::apply_change(&txn, &fw, old.as_ref(), &saved).await?;
+    // A level that needs agreeing: the manager hears, in a batch.
+    crate::notifications::service::levels_waiting_soon(&txn, person_id, now).await?;
     txn.commit().await?;
     Ok(view(saved, reviewer))
 }
@@ -411,6 +413,34 @@ pub async fn review(
     let detail = format!("{skill_code} {verb} at level {agreed}");
     let target = Some(("person", person_id));
     audit::record(&txn, by, Action::LevelReviewed, target, detail).await?;
+    {
+        use crate::notifications::{model::Kind, service as notices};
+        let skill = fw
+            .skill(skill_code)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| skill_code.to_string());
+        let level = crate::framework::model::level_name(agreed.clamp(0, 4) as u8);
+        let title = match decision {
+            Decision::Agree => format!(
+                "{} agreed your level for {skill}: {level}",
+                actor.display_name
+            ),
+            Decision::Change => format!(
+                "{} set your level for {skill} to {level}",
+                actor.display_name
+            ),
+        };
+        let body = match &saved.manager_comment {
+            Some(c) => format!("Their comment: \u{201c}{c}\u{201d}"),
+            None => "See it in your skills profile.".to_string(),
+        };
+        notices::notify_person(
+            &txn,
+            person_id,
+            notices::NewNotice::new(Kind::LevelAgreed, title, body, "/skills"),
+        )
+        .await?;
+    }
     txn.commit().await?;
     let mut reviewers = names(db, saved.reviewed_by.into_iter().collect()).await?;
     let reviewer = saved.reviewed_by.and_then(|id| reviewers.remove(&id));

@@ -132,6 +132,38 @@ pub async fn award_for_agreement(
     }
     .insert(db)
     .await?;
+    tell_of_badge(
+        db,
+        person_id,
+        format!(
+            "{} at {}",
+            fw.skill(skill_code)
+                .map(|s| s.name.as_str())
+                .unwrap_or(skill_code),
+            crate::framework::model::level_name(level)
+        ),
+    )
+    .await
+}
+
+/// The holder hears of a new badge, in the transaction that issued it.
+async fn tell_of_badge(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+    what: String,
+) -> Result<(), AppError> {
+    use crate::notifications::{model::Kind, service as notices};
+    notices::notify_person(
+        db,
+        person_id,
+        notices::NewNotice::new(
+            Kind::BadgeIssued,
+            format!("You have a new badge: {what}"),
+            "It is on your recognition page, where you can download it as an Open Badges credential to share.",
+            "/recognition",
+        ),
+    )
+    .await?;
     Ok(())
 }
 
@@ -191,6 +223,7 @@ pub async fn award_for_pathway(
     }
     .insert(db)
     .await?;
+    tell_of_badge(db, person_id, PATHWAY_BADGE.to_lowercase()).await?;
     Ok(true)
 }
 

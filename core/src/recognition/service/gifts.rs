@@ -314,6 +314,25 @@ pub async fn give(
     let detail = format!("{} {} ({about})", gift.as_str(), saved.id);
     let target = Some(("person", person_id));
     audit::record(&txn, by, Action::RecognitionGiven, target, detail).await?;
+    {
+        use crate::notifications::{model::Kind, service as notices};
+        let from = saved.given_by_name.clone();
+        let title = match (&saved.skill_name, &saved.award_name) {
+            (Some(skill), _) => format!("{from} endorsed you for {skill}"),
+            (None, Some(award)) => format!("{from} gave you an award: {award}"),
+            (None, None) => format!("{from} recognised you"),
+        };
+        let body = match saved.message.trim() {
+            "" => "See it on your recognition page.".to_string(),
+            message => format!("They wrote: \u{201c}{message}\u{201d}"),
+        };
+        notices::notify_person(
+            &txn,
+            p.id,
+            notices::NewNotice::new(Kind::Recognised, title, body, "/recognition"),
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(gift)
 }
