@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 pub mod oidc;
+pub mod smtp;
 
 use rand::Rng;
 use serde_json::Value;
@@ -70,6 +71,9 @@ pub enum TestDb {
         name: String,
         url: String,
     },
+    /// Another test's database, used by a second instance of Skillmap:
+    /// left alone when dropped.
+    Shared { url: String, postgres: bool },
 }
 
 impl TestDb {
@@ -107,12 +111,49 @@ impl TestDb {
 
     pub fn url(&self) -> &str {
         match self {
-            TestDb::Sqlite { url, .. } | TestDb::Postgres { url, .. } => url,
+            TestDb::Sqlite { url, .. }
+            | TestDb::Postgres { url, .. }
+            | TestDb::Shared { url, .. } => url,
         }
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(self, TestDb::Postgres { .. })
+        matches!(
+            self,
+            TestDb::Postgres { .. } | TestDb::Shared { postgres: true, .. }
+        )
+    }
+
+    /// The same database, for a second instance.
+    pub fn share(&self) -> TestDb {
+        TestDb::Shared {
+            url: self.url().to_string(),
+            postgres: self.is_postgres(),
+        }
+    }
+
+    /// Runs a query with psql and returns its rows, tab-separated (PostgreSQL
+    /// only: for reading what the instances wrote).
+    pub fn query(&self, sql: &str) -> String {
+        let out = Command::new("psql")
+            .args([
+                self.url(),
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-qAt",
+                "-F",
+                "\t",
+                "-c",
+                sql,
+            ])
+            .output()
+            .expect("psql");
+        assert!(
+            out.status.success(),
+            "psql {sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
 
@@ -316,6 +357,11 @@ impl TestServer {
             env,
             child: std::sync::Mutex::new(child),
         }
+    }
+
+    /// A second instance of Skillmap on this server's database.
+    pub fn another_instance(&self, env: &[(&str, &str)]) -> TestServer {
+        TestServer::start_on(self.db.share(), env)
     }
 
     /// Stops the server with SIGKILL (`kill -9`: no clean-up runs) and

@@ -39,6 +39,7 @@ const SIGNED_IN_BAD_INPUT: Row = [401, 422, 422, 422, 422, 422];
 /// Administrators get past the guard (to an error about their input).
 const ADMIN_BAD_INPUT: Row = [401, 403, 403, 403, 403, 422];
 const ADMIN_NOT_FOUND: Row = [401, 403, 403, 403, 403, 404];
+const ADMIN_CONFLICT: Row = [401, 403, 403, 403, 403, 409];
 /// HR and administrators get past the guard (to a validation error).
 const HR_ADMIN_BAD_INPUT: Row = [401, 403, 403, 403, 422, 422];
 const HR_ADMIN_NOT_FOUND: Row = [401, 403, 403, 403, 404, 404];
@@ -415,6 +416,41 @@ async fn every_server_function_authorizes_every_caller() {
             PERSON,
         ),
         Case("/api/profile/pending", vec![], ANY_USER),
+        // Skills reviews: each person their own; counts as the
+        // organisation view allows; the cycle an administrator's.
+        Case("/api/profile/review_status", vec![], ANY_USER),
+        Case("/api/profile/review_form", vec![], ANY_USER),
+        Case(
+            "/api/profile/complete_review",
+            vec![("answers[NOT-A-SKILL]", "keep".into())],
+            SIGNED_IN_BAD_INPUT,
+        ),
+        Case("/api/profile/overdue_reviews", vec![], ANY_USER),
+        Case(
+            "/api/profile/review_counts",
+            vec![("unit", manager_unit.clone())],
+            TEAM,
+        ),
+        Case("/api/profile/review_cycle", vec![], ADMIN_ONLY),
+        Case(
+            "/api/profile/save_review_cycle",
+            vec![
+                ("months", "soon".into()),
+                ("remind_before_days", "14".into()),
+                ("remind_after_days", "7".into()),
+            ],
+            ADMIN_BAD_INPUT,
+        ),
+        Case(
+            "/api/profile/set_fixed_date",
+            vec![("unit_id", String::new()), ("date", "31/03/2027".into())],
+            ADMIN_BAD_INPUT,
+        ),
+        Case(
+            "/api/profile/remove_fixed_date",
+            vec![("unit_id", "999999".into())],
+            ADMIN_NOT_FOUND,
+        ),
         Case("/api/roles/list", vec![], ANY_USER),
         Case("/api/roles/detail", vec![("role_id", "1".into())], ANY_USER),
         // Refused as bad input once past the guard: nothing is changed.
@@ -522,6 +558,29 @@ async fn every_server_function_authorizes_every_caller() {
         Case("/api/learning/uptake", vec![], HR_ADMIN),
         // The audit trail: HR and administrators search it.
         Case("/api/audit/search", vec![], HR_ADMIN),
+        // The job queue: administrators see it and try dead jobs again
+        // (this one never died: a conflict, after the guard).
+        Case("/api/audit/jobs", vec![], ADMIN_ONLY),
+        Case(
+            "/api/audit/retry_job",
+            vec![("id", "999999".into())],
+            ADMIN_CONFLICT,
+        ),
+        // Notifications: each person their own; someone else's notice (or
+        // none) is not found.
+        Case("/api/notifications/inbox", vec![], ANY_USER),
+        Case(
+            "/api/notifications/open",
+            vec![("id", "999999".into())],
+            SIGNED_IN_NOT_FOUND,
+        ),
+        Case(
+            "/api/notifications/mark",
+            vec![("id", "999999".into())],
+            SIGNED_IN_NOT_FOUND,
+        ),
+        Case("/api/notifications/preferences", vec![], ANY_USER),
+        Case("/api/notifications/save_preferences", vec![], ANY_USER),
         // Data rights: HR and administrators erase leavers and review
         // long-disabled accounts (a person's own download is a GET route).
         Case(
