@@ -106,6 +106,11 @@ impl Workers {
                 Err(e) => tracing::warn!(error = %e, "could not queue unfinished jobs again"),
             }
         }
+        // A purge at each start, as well as every quarter of an hour.
+        let at_start = NewJob::new(PURGE_JOB, ()).once(format!("purge:start:{}", self.instance));
+        if let Err(e) = queue::enqueue(&self.db, at_start).await {
+            tracing::warn!(error = %e, "could not ask for the start-up purge");
+        }
         (0..self.settings.jobs.workers)
             .map(|n| {
                 let w = self.clone();
@@ -150,13 +155,40 @@ impl Workers {
         let Some(job) = queue::claim(&self.db, &self.instance, lease, now).await? else {
             return Ok(false);
         };
-        let renewal = self.keep_lease(job.id, lease);
+        // Stops renewing however this ends (a panic included).
+        struct Renewal(tokio::task::JoinHandle<()>);
+        impl Drop for Renewal {
+            fn drop(&mut self) {
+                self.0.abort();
+            }
+        }
+        let renewal = Renewal(self.keep_lease(job.id, lease));
         let started = std::time::Instant::now();
-        let outcome = self.handle(&job).await;
-        renewal.abort();
+        let outcome = if job.attempt > job.max_attempts {
+            // Claimed again after its runner stopped, with no attempts left:
+            // it stopped its process each time, so it is not run again.
+            Err(JobError::Permanent(
+                "every attempt stopped before it finished (the server stopped or restarted while running it)".into(),
+            ))
+        } else {
+            // In a task of its own, so that a panic fails the attempt
+            // instead of the worker.
+            let (w, j) = (self.clone(), job.clone());
+            match tokio::spawn(async move { w.handle(&j).await }).await {
+                Ok(outcome) => outcome,
+                Err(e) => Err(JobError::Retry(format!(
+                    "the job stopped with an error: {e}"
+                ))),
+            }
+        };
+        drop(renewal);
         match outcome {
             Ok(()) => {
-                queue::complete(&self.db, job.id, &self.instance).await?;
+                let recorded =
+                    retrying(|| queue::complete(&self.db, job.id, &self.instance)).await?;
+                if !recorded {
+                    tracing::warn!(job = job.id, kind = %job.kind, "job done, but another instance had taken it over");
+                }
                 tracing::debug!(job = job.id, kind = %job.kind, ms = started.elapsed().as_millis() as u64, "job done");
             }
             Err(e) => {
@@ -166,15 +198,18 @@ impl Workers {
                 };
                 let base = chrono::Duration::from_std(self.settings.jobs.retry_base)
                     .unwrap_or(chrono::Duration::seconds(30));
-                let after = queue::fail(
-                    &self.db,
-                    &job,
-                    &self.instance,
-                    &message,
-                    permanent,
-                    base,
-                    Utc::now(),
-                )
+                let now = Utc::now();
+                let after = retrying(|| {
+                    queue::fail(
+                        &self.db,
+                        &job,
+                        &self.instance,
+                        &message,
+                        permanent,
+                        base,
+                        now,
+                    )
+                })
                 .await?;
                 match after {
                     AfterFailure::RetryAt(at) => {
@@ -185,6 +220,9 @@ impl Workers {
                         if let Err(e) = self.after_dead(&job).await {
                             tracing::error!(job = job.id, error = ?e, "could not record the failed job's outcome");
                         }
+                    }
+                    AfterFailure::TakenOver => {
+                        tracing::warn!(job = job.id, kind = %job.kind, %message, "job failed, but another instance had taken it over");
                     }
                 }
             }
@@ -263,7 +301,15 @@ impl Workers {
                 }
             })
         });
+        // Clears this instance's progress however the import ends.
+        struct Finished(Arc<Running>, i32);
+        impl Drop for Finished {
+            fn drop(&mut self) {
+                self.0.finish(self.1);
+            }
+        }
         self.imports.start(id);
+        let _finished = Finished(self.imports.clone(), id);
         let running = self.imports.clone();
         let progress = move |p: Progress| {
             running.set(id, p);
@@ -278,7 +324,6 @@ impl Workers {
             p.actor(),
         )
         .await;
-        self.imports.finish(id);
         drop(progress);
         if let Some(w) = writer {
             w.abort();
@@ -290,8 +335,11 @@ impl Workers {
             }
             // Imported already, expired, or the data changed (the import
             // says so, and its uploader has been told): nothing to retry.
+            // Any other refusal leaves it waiting: say why, so it is not
+            // shown as importing for ever.
             Err(AppError::Conflict(reason)) => {
                 tracing::info!(import = id, %reason, "import not committed");
+                imports::fail_if_queued(&self.db, id, &reason).await?;
                 Ok(())
             }
             Err(e) => Err(e.into()),
@@ -448,6 +496,28 @@ pub async fn queue_digests(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
         queued += usize::from(made.is_some());
     }
     Ok(queued)
+}
+
+/// Records a job's outcome, trying again for a while if the database is
+/// busy (on SQLite an import holds the write lock for its whole
+/// transaction): a job left marked running there waits for a restart.
+async fn retrying<T, F, Fut>(mut record: F) -> Result<T, sea_orm::DbErr>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, sea_orm::DbErr>>,
+{
+    let mut wait = Duration::from_millis(200);
+    for _ in 0..8 {
+        match record().await {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not record a job's outcome; trying again");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+    record().await
 }
 
 fn payload<T: serde::de::DeserializeOwned>(job: &Claimed) -> Result<T, JobError> {

@@ -246,12 +246,18 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let workers = self.workers.spawn(stopped).await;
+        // On the signal the workers stop claiming at once, while requests
+        // under way finish.
+        let stopping = stop.clone();
         let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stopping.send(true);
+        })
         .await;
         let _ = stop.send(true);
         let finish = futures_join_all(workers);

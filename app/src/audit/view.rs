@@ -227,8 +227,8 @@ fn JobQueue(queue: super::model::QueueView, retried: bool) -> impl IntoView {
         }
     });
     let summary = format!(
-        "{} waiting, {} running, {} trying again after a failure, {} failed for good. {} emails waiting to be sent.",
-        queue.queued, queue.running, queue.retrying, queue.dead, queue.email_waiting
+        "{} waiting (of which {} to try again after a failure), {} running, {} failed for good. {} emails waiting to be sent.",
+        queue.queued, queue.retrying, queue.running, queue.dead, queue.email_waiting
     );
     let rows = queue
         .jobs

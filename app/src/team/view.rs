@@ -540,7 +540,7 @@ fn review_summary(c: crate::profile::model::ReviewCounts, sees_all: bool) -> imp
     if c.off {
         return None;
     }
-    let text = if c.total < MIN_GROUP as u64 && !sees_all {
+    let text = if c.hidden || (c.total < MIN_GROUP as u64 && !sees_all) {
         format!("Skills reviews: fewer than {MIN_GROUP} people here, so not shown.")
     } else {
         let pct = (c.up_to_date * 100).checked_div(c.total).unwrap_or(0);

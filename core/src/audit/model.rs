@@ -324,6 +324,46 @@ pub fn to_csv(rows: &[AuditRow]) -> String {
     out.finish()
 }
 
+/// The job queue as administrators see it: how much waits, and the jobs
+/// that failed (dead ones may be tried again).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueView {
+    pub queued: u64,
+    pub running: u64,
+    pub retrying: u64,
+    pub dead: u64,
+    /// Email waiting to be sent (now, or in a daily summary).
+    pub email_waiting: u64,
+    pub jobs: Vec<QueueJob>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueJob {
+    pub id: i32,
+    /// What it does, for people ("Send an email").
+    pub what: String,
+    pub dead: bool,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub last_error: String,
+    pub created_at: String,
+    /// When it is tried next, or when it died.
+    pub next_or_died: String,
+}
+
+/// A job kind as people read it.
+pub fn job_label(kind: &str) -> String {
+    match kind {
+        "import.commit" => "Import a file".into(),
+        "mail.notice" => "Send an email".into(),
+        "mail.digest" => "Send a daily summary email".into(),
+        "notify.levels_waiting" => "Tell a manager about levels to agree".into(),
+        "daily" => "Daily summaries and clean-up".into(),
+        "purge" => "Remove ended sessions and old import files".into(),
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,45 +453,5 @@ mod tests {
             ),
             "{csv}"
         );
-    }
-}
-
-/// The job queue as administrators see it: how much waits, and the jobs
-/// that failed (dead ones may be tried again).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QueueView {
-    pub queued: u64,
-    pub running: u64,
-    pub retrying: u64,
-    pub dead: u64,
-    /// Email waiting to be sent (now, or in a daily summary).
-    pub email_waiting: u64,
-    pub jobs: Vec<QueueJob>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QueueJob {
-    pub id: i32,
-    /// What it does, for people ("Send an email").
-    pub what: String,
-    pub dead: bool,
-    pub attempts: i32,
-    pub max_attempts: i32,
-    pub last_error: String,
-    pub created_at: String,
-    /// When it is tried next, or when it died.
-    pub next_or_died: String,
-}
-
-/// A job kind as people read it.
-pub fn job_label(kind: &str) -> String {
-    match kind {
-        "import.commit" => "Import a file".into(),
-        "mail.notice" => "Send an email".into(),
-        "mail.digest" => "Send a daily summary email".into(),
-        "notify.levels_waiting" => "Tell a manager about levels to agree".into(),
-        "daily" => "Daily summaries and clean-up".into(),
-        "purge" => "Remove ended sessions and old import files".into(),
-        other => other.to_string(),
     }
 }

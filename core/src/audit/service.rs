@@ -128,6 +128,68 @@ pub async fn page(db: &impl ConnectionTrait, filters: &Filters) -> Result<AuditP
     Ok(AuditPage { rows, older })
 }
 
+/// The job queue's state for administrators: counts, and the 100 newest
+/// jobs that failed at least once.
+pub async fn queue_view(db: &impl ConnectionTrait) -> Result<super::model::QueueView, AppError> {
+    use crate::kernel::queue;
+    let counts = queue::counts(db).await?;
+    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%-d %b %Y %H:%M:%S UTC").to_string();
+    let jobs = queue::troubled(db, 100)
+        .await?
+        .into_iter()
+        .map(|j| {
+            let dead = j.status == queue::DEAD;
+            super::model::QueueJob {
+                id: j.id,
+                what: super::model::job_label(&j.kind),
+                dead,
+                attempts: j.attempts,
+                max_attempts: j.max_attempts,
+                last_error: j.last_error.unwrap_or_default(),
+                created_at: when(j.created_at),
+                next_or_died: when(if dead {
+                    j.finished_at.unwrap_or(j.run_at)
+                } else {
+                    j.run_at
+                }),
+            }
+        })
+        .collect();
+    Ok(super::model::QueueView {
+        queued: counts.queued,
+        running: counts.running,
+        retrying: counts.retrying,
+        dead: counts.dead,
+        email_waiting: crate::notifications::service::outbox_waiting(db).await?,
+        jobs,
+    })
+}
+
+/// Gives a dead job its attempts again, recorded in the audit trail.
+pub async fn retry_job(
+    db: &(impl ConnectionTrait + sea_orm::TransactionTrait),
+    by: crate::kernel::audit::Actor,
+    id: i32,
+) -> Result<(), AppError> {
+    use sea_orm::TransactionSession;
+    let txn = crate::kernel::begin_write(db).await?;
+    if !crate::kernel::queue::retry(&txn, id).await? {
+        return Err(AppError::Conflict(
+            "That job is not waiting to be tried again: it may have been retried already.".into(),
+        ));
+    }
+    crate::kernel::audit::record(
+        &txn,
+        by,
+        super::model::Action::JobRetried,
+        Some(("job", id)),
+        String::new(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,66 +350,4 @@ mod tests {
             .unwrap();
         assert_eq!(with_address, 0);
     }
-}
-
-/// The job queue's state for administrators: counts, and the 100 newest
-/// jobs that failed at least once.
-pub async fn queue_view(db: &impl ConnectionTrait) -> Result<super::model::QueueView, AppError> {
-    use crate::kernel::queue;
-    let counts = queue::counts(db).await?;
-    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%-d %b %Y %H:%M:%S UTC").to_string();
-    let jobs = queue::troubled(db, 100)
-        .await?
-        .into_iter()
-        .map(|j| {
-            let dead = j.status == queue::DEAD;
-            super::model::QueueJob {
-                id: j.id,
-                what: super::model::job_label(&j.kind),
-                dead,
-                attempts: j.attempts,
-                max_attempts: j.max_attempts,
-                last_error: j.last_error.unwrap_or_default(),
-                created_at: when(j.created_at),
-                next_or_died: when(if dead {
-                    j.finished_at.unwrap_or(j.run_at)
-                } else {
-                    j.run_at
-                }),
-            }
-        })
-        .collect();
-    Ok(super::model::QueueView {
-        queued: counts.queued,
-        running: counts.running,
-        retrying: counts.retrying,
-        dead: counts.dead,
-        email_waiting: crate::notifications::service::outbox_waiting(db).await?,
-        jobs,
-    })
-}
-
-/// Gives a dead job its attempts again, recorded in the audit trail.
-pub async fn retry_job(
-    db: &(impl ConnectionTrait + sea_orm::TransactionTrait),
-    by: crate::kernel::audit::Actor,
-    id: i32,
-) -> Result<(), AppError> {
-    use sea_orm::TransactionSession;
-    let txn = crate::kernel::begin_write(db).await?;
-    if !crate::kernel::queue::retry(&txn, id).await? {
-        return Err(AppError::Conflict(
-            "That job is not waiting to be tried again: it may have been retried already.".into(),
-        ));
-    }
-    crate::kernel::audit::record(
-        &txn,
-        by,
-        super::model::Action::JobRetried,
-        Some(("job", id)),
-        String::new(),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
 }

@@ -210,6 +210,13 @@ pub async fn set_password(
         .filter(session::Column::AccountId.eq(found.account_id))
         .exec(&txn)
         .await?;
+    // The account's other links (an older welcome email, HR's) stop now:
+    // a link left in a mailbox must not reset the password later.
+    password_token::Entity::delete_many()
+        .filter(password_token::Column::AccountId.eq(found.account_id))
+        .filter(password_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     Ok(email)
 }
@@ -217,7 +224,9 @@ pub async fn set_password(
 /// A set-password link for one new account, made as its welcome email is
 /// sent (the token exists only in that email; its hash is stored), unless
 /// it may not use a password (single sign-on only) or has one already.
-/// Replaces the account's unused links. Recorded in the audit trail as
+/// Earlier links stay valid until one is used (then all stop): if the
+/// email was sent before and Skillmap stopped before recording it, the
+/// copy already delivered still works. Recorded in the audit trail as
 /// issued by the system.
 pub async fn issue_welcome(
     db: &(impl ConnectionTrait + TransactionTrait),
@@ -237,11 +246,6 @@ pub async fn issue_welcome(
     let now = Utc::now();
     let token = sessions::new_token();
     let txn = crate::kernel::begin_write(db).await?;
-    password_token::Entity::delete_many()
-        .filter(password_token::Column::AccountId.eq(account_id))
-        .filter(password_token::Column::UsedAt.is_null())
-        .exec(&txn)
-        .await?;
     password_token::ActiveModel {
         token_hash: Set(sessions::token_id(&token)),
         account_id: Set(account_id),
@@ -272,4 +276,50 @@ pub async fn issue_welcome(
     .await?;
     txn.commit().await?;
     Ok(Some(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::testing::test_db;
+
+    /// A welcome email sent twice (its job ran again) leaves two links;
+    /// using either ends the other, so a link left in a mailbox cannot
+    /// reset the password later.
+    #[tokio::test]
+    async fn using_one_link_ends_the_accounts_other_links() {
+        let t = test_db().await;
+        let db = &t.db;
+        let id = account::ActiveModel {
+            email: Set("new.starter@example.nhs.uk".into()),
+            password_hash: Set(String::new()),
+            role: Set("staff".into()),
+            disabled: Set(false),
+            person_id: Set(None),
+            created_at: Set(Utc::now()),
+            last_login_at: Set(None),
+            break_glass: Set(false),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id;
+        let first = issue_welcome(db, id, false).await.unwrap().unwrap();
+        let second = issue_welcome(db, id, false).await.unwrap().unwrap();
+        assert_ne!(first, second);
+        let pass = "a long enough passphrase";
+        set_password(db, None, &second, pass, pass).await.unwrap();
+        let stale = set_password(
+            db,
+            None,
+            &first,
+            "another passphrase here",
+            "another passphrase here",
+        )
+        .await;
+        assert!(stale.is_err(), "the earlier link stopped when one was used");
+        // With a password, no further welcome link is made.
+        assert_eq!(issue_welcome(db, id, false).await.unwrap(), None);
+    }
 }

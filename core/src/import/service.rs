@@ -932,6 +932,22 @@ pub async fn mark_failed(db: &DatabaseConnection, id: i32, message: &str) -> Res
     Ok(())
 }
 
+/// Marks an import that is still waiting in the queue as failed, with why
+/// (a refusal its job cannot retry); one imported, expired or failed
+/// already is left as it is.
+pub async fn fail_if_queued(db: &DatabaseConnection, id: i32, why: &str) -> Result<(), AppError> {
+    let stored: Option<String> = import_job::Entity::find_by_id(id)
+        .select_only()
+        .column(import_job::Column::Status)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if stored.as_deref() == Some(QUEUED) {
+        mark_failed(db, id, &format!("Nothing was imported: {why}")).await?;
+    }
+    Ok(())
+}
+
 /// What an import whose file was removed says when someone imports it.
 const EXPIRED: &str =
     "This file was not imported in time, so Skillmap removed it. Upload it again to import it.";

@@ -253,9 +253,9 @@ pub async fn set_progress(
 }
 
 /// The job did its work. Only the claim's holder can say so: a job taken
-/// over after its lease ran out is the new runner's to finish.
-pub async fn complete(db: &impl ConnectionTrait, id: i32, worker: &str) -> Result<(), DbErr> {
-    job::Entity::update_many()
+/// over after its lease ran out is the new runner's to finish (false).
+pub async fn complete(db: &impl ConnectionTrait, id: i32, worker: &str) -> Result<bool, DbErr> {
+    let r = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(DONE))
         .col_expr(job::Column::FinishedAt, Expr::value(Utc::now()))
         .col_expr(
@@ -267,7 +267,7 @@ pub async fn complete(db: &impl ConnectionTrait, id: i32, worker: &str) -> Resul
         .filter(job::Column::Status.eq(RUNNING))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(r.rows_affected == 1)
 }
 
 /// What became of a failed attempt.
@@ -278,6 +278,9 @@ pub enum AfterFailure {
     /// No attempts left (or the failure was permanent): an administrator
     /// sees it.
     Dead,
+    /// Nothing recorded: another instance took the job over meanwhile, and
+    /// its outcome is theirs to record.
+    TakenOver,
 }
 
 /// Records a failed attempt: queued again after a wait that doubles each
@@ -310,16 +313,21 @@ pub async fn fail(
         AfterFailure::RetryAt(at) => q
             .col_expr(job::Column::Status, Expr::value(QUEUED))
             .col_expr(job::Column::RunAt, Expr::value(at)),
-        AfterFailure::Dead => q
+        AfterFailure::Dead | AfterFailure::TakenOver => q
             .col_expr(job::Column::Status, Expr::value(DEAD))
             .col_expr(job::Column::FinishedAt, Expr::value(now)),
     };
-    q.filter(job::Column::Id.eq(claimed.id))
+    let r = q
+        .filter(job::Column::Id.eq(claimed.id))
         .filter(job::Column::LockedBy.eq(worker))
         .filter(job::Column::Status.eq(RUNNING))
         .exec(db)
         .await?;
-    Ok(after)
+    Ok(if r.rows_affected == 1 {
+        after
+    } else {
+        AfterFailure::TakenOver
+    })
 }
 
 /// The wait before attempt `attempt + 1`.
@@ -342,7 +350,10 @@ pub fn backoff(attempt: i32, base: Duration) -> Duration {
 
 /// At start-up on SQLite: every job marked running belongs to a process
 /// that has stopped (one instance per database file), so it is queued
-/// again at once rather than when its lease would have run out.
+/// again at once rather than when its lease would have run out. (One
+/// whose attempts are used up is then claimed with an attempt past its
+/// last, and the worker marks it dead: a job that stops its process each
+/// time does not do so for ever.)
 pub async fn release_all(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let r = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(QUEUED))
@@ -504,7 +515,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_job_is_claimed_once_retried_with_back_off_then_dead() {
-        let db = test_db().await;
+        let t = test_db().await;
+        let db = t.db.clone();
         let id = enqueue(
             &db,
             NewJob::new("test", serde_json::json!({"n": 1})).attempts(2),
@@ -532,6 +544,11 @@ mod tests {
         let c = claim(&db, "b", secs(60), at).await.unwrap().unwrap();
         assert_eq!(c.attempt, 2);
         // The last attempt fails: dead, and shown as such.
+        // Someone else's word that it failed changes nothing.
+        let after = fail(&db, &c, "a", "not mine", false, secs(10), at)
+            .await
+            .unwrap();
+        assert_eq!(after, AfterFailure::TakenOver);
         let after = fail(&db, &c, "b", "boom again", false, secs(10), at)
             .await
             .unwrap();
@@ -558,7 +575,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_key_makes_one_job_and_only_the_holder_finishes_it() {
-        let db = test_db().await;
+        let t = test_db().await;
+        let db = t.db.clone();
         let first = enqueue(&db, NewJob::new("k", ()).once("daily:2026-12-05"))
             .await
             .unwrap();
@@ -575,14 +593,15 @@ mod tests {
             .unwrap()
             .unwrap();
         // Someone else's word that it is done changes nothing.
-        complete(&db, c.id, "b").await.unwrap();
+        assert!(!complete(&db, c.id, "b").await.unwrap());
         let status = statuses(&db).await.unwrap();
         assert_eq!(status[0].1, RUNNING);
     }
 
     #[tokio::test]
     async fn a_job_due_later_waits_and_a_dead_runner_gives_its_jobs_back() {
-        let db = test_db().await;
+        let t = test_db().await;
+        let db = t.db.clone();
         let now = Utc::now();
         enqueue(&db, NewJob::new("later", ()).at(now + secs(3600)))
             .await

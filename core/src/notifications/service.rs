@@ -73,11 +73,26 @@ pub struct NewNotice {
 }
 
 impl NewNotice {
+    /// The title becomes an email's subject: one line, no control
+    /// characters (names and skills people typed are in it), at most 200
+    /// characters. The body keeps its line breaks and nothing else of the
+    /// kind.
     pub fn new(kind: Kind, title: impl Into<String>, body: impl Into<String>, link: &str) -> Self {
+        let title: String = title
+            .into()
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(200)
+            .collect();
+        let body: String = body
+            .into()
+            .chars()
+            .filter(|c| *c == '\n' || !c.is_control())
+            .collect();
         Self {
             kind,
-            title: title.into(),
-            body: body.into(),
+            title: title.trim().to_string(),
+            body,
             link: local_link(link),
             dedupe_key: None,
         }
@@ -91,7 +106,11 @@ impl NewNotice {
 
 /// Only a path on this site: a notice never links elsewhere.
 fn local_link(link: &str) -> String {
-    if link.starts_with('/') && !link.starts_with("//") && !link.contains('\\') {
+    if link.starts_with('/')
+        && !link.starts_with("//")
+        && !link.contains('\\')
+        && !link.chars().any(char::is_control)
+    {
         link.to_string()
     } else {
         "/notifications".to_string()
@@ -240,6 +259,8 @@ pub async fn welcome_many(
             .filter(notification::Column::Kind.eq(Kind::Welcome.code()))
             .filter(notification::Column::EmailState.eq(email_state::QUEUED))
             .filter(notification::Column::AccountId.is_in(chunk.iter().copied()))
+            // Written by this call: not another import's, committed meanwhile.
+            .filter(notification::Column::CreatedAt.eq(now))
             .into_tuple()
             .all(db)
             .await?;
@@ -287,6 +308,37 @@ pub async fn levels_waiting_soon(
     )
     .await?;
     Ok(())
+}
+
+/// The keys of notices written so far that start with `prefix` (to skip,
+/// in bulk, what a daily job wrote before).
+pub async fn keys_like(
+    db: &impl ConnectionTrait,
+    prefix: &str,
+) -> Result<std::collections::HashSet<String>, AppError> {
+    let keys: Vec<Option<String>> = notification::Entity::find()
+        .select_only()
+        .column(notification::Column::DedupeKey)
+        .filter(notification::Column::DedupeKey.starts_with(prefix))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(keys.into_iter().flatten().collect())
+}
+
+/// People with an enabled account: who can hear anything.
+pub async fn people_with_accounts(
+    db: &impl ConnectionTrait,
+) -> Result<std::collections::HashSet<i32>, AppError> {
+    let ids: Vec<Option<i32>> = account::Entity::find()
+        .select_only()
+        .column(account::Column::PersonId)
+        .filter(account::Column::Disabled.eq(false))
+        .filter(account::Column::PersonId.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().flatten().collect())
 }
 
 /// How many unread notices an account has (every page's header shows it).
@@ -498,7 +550,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_notice_lands_in_the_inbox_and_queues_its_email_by_choice() {
-        let db = test_db().await;
+        let t = test_db().await;
+        let db = t.db.clone();
         configure(true, std::time::Duration::from_secs(900));
         let me = account(&db, "me@example.nhs.uk").await;
         let other = account(&db, "other@example.nhs.uk").await;
@@ -535,11 +588,21 @@ mod tests {
 
     #[tokio::test]
     async fn a_key_writes_one_notice_and_links_stay_on_this_site() {
-        let db = test_db().await;
+        let t = test_db().await;
+        let db = t.db.clone();
         let me = account(&db, "me@example.nhs.uk").await;
         let n = NewNotice::new(Kind::ReviewDue, "Due", "Soon", "https://evil.example/")
             .once("review_due:1:2027-01-01");
         assert_eq!(n.link, "/notifications");
+        // A name with a line break cannot add a header to the email.
+        let sly = NewNotice::new(
+            Kind::Recognised,
+            "Sam\r\nBcc: x@evil.example",
+            "a\r\nb",
+            "/",
+        );
+        assert_eq!(sly.title, "Sam  Bcc: x@evil.example");
+        assert_eq!(sly.body, "a\nb");
         assert!(notify(&db, me, n.clone()).await.unwrap().is_some());
         assert!(notify(&db, me, n).await.unwrap().is_none());
         assert_eq!(inbox(&db, me, 1).await.unwrap().total, 1);

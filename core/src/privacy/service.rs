@@ -94,6 +94,14 @@ const NOTIFICATION: &[(&str, Col)] = &[
     ("dedupe_key", Withheld),
 ];
 
+const SKILLS_REVIEW: &[(&str, Col)] = &[
+    ("id", Own),
+    ("person_id", Own),
+    ("completed_at", Own),
+    ("confirmed", Own),
+    ("changed", Own),
+];
+
 const NOTIFICATION_PREF: &[(&str, Col)] = &[
     ("account_id", Own),
     ("daily_digest", Own),
@@ -273,6 +281,11 @@ fn parts(person: i32, account: i32) -> Vec<Part> {
             "single_sign_on_links",
             format!("SELECT * FROM sso_link WHERE account_id = {a} ORDER BY id"),
             SSO_LINK,
+        ),
+        part(
+            "skills_reviews",
+            format!("SELECT * FROM skills_review WHERE person_id = {p} ORDER BY id"),
+            SKILLS_REVIEW,
         ),
         part(
             "notifications",
@@ -610,6 +623,7 @@ each table is also a CSV file of the same name, for a spreadsheet.\n\n\
 person                 your staff record (from HR), with your line manager's name\n\
 account                your sign-in account (the password is stored only as a hash, not included)\n\
 single_sign_on_links   the identities at sign-in services (NHS CIS2, NHSmail) linked to it\n\
+skills_reviews         each time you reviewed your skills profile\n\
 notifications          what Skillmap told you, and whether it was emailed\n\
 email_settings         what you chose to get email about\n\
 assessments            your skill levels, evidence, and your manager's agreed levels\n\
@@ -813,6 +827,28 @@ pub async fn erase(
         .filter(pathway_step::Column::MentorId.eq(person_id))
         .exec(&txn)
         .await?;
+    // Notices in other people's inboxes copied their name (an endorsement
+    // they gave, a team list): it becomes "a former colleague" there too.
+    // (Their own inbox goes with their account.)
+    if !preview.name.trim().is_empty() {
+        let backend = txn.get_database_backend();
+        txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            crate::kernel::db::placeholders(
+                backend,
+                "UPDATE notification SET title = REPLACE(title, ?, 'A former colleague'), \
+                 body = REPLACE(body, ?, 'a former colleague') \
+                 WHERE title LIKE ? OR body LIKE ?",
+            ),
+            [
+                preview.name.clone().into(),
+                preview.name.clone().into(),
+                format!("%{}%", preview.name).into(),
+                format!("%{}%", preview.name).into(),
+            ],
+        ))
+        .await?;
+    }
     let mut forgotten = 0;
     if let Some(a) = &acc {
         import_job::Entity::update_many()
@@ -1072,6 +1108,38 @@ mod tests {
             subject: Set("their-subject".into()),
             created_at: Set(chrono::Utc::now()),
             last_used_at: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        // A notice (and email choices) of their own, and a completed review.
+        crate::notifications::service::notify(
+            db,
+            acc_b.id,
+            crate::notifications::service::NewNotice::new(
+                crate::notifications::model::Kind::Recognised,
+                "Thanks",
+                "For the help",
+                "/recognition",
+            ),
+        )
+        .await
+        .unwrap();
+        crate::notifications::service::save_preferences(
+            db,
+            acc_b.id,
+            crate::auth::model::Role::Staff,
+            true,
+            &[],
+        )
+        .await
+        .unwrap();
+        crate::entities::skills_review::ActiveModel {
+            person_id: Set(o.b),
+            completed_at: Set(chrono::Utc::now()),
+            confirmed: Set(1),
+            changed: Set(0),
             ..Default::default()
         }
         .insert(db)

@@ -130,11 +130,10 @@ pub fn state(
     let Some(due) = due.filter(|_| started) else {
         return ReviewState::NotStarted;
     };
-    if today >= due {
+    // Due by the date: a review on the day itself is in time.
+    if today > due {
         ReviewState::Overdue
-    } else if settings.remind_before_days > 0
-        && today >= days_before(due, settings.remind_before_days)
-    {
+    } else if today >= days_before(due, settings.remind_before_days) {
         ReviewState::DueSoon
     } else {
         ReviewState::UpToDate
@@ -201,7 +200,7 @@ pub fn reminder_due(
     }
     if settings.remind_before_days > 0
         && today >= days_before(due, settings.remind_before_days)
-        && today < due
+        && today <= due
     {
         return Some(Reminder::Soon);
     }
@@ -398,10 +397,11 @@ mod tests {
             (s, d(2026, 12, 31), UpToDate), // the day before the window
             (s, d(2027, 1, 1), DueSoon),    // its first day
             (s, d(2027, 1, 14), DueSoon),
-            (s, d(2027, 1, 15), Overdue), // the due day
-            (s, d(2027, 1, 16), Overdue),
+            (s, d(2027, 1, 15), DueSoon), // the due day: still in time
+            (s, d(2027, 1, 16), Overdue), // the day after
             (quiet, d(2027, 1, 14), UpToDate),
-            (quiet, d(2027, 1, 15), Overdue),
+            (quiet, d(2027, 1, 15), DueSoon),
+            (quiet, d(2027, 1, 16), Overdue),
             (every(0), d(2030, 1, 1), Off),
         ] {
             assert_eq!(state(&settings, due, true, today), want, "{today}");
@@ -445,7 +445,8 @@ mod tests {
             (s, d(2026, 12, 31), None),
             (s, d(2027, 1, 1), Some(Soon)),
             (s, d(2027, 1, 14), Some(Soon)),
-            (s, d(2027, 1, 15), None), // due, not yet late enough to chase
+            (s, d(2027, 1, 15), Some(Soon)), // the due day itself
+            (s, d(2027, 1, 16), None),       // late, not yet late enough to chase
             (s, d(2027, 1, 21), None),
             (s, d(2027, 1, 22), Some(Overdue)),
             (s, d(2027, 3, 1), Some(Overdue)), // caught up late

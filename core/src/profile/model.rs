@@ -365,6 +365,10 @@ pub struct ReviewCounts {
     pub total: u64,
     /// Review cycles are off.
     pub off: bool,
+    /// Fewer people than the small-number rule allows, for a viewer who
+    /// does not see everything: the figures are withheld (all zero).
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 /// The administrators' page: the organisation's rule, and units with a

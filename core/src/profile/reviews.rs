@@ -329,11 +329,15 @@ pub async fn complete(
     now: DateTime<Utc>,
 ) -> Result<(usize, usize), AppError> {
     let txn = crate::kernel::begin_write(db).await?;
+    // The skills the form shows: those of the current framework (a level
+    // for a retired skill is history, not something to review).
+    let fw = crate::framework::read::current(&txn).await?;
     let mine: HashMap<String, assessment::Model> = assessment::Entity::find()
         .filter(assessment::Column::PersonId.eq(person_id))
         .all(&txn)
         .await?
         .into_iter()
+        .filter(|a| fw.skill(&a.skill_code).is_some())
         .map(|a| (a.skill_code.clone(), a))
         .collect();
     let mut errors = Vec::new();
@@ -535,6 +539,11 @@ pub async fn send_reminders(
     }
     let base = bases(db, None).await?;
     let people = person::Entity::find().all(db).await?;
+    // Reminders already written (every overdue person matches every day:
+    // their key is what keeps it to once), and who has an account, read
+    // once rather than per person.
+    let sent: std::collections::HashSet<String> = notices::keys_like(db, "review_").await?;
+    let with_account = notices::people_with_accounts(db).await?;
     let mut overdue_by_manager: HashMap<i32, Vec<String>> = HashMap::new();
     let (mut reminded, mut told) = (0, 0);
     for p in &people {
@@ -543,6 +552,18 @@ pub async fn send_reminders(
         let Some(r) = reminder_due(&w.settings, date, today) else {
             continue;
         };
+        if r == cycle::Reminder::Overdue
+            && let Some(m) = p.line_manager_id
+        {
+            overdue_by_manager
+                .entry(m)
+                .or_default()
+                .push(full_name(&p.given_name, &p.family_name));
+        }
+        let key = reminder_key(p.id, date, r);
+        if sent.contains(&key) || !with_account.contains(&p.id) {
+            continue;
+        }
         let when = date.format("%-d %B %Y");
         let (title, body) = match r {
             cycle::Reminder::Soon => (
@@ -557,23 +578,19 @@ pub async fn send_reminders(
         let written = notices::notify_person(
             db,
             p.id,
-            NewNotice::new(Kind::ReviewDue, title, body, "/skills/review")
-                .once(reminder_key(p.id, date, r)),
+            NewNotice::new(Kind::ReviewDue, title, body, "/skills/review").once(key),
         )
         .await?;
         reminded += usize::from(written.is_some());
-        if r == cycle::Reminder::Overdue
-            && let Some(m) = p.line_manager_id
-        {
-            overdue_by_manager
-                .entry(m)
-                .or_default()
-                .push(full_name(&p.given_name, &p.family_name));
-        }
     }
     // Once a week (ISO week) per manager.
     let week = today.format("%G-W%V");
+    let sent_team = notices::keys_like(db, "team_overdue:").await?;
     for (manager, mut names) in overdue_by_manager {
+        let key = format!("team_overdue:{manager}:{week}");
+        if sent_team.contains(&key) || !with_account.contains(&manager) {
+            continue;
+        }
         names.sort();
         let n = names.len();
         let title = if n == 1 {
@@ -590,8 +607,7 @@ pub async fn send_reminders(
         let written = notices::notify_person(
             db,
             manager,
-            NewNotice::new(Kind::TeamReviewsOverdue, title, body, "/team/reviews")
-                .once(format!("team_overdue:{manager}:{week}")),
+            NewNotice::new(Kind::TeamReviewsOverdue, title, body, "/team/reviews").once(key),
         )
         .await?;
         told += usize::from(written.is_some());
