@@ -242,8 +242,7 @@ impl Mail {
                 .unwrap_or(tail.len());
             // A link that ends a sentence is followed by its full stop,
             // which is not part of it.
-            let url = tail[..end]
-                .trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '\''));
+            let url = tail[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', '\'']);
             if !url.ends_with("://") {
                 links.push(url.to_string());
             }
