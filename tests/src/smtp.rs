@@ -131,6 +131,31 @@ impl SmtpSink {
         }
     }
 
+    /// Waits until `n` messages to `to` whose subject contains `about`
+    /// have arrived; panics after `timeout`, listing all that did.
+    pub fn wait_mail(&self, to: &str, about: &str, n: usize, timeout: Duration) -> Vec<Mail> {
+        let start = std::time::Instant::now();
+        loop {
+            let all = self.messages();
+            let found: Vec<Mail> = about_to(&all, to, about).into_iter().cloned().collect();
+            if found.len() >= n {
+                return found;
+            }
+            if start.elapsed() > timeout {
+                let seen: Vec<String> = all
+                    .iter()
+                    .map(|m| format!("{:?}: {}", m.to, m.subject))
+                    .collect();
+                panic!(
+                    "expected {n} mail(s) to {to} about {about:?} within {timeout:?}; got {}. All mail:\n{}",
+                    found.len(),
+                    seen.join("\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Every message accepted so far, oldest first.
     pub fn messages(&self) -> Vec<Mail> {
         let path = self.dir.path().join("messages.jsonl");
@@ -336,4 +361,12 @@ fn spawn(port: u16, dir: &Path) -> Option<Child> {
             );
         }
     }
+}
+
+/// The messages to `to` (any case) whose subject contains `about`.
+pub fn about_to<'a>(all: &'a [Mail], to: &str, about: &str) -> Vec<&'a Mail> {
+    all.iter()
+        .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(to)))
+        .filter(|m| m.subject.contains(about))
+        .collect()
 }

@@ -30,36 +30,12 @@ fn start(sink: &SmtpSink, extra: &[(&str, &str)]) -> TestServer {
     TestServer::start_with(&refs)
 }
 
-/// Mail to `to` whose subject contains `about`.
 fn mail_to<'a>(all: &'a [Mail], to: &str, about: &str) -> Vec<&'a Mail> {
-    all.iter()
-        .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(to)))
-        .filter(|m| m.subject.contains(about))
-        .collect()
+    skillmap_tests::smtp::about_to(all, to, about)
 }
 
-/// Waits until `n` messages to `to` about `about` have arrived.
 fn wait_mail(sink: &SmtpSink, to: &str, about: &str, n: usize, timeout: Duration) -> Vec<Mail> {
-    let start = Instant::now();
-    loop {
-        let all = sink.messages();
-        let found: Vec<Mail> = mail_to(&all, to, about).into_iter().cloned().collect();
-        if found.len() >= n {
-            return found;
-        }
-        if start.elapsed() > timeout {
-            let seen: Vec<String> = all
-                .iter()
-                .map(|m| format!("{:?}: {}", m.to, m.subject))
-                .collect();
-            panic!(
-                "expected {n} mail(s) to {to} about {about:?} within {timeout:?}; got {}. All mail:\n{}",
-                found.len(),
-                seen.join("\n")
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    sink.wait_mail(to, about, n, timeout)
 }
 
 /// The unread count the page's header shows.

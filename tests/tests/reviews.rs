@@ -3,7 +3,7 @@
 //! and reminders on days the test chooses (`skillmap send-reminders
 //! --today`), delivered by a real SMTP server.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{Days, Months, NaiveDate, Utc};
 use serde_json::Value;
@@ -19,31 +19,15 @@ fn start(sink: &SmtpSink) -> TestServer {
 }
 
 fn mail_to(sink: &SmtpSink, to: &str, about: &str) -> Vec<Mail> {
-    sink.messages()
+    let all = sink.messages();
+    skillmap_tests::smtp::about_to(&all, to, about)
         .into_iter()
-        .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(to)))
-        .filter(|m| m.subject.contains(about))
+        .cloned()
         .collect()
 }
 
 fn wait_mail(sink: &SmtpSink, to: &str, about: &str, n: usize) -> Vec<Mail> {
-    let start = Instant::now();
-    loop {
-        let found = mail_to(sink, to, about);
-        if found.len() >= n {
-            return found;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "expected {n} mail(s) to {to} about {about:?}; got {}: {:?}",
-            found.len(),
-            sink.messages()
-                .iter()
-                .map(|m| (&m.to, &m.subject))
-                .collect::<Vec<_>>()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    sink.wait_mail(to, about, n, Duration::from_secs(30))
 }
 
 /// Runs the day's reminders as the command line does, with the same mail
