@@ -8,59 +8,14 @@
 // has the manager endorse the staff member, and passes BASE_URL,
 // DEMO_PASSWORD, STAFF_EMAIL, ADMIN_EMAIL, MAIL_FILE and ARTIFACTS_DIR.
 
-import { chromium } from 'playwright-core';
-import { createRequire } from 'node:module';
+import { base, artifacts, problems, check, browser, watch, axe, finish } from './common.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const require = createRequire(import.meta.url);
-const base = process.env.BASE_URL;
 const password = process.env.DEMO_PASSWORD;
 const staffEmail = process.env.STAFF_EMAIL;
 const adminEmail = process.env.ADMIN_EMAIL;
 const mailFile = process.env.MAIL_FILE;
-const artifacts = process.env.ARTIFACTS_DIR;
-const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-fs.mkdirSync(artifacts, { recursive: true });
-
-const problems = [];
-function check(condition, message) {
-  if (!condition) problems.push(`FAILED: ${message}`);
-  else console.log(`ok - ${message}`);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-});
-
-function watch(page) {
-  page.setDefaultTimeout(15000);
-  page.on('console', (msg) => {
-    if (msg.text().includes('was preloaded using link preload but not used')) return;
-    if (msg.type() === 'error' || msg.type() === 'warning') {
-      problems.push(`console ${msg.type()} on ${page.url()}: ${msg.text()}`);
-    }
-  });
-  page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
-}
-
-async function axe(page, what) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () =>
-    await window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
-    }),
-  );
-  const violations = result.violations.map(
-    (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-  );
-  check(violations.length === 0, `axe: no violations on ${what}${violations.length ? '\n  ' + violations.join('\n  ') : ''}`);
-}
 
 async function signIn(page, email) {
   await page.goto(`${base}/login`);
@@ -195,12 +150,5 @@ try {
   }
 } catch (err) {
   problems.push(`journey stopped: ${err.stack || err}`);
-} finally {
-  await browser.close();
 }
-
-if (problems.length) {
-  console.error(problems.join('\n'));
-  process.exit(1);
-}
-console.log('notification journeys passed');
+await finish('notification journeys passed');
