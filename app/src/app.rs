@@ -9,6 +9,7 @@ use crate::audit::view::{AuditTrailPage, JobsPage};
 use crate::auth::api::whoami;
 use crate::auth::view::{AccountsPage, LoginPage, SetPasswordPage};
 use crate::error::AppError;
+use crate::expertise::view::{FindPage, InterestsPage};
 use crate::framework::view::{FrameworkAdminPage, FrameworkPage, ImportPreviewPage};
 use crate::home::view::HomePage;
 use crate::import::view::{ImportHistoryPage, ImportJobPage, ImportPage};
@@ -27,7 +28,7 @@ use crate::recognition::view::{
     RecognitionReportPage, TeamRecognitionPage, VerifyPage,
 };
 use crate::roles::view::{NewRolePage, RolePage, RolesPage};
-use crate::team::view::{OrganisationPage, TeamPage};
+use crate::team::view::{OrganisationPage, PipelinePeoplePage, TeamPage};
 use crate::ui::{ErrorPage, Layout};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -89,6 +90,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/team/reviews") view=ReviewsPage ssr=SsrMode::Async/>
                 <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async/>
                 <Route path=path!("/organisation") view=OrganisationPage ssr=SsrMode::Async/>
+                <Route path=path!("/organisation/pipeline") view=PipelinePeoplePage ssr=SsrMode::Async/>
+                <Route path=path!("/find") view=FindPage ssr=SsrMode::Async/>
+                <Route path=path!("/skills/interests") view=InterestsPage ssr=SsrMode::Async/>
                 <Route path=path!("/team/learning") view=TeamLearningPage ssr=SsrMode::Async/>
                 <Route path=path!("/learning") view=MyLearningPage ssr=SsrMode::Async/>
                 <Route path=path!("/learning/catalogue") view=CataloguePage ssr=SsrMode::Async/>

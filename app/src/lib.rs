@@ -10,6 +10,7 @@ pub mod ui;
 
 pub mod audit;
 pub mod auth;
+pub mod expertise;
 pub mod framework;
 pub mod home;
 pub mod import;

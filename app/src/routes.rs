@@ -95,6 +95,11 @@ where
         )
         .add(
             "GET",
+            "/find.csv",
+            get(crate::expertise::download::find_csv),
+        )
+        .add(
+            "GET",
             "/learning/catalogue.csv",
             get(crate::pathways::download::catalogue_csv),
         )

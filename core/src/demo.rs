@@ -562,6 +562,7 @@ pub async fn seed(
     for ((email, role, _), person_id) in DEMO_ACCOUNTS.iter().zip(demo_ids) {
         accounts::create_account(&txn, email, *role, DEMO_PASSWORD, person_id).await?;
     }
+    seed_directory(&txn, demo_ids[0], now).await?;
     crate::team::summary::rebuild(&txn).await?;
     crate::team::summary::backfill_trend(&txn).await?;
     seed_learning(&txn, &demo_ids).await?;
@@ -574,6 +575,63 @@ pub async fn seed(
         people: people.count,
         job_roles: ROLES.len(),
     })
+}
+
+/// A third of the demo's people are in the expertise directory (one in
+/// six of them showing self-assessed levels too), and half of their agreed
+/// Practitioner-or-above skills are offered as help; some people want to
+/// develop a leadership or a data skill, so the directory, the heatmap's
+/// interest filter and the pipeline's "interested" group have something to
+/// show. The demo staff member starts fresh.
+async fn seed_directory(
+    db: &impl ConnectionTrait,
+    demo_staff: Option<i32>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    use sea_orm::{Statement, Value};
+    let backend = db.get_database_backend();
+    let staff = demo_staff.unwrap_or(0);
+    let run = |sql: &'static str, values: Vec<Value>| {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            crate::kernel::db::placeholders(backend, sql),
+            values,
+        ))
+    };
+    run(
+        "INSERT INTO directory_entry (person_id, show_self_assessed, contact, joined_at) \
+         SELECT id, CASE WHEN id % 6 = 0 THEN TRUE ELSE FALSE END, '', ? FROM person \
+         WHERE id % 3 = 0 AND id <> ?",
+        vec![now.into(), staff.into()],
+    )
+    .await?;
+    run(
+        "INSERT INTO skill_interest (person_id, skill_code, develop, help, updated_at) \
+         SELECT a.person_id, a.skill_code, FALSE, TRUE, ? FROM assessment a \
+         JOIN directory_entry d ON d.person_id = a.person_id \
+         WHERE a.status = 'agreed' AND a.agreed_level >= 3 \
+         AND (a.person_id + LENGTH(a.skill_code)) % 2 = 0",
+        vec![now.into()],
+    )
+    .await?;
+    for (skill, modulus, rest) in [("LEAD-BRIDGE", 4, 1), ("DAT-ANA", 5, 2)] {
+        run(
+            "INSERT INTO skill_interest (person_id, skill_code, develop, help, updated_at) \
+             SELECT p.id, ?, TRUE, FALSE, ? FROM person p WHERE p.id % ? = ? AND p.id <> ? \
+             AND NOT EXISTS (SELECT 1 FROM skill_interest i \
+             WHERE i.person_id = p.id AND i.skill_code = ?)",
+            vec![
+                skill.into(),
+                now.into(),
+                modulus.into(),
+                rest.into(),
+                staff.into(),
+                skill.into(),
+            ],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Everyone with an agreed Expert level offers mentoring, and most people

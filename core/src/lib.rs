@@ -16,6 +16,7 @@ pub mod error;
 
 pub mod audit;
 pub mod auth;
+pub mod expertise;
 pub mod framework;
 pub mod home;
 pub mod import;

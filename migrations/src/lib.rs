@@ -25,6 +25,7 @@ mod m20261203_000018_server_secret;
 mod m20261204_000019_single_sign_on;
 mod m20261205_000020_jobs_and_notifications;
 mod m20261205_000021_review_cycles;
+mod m20261206_000022_expertise;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000019_single_sign_on::Migration),
             Box::new(m20261205_000020_jobs_and_notifications::Migration),
             Box::new(m20261205_000021_review_cycles::Migration),
+            Box::new(m20261206_000022_expertise::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(Transactional(m)) as Box<dyn MigrationTrait>)

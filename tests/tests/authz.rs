@@ -233,6 +233,12 @@ async fn every_server_function_authorizes_every_caller() {
             "/learning/catalogue.csv".into(),
             DOWNLOAD_HR_ADMIN,
         ),
+        // The expertise directory's download: HR and administrators.
+        RouteCase(
+            "GET /find.csv",
+            "/find.csv?skill=DAT-VIS&level=1".into(),
+            DOWNLOAD_HR_ADMIN,
+        ),
         RouteCase(
             "GET /admin/audit.csv",
             "/admin/audit.csv".into(),
@@ -523,6 +529,27 @@ async fn every_server_function_authorizes_every_caller() {
             TEAM,
         ),
         Case("/api/team/managers", vec![], HR_ADMIN),
+        Case("/api/team/legend", vec![], ANY_USER),
+        // The people behind the pipeline: as the organisation view.
+        Case(
+            "/api/team/pipeline_people",
+            vec![("unit", manager_unit.clone()), ("group", "leaders".into())],
+            TEAM,
+        ),
+        // The expertise directory: anyone signed in searches it; each
+        // person sets their own interests and listing.
+        Case("/api/expertise/find", vec![], ANY_USER),
+        Case("/api/expertise/interests", vec![], ANY_USER),
+        Case(
+            "/api/expertise/save_interests",
+            vec![("develop[NOT-A-SKILL]", "on".into())],
+            SIGNED_IN_BAD_INPUT,
+        ),
+        Case(
+            "/api/expertise/save_listing",
+            vec![("listed", "maybe".into())],
+            SIGNED_IN_BAD_INPUT,
+        ),
         Case(
             "/api/team/organisation",
             vec![("unit", manager_unit.clone())],

@@ -115,6 +115,10 @@ fn done_prompt(mine: &MyLearning, step_id: i32) -> Option<AnyView> {
                     <h2 class="nhsuk-card__heading nhsuk-card__heading--feature">"Well done"</h2>
                     <p>{format!("You finished \u{201c}{}\u{201d}. Has your level changed? Update your self-assessment, so your gaps and recommendations stay right, and your manager can agree your new level.", step.title)}</p>
                     <ul class="nhsuk-list">{links}</ul>
+                    {step.mentor_id.map(|mentor| {
+                        let skill = step.skills.first().map(|s| format!("&skill={}", s.code)).unwrap_or_default();
+                        view! { <p data-testid="thank-mentor"><a href=format!("/recognise/{mentor}?thanks=1{skill}")>"Thank your mentor for their help"</a>": an endorsement they will see on their recognition page."</p> }
+                    })}
                     {all_done.then(|| view! {
                         <p data-testid="pathway-complete">"That was the last step: you have completed your learning pathway, and earned a badge for it. "<a href="/recognition">"See it in My recognition"</a>"."</p>
                     })}

@@ -230,6 +230,8 @@ fn MySkills(profile: ProfileView) -> impl IntoView {
             <a href="/skills/gaps">"See your gaps against your role"</a>
             " | "
             <a href="/skills/history">"See the history of your assessments"</a>
+            " | "
+            <a href="/skills/interests">"Your interests and the expertise directory"</a>
         </p>
         <h2>{format!("Skills for {role}")}</h2>
         {if required.is_empty() {
@@ -277,6 +279,8 @@ fn SkillTable(items: Vec<ProfileItem>, caption: String) -> impl IntoView {
                     <td class="nhsuk-table__cell">
                         {i.skill.name.clone()}
                         <span class="nhsuk-body-s skillmap-muted">{format!(" {}", i.skill.domain)}</span>
+                        {i.develop.then(|| view! { <strong class="nhsuk-tag nhsuk-tag--blue skillmap-tag">"Want to develop"</strong> })}
+                        {i.help.then(|| view! { <strong class="nhsuk-tag nhsuk-tag--green skillmap-tag">"Will help others"</strong> })}
                     </td>
                     <td class="nhsuk-table__cell">{required}</td>
                     <td class="nhsuk-table__cell">{level_cell(i.assessment.as_ref().map(|a| a.self_level))}</td>
@@ -633,7 +637,7 @@ pub fn GapTable(profile: ProfileView) -> impl IntoView {
     let rows: Vec<_> = profile
         .items
         .into_iter()
-        .filter_map(|i| i.requirement.map(|r| (i.skill, r, i.assessment)))
+        .filter_map(|i| i.requirement.map(|r| (i.skill, r, i.assessment, i.develop)))
         .collect();
     if rows.is_empty() {
         return view! { <p>{format!("{role} has no required skills recorded yet.")}</p> }
@@ -641,8 +645,9 @@ pub fn GapTable(profile: ProfileView) -> impl IntoView {
     }
     let body = rows
         .into_iter()
-        .map(|(skill, req, a)| {
+        .map(|(skill, req, a, develop)| {
             let counted = a.as_ref().map(|a| a.effective_level());
+            let keen = develop.then(|| view! { <strong class="nhsuk-tag nhsuk-tag--blue skillmap-tag">{if own { "You'd like to develop this" } else { "Would like to develop this" }}</strong> });
             let g = gap(req.level, counted);
             let gap_class = if counted.is_none() {
                 "nhsuk-tag nhsuk-tag--grey"
@@ -658,6 +663,7 @@ pub fn GapTable(profile: ProfileView) -> impl IntoView {
                     <th scope="row" class="nhsuk-table__header skillmap-row-header">
                         {skill.name}
                         <span class="nhsuk-body-s skillmap-muted">{if req.essential { " Essential" } else { " Desirable" }}</span>
+                        {keen}
                     </th>
                     <td class="nhsuk-table__cell">{level_label(req.level)}</td>
                     <td class="nhsuk-table__cell">{level_cell(a.as_ref().map(|a| a.self_level))}</td>

@@ -403,10 +403,14 @@ fn choice_select(
     label: String,
     choices: Vec<Choice>,
     error: Option<String>,
+    chosen: Option<String>,
 ) -> impl IntoView {
     let options = choices
         .into_iter()
-        .map(|c| view! { <option value=c.code>{c.label}</option> })
+        .map(|c| {
+            let selected = chosen.as_deref() == Some(c.code.as_str());
+            view! { <option value=c.code selected=selected>{c.label}</option> }
+        })
         .collect_view();
     let class = if error.is_some() {
         "nhsuk-select nhsuk-select--error"
@@ -432,6 +436,7 @@ fn message_area(
     label: &'static str,
     hint: &'static str,
     error: Option<String>,
+    text: String,
 ) -> impl IntoView {
     let hint_id = format!("{id}-hint");
     let described = match &error {
@@ -449,7 +454,7 @@ fn message_area(
             <label class="nhsuk-label" for=id>{label}</label>
             <div class="nhsuk-hint" id=hint_id>{format!("{hint} Up to {MESSAGE_MAX} characters.")}</div>
             <FieldErrorMessage id=id.to_string() message=error/>
-            <textarea class=class id=id name=id rows="4" required=true maxlength=MESSAGE_MAX.to_string() aria-describedby=described></textarea>
+            <textarea class=class id=id name=id rows="4" required=true maxlength=MESSAGE_MAX.to_string() aria-describedby=described>{text}</textarea>
         </div>
     }
 }
@@ -460,7 +465,24 @@ pub fn GivePage() -> impl IntoView {
     let id = param_id().unwrap_or_default();
     let error = StoredValue::new(url_error(Give::PATH));
     let sent = query("sent").and_then(|s| Gift::parse(&s));
+    // From the expertise directory or a finished mentoring step: thanks
+    // for their help, as an endorsement of the skill they helped with.
+    let thanks = query("thanks").is_some();
+    let thanks_for = StoredValue::new(query("skill").filter(|s| !s.is_empty()));
     page!("/recognition", gift_form(id), |form| {
+        let thanks_skill = thanks_for
+            .get_value()
+            .filter(|code| form.skills.iter().any(|c| &c.code == code));
+        let thanks_text = if thanks {
+            let skill = thanks_skill
+                .as_ref()
+                .and_then(|code| form.skills.iter().find(|c| &c.code == code))
+                .map(|c| format!(" with {}", c.label))
+                .unwrap_or_default();
+            format!("Thank you for your help{skill}.")
+        } else {
+            String::new()
+        };
         let error = error.get_value();
         let message_for = |f: &str| error.as_ref().and_then(|e| e.message_for(f));
         let errors = error.as_ref().map(|e| e.field_errors()).unwrap_or_default();
@@ -487,8 +509,8 @@ pub fn GivePage() -> impl IntoView {
                 <form method="post" action=Give::PATH data-testid="endorse-form">
                     <input type="hidden" name="person_id" value=person.clone()/>
                     <input type="hidden" name="kind" value="endorsement"/>
-                    {choice_select("skill_code", "Skill".into(), form.skills.clone(), message_for("skill_code"))}
-                    {message_area("message", "Your message", "What did they do well with this skill?", message_for("message"))}
+                    {choice_select("skill_code", "Skill".into(), form.skills.clone(), message_for("skill_code"), thanks_skill.clone())}
+                    {message_area("message", "Your message", "What did they do well with this skill?", message_for("message"), thanks_text.clone())}
                     <button class="nhsuk-button" type="submit">"Endorse"</button>
                 </form>
             }
@@ -517,8 +539,8 @@ pub fn GivePage() -> impl IntoView {
                     <form method="post" action=Give::PATH data-testid="award-form">
                         <input type="hidden" name="person_id" value=person.clone()/>
                         <input type="hidden" name="kind" value="award"/>
-                        {choice_select("award_kind_id", "Award".into(), kinds, message_for("award_kind_id"))}
-                        {message_area("citation", "Citation", "What did they do to earn it? They, their managers and HR will read this.", message_for("citation"))}
+                        {choice_select("award_kind_id", "Award".into(), kinds, message_for("award_kind_id"), None)}
+                        {message_area("citation", "Citation", "What did they do to earn it? They, their managers and HR will read this.", message_for("citation"), String::new())}
                         <button class="nhsuk-button" type="submit">"Give the award"</button>
                     </form>
                 }

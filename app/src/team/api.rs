@@ -18,6 +18,7 @@ pub async fn team_heatmap(
     domain: Option<String>,
     role: Option<String>,
     required: Option<bool>,
+    interest: Option<String>,
     page: Option<usize>,
 ) -> Result<Heatmap, AppError> {
     use crate::platform;
@@ -26,6 +27,7 @@ pub async fn team_heatmap(
     let manager = platform::reply(super::service::heatmap_access(&db, &user, manager).await)?;
     let all = all.unwrap_or(false);
     let map = platform::reply(super::service::heatmap(&db, manager, all).await)?;
+    let map = platform::reply(super::service::with_interest(&db, map, interest.as_deref()).await)?;
     Ok(map
         .shaped(super::model::HeatQuery {
             manager: Some(manager),
@@ -34,9 +36,66 @@ pub async fn team_heatmap(
             domain,
             role,
             required: required.unwrap_or(false),
+            interest,
             page,
         })
         .one_page(super::model::HEAT_PAGE_SIZE))
+}
+
+/// Whether the heatmap's key is new to this browser: the first view shows
+/// it open and a cookie remembers that it was read, so later views fold it
+/// out of the way of the table. Anyone signed in (it says nothing about
+/// anyone).
+#[server(endpoint = "team/legend")]
+pub async fn legend_first_view() -> Result<bool, AppError> {
+    use crate::platform;
+    use http::{HeaderValue, header};
+    platform::require_user()?;
+    const SEEN: &str = "skillmap_legend=seen";
+    let seen = use_context::<http::request::Parts>().is_some_and(|p| {
+        p.headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(';').any(|c| c.trim() == SEEN))
+    });
+    if !seen {
+        let secure = if platform::state()?.settings.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        if let (Some(res), Ok(v)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            HeaderValue::from_str(&format!(
+                "{SEEN}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}"
+            )),
+        ) {
+            res.append_header(header::SET_COOKIE, v);
+        }
+    }
+    Ok(!seen)
+}
+
+/// The people behind one figure of the integrative-leader pipeline
+/// (`group`: "leaders", "near" or "interested") in `unit` and below it:
+/// those who may see that unit's organisation view (HR, administrators,
+/// the unit's leader and leaders above it).
+#[server(endpoint = "team/pipeline_people")]
+pub async fn get_pipeline_people(
+    unit: i32,
+    group: String,
+) -> Result<super::model::PipelinePeople, AppError> {
+    use crate::platform;
+    let user = platform::require_user()?;
+    let db = platform::db()?;
+    let unit = platform::reply(super::service::report_access(&db, &user, Some(unit)).await)?;
+    let Some(group) = super::model::PipelineGroup::parse(&group) else {
+        return platform::reply(Err(AppError::Validation(vec![
+            crate::error::FieldError::new("group", "Choose leaders, near or interested"),
+        ])));
+    };
+    platform::reply(super::service::pipeline_people(&db, unit, group).await)
 }
 
 /// Everyone who manages someone, to choose a team: HR and administrators.

@@ -18,7 +18,8 @@ pub(crate) async fn heatmap_csv(
     let db = &state.db;
     let result = async {
         let manager = service::heatmap_access(db, &user, query.manager).await?;
-        service::heatmap(db, manager, query.all).await
+        let map = service::heatmap(db, manager, query.all).await?;
+        service::with_interest(db, map, query.interest.as_deref()).await
     }
     .await;
     match result {

@@ -9,7 +9,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::api::{organisation_report, team_heatmap, team_managers};
+use super::api::{
+    get_pipeline_people, legend_first_view, organisation_report, team_heatmap, team_managers,
+};
 use super::model::{
     Cell, Choice, Gap, GroupRow, HEAT_PAGE_SIZE, HeatPaging, HeatQuery, Heatmap, MIN_GROUP,
     OrgReport, Share, StatCell, TrendPoint, level_abbr,
@@ -31,6 +33,7 @@ fn query_from_url() -> HeatQuery {
         domain: text("domain"),
         role: text("role"),
         required: flag("required"),
+        interest: text("interest"),
         page: text("page").and_then(|v| v.trim().parse().ok()),
     }
 }
@@ -41,6 +44,8 @@ fn query_from_url() -> HeatQuery {
 struct TeamData {
     managers: Vec<Choice>,
     map: Option<Heatmap>,
+    /// The key is open the first time, folded after.
+    legend_open: bool,
 }
 
 async fn load_team(query: HeatQuery) -> Result<TeamData, AppError> {
@@ -58,12 +63,18 @@ async fn load_team(query: HeatQuery) -> Result<TeamData, AppError> {
                 query.domain,
                 query.role,
                 Some(query.required),
+                query.interest,
                 query.page,
             )
             .await?,
         )
     };
-    Ok(TeamData { managers, map })
+    let legend_open = map.is_some() && legend_first_view().await?;
+    Ok(TeamData {
+        managers,
+        map,
+        legend_open,
+    })
 }
 
 #[component]
@@ -73,7 +84,7 @@ pub fn TeamPage() -> impl IntoView {
         let picker = (!data.managers.is_empty())
             .then(|| view! { <ManagerPicker managers=data.managers.clone() current=query.get_value().manager/> });
         let body = match data.map {
-            Some(map) => view! { <HeatmapView map=map/> }.into_any(),
+            Some(map) => view! { <HeatmapView map=map legend_open=data.legend_open/> }.into_any(),
             None => view! {
                 <h1>"Team capability"</h1>
                 <p>"Choose a manager to see their team's capability against their job roles."</p>
@@ -201,7 +212,7 @@ fn select(
 }
 
 #[component]
-fn Legend() -> impl IntoView {
+fn Legend(open: bool) -> impl IntoView {
     let levels = LEVELS
         .iter()
         .map(|(l, n)| format!("{} = {l} {n}", level_abbr(*l)))
@@ -219,7 +230,7 @@ fn Legend() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <details class="nhsuk-details" open>
+        <details class="nhsuk-details" open=open>
             <summary class="nhsuk-details__summary">
                 <span class="nhsuk-details__summary-text">"How to read the heatmap"</span>
             </summary>
@@ -304,7 +315,7 @@ fn body_rows(map: &Heatmap) -> String {
 }
 
 #[component]
-fn HeatmapView(map: Heatmap) -> impl IntoView {
+fn HeatmapView(map: Heatmap, legend_open: bool) -> impl IntoView {
     let q = map.query.clone();
     let paging = map.paging.clone();
     let summary = paging.summary.clone();
@@ -374,6 +385,8 @@ fn HeatmapView(map: Heatmap) -> impl IntoView {
     let people = |n: usize| if n == 1 { "person" } else { "people" };
     let status = if map.team_size == 0 {
         format!("{} does not manage anyone yet.", map.manager_name)
+    } else if shown == 0 && q.interest.is_some() {
+        "No one in the team matches these filters: no one shown has said they would like to develop that skill.".to_string()
     } else if shown == 0 {
         "No one in the team matches these filters.".to_string()
     } else if paging.pages > 1 {
@@ -397,6 +410,14 @@ fn HeatmapView(map: Heatmap) -> impl IntoView {
         )
     };
     let pager = (paging.pages > 1).then(|| pager(&q, map.manager_id, &paging, shown));
+    let interest_choices: Vec<Choice> = map
+        .skills
+        .iter()
+        .map(|s| Choice {
+            code: s.code.clone(),
+            label: s.name.clone(),
+        })
+        .collect();
     let has_table = shown > 0 && !map.skills.is_empty();
     let scope_options = [("false", "Direct reports"), ("true", "Everyone below them")]
         .into_iter()
@@ -417,6 +438,7 @@ fn HeatmapView(map: Heatmap) -> impl IntoView {
             </div>
             {select("domain", "Domain", "All domains", map.domains.clone(), q.domain.clone())}
             {select("role", "Job role", "All job roles", map.roles.clone(), q.role.clone())}
+            {select("interest", "Interested in developing", "Anyone", interest_choices, q.interest.clone())}
             <div class="nhsuk-form-group">
                 <div class="nhsuk-checkboxes__item">
                     <input class="nhsuk-checkboxes__input" id="required" name="required" type="checkbox" value="true" checked=q.required/>
@@ -426,10 +448,10 @@ fn HeatmapView(map: Heatmap) -> impl IntoView {
             <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Apply"</button>
         </form>
         <p role="status" data-testid="heatmap-status">{status}</p>
-        <Legend/>
+        <Legend open=legend_open/>
         {has_table.then(|| view! {
             <p><a href=csv_href download="">"Download this heatmap as CSV"</a>" \u{b7} "<a href=format!("/team/learning?manager={}", map.manager_id)>"See this team's learning pathways"</a>" \u{b7} "<a href=format!("/team/recognition?manager={}", map.manager_id)>"See this team's recognition"</a></p>
-            <div class="skillmap-heatmap" role="region" aria-labelledby="heatmap-caption" tabindex="0">
+            <div class="skillmap-heatmap skillmap-heatmap--wide" role="region" aria-labelledby="heatmap-caption" tabindex="0">
                 <table class="skillmap-heatmap__table">
                     <caption id="heatmap-caption" class="nhsuk-table__caption">
                         {format!("Capability of {title} against their job roles")}
@@ -534,6 +556,74 @@ pub fn OrganisationPage() -> impl IntoView {
     })
 }
 
+/// The people behind one figure of the integrative-leader pipeline: HR,
+/// administrators and the unit's leaders (the server decides).
+#[component]
+pub fn PipelinePeoplePage() -> impl IntoView {
+    let q = use_query_map().get_untracked();
+    let unit = q.get("unit").and_then(|v| v.trim().parse::<i32>().ok());
+    let group = q.get("group").unwrap_or_default();
+    let load = move || {
+        let group = group.clone();
+        async move {
+            let Some(unit) = unit else {
+                return Err(AppError::NotFound("That part of the organisation".into()));
+            };
+            get_pipeline_people(unit, group).await
+        }
+    };
+    page!("/organisation", load(), |found| {
+        let title = format!("{}: {}", found.group.title(), found.unit.name);
+        let rows = found
+            .people
+            .iter()
+            .map(|p| {
+                view! {
+                    <tr class="nhsuk-table__row">
+                        <td class="nhsuk-table__cell" data-label="Name"><a href=format!("/people/{}/skills", p.id)>{p.name.clone()}</a></td>
+                        <td class="nhsuk-table__cell" data-label="Job title">{p.job_title.clone().unwrap_or_else(|| "No job role".into())}</td>
+                        <td class="nhsuk-table__cell" data-label="Team">{p.team.clone()}</td>
+                        <td class="nhsuk-table__cell" data-label="Domains led">{format!("{} of {}", p.lead_domains, found.domains)}</td>
+                        <td class="nhsuk-table__cell" data-label="Interested">{if p.interested { "Yes" } else { "No" }}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        let count = found.people.len();
+        let status = match count {
+            0 => "No one here is in this group yet.".to_string(),
+            1 => "1 person.".to_string(),
+            n if n >= crate::team::model::PIPELINE_PEOPLE_MAX => {
+                format!("The first {n} people, by family name.")
+            }
+            n => format!("{n} people."),
+        };
+        view! {
+            <Title text=format!("{title} - Skillmap")/>
+            <a class="nhsuk-back-link" href=format!("/organisation?unit={}#pipeline", found.unit.id)>"Back to the organisation view"</a>
+            <span class="nhsuk-caption-l">"Integrative-leader pipeline"</span>
+            <h1>{title}</h1>
+            <p>"\u{201c}Domains led\u{201d} counts the domains where the person's level is agreed at Practitioner or above in at least one skill. \u{201c}Interested\u{201d} means they would like to develop a skill of a domain they do not lead yet."</p>
+            <p role="status" data-testid="pipeline-status">{status}</p>
+            {(count > 0).then(|| view! {
+                <table class="nhsuk-table">
+                    <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">{format!("{} in {}", found.group.title(), found.unit.name)}</caption>
+                    <thead class="nhsuk-table__head">
+                        <tr class="nhsuk-table__row">
+                            <th scope="col" class="nhsuk-table__header">"Name"</th>
+                            <th scope="col" class="nhsuk-table__header">"Job title"</th>
+                            <th scope="col" class="nhsuk-table__header">"Team"</th>
+                            <th scope="col" class="nhsuk-table__header">"Domains led"</th>
+                            <th scope="col" class="nhsuk-table__header">"Interested"</th>
+                        </tr>
+                    </thead>
+                    <tbody class="nhsuk-table__body">{rows}</tbody>
+                </table>
+            })}
+        }
+    })
+}
+
 /// How many profiles here are up to date with the review cycle: hidden for
 /// fewer than `MIN_GROUP` people unless the viewer sees everything.
 fn review_summary(c: crate::profile::model::ReviewCounts, sees_all: bool) -> impl IntoView {
@@ -597,9 +687,21 @@ fn group_table(
     rows: Vec<GroupRow>,
     first_label: &'static str,
 ) -> impl IntoView {
+    let third = rows.iter().any(|r| r.third.is_some());
+    let drills = rows.iter().any(|r| r.unit.is_some());
     let body = rows
         .into_iter()
         .map(|r| {
+            let third_cell = third.then(|| share_cell(r.third.unwrap_or_default()));
+            let drill_cell = drills.then(|| {
+                let links = r.unit.map(|u| {
+                    let link = |group: &'static str, text: &'static str| {
+                        view! { <a href=format!("/organisation/pipeline?unit={u}&group={group}")>{text}<span class="nhsuk-u-visually-hidden">{format!(" in {}", r.label)}</span></a> }
+                    };
+                    view! { {link("leaders", "Leaders")}" \u{b7} "{link("near", "Near")}" \u{b7} "{link("interested", "Interested")} }
+                });
+                view! { <td class="nhsuk-table__cell">{links}</td> }
+            });
             let label = if r.highlight {
                 view! { <th scope="row" class="nhsuk-table__header">{r.label}<strong class="nhsuk-tag nhsuk-tag--orange skillmap-tag">{first_label}</strong></th> }.into_any()
             } else {
@@ -611,6 +713,8 @@ fn group_table(
                     <td class="nhsuk-table__cell">{people_text(r.people, r.first.suppressed)}</td>
                     {share_cell(r.first)}
                     {share_cell(r.second)}
+                    {third_cell}
+                    {drill_cell}
                 </tr>
             }
         })
@@ -624,6 +728,8 @@ fn group_table(
                     <th scope="col" class="nhsuk-table__header">"People"</th>
                     <th scope="col" class="nhsuk-table__header">{first}</th>
                     <th scope="col" class="nhsuk-table__header">{second}</th>
+                    {third.then(|| view! { <th scope="col" class="nhsuk-table__header">"Interested, one domain short"</th> })}
+                    {drills.then(|| view! { <th scope="col" class="nhsuk-table__header">"See the people"</th> })}
                 </tr>
             </thead>
             <tbody class="nhsuk-table__body">{body}</tbody>
@@ -727,7 +833,12 @@ fn OrgView(report: OrgReport, reviews: crate::profile::model::ReviewCounts) -> i
             </table>
         </div>
         <h2 id="pipeline">"Integrative-leader pipeline"</h2>
-        <p>"Integrative leaders bridge clinical, managerial and digital work: people with an agreed Practitioner level or above in at least one skill of every domain. \u{201c}Near\u{201d} means one domain short."</p>
+        <p>"Integrative leaders bridge clinical, managerial and digital work: people with an agreed Practitioner level or above in at least one skill of every domain. \u{201c}Near\u{201d} means one domain short; \u{201c}interested, one domain short\u{201d} are those of them who said they would like to develop a skill of the domain they are short in: the next leaders to support."</p>
+        <p>{format!("The people behind these figures for all of {}: ", report.unit.name)}
+            <a href=format!("/organisation/pipeline?unit={}&group=leaders", report.unit.id)>"integrative leaders"</a>", "
+            <a href=format!("/organisation/pipeline?unit={}&group=near", report.unit.id)>"one domain short"</a>", "
+            <a href=format!("/organisation/pipeline?unit={}&group=interested", report.unit.id)>"interested, one domain short"</a>"."
+        </p>
         {group_table("By unit".into(), "Integrative leaders", "Near", report.pipeline_units.clone(), "")}
         {group_table("By staff group".into(), "Integrative leaders", "Near", report.pipeline_groups.clone(), "")}
         <h2 id="inclusion">"Digital inclusion"</h2>
@@ -868,6 +979,7 @@ mod tests {
             }],
             domains: vec![],
             roles: vec![],
+            interested: None,
         };
         let html = body_rows(&map);
         assert!(

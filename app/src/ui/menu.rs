@@ -27,6 +27,7 @@ pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
         links.push(NavLink::new("/learning", "My learning"));
         links.push(NavLink::new("/recognition", "My recognition"));
     }
+    links.push(NavLink::new("/find", "Find expertise"));
     if user.role == Role::Manager {
         links.push(NavLink::new("/team/reviews", "Levels to agree"));
     }

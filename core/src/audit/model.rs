@@ -58,6 +58,7 @@ actions! {
     BadgeRevoked = "badge_revoked", "Revoked a badge";
     AwardKindSaved = "award_kind_saved", "Saved an award kind";
     AuditExported = "audit_exported", "Downloaded the audit trail";
+    DirectoryExported = "directory_exported", "Downloaded an expertise directory search";
     DataDownloaded = "data_downloaded", "Downloaded their own data";
     PersonErased = "person_erased", "Erased a leaver's data";
     SsoLinked = "sso_linked", "Linked a single sign-on identity";

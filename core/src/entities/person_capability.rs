@@ -12,6 +12,9 @@ pub struct Model {
     pub lead_domains: i16,
     /// "below", "working" or "unassessed".
     pub digital: String,
+    /// One domain short of a leader, and interested in developing a skill
+    /// of the domain they are short in.
+    pub interest_short: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

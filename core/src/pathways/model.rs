@@ -370,6 +370,23 @@ pub struct Gap {
     pub current: Option<u8>,
     pub source: Source,
     pub role_title: String,
+    /// The person said they would like to develop this skill: it weighs
+    /// more in the ranking, and the reason says so.
+    #[serde(default)]
+    pub interested: bool,
+}
+
+/// What an interest adds to a gap's weight (an essential need weighs
+/// `ESSENTIAL_WEIGHT`, a desirable one 1).
+pub const INTEREST_WEIGHT: u32 = 1;
+
+/// Marks the gaps in skills the person would like to develop, and puts
+/// them first after the essential ones (then the largest gap).
+pub fn mark_interests(gaps: &mut [Gap], interested: &std::collections::HashSet<String>) {
+    for g in gaps.iter_mut() {
+        g.interested = interested.contains(&g.skill_code);
+    }
+    gaps.sort_by_key(|g| (!g.essential, !g.interested, std::cmp::Reverse(g.size())));
 }
 
 impl Gap {
@@ -378,7 +395,12 @@ impl Gap {
     }
 
     fn weight(&self) -> u32 {
-        if self.essential { ESSENTIAL_WEIGHT } else { 1 }
+        let base = if self.essential { ESSENTIAL_WEIGHT } else { 1 };
+        if self.interested {
+            base + INTEREST_WEIGHT
+        } else {
+            base
+        }
     }
 
     /// "Your role (Staff Nurse) needs Data analysis at Practitioner (essential)".
@@ -455,6 +477,7 @@ pub fn gaps(
                 current: levels.get(code).copied(),
                 source,
                 role_title,
+                interested: false,
             };
             (gap.size() > 0).then_some(gap)
         })
@@ -616,7 +639,12 @@ pub fn recommend(gaps: &[Gap], catalogue: &[Resource], weekly_minutes: Option<u3
                 } else {
                     format!("This takes you to {}, on the way.", level_name(*to))
                 };
-                format!("{}; {now}. {then}", g.need_text())
+                let keen = if g.interested {
+                    " You said you would like to develop this skill."
+                } else {
+                    ""
+                };
+                format!("{}; {now}. {then}{keen}", g.need_text())
             })
             .collect();
         if chosen.len() > 1 {
@@ -1024,7 +1052,45 @@ mod tests {
             current,
             source: Source::Role,
             role_title: "Staff Nurse".into(),
+            interested: false,
         }
+    }
+
+    #[test]
+    fn an_interest_weighs_more_and_the_reason_says_so() {
+        // Two desirable gaps of one level; two resources as good as each
+        // other for time. Without an interest the first code wins the tie;
+        // with one in the second skill, that skill's resource comes first.
+        let mut gaps = vec![
+            gap("DAT-ANA", 2, Some(1), false),
+            gap("DAT-VIS", 2, Some(1), false),
+        ];
+        let catalogue = vec![
+            res(1, "A", 60, &[("DAT-ANA", 1, 2)]),
+            res(2, "B", 60, &[("DAT-VIS", 1, 2)]),
+        ];
+        let plain = recommend(&gaps, &catalogue, None);
+        assert_eq!(plain.steps[0].resource.code, "A");
+        assert!(!plain.steps[0].reason.contains("would like to develop"));
+        mark_interests(&mut gaps, &["DAT-VIS".to_string()].into_iter().collect());
+        assert_eq!(gaps[0].skill_code, "DAT-VIS", "interested gaps come first");
+        let keen = recommend(&gaps, &catalogue, None);
+        assert_eq!(keen.steps[0].resource.code, "B");
+        assert!(
+            keen.steps[0]
+                .reason
+                .ends_with("You said you would like to develop this skill."),
+            "{}",
+            keen.steps[0].reason
+        );
+        assert!(!keen.steps[1].reason.contains("would like to develop"));
+        // An essential need still outranks an interest.
+        let mut mixed = vec![
+            gap("DAT-VIS", 2, Some(1), false),
+            gap("DAT-ANA", 2, Some(1), true),
+        ];
+        mark_interests(&mut mixed, &["DAT-VIS".to_string()].into_iter().collect());
+        assert_eq!(mixed[0].skill_code, "DAT-ANA");
     }
 
     fn codes(plan: &Plan) -> Vec<&str> {

@@ -512,7 +512,7 @@ pub async fn my_learning(
         })
         .map(|(_, name)| name.clone())
         .collect();
-    let gaps = gaps(
+    let mut gaps = gaps(
         &skills,
         &levels,
         role.as_ref().map(|r| RoleNeeds {
@@ -523,6 +523,10 @@ pub async fn my_learning(
             title: &r.title,
             needs: &aim_needs,
         }),
+    );
+    super::model::mark_interests(
+        &mut gaps,
+        &crate::expertise::service::develop_interests(db, person_id).await?,
     );
     let pathway = pathway_view(db, person_id, &names).await?;
     // A resource already done is not recommended again.

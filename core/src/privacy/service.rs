@@ -148,6 +148,22 @@ const CAPABILITY: &[(&str, Col)] = &[
     ("band", Own),
     ("lead_domains", Own),
     ("digital", Own),
+    ("interest_short", Own),
+];
+
+const SKILL_INTEREST: &[(&str, Col)] = &[
+    ("person_id", Own),
+    ("skill_code", Own),
+    ("develop", Own),
+    ("help", Own),
+    ("updated_at", Own),
+];
+
+const DIRECTORY_ENTRY: &[(&str, Col)] = &[
+    ("person_id", Own),
+    ("show_self_assessed", Own),
+    ("contact", Own),
+    ("joined_at", Own),
 ];
 
 const PATHWAY: &[(&str, Col)] = &[
@@ -286,6 +302,16 @@ fn parts(person: i32, account: i32) -> Vec<Part> {
             "skills_reviews",
             format!("SELECT * FROM skills_review WHERE person_id = {p} ORDER BY id"),
             SKILLS_REVIEW,
+        ),
+        part(
+            "skill_interests",
+            format!("SELECT * FROM skill_interest WHERE person_id = {p} ORDER BY skill_code"),
+            SKILL_INTEREST,
+        ),
+        part(
+            "directory_listing",
+            format!("SELECT * FROM directory_entry WHERE person_id = {p}"),
+            DIRECTORY_ENTRY,
         ),
         part(
             "notifications",
@@ -624,6 +650,8 @@ person                 your staff record (from HR), with your line manager's nam
 account                your sign-in account (the password is stored only as a hash, not included)\n\
 single_sign_on_links   the identities at sign-in services (NHS CIS2, NHSmail) linked to it\n\
 skills_reviews         each time you reviewed your skills profile\n\
+skill_interests        skills you would like to develop, or help others with\n\
+directory_listing      whether you are listed in the expertise directory, and how\n\
 notifications          what Skillmap told you, and whether it was emailed\n\
 email_settings         what you chose to get email about\n\
 assessments            your skill levels, evidence, and your manager's agreed levels\n\
@@ -1141,6 +1169,25 @@ mod tests {
             confirmed: Set(1),
             changed: Set(0),
             ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        crate::entities::skill_interest::ActiveModel {
+            person_id: Set(o.b),
+            skill_code: Set("DAT-VIS".into()),
+            develop: Set(true),
+            help: Set(false),
+            updated_at: Set(chrono::Utc::now()),
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        crate::entities::directory_entry::ActiveModel {
+            person_id: Set(o.b),
+            show_self_assessed: Set(false),
+            contact: Set("Teams".into()),
+            joined_at: Set(chrono::Utc::now()),
         }
         .insert(db)
         .await

@@ -79,6 +79,12 @@ pub struct ProfileItem {
     pub skill: SkillView,
     pub requirement: Option<Requirement>,
     pub assessment: Option<AssessmentView>,
+    /// The person would like to develop this skill.
+    #[serde(default)]
+    pub develop: bool,
+    /// The person would help others with it.
+    #[serde(default)]
+    pub help: bool,
 }
 
 /// A person's whole profile: required skills first, then the rest by domain.

@@ -130,12 +130,24 @@ pub async fn profile(
         .into_iter()
         .map(|(a, reviewer)| (a.skill_code.clone(), view(a, reviewer)))
         .collect();
+    let interests: HashMap<String, (bool, bool)> = crate::entities::skill_interest::Entity::find()
+        .filter(crate::entities::skill_interest::Column::PersonId.eq(person_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.skill_code, (i.develop, i.help)))
+        .collect();
     let mut items: Vec<ProfileItem> = fw
         .skills()
-        .map(|s| ProfileItem {
-            requirement: required.get(&s.code).copied(),
-            assessment: assessed.remove(&s.code),
-            skill: s.clone(),
+        .map(|s| {
+            let (develop, help) = interests.get(&s.code).copied().unwrap_or_default();
+            ProfileItem {
+                requirement: required.get(&s.code).copied(),
+                assessment: assessed.remove(&s.code),
+                skill: s.clone(),
+                develop,
+                help,
+            }
         })
         .collect();
     // Required skills first (essential before desirable), then the rest in
@@ -191,6 +203,8 @@ async fn retired_items(
                 },
                 requirement: None,
                 assessment: Some(a),
+                develop: false,
+                help: false,
             });
         }
     }

@@ -205,6 +205,8 @@ pub struct HeatQuery {
     pub role: Option<String>,
     /// Only skills that someone shown is required to have.
     pub required: bool,
+    /// Only people who would like to develop this skill (a code).
+    pub interest: Option<String>,
     /// Which page of people (the first when empty).
     pub page: Option<usize>,
 }
@@ -221,7 +223,12 @@ impl HeatQuery {
         if q.all {
             parts.push("all=true".into());
         }
-        for (key, value) in [("sort", &q.sort), ("domain", &q.domain), ("role", &q.role)] {
+        for (key, value) in [
+            ("sort", &q.sort),
+            ("domain", &q.domain),
+            ("role", &q.role),
+            ("interest", &q.interest),
+        ] {
             if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
                 parts.push(format!("{key}={}", encode(v)));
             }
@@ -272,6 +279,10 @@ pub struct Heatmap {
     /// Which of the people matching the filters `rows` holds.
     #[serde(default)]
     pub paging: HeatPaging,
+    /// The people who would like to develop the skill of the query's
+    /// `interest` filter, when it has one (read by `shaped`).
+    #[serde(skip)]
+    pub interested: Option<std::collections::HashSet<i32>>,
 }
 
 /// People shown on one page of the heatmap: enough to take in at a glance
@@ -306,6 +317,10 @@ impl Heatmap {
         self.team_size = self.rows.len();
         if let Some(role) = query.role.as_deref().filter(|r| !r.is_empty()) {
             self.rows.retain(|r| r.role_code.as_deref() == Some(role));
+        }
+        if query.interest.as_deref().is_some_and(|i| !i.is_empty()) {
+            let keep = self.interested.take().unwrap_or_default();
+            self.rows.retain(|r| keep.contains(&r.person_id));
         }
         let keep: Vec<bool> = self
             .skills
@@ -594,6 +609,78 @@ pub enum Stage {
     Other,
 }
 
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Leader => "leader",
+            Stage::Near => "near",
+            Stage::Other => "other",
+        }
+    }
+}
+
+/// Which of the pipeline's groups a drill-down lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PipelineGroup {
+    Leaders,
+    Near,
+    /// One domain short, and interested in developing that domain.
+    Interested,
+}
+
+impl PipelineGroup {
+    pub fn parse(s: &str) -> Option<PipelineGroup> {
+        match s {
+            "leaders" => Some(PipelineGroup::Leaders),
+            "near" => Some(PipelineGroup::Near),
+            "interested" => Some(PipelineGroup::Interested),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PipelineGroup::Leaders => "leaders",
+            PipelineGroup::Near => "near",
+            PipelineGroup::Interested => "interested",
+        }
+    }
+
+    /// "Integrative leaders", for headings.
+    pub fn title(self) -> &'static str {
+        match self {
+            PipelineGroup::Leaders => "Integrative leaders",
+            PipelineGroup::Near => "One domain short",
+            PipelineGroup::Interested => "Interested, one domain short",
+        }
+    }
+}
+
+/// At most this many people are listed behind one pipeline figure.
+pub const PIPELINE_PEOPLE_MAX: usize = 1000;
+
+/// One person behind a pipeline figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelinePerson {
+    pub id: i32,
+    pub name: String,
+    pub job_title: Option<String>,
+    pub team: String,
+    /// Domains with an agreed Practitioner level or above.
+    pub lead_domains: u32,
+    /// Interested in developing a domain they do not lead yet.
+    pub interested: bool,
+}
+
+/// The people behind one pipeline figure of a unit (and its subtree).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelinePeople {
+    pub unit: UnitRef,
+    pub group: PipelineGroup,
+    pub domains: u32,
+    pub people: Vec<PipelinePerson>,
+}
+
 /// `lead_domains`: domains with an agreed Practitioner level or above;
 /// `domains`: the number of domains in the framework.
 pub fn stage(lead_domains: u32, domains: u32) -> Stage {
@@ -692,6 +779,14 @@ pub struct GroupRow {
     pub people: u32,
     pub first: Share,
     pub second: Share,
+    /// The pipeline's third figure: one domain short and interested in
+    /// developing a skill of that domain (a part of `second`).
+    #[serde(default)]
+    pub third: Option<Share>,
+    /// The unit (with its subtree) behind the row, for drilling down to
+    /// the people in the pipeline.
+    #[serde(default)]
+    pub unit: Option<i32>,
     /// Marks the groups where support is most needed.
     pub highlight: bool,
 }
@@ -931,6 +1026,7 @@ mod tests {
             ],
             domains: vec![],
             roles: vec![],
+            interested: None,
             team_size: 3,
             paging: HeatPaging::default(),
         }
@@ -1164,6 +1260,8 @@ mod tests {
             people: of,
             first: Share::new(count, of, of, true),
             second: Share::default(),
+            third: None,
+            unit: None,
             highlight: false,
         };
         let mut rows = vec![g(1, 10), g(5, 10), g(3, 10), g(9, 10), g(4, 10)];

@@ -6,13 +6,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement, Value};
 
 use super::model::{
-    Cell, Choice, Digital, GroupRow, HeatQuery, HeatRow, HeatSkill, Heatmap, OrgReport, Share,
-    SkillStat, Stage, StatCell, TrendPoint, UnitRef, UnitRow, current_level, highlight_highest,
-    is_clinical, stage,
+    Cell, Choice, Digital, GroupRow, HeatQuery, HeatRow, HeatSkill, Heatmap, OrgReport,
+    PIPELINE_PEOPLE_MAX, PipelineGroup, PipelinePeople, PipelinePerson, Share, SkillStat, Stage,
+    StatCell, TrendPoint, UnitRef, UnitRow, current_level, highlight_highest, is_clinical, stage,
 };
 use crate::auth::model::{CurrentUser, Role};
 use crate::entities::{
-    job_role, org_unit, person, role_requirement, unit_domain_month, unit_skill_stat,
+    job_role, org_unit, person, role_requirement, skill_interest, unit_domain_month,
+    unit_skill_stat,
 };
 use crate::error::AppError;
 use crate::framework::model::FrameworkView;
@@ -241,7 +242,36 @@ pub async fn heatmap(
         rows: people,
         domains: domains_of(&fw),
         roles: role_choices,
+        interested: None,
     })
+}
+
+/// Reads who in the heatmap would like to develop `skill_code`, for the
+/// "interested in this skill" filter (`Heatmap::shaped` applies it).
+pub async fn with_interest(
+    db: &impl ConnectionTrait,
+    mut map: Heatmap,
+    skill_code: Option<&str>,
+) -> Result<Heatmap, AppError> {
+    let Some(skill) = skill_code.filter(|s| !s.is_empty()) else {
+        return Ok(map);
+    };
+    let ids: Vec<i32> = map.rows.iter().map(|r| r.person_id).collect();
+    let mut keep = HashSet::new();
+    for chunk in ids.chunks(500) {
+        keep.extend(
+            skill_interest::Entity::find()
+                .filter(skill_interest::Column::SkillCode.eq(skill))
+                .filter(skill_interest::Column::Develop.eq(true))
+                .filter(skill_interest::Column::PersonId.is_in(chunk.to_vec()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|i| i.person_id),
+        );
+    }
+    map.interested = Some(keep);
+    Ok(map)
 }
 
 /// Everyone who manages someone, for HR's team picker: (id, "Name, Team").
@@ -433,6 +463,86 @@ async fn leader_of(db: &impl ConnectionTrait, unit: i32) -> Result<Option<i32>, 
     })
 }
 
+/// `unit` and every unit below it, for other capabilities' filters (the
+/// expertise directory's "in this part of the organisation"). `None` when
+/// there is no such unit.
+pub async fn units_below(
+    db: &impl ConnectionTrait,
+    unit: i32,
+) -> Result<Option<Vec<i32>>, AppError> {
+    let tree = Tree::load(db).await?;
+    if !tree.units.contains_key(&unit) {
+        return Ok(None);
+    }
+    let mut ids: Vec<i32> = tree.branches(unit).into_keys().collect();
+    ids.sort_unstable();
+    Ok(Some(ids))
+}
+
+/// The people behind one of the pipeline's figures for `unit` and every
+/// unit below it, by family name. The caller checked `report_access`
+/// (HR, administrators, and the unit's leader or a leader above it, who
+/// see these people's agreed levels on their heatmap already).
+pub async fn pipeline_people(
+    db: &impl ConnectionTrait,
+    unit: i32,
+    group: PipelineGroup,
+) -> Result<PipelinePeople, AppError> {
+    let tree = Tree::load(db).await?;
+    if !tree.units.contains_key(&unit) {
+        return Err(AppError::NotFound("That part of the organisation".into()));
+    }
+    let domains = framework::current(db).await?.domains.len() as i32;
+    let mut people = Vec::new();
+    if domains > 0 {
+        let subtree: Vec<String> = tree.branches(unit).keys().map(i32::to_string).collect();
+        // Integers only are inlined (unit ids and the domain count).
+        let which = match group {
+            PipelineGroup::Leaders => format!("c.lead_domains >= {domains}"),
+            PipelineGroup::Near => format!("c.lead_domains = {}", domains - 1),
+            PipelineGroup::Interested => {
+                format!("c.lead_domains = {} AND c.interest_short", domains - 1)
+            }
+        };
+        let backend = db.get_database_backend();
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                backend,
+                format!(
+                    "SELECT p.id AS id, p.given_name AS given, p.family_name AS family, \
+                     r.title AS title, u.name AS team, CAST(c.lead_domains AS INTEGER) AS lead, \
+                     c.interest_short AS keen \
+                     FROM person_capability c JOIN person p ON p.id = c.person_id \
+                     JOIN org_unit u ON u.id = p.org_unit_id \
+                     LEFT JOIN job_role r ON r.id = p.job_role_id \
+                     WHERE c.org_unit_id IN ({}) AND {which} \
+                     ORDER BY p.family_name, p.given_name, p.id LIMIT {PIPELINE_PEOPLE_MAX}",
+                    subtree.join(",")
+                ),
+            ))
+            .await?;
+        for r in rows {
+            people.push(PipelinePerson {
+                id: r.try_get("", "id")?,
+                name: full_name(
+                    &r.try_get::<String>("", "given")?,
+                    &r.try_get::<String>("", "family")?,
+                ),
+                job_title: r.try_get("", "title")?,
+                team: r.try_get("", "team")?,
+                lead_domains: r.try_get::<i32>("", "lead")?.max(0) as u32,
+                interested: r.try_get("", "keen")?,
+            });
+        }
+    }
+    Ok(PipelinePeople {
+        unit: tree.unit_ref(unit),
+        group,
+        domains: domains as u32,
+        people,
+    })
+}
+
 /// The organisation view of `unit` and everything below it.
 pub async fn org_report(
     db: &impl ConnectionTrait,
@@ -585,6 +695,8 @@ struct Group {
     people: u32,
     leaders: u32,
     near: u32,
+    /// Near, and interested in developing the domain they are short in.
+    interested: u32,
     below: u32,
     working: u32,
 }
@@ -648,6 +760,7 @@ async fn read_head_counts(
             format!(
                 "SELECT org_unit_id AS unit, staff_group AS sg, band AS band, \
                  CAST(lead_domains AS INTEGER) AS lead, digital AS digital, \
+                 CAST(SUM(CASE WHEN interest_short THEN 1 ELSE 0 END) AS INTEGER) AS keen, \
                  CAST(COUNT(*) AS INTEGER) AS n FROM person_capability WHERE {in_subtree} \
                  GROUP BY org_unit_id, staff_group, band, lead_domains, digital"
             ),
@@ -675,11 +788,15 @@ async fn read_head_counts(
         let band: String = r.try_get("", "band")?;
         let lead = r.try_get::<i32>("", "lead")?.max(0) as u32;
         let digital = Digital::parse(&r.try_get::<String>("", "digital")?);
+        let keen = r.try_get::<i32>("", "keen")?.max(0) as u32;
         let st = stage(lead, domain_count);
         heads.add(*b, sg, band, |g| {
             match st {
                 Stage::Leader => g.leaders += n,
-                Stage::Near => g.near += n,
+                Stage::Near => {
+                    g.near += n;
+                    g.interested += keen;
+                }
                 Stage::Other => {}
             }
             match digital {
@@ -715,7 +832,7 @@ fn branch_label(tree: &Tree, unit: i32, b: i32) -> String {
 }
 
 /// Integrative leaders (first) and near (second) of everyone in the group.
-fn pipeline_row(label: String, g: Group, all: bool) -> GroupRow {
+fn pipeline_row(label: String, g: Group, unit: Option<i32>, all: bool) -> GroupRow {
     GroupRow {
         label,
         people: if super::model::suppress(g.people, all) {
@@ -725,6 +842,8 @@ fn pipeline_row(label: String, g: Group, all: bool) -> GroupRow {
         },
         first: Share::new(g.leaders, g.people, g.people, all),
         second: Share::new(g.near, g.people, g.people, all),
+        third: Some(Share::new(g.interested, g.people, g.people, all)),
+        unit,
         highlight: false,
     }
 }
@@ -742,6 +861,8 @@ fn inclusion_row(label: String, g: Group, all: bool) -> GroupRow {
         },
         first: Share::new(g.below, assessed, assessed, all),
         second: Share::new(assessed, g.people, g.people, all),
+        third: None,
+        unit: None,
         highlight: false,
     }
 }
@@ -758,7 +879,12 @@ struct Pipeline {
 fn integrative_pipeline(tree: &Tree, scope: &Scope, heads: &HeadCounts, all: bool) -> Pipeline {
     let units = branch_rows(scope, heads)
         .into_iter()
-        .map(|(b, g)| pipeline_row(branch_label(tree, scope.unit, b), g, all))
+        .map(|(b, g)| {
+            // A unit's own row counts only its own staff; its drill-down
+            // would list the subtree, so only child rows link through.
+            let unit = (b != scope.unit).then_some(b);
+            pipeline_row(branch_label(tree, scope.unit, b), g, unit, all)
+        })
         .collect();
     let groups = heads
         .by_clinical
@@ -773,6 +899,7 @@ fn integrative_pipeline(tree: &Tree, scope: &Scope, heads: &HeadCounts, all: boo
                 }
                 .into(),
                 *g,
+                None,
                 all,
             )
         })

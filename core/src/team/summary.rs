@@ -284,18 +284,50 @@ async fn write_capability(
             .await?;
         // person -> (domains led, lowest foundation level)
         let mut folded: BTreeMap<i32, (i16, Option<i32>)> = BTreeMap::new();
+        let mut led: BTreeSet<(i32, i32)> = BTreeSet::new();
         for r in rows {
             let person: i32 = r.try_get("", "person")?;
+            let domain: i32 = r.try_get("", "domain")?;
             let best: i32 = r.try_get("", "best")?;
             let lowest: Option<i32> = r.try_get("", "lowest")?;
             let entry = folded.entry(person).or_insert((0, None));
             if best >= i32::from(LEADER_LEVEL) {
                 entry.0 += 1;
+                led.insert((person, domain));
             }
             entry.1 = match (entry.1, lowest) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
+        }
+        // One domain short, and wanting to develop a skill of a domain
+        // they do not lead yet.
+        let domains = fw.domains.len() as i16;
+        let mut interest_short: BTreeSet<i32> = BTreeSet::new();
+        if domains > 0 && folded.values().any(|(lead, _)| *lead + 1 == domains) {
+            let wants = db
+                .query_all_raw(stmt(
+                    backend,
+                    &format!(
+                        "SELECT i.person_id AS person, s.domain_id AS domain \
+                         FROM skill_interest i JOIN skill s ON s.code = i.skill_code \
+                         AND s.framework_id = ? WHERE i.develop AND {}",
+                        id_filter("i.person_id", chunk)
+                    ),
+                    vec![fw.id.into()],
+                ))
+                .await?;
+            for r in wants {
+                let person: i32 = r.try_get("", "person")?;
+                let domain: i32 = r.try_get("", "domain")?;
+                if folded
+                    .get(&person)
+                    .is_some_and(|(lead, _)| *lead + 1 == domains)
+                    && !led.contains(&(person, domain))
+                {
+                    interest_short.insert(person);
+                }
+            }
         }
         let ids: Vec<i32> = folded.keys().copied().collect();
         let mut models = Vec::with_capacity(ids.len());
@@ -315,6 +347,7 @@ async fn write_capability(
                     digital: Set(Digital::from_lowest(lowest.map(|l| l.clamp(0, 4) as u8))
                         .as_str()
                         .into()),
+                    interest_short: Set(interest_short.contains(&p.id)),
                 });
             }
         }
@@ -589,6 +622,13 @@ pub async fn refresh_assessment(
     write_capability(db, &fw, Some(&[person_id])).await?;
     write_cells(db, Some(&[person_id])).await?;
     write_this_month(db, &fw, Some(&units)).await
+}
+
+/// After a person's skill interests changed: their place in the
+/// integrative-leader pipeline ("interested, one domain short").
+pub async fn refresh_interests(db: &impl ConnectionTrait, person_id: i32) -> Result<(), AppError> {
+    let fw = framework::current(db).await?;
+    write_capability(db, &fw, Some(&[person_id])).await
 }
 
 /// After changes that touch every skill of some units' people (role
