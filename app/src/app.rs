@@ -86,13 +86,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/reviews") view=ReviewCyclePage ssr=SsrMode::Async/>
                 <Route path=path!("/skills/gaps") view=GapsPage ssr=SsrMode::Async/>
                 <Route path=path!("/skills/history") view=HistoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/skills/interests") view=InterestsPage ssr=SsrMode::Async/>
                 <Route path=path!("/skills/:code") view=AssessSkillPage ssr=SsrMode::Async/>
                 <Route path=path!("/team/reviews") view=ReviewsPage ssr=SsrMode::Async/>
                 <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async/>
                 <Route path=path!("/organisation") view=OrganisationPage ssr=SsrMode::Async/>
                 <Route path=path!("/organisation/pipeline") view=PipelinePeoplePage ssr=SsrMode::Async/>
                 <Route path=path!("/find") view=FindPage ssr=SsrMode::Async/>
-                <Route path=path!("/skills/interests") view=InterestsPage ssr=SsrMode::Async/>
                 <Route path=path!("/team/learning") view=TeamLearningPage ssr=SsrMode::Async/>
                 <Route path=path!("/learning") view=MyLearningPage ssr=SsrMode::Async/>
                 <Route path=path!("/learning/catalogue") view=CataloguePage ssr=SsrMode::Async/>

@@ -3,6 +3,7 @@
 //! same run (these machines are noisy); none is a test. See
 //! docs/performance.md for what each measures and the figures so far.
 
+mod bench_find;
 mod bench_import;
 mod bench_queue;
 mod bench_reports;
@@ -48,6 +49,18 @@ enum Command {
         #[arg(long, default_value_t = 20_000)]
         staff: usize,
         #[arg(long, default_value_t = 30)]
+        runs: usize,
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// Benchmark the expertise directory's search (four searches, as HR)
+    /// against one hand-written query each returning the same people, on a
+    /// seeded trust with a third of the staff listed (SQLite; PostgreSQL
+    /// too with --postgres). Prints ratios, p50/p95 and the 20 ms goal.
+    BenchFind {
+        #[arg(long, default_value_t = 20_000)]
+        staff: usize,
+        #[arg(long, default_value_t = 50)]
         runs: usize,
         #[arg(long)]
         postgres: Option<String>,
@@ -106,6 +119,11 @@ fn main() -> ExitCode {
                 runs,
                 postgres,
             } => bench_reports::run(staff, runs, postgres.as_deref()).await,
+            Command::BenchFind {
+                staff,
+                runs,
+                postgres,
+            } => bench_find::run(staff, runs, postgres.as_deref()).await,
             Command::BenchQueue { jobs, postgres } => {
                 bench_queue::run(jobs, postgres.as_deref()).await
             }

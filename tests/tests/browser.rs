@@ -130,3 +130,147 @@ fn notifications_in_a_real_browser() {
         "notification journeys failed (see the output above and test-artifacts/)"
     );
 }
+
+/// Skills every job role on the demo manager's ward (and in HR) needs, so
+/// that people there have agreed levels in them. DAT-VIS, the directory's
+/// usual example, comes last: in the demo only data and finance roles
+/// need it, so nobody on the ward or in HR has it.
+const HELP_CANDIDATES: [&str; 7] = [
+    "DIG-SYS",
+    "DAT-GOV",
+    "DIG-COLLAB",
+    "DAT-LIT",
+    "DIG-CYBER",
+    "DIG-FOUND",
+    "DAT-VIS",
+];
+
+/// The name of someone other than `me` in `map` (an `/api/team/heatmap`
+/// answer) whose level in `code` is agreed at Awareness or above.
+fn agreed_other(map: &serde_json::Value, code: &str, me: i64) -> Option<String> {
+    let column = map["skills"]
+        .as_array()?
+        .iter()
+        .position(|s| s["code"] == code)?;
+    map["rows"].as_array()?.iter().find_map(|r| {
+        let cell = &r["cells"][column];
+        let agreed = cell["agreed"] == true && cell["level"].as_u64().is_some_and(|l| l >= 1);
+        let name = r["name"].as_str().filter(|n| !n.is_empty())?;
+        (agreed && r["person_id"].as_i64() != Some(me)).then(|| name.to_string())
+    })
+}
+
+#[test]
+fn expertise_in_a_real_browser() {
+    // Seven browser sign-ins and three over the API, from one address:
+    // more than the log-in rate limit allows (http.rs tests the limit).
+    let app = TestServer::start_with(&[("SKILLMAP_LOGIN_BURST", "100")]);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (staff_name, help_skill, not_listed, interest) = runtime.block_on(async {
+        // The demo lists a third of its people: start from a trust where
+        // nobody has listed yet, so the one person found is the one the
+        // journey lists (tests/tests/expertise.rs does the same).
+        use sea_orm::ConnectionTrait;
+        let conn = sea_orm::Database::connect(app.db.url())
+            .await
+            .expect("connect");
+        for table in ["skill_interest", "directory_entry"] {
+            conn.execute_unprepared(&format!("DELETE FROM {table}"))
+                .await
+                .expect("clear the demo's directory");
+        }
+        let staff = app.login_demo(STAFF).await;
+        let manager = app.login_demo(MANAGER).await;
+        let hr = app.login_demo(HR).await;
+        let me = app.whoami(&staff).await;
+        let person = me["person_id"].to_string();
+        let staff_id = me["person_id"]
+            .as_i64()
+            .expect("the staff member is a person");
+        let staff_name = me["display_name"].as_str().expect("a name").to_string();
+        // A skill someone else has an agreed level in (the manager's ward
+        // first, then HR's team): they are not listed, so the directory
+        // must never find them.
+        let mut found = None;
+        for who in [&manager, &hr] {
+            let map = app.json(who, "/api/team/heatmap", &[("all", "true")]).await;
+            found = HELP_CANDIDATES.iter().find_map(|code| {
+                agreed_other(&map, code, staff_id).map(|name| ((*code).to_string(), name))
+            });
+            if found.is_some() {
+                break;
+            }
+        }
+        let (help_skill, not_listed) = found.unwrap_or_else(|| {
+            panic!(
+                "nobody but the staff member has an agreed level in any of {HELP_CANDIDATES:?} \
+                 on the manager's or HR's heatmap"
+            )
+        });
+        assert_ne!(
+            not_listed, staff_name,
+            "someone other than the staff member"
+        );
+        // The staff member's level in it agreed at Practitioner: they may
+        // offer to help others with it.
+        let saved = app
+            .json(
+                &staff,
+                "/api/profile/save",
+                &[
+                    ("skill_code", help_skill.as_str()),
+                    ("level", "3"),
+                    ("revision", "0"),
+                    ("evidence", "Showed the ward how to use it"),
+                ],
+            )
+            .await;
+        let revision = saved["revision"].to_string();
+        app.json(
+            &manager,
+            "/api/profile/review",
+            &[
+                ("person_id", person.as_str()),
+                ("skill_code", help_skill.as_str()),
+                ("revision", revision.as_str()),
+                ("decision", "agree"),
+            ],
+        )
+        .await;
+        // A skill their recommended learning develops: the first step's
+        // first, unless that is the one just agreed.
+        let mine = app.json(&staff, "/api/learning/mine", &[]).await;
+        let interest = mine["plan"]["steps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s["gains"].as_array().into_iter().flatten())
+            .filter_map(|g| g["skill_code"].as_str())
+            .find(|code| *code != help_skill)
+            .unwrap_or_else(|| panic!("a recommended step develops a skill: {mine}"))
+            .to_string();
+        (staff_name, help_skill, not_listed, interest)
+    });
+    let root = workspace_root();
+    let artifacts = root.join("test-artifacts");
+    let status = Command::new("node")
+        .arg(root.join("tests/browser/expertise.mjs"))
+        .current_dir(&root)
+        .env("BASE_URL", &app.base)
+        .env("DEMO_PASSWORD", DEMO_PASSWORD)
+        .env("STAFF_EMAIL", STAFF)
+        .env("MANAGER_EMAIL", MANAGER)
+        .env("HR_EMAIL", HR)
+        .env("STAFF_NAME", &staff_name)
+        .env("NOT_LISTED_NAME", &not_listed)
+        .env("INTEREST_SKILL", &interest)
+        .env("HELP_SKILL", &help_skill)
+        .env("ARTIFACTS_DIR", &artifacts)
+        .status()
+        .expect("node is needed for the browser tests");
+    assert!(
+        status.success(),
+        "expertise directory journeys failed (see the output above and test-artifacts/)"
+    );
+    assert!(artifacts.join("find-results.png").exists());
+}

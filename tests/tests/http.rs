@@ -482,3 +482,31 @@ async fn unknown_pages_are_404_with_a_way_home() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(res.text().await.unwrap().contains("Page not found"));
 }
+
+/// A page the person may not see, or about something that is not there,
+/// says so in its status as well as in words (it was a 200 with the
+/// message, so tools, proxies and logs saw a success).
+#[tokio::test]
+async fn refused_and_missing_pages_answer_with_their_status() {
+    let app = TestServer::start();
+    let staff = app.login_demo(STAFF).await;
+    let hr = app.login_demo(HR).await;
+    let res = staff.get(app.url("/organisation")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.text().await.unwrap().contains("permission"));
+    let res = staff.get(app.url("/people")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = hr.get(app.url("/people/999999")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = hr
+        .get(app.url("/organisation/pipeline?unit=999999&group=leaders"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Pages the person may see still answer 200.
+    for page in ["/", "/skills", "/find", "/skills/interests"] {
+        let res = staff.get(app.url(page)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{page}");
+    }
+}

@@ -42,13 +42,16 @@ pub fn set_error_status(err: &AppError) {
 }
 
 /// True for a plain HTML form post (no JavaScript), which Leptos answers
-/// with a redirect.
+/// with a redirect. A page being rendered (a GET, whose data comes from
+/// server functions called in place) is not one: its errors give the page
+/// their status, so a refused page answers 403 and a missing one 404.
 pub fn is_form_post() -> bool {
     use_context::<Parts>().is_some_and(|p| {
-        p.headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
+        p.method == http::Method::POST
+            && p.headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
     })
 }
 
