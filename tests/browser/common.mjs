@@ -19,6 +19,16 @@ export function check(condition, message) {
   else console.log(`ok - ${message}`);
 }
 
+// Chromium logs a page's own 4xx status (a refused or missing page, which
+// Skillmap answers 403 or 404 with a page saying why) as a console error.
+// The journeys check those pages' words and status themselves; any other
+// resource that fails (a script, a style, a server function) is still a
+// problem.
+export function pageStatus(msg, page) {
+  return msg.text().startsWith('Failed to load resource: the server responded with a status of 4')
+    && msg.location().url === page.url();
+}
+
 export const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
@@ -34,6 +44,7 @@ export function watch(page) {
   page.on('console', (msg) => {
     if (msg.text().includes('was preloaded using link preload but not used')) return;
     if (!page.url().startsWith(base)) return;
+    if (pageStatus(msg, page)) return;
     if (msg.type() === 'error' || msg.type() === 'warning') {
       problems.push(`console ${msg.type()} on ${page.url()}: ${msg.text()}`);
     }

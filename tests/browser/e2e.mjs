@@ -45,6 +45,12 @@ page.on('console', (msg) => {
     console.log(`note: ${msg.text()}`);
     return;
   }
+  // A refused or missing page's own status (403, 404, 422): the journey
+  // checks those pages; other failed resources stay problems.
+  if (msg.text().startsWith('Failed to load resource: the server responded with a status of 4')
+    && msg.location().url === page.url()) {
+    return;
+  }
   if (msg.type() === 'error' || msg.type() === 'warning') {
     problems.push(`console ${msg.type()} on ${page.url()}: ${msg.text()}`);
   }

@@ -34,22 +34,6 @@ async function signIn(page, email) {
   await page.waitForURL(`${base}/`);
 }
 
-// As `watch`, for the one page that refuses: Chromium may log the
-// document's own 403 as a console error, which is the point here. Any
-// other console error still fails the run.
-function watchRefusal(page) {
-  page.setDefaultTimeout(15000);
-  page.on('console', (msg) => {
-    if (msg.text().includes('status of 403')) return;
-    if (msg.text().includes('was preloaded using link preload but not used')) return;
-    if (!page.url().startsWith(base)) return;
-    if (msg.type() === 'error' || msg.type() === 'warning') {
-      problems.push(`console ${msg.type()} on ${page.url()}: ${msg.text()}`);
-    }
-  });
-  page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
-}
-
 async function text(page, selector) {
   return ((await page.textContent(selector)) || '').replace(/\s+/g, ' ');
 }
@@ -239,7 +223,7 @@ try {
   {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    watchRefusal(page);
+    watch(page);
     await signIn(page, staffEmail);
     const response = await page.goto(pipelineUrl);
     check(response?.status() === 403, `staff: the refused page answers 403 (${response?.status()})`);
