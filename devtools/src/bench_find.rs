@@ -249,7 +249,7 @@ async fn bench_one(
     // The directory: a third listed, and their offers of help (the demo's
     // own listings and interests are replaced by these, so the figures do
     // not move with the demo).
-    for table in ["skill_interest", "directory_entry"] {
+    for table in ["skill_interest", "directory_level", "directory_entry"] {
         db.execute_unprepared(&format!("DELETE FROM {table}"))
             .await
             .map_err(|e| e.to_string())?;
@@ -273,6 +273,10 @@ async fn bench_one(
         .await
         .map_err(|e| e.to_string())?
         .rows_affected();
+    // The directory's levels, as the summaries keep them on every write.
+    skillmap_core::team::summary::rebuild(&db)
+        .await
+        .map_err(|e| e.to_string())?;
     if backend == sea_orm::DatabaseBackend::Postgres {
         // What autovacuum would have done on a live server by now.
         db.execute_unprepared("ANALYZE")

@@ -6,6 +6,10 @@
 //!   directory (no row: not listed, the default), whether their
 //!   self-assessed levels may count where none is agreed yet, and how they
 //!   would like to be contacted.
+//! - `directory_level`: the level that counts in the directory for each
+//!   listed person and skill (agreed; self-assessed only where they chose
+//!   to show it), kept by `team::summary` as assessments and listings
+//!   change, so a search reads only the people who match, by index.
 //! - `person_capability.interest_short`: one domain short of an integrative
 //!   leader, and interested in developing a skill of the missing domain
 //!   (the organisation view's "interested, one domain short" group).
@@ -32,6 +36,15 @@ enum DirectoryEntry {
     ShowSelfAssessed,
     Contact,
     JoinedAt,
+}
+
+#[derive(DeriveIden)]
+enum DirectoryLevel {
+    Table,
+    PersonId,
+    SkillCode,
+    Level,
+    Agreed,
 }
 
 #[derive(DeriveIden)]
@@ -100,6 +113,39 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table(DirectoryLevel::Table)
+                    .col(integer(DirectoryLevel::PersonId))
+                    .col(string(DirectoryLevel::SkillCode))
+                    .col(small_integer(DirectoryLevel::Level))
+                    .col(boolean(DirectoryLevel::Agreed))
+                    .primary_key(
+                        Index::create()
+                            .col(DirectoryLevel::PersonId)
+                            .col(DirectoryLevel::SkillCode),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(DirectoryLevel::Table, DirectoryLevel::PersonId)
+                            .to(DirectoryEntry::Table, DirectoryEntry::PersonId)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("directory_level_search")
+                    .table(DirectoryLevel::Table)
+                    .col(DirectoryLevel::SkillCode)
+                    .col(DirectoryLevel::Level)
+                    .col(DirectoryLevel::PersonId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .alter_table(
                 Table::alter()
                     .table(PersonCapability::Table)
@@ -117,6 +163,9 @@ impl MigrationTrait for Migration {
                     .drop_column(PersonCapability::InterestShort)
                     .to_owned(),
             )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(DirectoryLevel::Table).to_owned())
             .await?;
         manager
             .drop_table(Table::drop().table(DirectoryEntry::Table).to_owned())

@@ -174,7 +174,7 @@ fn expertise_in_a_real_browser() {
         let conn = sea_orm::Database::connect(app.db.url())
             .await
             .expect("connect");
-        for table in ["skill_interest", "directory_entry"] {
+        for table in ["skill_interest", "directory_level", "directory_entry"] {
             conn.execute_unprepared(&format!("DELETE FROM {table}"))
                 .await
                 .expect("clear the demo's directory");

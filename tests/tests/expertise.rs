@@ -18,12 +18,11 @@ fn start() -> TestServer {
 /// tests start from a trust where nobody has listed yet or said what they
 /// want, so every person found is one the test put there.
 async fn nobody_listed(conn: &DatabaseConnection) {
-    conn.execute_unprepared("DELETE FROM skill_interest")
-        .await
-        .unwrap();
-    conn.execute_unprepared("DELETE FROM directory_entry")
-        .await
-        .unwrap();
+    for table in ["skill_interest", "directory_level", "directory_entry"] {
+        conn.execute_unprepared(&format!("DELETE FROM {table}"))
+            .await
+            .unwrap();
+    }
 }
 
 async fn number(conn: &DatabaseConnection, sql: &str) -> i64 {
@@ -140,6 +139,15 @@ async fn only_people_who_opted_in_are_found_and_bad_input_changes_nothing() {
         found["matching"], 0,
         "an Expert search does not find a Practitioner"
     );
+    // A level agreed after listing is found at once.
+    agreed(&app, &staff, &manager, &person, "DIG-SYS", "3").await;
+    let found = find(
+        &app,
+        &manager,
+        &[("skills", "DIG-SYS,DAT-VIS"), ("level", "3")],
+    )
+    .await;
+    assert_eq!(ids(&found), [staff_id], "{found}");
     let found = find(
         &app,
         &manager,

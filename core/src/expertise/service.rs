@@ -24,10 +24,6 @@ use crate::framework::read as framework;
 use crate::kernel::db::{begin_write, placeholders};
 use crate::people::model::full_name;
 
-/// The level that counts for the directory: agreed, else (for those who
-/// chose to show it) self-assessed.
-const AGREED: &str = "a.status = 'agreed' AND a.agreed_level IS NOT NULL";
-
 /// A person's agreed level per skill code (agreed assessments only).
 async fn agreed_levels(
     db: &impl ConnectionTrait,
@@ -200,23 +196,31 @@ where
                 .await?;
         }
     }
+    crate::team::summary::refresh_directory(&txn, person_id).await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// The matching people as SQL (`id`, `score`), with its values: listed
-/// people only, not those whose account is disabled.
+/// people only (the `directory_level` summary holds levels of listed
+/// people alone, agreed or shown self-assessed), not those whose account
+/// is disabled. With skills, it reads only the index entries at or above
+/// the level for those skills.
 fn matching_sql(q: &FindQuery, units: Option<&[i32]>) -> (String, Vec<Value>) {
     let mut values: Vec<Value> = Vec::new();
-    let in_units = match units {
+    let in_units = |col: &str| match units {
         Some(ids) => format!(
-            " AND d.person_id IN (SELECT p.id FROM person p WHERE p.org_unit_id IN ({}))",
+            " AND {col} IN (SELECT p.id FROM person p WHERE p.org_unit_id IN ({}))",
             ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
         ),
         None => String::new(),
     };
-    let active = " AND NOT EXISTS (SELECT 1 FROM account ac WHERE ac.person_id = d.person_id \
-                  AND ac.disabled)";
+    let active = |col: &str| {
+        format!(
+            " AND NOT EXISTS (SELECT 1 FROM account ac WHERE ac.person_id = {col} \
+             AND ac.disabled)"
+        )
+    };
     let marks = |n: usize| vec!["?"; n].join(",");
     if q.skills.is_empty() {
         let help = if q.help {
@@ -228,7 +232,9 @@ fn matching_sql(q: &FindQuery, units: Option<&[i32]>) -> (String, Vec<Value>) {
         return (
             format!(
                 "SELECT d.person_id AS id, 0 AS score FROM directory_entry d \
-                 WHERE 1 = 1{in_units}{active}{help}"
+                 WHERE 1 = 1{}{}{help}",
+                in_units("d.person_id"),
+                active("d.person_id")
             ),
             values,
         );
@@ -236,11 +242,10 @@ fn matching_sql(q: &FindQuery, units: Option<&[i32]>) -> (String, Vec<Value>) {
     let n = q.skills.len();
     values.extend(q.skills.iter().map(|s| Value::from(s.clone())));
     values.push(i32::from(q.level).into());
-    values.push(i32::from(q.level).into());
     let help = if q.help {
         values.extend(q.skills.iter().map(|s| Value::from(s.clone())));
         format!(
-            " AND EXISTS (SELECT 1 FROM skill_interest i WHERE i.person_id = d.person_id \
+            " AND EXISTS (SELECT 1 FROM skill_interest i WHERE i.person_id = l.person_id \
              AND i.help AND i.skill_code IN ({}))",
             marks(n)
         )
@@ -250,15 +255,12 @@ fn matching_sql(q: &FindQuery, units: Option<&[i32]>) -> (String, Vec<Value>) {
     values.push((n as i32).into());
     (
         format!(
-            "SELECT a.person_id AS id, \
-             SUM(CASE WHEN {AGREED} THEN a.agreed_level ELSE a.self_level END) AS score \
-             FROM directory_entry d JOIN assessment a ON a.person_id = d.person_id \
-             AND a.skill_code IN ({}) \
-             WHERE (({AGREED} AND a.agreed_level >= ?) \
-             OR (d.show_self_assessed AND NOT ({AGREED}) AND a.self_level >= ?))\
-             {in_units}{active}{help} \
-             GROUP BY a.person_id HAVING COUNT(*) = ?",
-            marks(n)
+            "SELECT l.person_id AS id, SUM(l.level) AS score FROM directory_level l \
+             WHERE l.skill_code IN ({}) AND l.level >= ?{}{}{help} \
+             GROUP BY l.person_id HAVING COUNT(*) = ?",
+            marks(n),
+            in_units("l.person_id"),
+            active("l.person_id")
         ),
         values,
     )
@@ -302,34 +304,16 @@ async fn check_search(
     }
 }
 
-/// The ids of the people matching, best first (highest levels, then by
-/// name), `limit` from `offset`, and how many match in all.
+/// The ids of every person matching, best first (highest levels, then by
+/// name): one pass, so the count is the list's length and a page is a
+/// slice of it.
 async fn search_ids(
     db: &impl ConnectionTrait,
     q: &FindQuery,
     units: Option<&[i32]>,
-    page: Option<(usize, usize)>,
-) -> Result<(Vec<i32>, usize), AppError> {
+) -> Result<Vec<i32>, AppError> {
     let backend = db.get_database_backend();
     let (m, values) = matching_sql(q, units);
-    let count = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(
-                backend,
-                &format!("SELECT CAST(COUNT(*) AS INTEGER) AS n FROM ({m}) m"),
-            ),
-            values.clone(),
-        ))
-        .await?
-        .map(|r| r.try_get::<i32>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
-        .max(0) as usize;
-    let limit = match page {
-        Some((limit, offset)) => format!(" LIMIT {limit} OFFSET {offset}"),
-        None => String::new(),
-    };
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             backend,
@@ -337,17 +321,16 @@ async fn search_ids(
                 backend,
                 &format!(
                     "SELECT m.id AS id FROM ({m}) m JOIN person p ON p.id = m.id \
-                     ORDER BY m.score DESC, p.family_name, p.given_name, p.id{limit}"
+                     ORDER BY m.score DESC, p.family_name, p.given_name, p.id"
                 ),
             ),
             values,
         ))
         .await?;
-    let ids = rows
+    Ok(rows
         .into_iter()
         .map(|r| r.try_get::<i32>("", "id"))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((ids, count))
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 /// What the results show of each person found, in `ids` order.
@@ -475,9 +458,11 @@ pub async fn find(
 ) -> Result<FindResults, AppError> {
     let fw = framework::current(db).await?;
     let units = check_search(db, &fw, &q).await?;
-    let offset = (q.page - 1).saturating_mul(PAGE_SIZE);
-    let (ids, matching) = search_ids(db, &q, units.as_deref(), Some((PAGE_SIZE, offset))).await?;
-    let people = describe_found(db, &fw, &q, &ids, user.person_id).await?;
+    let all = search_ids(db, &q, units.as_deref()).await?;
+    let matching = all.len();
+    let offset = (q.page - 1).saturating_mul(PAGE_SIZE).min(matching);
+    let page = &all[offset..(offset + PAGE_SIZE).min(matching)];
+    let people = describe_found(db, &fw, &q, page, user.person_id).await?;
     let listed = directory_entry::Entity::find().count(db).await? as usize;
     let me_listed = match user.person_id {
         Some(me) => directory_entry::Entity::find_by_id(me)
@@ -528,7 +513,7 @@ pub async fn find(
 pub async fn find_all(db: &impl ConnectionTrait, q: &FindQuery) -> Result<Vec<Found>, AppError> {
     let fw = framework::current(db).await?;
     let units = check_search(db, &fw, q).await?;
-    let (ids, _) = search_ids(db, q, units.as_deref(), None).await?;
+    let ids = search_ids(db, q, units.as_deref()).await?;
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         out.extend(describe_found(db, &fw, q, chunk, None).await?);

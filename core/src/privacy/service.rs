@@ -159,6 +159,13 @@ const SKILL_INTEREST: &[(&str, Col)] = &[
     ("updated_at", Own),
 ];
 
+const DIRECTORY_LEVEL: &[(&str, Col)] = &[
+    ("person_id", Own),
+    ("skill_code", Own),
+    ("level", Own),
+    ("agreed", Own),
+];
+
 const DIRECTORY_ENTRY: &[(&str, Col)] = &[
     ("person_id", Own),
     ("show_self_assessed", Own),
@@ -312,6 +319,11 @@ fn parts(person: i32, account: i32) -> Vec<Part> {
             "directory_listing",
             format!("SELECT * FROM directory_entry WHERE person_id = {p}"),
             DIRECTORY_ENTRY,
+        ),
+        part(
+            "directory_levels",
+            format!("SELECT * FROM directory_level WHERE person_id = {p} ORDER BY skill_code"),
+            DIRECTORY_LEVEL,
         ),
         part(
             "notifications",
@@ -652,6 +664,7 @@ single_sign_on_links   the identities at sign-in services (NHS CIS2, NHSmail) li
 skills_reviews         each time you reviewed your skills profile\n\
 skill_interests        skills you would like to develop, or help others with\n\
 directory_listing      whether you are listed in the expertise directory, and how\n\
+directory_levels       the levels colleagues can find you by there\n\
 notifications          what Skillmap told you, and whether it was emailed\n\
 email_settings         what you chose to get email about\n\
 assessments            your skill levels, evidence, and your manager's agreed levels\n\
@@ -1190,6 +1203,13 @@ mod tests {
             joined_at: Set(chrono::Utc::now()),
         }
         .insert(db)
+        .await
+        .unwrap();
+        db.execute_unprepared(&format!(
+            "INSERT INTO directory_level (person_id, skill_code, level, agreed) \
+             VALUES ({}, 'DAT-VIS', 2, FALSE)",
+            o.b
+        ))
         .await
         .unwrap();
         let (tables, unknown) = tables(db, o.b, acc_b.id).await.unwrap();

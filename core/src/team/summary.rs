@@ -581,6 +581,7 @@ pub(crate) async fn apply_change(
     if touches_person {
         write_capability(db, fw, Some(&[new.person_id])).await?;
     }
+    write_directory_levels(db, Some(&[new.person_id])).await?;
     repack_person(db, new.person_id).await
 }
 
@@ -621,7 +622,57 @@ pub async fn refresh_assessment(
     let fw = framework::current(db).await?;
     write_capability(db, &fw, Some(&[person_id])).await?;
     write_cells(db, Some(&[person_id])).await?;
+    write_directory_levels(db, Some(&[person_id])).await?;
     write_this_month(db, &fw, Some(&units)).await
+}
+
+/// Rewrites the directory's levels of these people (all when `None`): for
+/// each listed person and assessed skill, the level that counts (agreed,
+/// else self-assessed where they chose to show it). People not listed have
+/// none (the table's rows go with their listing). Two statements.
+async fn write_directory_levels(
+    db: &impl ConnectionTrait,
+    people: Option<&[i32]>,
+) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    let chunks: Vec<Option<&[i32]>> = match people {
+        Some(ids) => ids.chunks(500).map(Some).collect(),
+        None => vec![None],
+    };
+    for chunk in chunks {
+        db.execute_raw(stmt(
+            backend,
+            &format!(
+                "DELETE FROM directory_level WHERE {}",
+                id_filter("person_id", chunk)
+            ),
+            vec![],
+        ))
+        .await?;
+        db.execute_raw(stmt(
+            backend,
+            &format!(
+                "INSERT INTO directory_level (person_id, skill_code, level, agreed) \
+                 SELECT a.person_id, a.skill_code, \
+                 CASE WHEN a.status = 'agreed' AND a.agreed_level IS NOT NULL \
+                 THEN a.agreed_level ELSE a.self_level END, \
+                 CASE WHEN a.status = 'agreed' AND a.agreed_level IS NOT NULL \
+                 THEN TRUE ELSE FALSE END \
+                 FROM assessment a JOIN directory_entry d ON d.person_id = a.person_id \
+                 WHERE {} AND ((a.status = 'agreed' AND a.agreed_level IS NOT NULL) \
+                 OR d.show_self_assessed)",
+                id_filter("a.person_id", chunk)
+            ),
+            vec![],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// After a person joined the directory, left it or changed what it shows.
+pub async fn refresh_directory(db: &impl ConnectionTrait, person_id: i32) -> Result<(), AppError> {
+    write_directory_levels(db, Some(&[person_id])).await
 }
 
 /// After a person's skill interests changed: their place in the
@@ -667,6 +718,7 @@ pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), AppError> {
     let fw = framework::current(db).await?;
     write_capability(db, &fw, None).await?;
     write_cells(db, None).await?;
+    write_directory_levels(db, None).await?;
     write_this_month(db, &fw, None).await
 }
 
