@@ -30,30 +30,10 @@ use skillmap_core::auth::model::{CurrentUser, Role};
 use skillmap_core::expertise::model::{FindQuery, FindResults, PAGE_SIZE};
 use skillmap_core::expertise::service;
 
+use crate::bench_reports::{median, open, percentile};
+
 /// The goal: a search's median, in milliseconds.
 const GOAL_MS: f64 = 20.0;
-
-async fn open(url: &str) -> Result<DatabaseConnection, String> {
-    let settings = skillmap_core::kernel::Settings {
-        database_url: url.to_string(),
-        ..skillmap_core::kernel::Settings::default()
-    };
-    let db = skillmap::connect(&settings)
-        .await
-        .map_err(|e| e.to_string())?;
-    skillmap::migrate(&db).await.map_err(|e| e.to_string())?;
-    Ok(db)
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-fn percentile(v: &mut [f64], p: f64) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
 
 /// A third of the staff join the directory; a sixth show self-assessed
 /// levels where none is agreed yet.

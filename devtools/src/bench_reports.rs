@@ -25,7 +25,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use skillmap_core::auth::model::{CurrentUser, Role};
 use skillmap_core::team::{service, summary};
 
-async fn open(url: &str) -> Result<DatabaseConnection, String> {
+/// A migrated connection to `url` (the benches that seed a trust share it).
+pub(crate) async fn open(url: &str) -> Result<DatabaseConnection, String> {
     let settings = skillmap_core::kernel::Settings {
         database_url: url.to_string(),
         ..skillmap_core::kernel::Settings::default()
@@ -37,12 +38,12 @@ async fn open(url: &str) -> Result<DatabaseConnection, String> {
     Ok(db)
 }
 
-fn median(v: &mut [f64]) -> f64 {
+pub(crate) fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
 }
 
-fn percentile(v: &mut [f64], p: f64) -> f64 {
+pub(crate) fn percentile(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }

@@ -74,3 +74,12 @@ export async function finish(passed) {
   }
   console.log(passed);
 }
+
+// Signs in with the demo password (DEMO_PASSWORD) and waits for the home page.
+export async function signIn(page, email) {
+  await page.goto(`${base}/login`);
+  await page.fill('#email', email);
+  await page.fill('#password', process.env.DEMO_PASSWORD);
+  await page.click('button[type="submit"]:has-text("Sign in")');
+  await page.waitForURL(`${base}/`);
+}

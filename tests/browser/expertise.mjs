@@ -14,10 +14,9 @@
 // not listed), INTEREST_SKILL (a skill the staff member's recommended
 // learning develops), HELP_SKILL and ARTIFACTS_DIR.
 
-import { base, artifacts, problems, check, browser, watch, axe, finish } from './common.mjs';
+import { base, artifacts, problems, check, browser, watch, axe, finish, signIn } from './common.mjs';
 import path from 'node:path';
 
-const password = process.env.DEMO_PASSWORD;
 const staffEmail = process.env.STAFF_EMAIL;
 const managerEmail = process.env.MANAGER_EMAIL;
 const hrEmail = process.env.HR_EMAIL;
@@ -26,13 +25,6 @@ const notListedName = process.env.NOT_LISTED_NAME;
 const interest = process.env.INTEREST_SKILL;
 const help = process.env.HELP_SKILL;
 
-async function signIn(page, email) {
-  await page.goto(`${base}/login`);
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await page.click('button[type="submit"]:has-text("Sign in")');
-  await page.waitForURL(`${base}/`);
-}
 
 async function text(page, selector) {
   return ((await page.textContent(selector)) || '').replace(/\s+/g, ' ');

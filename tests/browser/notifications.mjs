@@ -8,22 +8,14 @@
 // has the manager endorse the staff member, and passes BASE_URL,
 // DEMO_PASSWORD, STAFF_EMAIL, ADMIN_EMAIL, MAIL_FILE and ARTIFACTS_DIR.
 
-import { base, artifacts, problems, check, browser, watch, axe, finish } from './common.mjs';
+import { base, artifacts, problems, check, browser, watch, axe, finish, signIn } from './common.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const password = process.env.DEMO_PASSWORD;
 const staffEmail = process.env.STAFF_EMAIL;
 const adminEmail = process.env.ADMIN_EMAIL;
 const mailFile = process.env.MAIL_FILE;
 
-async function signIn(page, email) {
-  await page.goto(`${base}/login`);
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await page.click('button[type="submit"]:has-text("Sign in")');
-  await page.waitForURL(`${base}/`);
-}
 
 function mailTo(address, about) {
   if (!fs.existsSync(mailFile)) return [];

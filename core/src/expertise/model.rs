@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
 use crate::framework::model::{MAX_LEVEL, level_name};
+use crate::team::model::encode;
 
 /// Skills one search may ask for at once.
 pub const MAX_SKILLS: usize = 5;
@@ -160,16 +161,6 @@ impl FindQuery {
         }
         text
     }
-}
-
-/// Percent-encodes a query value.
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// One skill's level of a person found.

@@ -248,7 +248,7 @@ impl HeatQuery {
 }
 
 /// Percent-encodes a query value (codes are plain, but never trust that).
-fn encode(v: &str) -> String {
+pub(crate) fn encode(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
