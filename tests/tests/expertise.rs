@@ -466,7 +466,7 @@ async fn interests_show_in_the_pipeline_the_heatmap_and_the_pathway() {
         .iter()
         .flat_map(|s| s["gains"].as_array().unwrap().iter())
         .map(|g| g["skill_code"].as_str().unwrap().to_string())
-        .last()
+        .next_back()
         .expect("a recommended step");
     app.json(
         &staff,

@@ -2,6 +2,10 @@
 //! authorizes first: a manager sees the people they manage, a unit's leader
 //! that unit and the units below it, HR and administrators everything.
 
+// The heatmap's server function takes each filter of its query string as
+// an argument (eight), as the page's GET form sends them.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 
 use super::model::{Choice, Heatmap, OrgReport};
