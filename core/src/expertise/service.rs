@@ -15,14 +15,11 @@ use super::model::{
     check_interests, check_listing, pages,
 };
 use crate::auth::model::{CurrentUser, Role};
-use crate::entities::{
-    account, assessment, directory_entry, job_role, org_unit, person, skill_interest,
-};
+use crate::entities::{account, assessment, directory_entry, org_unit, person, skill_interest};
 use crate::error::{AppError, FieldError};
 use crate::framework::model::FrameworkView;
 use crate::framework::read as framework;
 use crate::kernel::db::{begin_write, placeholders};
-use crate::people::model::full_name;
 
 /// A person's agreed level per skill code (agreed assessments only).
 async fn agreed_levels(
@@ -344,29 +341,19 @@ async fn describe_found(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let people: HashMap<i32, person::Model> = person::Entity::find()
+    // Name, job title and team as everywhere else (`people::service`).
+    let models = person::Entity::find()
         .filter(person::Column::Id.is_in(ids.to_vec()))
         .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let unit_ids: BTreeSet<i32> = people.values().map(|p| p.org_unit_id).collect();
-    let units: HashMap<i32, String> = org_unit::Entity::find()
-        .filter(org_unit::Column::Id.is_in(unit_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
-    let role_ids: BTreeSet<i32> = people.values().filter_map(|p| p.job_role_id).collect();
-    let roles: HashMap<i32, String> = job_role::Entity::find()
-        .filter(job_role::Column::Id.is_in(role_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.title))
-        .collect();
+        .await?;
+    let own_email: HashMap<i32, Option<String>> =
+        models.iter().map(|p| (p.id, p.email.clone())).collect();
+    let people: HashMap<i32, crate::people::model::PersonSummary> =
+        crate::people::service::summarise(db, models)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
     let emails: HashMap<i32, String> = account::Entity::find()
         .filter(account::Column::PersonId.is_in(ids.to_vec()))
         .all(db)
@@ -437,10 +424,13 @@ async fn describe_found(
             helps_with.sort();
             Some(Found {
                 id: *id,
-                name: full_name(&p.given_name, &p.family_name),
-                job_title: p.job_role_id.and_then(|r| roles.get(&r).cloned()),
-                team: units.get(&p.org_unit_id).cloned().unwrap_or_default(),
-                email: emails.get(id).cloned().or_else(|| p.email.clone()),
+                name: p.name.clone(),
+                job_title: p.job_title.clone(),
+                team: p.team.clone(),
+                email: emails
+                    .get(id)
+                    .cloned()
+                    .or_else(|| own_email.get(id).cloned().flatten()),
                 contact: entry.contact.clone(),
                 levels: found_levels,
                 helps_with,
