@@ -29,7 +29,7 @@ use crate::recognition::view::{
 };
 use crate::roles::view::{NewRolePage, RolePage, RolesPage};
 use crate::team::view::{OrganisationPage, PipelinePeoplePage, TeamPage};
-use crate::ui::{ErrorPage, Layout};
+use crate::ui::{ErrorPage, Layout, SiteAssets};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -39,9 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/assets/images/favicon.svg" type="image/svg+xml"/>
-                <link rel="stylesheet" href="/vendor/nhsuk-frontend.min.css"/>
-                <link rel="stylesheet" href="/pkg/skillmap.css"/>
-                <HydrationScripts options islands=true/>
+                <SiteAssets options/>
                 <MetaTags/>
             </head>
             <body>

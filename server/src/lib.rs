@@ -24,6 +24,8 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 /// Form posts and server-function calls are small; uploads get their own
@@ -342,6 +344,12 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
             upload_limit,
             middleware::limit_body,
         ))
+        // Pages, server function answers and downloads go out compressed
+        // (brotli or gzip, as the browser accepts) at a level cheap enough
+        // to do on every request; static files are compressed once, at build
+        // time, and served as they are (their Content-Encoding set, which
+        // this layer leaves alone).
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(TraceLayer::new_for_http())
 }
 

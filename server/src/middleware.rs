@@ -390,21 +390,48 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
             "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
         ));
     // Personal data must not linger in shared caches or on shared PCs.
-    let cache = if is_static {
-        "public, max-age=300"
-    } else {
-        "no-store"
+    // Static files are public; those with a content hash in their name never
+    // change under that name, so a browser may keep them for a year without
+    // asking again (a new build is a new name).
+    let cache = match is_static {
+        StaticAsset::Hashed => "public, max-age=31536000, immutable",
+        StaticAsset::Plain => "public, max-age=300",
+        StaticAsset::No => "no-store",
     };
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }
 
-fn is_static_asset(path: &str) -> bool {
-    ["/pkg/", "/vendor/", "/assets/"]
-        .iter()
-        .any(|p| path.starts_with(p))
+#[derive(Debug, PartialEq, Eq)]
+enum StaticAsset {
+    No,
+    Plain,
+    Hashed,
+}
+
+fn is_static_asset(path: &str) -> StaticAsset {
+    let is_static = ["/pkg/", "/assets/"].iter().any(|p| path.starts_with(p))
         || path == "/favicon.ico"
-        || path == "/robots.txt"
+        || path == "/robots.txt";
+    if !is_static {
+        StaticAsset::No
+    } else if path.starts_with("/pkg/") && has_content_hash(path) {
+        StaticAsset::Hashed
+    } else {
+        StaticAsset::Plain
+    }
+}
+
+/// `name.HASH.ext`, HASH being what `cargo xtask build` (16 hex digits) or
+/// cargo-leptos (22 base64url characters) puts there.
+fn has_content_hash(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let parts: Vec<&str> = file.split('.').collect();
+    parts.len() == 3
+        && parts[1].len() >= 16
+        && parts[1]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Runs inside Leptos's rendering context: sets the page's CSP with the
@@ -485,6 +512,32 @@ pub async fn limit_body(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_content_hashed_files_are_cached_for_a_year() {
+        assert_eq!(
+            is_static_asset("/pkg/skillmap.0123456789abcdef.wasm"),
+            StaticAsset::Hashed
+        );
+        assert_eq!(
+            is_static_asset("/pkg/skillmap.Abc-def_ghiJKLmnopqrst.css"),
+            StaticAsset::Hashed
+        );
+        assert_eq!(is_static_asset("/pkg/skillmap.css"), StaticAsset::Plain);
+        assert_eq!(
+            is_static_asset("/pkg/skillmap.short.js"),
+            StaticAsset::Plain
+        );
+        assert_eq!(
+            is_static_asset("/assets/images/favicon.svg"),
+            StaticAsset::Plain
+        );
+        assert_eq!(is_static_asset("/skills"), StaticAsset::No);
+        assert_eq!(
+            is_static_asset("/pkgs/skillmap.0123456789abcdef.js"),
+            StaticAsset::No
+        );
+    }
 
     fn request(method: Method, headers: &[(&str, &str)]) -> Request<Body> {
         let mut b = Request::builder().method(method).uri("/api/auth/logout");

@@ -43,7 +43,7 @@ pub fn workspace_root() -> PathBuf {
         })
 }
 
-/// The release binary cargo-leptos built (`cargo xtask test` builds it first).
+/// The release binary `cargo xtask build` built (`cargo xtask test` builds it first).
 pub fn binary() -> PathBuf {
     if let Ok(p) = std::env::var("SKILLMAP_BIN") {
         return PathBuf::from(p);

@@ -274,3 +274,26 @@ fn expertise_in_a_real_browser() {
     );
     assert!(artifacts.join("find-results.png").exists());
 }
+
+/// Issue 25: every page fits a 320px phone screen with nothing drawn over
+/// anything else, and the first visit on a regular 3G connection stays
+/// within its byte budget, with wasm only where a page has an island
+/// (tests/browser/phone.mjs).
+#[test]
+fn on_a_phone_with_a_poor_connection() {
+    let app = TestServer::start_with(&[("SKILLMAP_LOGIN_BURST", "100")]);
+    let root = workspace_root();
+    let artifacts = root.join("test-artifacts");
+    let status = Command::new("node")
+        .arg(root.join("tests/browser/phone.mjs"))
+        .current_dir(&root)
+        .env("BASE_URL", &app.base)
+        .env("DEMO_PASSWORD", DEMO_PASSWORD)
+        .env("ARTIFACTS_DIR", &artifacts)
+        .status()
+        .expect("node is needed for the browser tests");
+    assert!(
+        status.success(),
+        "phone checks failed (see the output above and test-artifacts/)"
+    );
+}

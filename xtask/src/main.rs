@@ -1,10 +1,10 @@
 //! `cargo xtask serve` and `cargo xtask test`: the two commands in the README.
 //!
-//! Both install what they need when it is missing (the wasm32 target, a
-//! pinned cargo-leptos, wasm-bindgen-cli at the exact version in Cargo.lock,
-//! the npm packages), build the site with cargo-leptos, and then either start
-//! Skillmap with demo data or run every test. Nothing is downloaded from
-//! outside the package registries.
+//! Both install what they need when it is missing (the wasm32 target,
+//! wasm-bindgen-cli at the exact version in Cargo.lock, the npm packages),
+//! build the site (`build_site`: no cargo-leptos needed), and then either
+//! start Skillmap with demo data or run every test. Nothing is downloaded
+//! from outside the package registries.
 
 use std::env;
 use std::ffi::OsString;
@@ -12,8 +12,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
-
-const CARGO_LEPTOS_VERSION: &str = "0.3.11";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -74,8 +72,8 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
-/// PATH with the npm tools first: cargo-leptos takes wasm-opt from PATH, and
-/// Debian's binaryen (108) silently breaks hydration where npm's (132) works.
+/// PATH with the npm tools first: wasm-opt comes from npm's binaryen (132);
+/// Debian's (108) silently breaks hydration.
 fn tool_path() -> OsString {
     let mut paths = vec![root().join("node_modules/.bin"), cargo_home().join("bin")];
     if let Some(p) = env::var_os("PATH") {
@@ -127,7 +125,6 @@ fn output(c: &mut Command) -> Option<String> {
 
 fn prepare() -> Result {
     ensure_wasm_target()?;
-    ensure_cargo_leptos()?;
     ensure_wasm_bindgen()?;
     ensure_npm_packages()?;
     prepare_assets()
@@ -144,30 +141,6 @@ fn ensure_wasm_target() -> Result {
     }
     eprintln!("xtask: adding the wasm32-unknown-unknown target");
     run(cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
-}
-
-fn ensure_cargo_leptos() -> Result {
-    let version = output(cmd("cargo-leptos").arg("--version")).unwrap_or_default();
-    if version.contains(CARGO_LEPTOS_VERSION) {
-        return Ok(());
-    }
-    eprintln!(
-        "xtask: installing cargo-leptos {CARGO_LEPTOS_VERSION} from crates.io \
-         (once per machine; about 16 minutes on 2 cores)"
-    );
-    // --ignore-rust-version: one locked dependency declares a newer rustc than
-    // it needs. no_downloads: a missing tool fails at once instead of trying
-    // GitHub, which this network cannot reach.
-    run(cmd("cargo").args([
-        "install",
-        "cargo-leptos",
-        "--version",
-        CARGO_LEPTOS_VERSION,
-        "--locked",
-        "--ignore-rust-version",
-        "--features",
-        "no_downloads",
-    ]))
 }
 
 /// The wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock.
@@ -240,21 +213,17 @@ fn ensure_npm_packages() -> Result {
     run(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))
 }
 
-/// Copies NHS.UK frontend into the site's assets. Its stylesheet loads the
-/// Frutiger web font from assets.nhs.uk; Skillmap's Content-Security-Policy
-/// allows no other origin (and many trust networks block it), so the
-/// @font-face rules are dropped and the font stack falls back to Arial, as
-/// NHS.UK itself does when the font cannot load.
+/// NHS.UK frontend's images (the favicon, icons its stylesheet points to)
+/// go into the site's assets. Its stylesheet loads the Frutiger web font
+/// from assets.nhs.uk; Skillmap's Content-Security-Policy allows no other
+/// origin (and many trust networks block it), so `stylesheet` drops the
+/// @font-face rules and the font stack falls back to Arial, as NHS.UK itself
+/// does when the font cannot load.
 fn prepare_assets() -> Result {
     let root = root();
     let dist = root.join("node_modules/nhsuk-frontend/dist/nhsuk");
-    let css = fs::read_to_string(dist.join("nhsuk-frontend.min.css"))
-        .map_err(|e| format!("nhsuk-frontend stylesheet: {e}"))?;
-    let out = root.join("public/vendor");
-    fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    fs::write(out.join("nhsuk-frontend.min.css"), strip_font_faces(&css))
-        .map_err(|e| e.to_string())?;
-    copy_dir(&dist.join("assets"), &root.join("public/assets")).map_err(|e| e.to_string())
+    copy_dir(&dist.join("assets"), &root.join("public/assets")).map_err(|e| e.to_string())?;
+    stylesheet().map(|_| ())
 }
 
 fn strip_font_faces(css: &str) -> String {
@@ -287,16 +256,154 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Builds the site without cargo-leptos (which costs a fresh machine 22
+/// minutes to install and brings a JavaScript toolchain and a git client
+/// Skillmap never uses): the server, the wasm islands, wasm-bindgen, wasm-opt
+/// from npm, one stylesheet (NHS.UK frontend and Skillmap's own), the static
+/// assets, then content-hashed names and brotli and gzip copies of every
+/// text file, so the server can send them compressed and cached for a year.
+/// `cargo leptos build --release` still works for those who have it.
 fn build_site() -> Result {
-    run(cmd("cargo").args(["leptos", "build", "--release"]))?;
-    report_bundle_size();
+    let started = Instant::now();
+    let root = root();
+    let target = target_dir();
+    run(site_env(&mut cmd("cargo")).args([
+        "build",
+        "--release",
+        "-p",
+        "skillmap",
+        "--bin",
+        "skillmap",
+    ]))?;
+    run(site_env(&mut cmd("cargo")).args([
+        "build",
+        "--profile",
+        "wasm-release",
+        "-p",
+        "frontend",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
+    let site = target.join("site");
+    let pkg = site.join("pkg");
+    let stage = target.join("site-stage");
+    for dir in [&pkg, &stage] {
+        if dir.exists() {
+            fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+    }
+    fs::create_dir_all(&pkg).map_err(|e| e.to_string())?;
+    let wasm_in = target.join("wasm32-unknown-unknown/wasm-release/frontend.wasm");
+    run(cmd("wasm-bindgen")
+        .args(["--target=web", "--no-typescript", "--out-name=skillmap"])
+        .arg(format!("--out-dir={}", stage.display()))
+        .arg(&wasm_in))?;
+    let wasm = stage.join("skillmap_bg.wasm");
+    run(cmd("wasm-opt")
+        .args([
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+        ])
+        .arg(&wasm)
+        .arg("-o")
+        .arg(&wasm))?;
+    copy_dir(&root.join("public"), &site).map_err(|e| format!("public/: {e}"))?;
+    let css = stylesheet()?;
+    let js = fs::read(stage.join("skillmap.js")).map_err(|e| e.to_string())?;
+    let wasm = fs::read(&wasm).map_err(|e| e.to_string())?;
+    let mut hashes = String::new();
+    for (kind, bytes) in [("js", &js), ("wasm", &wasm), ("css", &css)] {
+        let hash = content_hash(bytes);
+        let name = pkg.join(format!("skillmap.{hash}.{kind}"));
+        fs::write(&name, bytes).map_err(|e| format!("{}: {e}", name.display()))?;
+        hashes.push_str(&format!("{kind}: {hash}\n"));
+    }
+    // Where Leptos looks for it (beside the server binary), and where the
+    // site is, for a deployment that copies the two together.
+    for dir in [target.join("release"), site.clone()] {
+        fs::write(dir.join("hash.txt"), &hashes).map_err(|e| e.to_string())?;
+    }
+    precompress(&site)?;
+    eprintln!("xtask: site built in {:.0?}", started.elapsed());
+    report_bundle_size(&pkg);
     Ok(())
 }
 
-fn report_bundle_size() {
-    let wasm = root().join("target/site/pkg/skillmap.wasm");
-    if let Ok(meta) = fs::metadata(&wasm) {
-        eprintln!("xtask: {} is {} bytes", wasm.display(), meta.len());
+/// NHS.UK frontend's stylesheet (its web-font rules dropped: see
+/// `prepare_assets`) followed by Skillmap's own, as one file: one request
+/// instead of two on a slow connection. Also written to
+/// target/style/skillmap.css, the style file cargo-leptos is pointed at.
+fn stylesheet() -> Result<Vec<u8>> {
+    let root = root();
+    let nhsuk = fs::read_to_string(
+        root.join("node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css"),
+    )
+    .map_err(|e| format!("nhsuk-frontend stylesheet: {e}"))?;
+    let own = fs::read_to_string(root.join("style/main.css"))
+        .map_err(|e| format!("style/main.css: {e}"))?;
+    let css = format!("{}\n{own}", strip_font_faces(&nhsuk));
+    let out = target_dir().join("style");
+    fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    fs::write(out.join("skillmap.css"), &css).map_err(|e| e.to_string())?;
+    Ok(css.into_bytes())
+}
+
+/// 64-bit FNV-1a of the content, as 16 hex digits: a new name whenever the
+/// bytes change, so a year-long cache never serves a stale file.
+fn content_hash(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// Brotli (quality 11) and gzip (level 9) copies beside every text file in
+/// the site, made once here so the server only picks one
+/// (`ServeDir::precompressed_br`). Node's zlib does it: Node is already
+/// needed for the npm tools, and its brotli is native code.
+fn precompress(site: &Path) -> Result {
+    const SCRIPT: &str = r#"
+const fs = require('fs'), path = require('path'), zlib = require('zlib');
+const text = /\.(js|wasm|css|svg|json|txt|html|xml|ico|map)$/;
+const walk = (dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+  e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]);
+for (const file of walk(process.argv[1])) {
+  if (!text.test(file)) continue;
+  const data = fs.readFileSync(file);
+  fs.writeFileSync(file + '.br', zlib.brotliCompressSync(data, { params: {
+    [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+    [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));
+  fs.writeFileSync(file + '.gz', zlib.gzipSync(data, { level: 9 }));
+}
+"#;
+    run(cmd("node").arg("-e").arg(SCRIPT).arg(site))
+}
+
+fn report_bundle_size(pkg: &Path) {
+    let Ok(entries) = fs::read_dir(pkg) else {
+        return;
+    };
+    let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    files.sort();
+    for file in files {
+        let name = file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if name.ends_with(".br") || name.ends_with(".gz") {
+            continue;
+        }
+        let size = |p: &Path| fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        eprintln!(
+            "xtask: pkg/{name}: {} bytes, {} with brotli",
+            size(&file),
+            size(&file.with_file_name(format!("{name}.br")))
+        );
     }
 }
 
@@ -344,7 +451,7 @@ fn test(args: &[String]) -> Result {
     // them: unit tests of the rules and services (`skillmap-core`), the
     // pages' and guards' (app with `ssr`), the server's own, and the
     // end-to-end suites (HTTP, authorization matrix, CLI, browser, module
-    // structure) that drive the binary cargo-leptos just built.
+    // structure) that drive the binary `build_site` just built.
     let mut all = cmd("cargo");
     site_env(&mut all).args([
         "test",

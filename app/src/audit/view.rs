@@ -10,7 +10,9 @@ use super::api::audit_search;
 use super::model::{Action, AuditPage, AuditQuery, TARGET_KINDS, target_href};
 use crate::auth::api::whoami;
 use crate::error::{AppError, FieldError};
-use crate::ui::{ErrorPage, ErrorSummary, Layout, SelectField, Table, TextField, page};
+use crate::ui::{
+    Cell, CellHeading, ErrorPage, ErrorSummary, Layout, SelectField, Table, TextField, page,
+};
 
 fn query_from_url() -> AuditQuery {
     let q = use_query_map().get_untracked();
@@ -173,13 +175,13 @@ fn Events(events: AuditPage, query: AuditQuery) -> impl IntoView {
                 n => format!("{} ({n} times that minute)", r.action_label),
             };
             view! {
-                <tr class="nhsuk-table__row" data-action=r.action.clone()>
-                    <td class="nhsuk-table__cell">{r.at}</td>
-                    <td class="nhsuk-table__cell">{r.actor}</td>
-                    <td class="nhsuk-table__cell">{what}</td>
-                    <td class="nhsuk-table__cell">{target}</td>
-                    <td class="nhsuk-table__cell">{r.detail}</td>
-                    <td class="nhsuk-table__cell">{r.ip.unwrap_or_default()}</td>
+                <tr role="row" class="nhsuk-table__row" data-action=r.action.clone()>
+                    <Cell head="When (UTC)">{r.at}</Cell>
+                    <Cell head="Who">{r.actor}</Cell>
+                    <Cell head="What">{what}</Cell>
+                    <Cell head="Record">{target}</Cell>
+                    <Cell head="Detail">{r.detail}</Cell>
+                    <Cell head="From">{r.ip.unwrap_or_default()}</Cell>
                 </tr>
             }
         })
@@ -249,13 +251,15 @@ fn JobQueue(queue: super::model::QueueView, retried: bool) -> impl IntoView {
                     </form>
                 }
             });
+            let added = format!("Job {}, added {}", j.id, j.created_at);
+            let attempts = format!("{} of {}", j.attempts, j.max_attempts);
             view! {
-                <tr class="nhsuk-table__row" data-testid="job-row">
-                    <td class="nhsuk-table__cell">{j.what}<br/><span class="nhsuk-body-s">{format!("Job {}, added {}", j.id, j.created_at)}</span></td>
-                    <td class="nhsuk-table__cell">{state}</td>
-                    <td class="nhsuk-table__cell">{format!("{} of {}", j.attempts, j.max_attempts)}</td>
-                    <td class="nhsuk-table__cell skillmap-wrap">{j.last_error}</td>
-                    <td class="nhsuk-table__cell">{action}</td>
+                <tr role="row" class="nhsuk-table__row" data-testid="job-row">
+                    <Cell head="Job">{j.what}<br/><span class="nhsuk-body-s">{added}</span></Cell>
+                    <Cell head="State">{state}</Cell>
+                    <Cell head="Attempts">{attempts}</Cell>
+                    <td role="cell" class="nhsuk-table__cell skillmap-wrap"><CellHeading head="Last error"/>{j.last_error}</td>
+                    <Cell head="Action">{action}</Cell>
                 </tr>
             }
         })

@@ -9,7 +9,7 @@ use super::model::{
 };
 use crate::error::AppError;
 use crate::ui::{
-    ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, TextField, page, url_error,
+    Cell, ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, TextField, page, url_error,
 };
 
 #[component]
@@ -162,7 +162,9 @@ fn SignInChoices(
 
 /// A password field with a "Show" button (NHS.UK password input pattern).
 /// The button only works once the page is interactive; without JavaScript
-/// the field is an ordinary password field.
+/// the field is an ordinary password field. The wasm for it is fetched
+/// when the field is first used (`data-hydrate="on-focus"`, see
+/// `ui::assets`), not on every visit to the sign-in page.
 #[island]
 fn PasswordInput(error: Option<String>) -> impl IntoView {
     let shown = RwSignal::new(false);
@@ -173,6 +175,7 @@ fn PasswordInput(error: Option<String>) -> impl IntoView {
         <div
             class="nhsuk-form-group nhsuk-password-input"
             class:nhsuk-form-group--error=has_error
+            data-hydrate="on-focus"
             data-hydrated=move || if hydrated.get() { "true" } else { "false" }
         >
             <label class="nhsuk-label" for="password">"Password"</label>
@@ -359,18 +362,18 @@ fn AccountsTable(rows: Vec<AccountRow>, query: String) -> impl IntoView {
                 }
             });
             view! {
-                <tr class="nhsuk-table__row">
-                    <td class="nhsuk-table__cell">{row.email.clone()}</td>
-                    <td class="nhsuk-table__cell">{row.name.unwrap_or_else(|| "-".into())}</td>
-                    <td class="nhsuk-table__cell">{row.role.label()}</td>
-                    <td class="nhsuk-table__cell">{status}</td>
-                    <td class="nhsuk-table__cell"><ul class="nhsuk-list skillmap-compact-list">{password}{links}</ul></td>
-                    <td class="nhsuk-table__cell">{match (row.last_login, row.has_password || !row.sso_links.is_empty()) {
+                <tr role="row" class="nhsuk-table__row">
+                    <Cell head="Email">{row.email.clone()}</Cell>
+                    <Cell head="Name">{row.name.unwrap_or_else(|| "-".into())}</Cell>
+                    <Cell head="Role">{row.role.label()}</Cell>
+                    <Cell head="Status">{status}</Cell>
+                    <Cell head="Signs in with"><ul class="nhsuk-list skillmap-compact-list">{password}{links}</ul></Cell>
+                    <Cell head="Last signed in">{match (row.last_login, row.has_password || !row.sso_links.is_empty()) {
                         (Some(when), _) => when,
                         (None, true) => "Never".into(),
                         (None, false) => "Never (no password or sign-on link yet)".into(),
-                    }}</td>
-                    <td class="nhsuk-table__cell">
+                    }}</Cell>
+                    <Cell head="Action">
                         <form method="post" action=SetAccountDisabled::PATH class="skillmap-inline-form">
                             <input type="hidden" name="account_id" value=row.id/>
                             <input type="hidden" name="disabled" value=next/>
@@ -383,7 +386,7 @@ fn AccountsTable(rows: Vec<AccountRow>, query: String) -> impl IntoView {
                             </button>
                         </form>
                         {break_glass}
-                    </td>
+                    </Cell>
                 </tr>
             }
         })

@@ -11,7 +11,7 @@ use super::model::{CONTACT_MAX, FindResults, Found, Interests, MAX_SKILLS};
 use crate::auth::api::whoami;
 use crate::error::AppError;
 use crate::framework::model::{LEVELS, level_name};
-use crate::ui::{ErrorPage, ErrorSummary, Layout, page, url_error};
+use crate::ui::{Cell, CellHeading, ErrorPage, ErrorSummary, Layout, page, url_error};
 
 /// Skill pickers the search form shows (the search takes up to
 /// `MAX_SKILLS` through its URL).
@@ -307,7 +307,7 @@ fn InterestsView(
         .map(|s| {
             let head = (s.domain != domain).then(|| {
                 domain = s.domain.clone();
-                view! { <tr class="nhsuk-table__row"><th scope="colgroup" colspan="4" class="nhsuk-table__header">{s.domain.clone()}</th></tr> }
+                view! { <tr role="row" class="nhsuk-table__row"><th role="columnheader" scope="colgroup" colspan="4" class="nhsuk-table__header">{s.domain.clone()}</th></tr> }
             });
             let develop_id = format!("develop[{}]", s.code);
             let help_id = format!("help[{}]", s.code);
@@ -326,18 +326,21 @@ fn InterestsView(
             } else {
                 view! { <span class="nhsuk-body-s skillmap-muted">{format!("Once agreed at {} or above", level_name(super::model::HELP_LEVEL))}</span> }.into_any()
             };
+            // Built first: a `Cell`'s children are a `'static` closure, and
+            // `s` is borrowed.
+            let develop_cell = view! {
+                <div class="nhsuk-checkboxes__item">
+                    <input class="nhsuk-checkboxes__input" id=develop_id.clone() name=develop_id.clone() type="checkbox" value="on" checked=s.develop/>
+                    <label class="nhsuk-label nhsuk-checkboxes__label" for=develop_id>"Develop"<span class="nhsuk-u-visually-hidden">{format!(" {}", s.name)}</span></label>
+                </div>
+            };
             view! {
                 {head}
-                <tr class="nhsuk-table__row">
-                    <th scope="row" class="nhsuk-table__header" data-label="Skill">{s.name.clone()}</th>
-                    <td class="nhsuk-table__cell" data-label="Your level">{agreed}</td>
-                    <td class="nhsuk-table__cell" data-label="Develop">
-                        <div class="nhsuk-checkboxes__item">
-                            <input class="nhsuk-checkboxes__input" id=develop_id.clone() name=develop_id.clone() type="checkbox" value="on" checked=s.develop/>
-                            <label class="nhsuk-label nhsuk-checkboxes__label" for=develop_id>"Develop"<span class="nhsuk-u-visually-hidden">{format!(" {}", s.name)}</span></label>
-                        </div>
-                    </td>
-                    <td class="nhsuk-table__cell" data-label="Help">{help_cell}</td>
+                <tr role="row" class="nhsuk-table__row">
+                    <th role="rowheader" scope="row" class="nhsuk-table__header"><CellHeading head="Skill"/>{s.name.clone()}</th>
+                    <Cell head="Your level">{agreed}</Cell>
+                    <Cell head="I'd like to develop this">{develop_cell}</Cell>
+                    <Cell head="I'd like to help others with this">{help_cell}</Cell>
                 </tr>
             }
         })
@@ -385,14 +388,14 @@ fn InterestsView(
         <h2 id="interests">"Skills you would like to develop, or help others with"</h2>
         <p>"Skills you would like to develop get more weight when Skillmap suggests your learning, and your managers can see who is keen. You can offer to help others with a skill once your level in it is agreed at Practitioner or above."</p>
         <form method="post" action=SaveInterests::PATH data-testid="interests-form">
-            <table class="nhsuk-table skillmap-responsive">
+            <table role="table" class="nhsuk-table nhsuk-table--responsive skillmap-responsive">
                 <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">"Your interest in each skill"</caption>
-                <thead class="nhsuk-table__head">
-                    <tr class="nhsuk-table__row">
-                        <th scope="col" class="nhsuk-table__header">"Skill"</th>
-                        <th scope="col" class="nhsuk-table__header">"Your level"</th>
-                        <th scope="col" class="nhsuk-table__header">"I'd like to develop this"</th>
-                        <th scope="col" class="nhsuk-table__header">"I'd like to help others with this"</th>
+                <thead role="rowgroup" class="nhsuk-table__head">
+                    <tr role="row" class="nhsuk-table__row">
+                        <th role="columnheader" scope="col" class="nhsuk-table__header">"Skill"</th>
+                        <th role="columnheader" scope="col" class="nhsuk-table__header">"Your level"</th>
+                        <th role="columnheader" scope="col" class="nhsuk-table__header">"I'd like to develop this"</th>
+                        <th role="columnheader" scope="col" class="nhsuk-table__header">"I'd like to help others with this"</th>
                     </tr>
                 </thead>
                 <tbody class="nhsuk-table__body">{rows}</tbody>

@@ -7,7 +7,9 @@ use super::api::{CommitImport, UploadImport, import_history, import_job, import_
 use super::model::{Counts, JobView, Kind, PROBLEMS_SHOWN, Problem, Progress, Status};
 use crate::auth::api::whoami;
 use crate::error::AppError;
-use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, page, url_error};
+use crate::ui::{
+    Cell, CellHeading, ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, page, url_error,
+};
 
 /// What each kind of file holds, for the upload page.
 fn kind_help(kind: Kind) -> (&'static str, &'static str) {
@@ -105,13 +107,13 @@ pub fn ImportHistoryPage() -> impl IntoView {
                 .into_iter()
                 .map(|j| {
                     view! {
-                        <tr class="nhsuk-table__row">
-                            <td class="nhsuk-table__cell">{j.created_at}</td>
-                            <td class="nhsuk-table__cell"><a href=format!("/admin/import/{}", j.id)>{j.file_name}</a></td>
-                            <td class="nhsuk-table__cell">{j.kind.label()}</td>
-                            <td class="nhsuk-table__cell">{j.actor}</td>
-                            <td class="nhsuk-table__cell">{j.status.label()}</td>
-                            <td class="nhsuk-table__cell">{summary(&j.counts)}</td>
+                        <tr role="row" class="nhsuk-table__row">
+                            <Cell head="When">{j.created_at}</Cell>
+                            <Cell head="File"><a href=format!("/admin/import/{}", j.id)>{j.file_name}</a></Cell>
+                            <Cell head="Kind">{j.kind.label()}</Cell>
+                            <Cell head="By">{j.actor}</Cell>
+                            <Cell head="Outcome">{j.status.label()}</Cell>
+                            <Cell head="Rows">{summary(&j.counts)}</Cell>
                         </tr>
                     }
                 })
@@ -378,11 +380,11 @@ fn ProblemTable(problems: Vec<Problem>, caption: &'static str) -> impl IntoView 
         .into_iter()
         .map(|p| {
             view! {
-                <tr class="nhsuk-table__row">
-                    <td class="nhsuk-table__cell">{p.row.map(|r| r.to_string()).unwrap_or_else(|| "whole file".into())}</td>
-                    <td class="nhsuk-table__cell">{p.column}</td>
-                    <td class="nhsuk-table__cell skillmap-code">{super::model::short(&p.value)}</td>
-                    <td class="nhsuk-table__cell">{p.message}</td>
+                <tr role="row" class="nhsuk-table__row">
+                    <Cell head="Row">{p.row.map(|r| r.to_string()).unwrap_or_else(|| "whole file".into())}</Cell>
+                    <Cell head="Column">{p.column}</Cell>
+                    <td role="cell" class="nhsuk-table__cell skillmap-code"><CellHeading head="Value"/>{super::model::short(&p.value)}</td>
+                    <Cell head="Problem">{p.message}</Cell>
                 </tr>
             }
         })

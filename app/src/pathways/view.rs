@@ -20,7 +20,7 @@ use crate::auth::model::Role;
 use crate::error::{AppError, FieldError};
 use crate::framework::model::level_name;
 use crate::team::view::TeamChoice;
-use crate::ui::{ErrorPage, ErrorSummary, Layout, Table, page, url_error};
+use crate::ui::{Cell, CellHeading, ErrorPage, ErrorSummary, Layout, Table, page, url_error};
 
 fn query(key: &str) -> Option<String> {
     use_query_map()
@@ -371,17 +371,24 @@ fn Mentors(mine: MyLearning) -> impl IntoView {
             .iter()
             .map(|m| {
                 let label = format!("Add to my pathway: mentoring with {} in {}", m.name, m.skill_name);
+                // The cells' contents must own their data (`Cell` children
+                // are 'static), so copy out of the borrowed mentor first.
+                let skill_name = m.skill_name.clone();
+                let name = m.name.clone();
+                let job_title = m.job_title.clone().map(|t| format!(" {t}")).unwrap_or_default();
+                let mentor_id = m.person_id.to_string();
+                let skill_code = m.skill_code.clone();
                 view! {
-                    <tr class="nhsuk-table__row">
-                        <td class="nhsuk-table__cell">{m.skill_name.clone()}</td>
-                        <td class="nhsuk-table__cell">{m.name.clone()}<span class="nhsuk-body-s skillmap-muted">{m.job_title.clone().map(|t| format!(" {t}")).unwrap_or_default()}</span></td>
-                        <td class="nhsuk-table__cell">
+                    <tr role="row" class="nhsuk-table__row">
+                        <Cell head="Skill">{skill_name}</Cell>
+                        <Cell head="Mentor">{name}<span class="nhsuk-body-s skillmap-muted">{job_title}</span></Cell>
+                        <Cell head="Action">
                             <form method="post" action=AddMentor::PATH class="skillmap-inline-form">
-                                <input type="hidden" name="mentor_id" value=m.person_id.to_string()/>
-                                <input type="hidden" name="skill_code" value=m.skill_code.clone()/>
+                                <input type="hidden" name="mentor_id" value=mentor_id/>
+                                <input type="hidden" name="skill_code" value=skill_code/>
                                 <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small skillmap-table-button" type="submit" aria-label=label>"Add to my pathway"</button>
                             </form>
-                        </td>
+                        </Cell>
                     </tr>
                 }
             })
@@ -555,29 +562,30 @@ fn CatalogueList(data: CatalogueView, q: String, skill: Option<String>) -> impl 
                     let edit = format!("/learning/catalogue/{}", r.id);
                     let edit_label = format!("Change {}", r.title);
                     let remove_label = format!("Remove {}", r.title);
+                    let remove = (!r.retired).then(|| view! {
+                        <form method="post" action=RemoveResource::PATH class="skillmap-inline-form">
+                            <input type="hidden" name="resource_id" value=r.id.to_string()/>
+                            <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small skillmap-table-button" type="submit" aria-label=remove_label>"Remove"</button>
+                        </form>
+                    });
                     view! {
-                        <td class="nhsuk-table__cell">
+                        <Cell head="Action">
                             <a href=edit aria-label=edit_label>"Change"</a>
-                            {(!r.retired).then(|| view! {
-                                <form method="post" action=RemoveResource::PATH class="skillmap-inline-form">
-                                    <input type="hidden" name="resource_id" value=r.id.to_string()/>
-                                    <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small skillmap-table-button" type="submit" aria-label=remove_label>"Remove"</button>
-                                </form>
-                            })}
-                        </td>
+                            {remove}
+                        </Cell>
                     }
                 });
                 view! {
-                    <tr class="nhsuk-table__row">
-                        <td class="nhsuk-table__cell">
+                    <tr role="row" class="nhsuk-table__row">
+                        <Cell head="Resource">
                             {title}{retired}
                             <span class="nhsuk-body-s skillmap-muted skillmap-block">{format!("{} ({})", r.provider, r.code)}</span>
                             <span class="nhsuk-body-s skillmap-block">{r.description.clone()}</span>
-                        </td>
-                        <td class="nhsuk-table__cell">{format_label(&r.format)}</td>
-                        <td class="nhsuk-table__cell">{duration(r.minutes)}</td>
-                        <td class="nhsuk-table__cell">{cost_text(r.cost_pence)}</td>
-                        <td class="nhsuk-table__cell">{develops}</td>
+                        </Cell>
+                        <Cell head="Format">{format_label(&r.format)}</Cell>
+                        <Cell head="Time">{duration(r.minutes)}</Cell>
+                        <Cell head="Cost">{cost_text(r.cost_pence)}</Cell>
+                        <Cell head="Develops">{develops}</Cell>
                         {actions}
                     </tr>
                 }
@@ -914,12 +922,12 @@ fn team_table(t: TeamLearning) -> impl IntoView {
                     format!("{} of {} done", r.done, r.steps)
                 };
                 view! {
-                    <tr class="nhsuk-table__row">
-                        <th scope="row" class="nhsuk-table__header skillmap-row-header"><a href=href>{r.name}</a><span class="nhsuk-body-s skillmap-muted skillmap-block">{r.job_title.unwrap_or_default()}</span></th>
-                        <td class="nhsuk-table__cell">{progress}</td>
-                        <td class="nhsuk-table__cell">{r.started}</td>
-                        <td class="nhsuk-table__cell">{r.next_step.unwrap_or_else(|| "-".into())}</td>
-                        <td class="nhsuk-table__cell">{r.last_activity.unwrap_or_else(|| "-".into())}</td>
+                    <tr role="row" class="nhsuk-table__row">
+                        <th role="rowheader" scope="row" class="nhsuk-table__header skillmap-row-header"><CellHeading head="Person"/><a href=href>{r.name}</a><span class="nhsuk-body-s skillmap-muted skillmap-block">{r.job_title.unwrap_or_default()}</span></th>
+                        <Cell head="Steps">{progress}</Cell>
+                        <Cell head="In progress">{r.started}</Cell>
+                        <Cell head="Next step">{r.next_step.unwrap_or_else(|| "-".into())}</Cell>
+                        <Cell head="Last change">{r.last_activity.unwrap_or_else(|| "-".into())}</Cell>
                     </tr>
                 }
             })
@@ -975,12 +983,12 @@ fn UptakeTable(rows: Vec<UptakeRow>) -> impl IntoView {
         .into_iter()
         .map(|r| {
             view! {
-                <tr class="nhsuk-table__row">
-                    <th scope="row" class="nhsuk-table__header skillmap-row-header">{r.unit_name}</th>
-                    <td class="nhsuk-table__cell">{r.staff}</td>
-                    <td class="nhsuk-table__cell">{format!("{} ({})", r.with_pathway, percent(r.with_pathway, r.staff))}</td>
-                    <td class="nhsuk-table__cell">{format!("{} of {}", r.done, r.steps)}</td>
-                    <td class="nhsuk-table__cell">{r.completed}</td>
+                <tr role="row" class="nhsuk-table__row">
+                    <th role="rowheader" scope="row" class="nhsuk-table__header skillmap-row-header"><CellHeading head="Unit"/>{r.unit_name}</th>
+                    <Cell head="Staff">{r.staff}</Cell>
+                    <Cell head="With a pathway">{format!("{} ({})", r.with_pathway, percent(r.with_pathway, r.staff))}</Cell>
+                    <Cell head="Steps done">{format!("{} of {}", r.done, r.steps)}</Cell>
+                    <Cell head="Pathways finished">{r.completed}</Cell>
                 </tr>
             }
         })
@@ -989,12 +997,12 @@ fn UptakeTable(rows: Vec<UptakeRow>) -> impl IntoView {
         <div data-testid="uptake">
             <Table caption="Learning pathways by unit" headers=vec!["Unit", "Staff", "With a pathway", "Steps done", "Pathways finished"]>
                 {body}
-                <tr class="nhsuk-table__row skillmap-total">
-                    <th scope="row" class="nhsuk-table__header">"All units"</th>
-                    <td class="nhsuk-table__cell">{staff}</td>
-                    <td class="nhsuk-table__cell">{format!("{with} ({})", percent(with, staff))}</td>
-                    <td class="nhsuk-table__cell">{format!("{done} of {steps}")}</td>
-                    <td class="nhsuk-table__cell">{completed}</td>
+                <tr role="row" class="nhsuk-table__row skillmap-total">
+                    <th role="rowheader" scope="row" class="nhsuk-table__header"><CellHeading head="Unit"/>"All units"</th>
+                    <Cell head="Staff">{staff}</Cell>
+                    <Cell head="With a pathway">{format!("{with} ({})", percent(with, staff))}</Cell>
+                    <Cell head="Steps done">{format!("{done} of {steps}")}</Cell>
+                    <Cell head="Pathways finished">{completed}</Cell>
                 </tr>
             </Table>
         </div>

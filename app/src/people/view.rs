@@ -8,7 +8,7 @@ use crate::auth::api::whoami;
 use crate::auth::model::Role;
 use crate::error::AppError;
 use crate::ui::Row;
-use crate::ui::{ErrorPage, Layout, Table, page};
+use crate::ui::{Cell, ErrorPage, Layout, Table, page};
 
 #[component]
 pub fn PersonPage() -> impl IntoView {
@@ -96,11 +96,11 @@ pub fn PeopleTable(people: Vec<PersonSummary>, #[prop(into)] caption: String) ->
         .map(|p| {
             let href = format!("/people/{}", p.id);
             view! {
-                <tr class="nhsuk-table__row">
-                    <td class="nhsuk-table__cell"><a href=href>{p.name}</a></td>
-                    <td class="nhsuk-table__cell">{p.job_title.unwrap_or_else(|| "Not set".into())}</td>
-                    <td class="nhsuk-table__cell">{p.band}</td>
-                    <td class="nhsuk-table__cell">{p.team}</td>
+                <tr role="row" class="nhsuk-table__row">
+                    <Cell head="Name"><a href=href>{p.name}</a></Cell>
+                    <Cell head="Job role">{p.job_title.unwrap_or_else(|| "Not set".into())}</Cell>
+                    <Cell head="Band">{p.band}</Cell>
+                    <Cell head="Team">{p.team}</Cell>
                 </tr>
             }
         })

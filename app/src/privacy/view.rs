@@ -10,7 +10,7 @@ use super::api::{ErasePerson, preview_erasure, retention_review};
 use super::model::{ErasePreview, Retention};
 use crate::auth::api::whoami;
 use crate::error::AppError;
-use crate::ui::{ErrorPage, ErrorSummary, Layout, Table, TextField, page, url_error};
+use crate::ui::{Cell, ErrorPage, ErrorSummary, Layout, Table, TextField, page, url_error};
 
 /// Where a person downloads their data (a plain GET route, `privacy::download`).
 pub const DOWNLOAD_PATH: &str = "/my-data/skillmap-my-data.zip";
@@ -189,11 +189,11 @@ fn Review(review: Retention) -> impl IntoView {
                 None => "Nothing held beyond the account".into_any(),
             };
             view! {
-                <tr class="nhsuk-table__row" data-testid="retention-row">
-                    <td class="nhsuk-table__cell">{who}</td>
-                    <td class="nhsuk-table__cell">{r.email}</td>
-                    <td class="nhsuk-table__cell">{since}</td>
-                    <td class="nhsuk-table__cell">{action}</td>
+                <tr role="row" class="nhsuk-table__row" data-testid="retention-row">
+                    <Cell head="Name">{who}</Cell>
+                    <Cell head="Email">{r.email}</Cell>
+                    <Cell head="Disabled since">{since}</Cell>
+                    <Cell head="Action">{action}</Cell>
                 </tr>
             }
         })

@@ -16,7 +16,9 @@ use super::model::{
 use crate::auth::api::whoami;
 use crate::error::{AppError, FieldError};
 use crate::framework::model::{LEVELS, level_label};
-use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, page, url_error};
+use crate::ui::{
+    Cell, CellHeading, ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, page, url_error,
+};
 
 fn level_cell(level: Option<u8>) -> String {
     level.map(level_label).unwrap_or_else(|| "-".into())
@@ -244,13 +246,17 @@ fn MySkills(profile: ProfileView) -> impl IntoView {
         {(!retired.is_empty()).then(|| {
             let rows = retired
                 .into_iter()
-                .map(|i| view! {
-                    <tr class="nhsuk-table__row">
-                        <td class="nhsuk-table__cell">{i.skill.name}</td>
-                        <td class="nhsuk-table__cell">{i.skill.domain}</td>
-                        <td class="nhsuk-table__cell">{level_cell(i.assessment.as_ref().map(|a| a.self_level))}</td>
-                        <td class="nhsuk-table__cell">{level_cell(i.assessment.as_ref().and_then(|a| a.agreed_level))}</td>
-                    </tr>
+                .map(|i| {
+                    let own = level_cell(i.assessment.as_ref().map(|a| a.self_level));
+                    let agreed = level_cell(i.assessment.as_ref().and_then(|a| a.agreed_level));
+                    view! {
+                        <tr role="row" class="nhsuk-table__row">
+                            <Cell head="Skill">{i.skill.name}</Cell>
+                            <Cell head="Assessed against">{i.skill.domain}</Cell>
+                            <Cell head="Your level">{own}</Cell>
+                            <Cell head="Agreed">{agreed}</Cell>
+                        </tr>
+                    }
                 })
                 .collect_view();
             view! {
@@ -274,19 +280,22 @@ fn SkillTable(items: Vec<ProfileItem>, caption: String) -> impl IntoView {
                 .requirement
                 .map(|r| format!("{}{}", level_label(r.level), if r.essential { "" } else { " (desirable)" }))
                 .unwrap_or_else(|| "-".into());
+            let own = level_cell(i.assessment.as_ref().map(|a| a.self_level));
+            let agreed = level_cell(i.assessment.as_ref().and_then(|a| a.agreed_level));
+            let status = status_tag(i.assessment.as_ref());
             view! {
-                <tr class="nhsuk-table__row">
-                    <td class="nhsuk-table__cell">
+                <tr role="row" class="nhsuk-table__row">
+                    <Cell head="Skill">
                         {i.skill.name.clone()}
                         <span class="nhsuk-body-s skillmap-muted">{format!(" {}", i.skill.domain)}</span>
                         {i.develop.then(|| view! { <strong class="nhsuk-tag nhsuk-tag--blue skillmap-tag">"Want to develop"</strong> })}
                         {i.help.then(|| view! { <strong class="nhsuk-tag nhsuk-tag--green skillmap-tag">"Will help others"</strong> })}
-                    </td>
-                    <td class="nhsuk-table__cell">{required}</td>
-                    <td class="nhsuk-table__cell">{level_cell(i.assessment.as_ref().map(|a| a.self_level))}</td>
-                    <td class="nhsuk-table__cell">{level_cell(i.assessment.as_ref().and_then(|a| a.agreed_level))}</td>
-                    <td class="nhsuk-table__cell">{status_tag(i.assessment.as_ref())}</td>
-                    <td class="nhsuk-table__cell"><a href=href aria-label=label>{action}</a></td>
+                    </Cell>
+                    <Cell head="Required">{required}</Cell>
+                    <Cell head="Your level">{own}</Cell>
+                    <Cell head="Agreed">{agreed}</Cell>
+                    <Cell head="Status">{status}</Cell>
+                    <Cell head="Action"><a href=href aria-label=label>{action}</a></Cell>
                 </tr>
             }
         })
@@ -658,17 +667,20 @@ pub fn GapTable(profile: ProfileView) -> impl IntoView {
             } else {
                 "nhsuk-tag nhsuk-tag--red"
             };
+            let self_level = level_cell(a.as_ref().map(|a| a.self_level));
+            let agreed = level_cell(a.as_ref().and_then(|a| a.agreed_level));
             view! {
-                <tr class="nhsuk-table__row">
-                    <th scope="row" class="nhsuk-table__header skillmap-row-header">
+                <tr role="row" class="nhsuk-table__row">
+                    <th role="rowheader" scope="row" class="nhsuk-table__header skillmap-row-header">
+                        <CellHeading head="Skill"/>
                         {skill.name}
                         <span class="nhsuk-body-s skillmap-muted">{if req.essential { " Essential" } else { " Desirable" }}</span>
                         {keen}
                     </th>
-                    <td class="nhsuk-table__cell">{level_label(req.level)}</td>
-                    <td class="nhsuk-table__cell">{level_cell(a.as_ref().map(|a| a.self_level))}</td>
-                    <td class="nhsuk-table__cell">{level_cell(a.as_ref().and_then(|a| a.agreed_level))}</td>
-                    <td class="nhsuk-table__cell"><strong class=gap_class>{gap_text(req.level, counted)}</strong></td>
+                    <Cell head="Required">{level_label(req.level)}</Cell>
+                    <Cell head="Own level">{self_level}</Cell>
+                    <Cell head="Agreed">{agreed}</Cell>
+                    <Cell head="Gap"><strong class=gap_class>{gap_text(req.level, counted)}</strong></Cell>
                 </tr>
             }
         })
@@ -704,11 +716,11 @@ fn History(entries: Vec<HistoryEntry>) -> impl IntoView {
         .map(|e| {
             let summary = e.summary();
             view! {
-                <tr class="nhsuk-table__row">
-                    <td class="nhsuk-table__cell">{e.at}</td>
-                    <td class="nhsuk-table__cell">{e.skill_name}</td>
-                    <td class="nhsuk-table__cell">{summary}</td>
-                    <td class="nhsuk-table__cell">{e.comment.unwrap_or_default()}</td>
+                <tr role="row" class="nhsuk-table__row">
+                    <Cell head="When">{e.at}</Cell>
+                    <Cell head="Skill">{e.skill_name}</Cell>
+                    <Cell head="Change">{summary}</Cell>
+                    <Cell head="Comment">{e.comment.unwrap_or_default()}</Cell>
                 </tr>
             }
         })
@@ -737,11 +749,11 @@ pub fn ReviewsPage() -> impl IntoView {
                 .map(|r| {
                     let href = format!("/people/{}/skills", r.person.id);
                     view! {
-                        <tr class="nhsuk-table__row">
-                            <td class="nhsuk-table__cell"><a href=href>{r.person.name}</a></td>
-                            <td class="nhsuk-table__cell">{r.person.job_title.unwrap_or_default()}</td>
-                            <td class="nhsuk-table__cell">{r.person.team}</td>
-                            <td class="nhsuk-table__cell">{r.pending}</td>
+                        <tr role="row" class="nhsuk-table__row">
+                            <Cell head="Name"><a href=href>{r.person.name}</a></Cell>
+                            <Cell head="Job role">{r.person.job_title.unwrap_or_default()}</Cell>
+                            <Cell head="Team">{r.person.team}</Cell>
+                            <Cell head="Levels to agree">{r.pending}</Cell>
                         </tr>
                     }
                 })
@@ -772,10 +784,10 @@ fn OverdueReviews(overdue: Vec<super::model::OverdueReview>) -> impl IntoView {
             .into_iter()
             .map(|r| {
                 view! {
-                    <tr class="nhsuk-table__row" data-testid="overdue-row">
-                        <td class="nhsuk-table__cell"><a href=format!("/people/{}/skills", r.person_id)>{r.name}</a></td>
-                        <td class="nhsuk-table__cell">{r.team}</td>
-                        <td class="nhsuk-table__cell">{r.due}</td>
+                    <tr role="row" class="nhsuk-table__row" data-testid="overdue-row">
+                        <Cell head="Name"><a href=format!("/people/{}/skills", r.person_id)>{r.name}</a></Cell>
+                        <Cell head="Team">{r.team}</Cell>
+                        <Cell head="Was due">{r.due}</Cell>
                     </tr>
                 }
             })
@@ -974,18 +986,19 @@ fn ReviewCycle(
         .fixed
         .into_iter()
         .map(|f| {
+            let unit = f.unit.clone();
             view! {
-                <tr class="nhsuk-table__row" data-testid="fixed-row">
-                    <td class="nhsuk-table__cell">{f.unit.clone()}</td>
-                    <td class="nhsuk-table__cell">{f.date.clone()}</td>
-                    <td class="nhsuk-table__cell">
+                <tr role="row" class="nhsuk-table__row" data-testid="fixed-row">
+                    <Cell head="Unit">{unit}</Cell>
+                    <Cell head="Due on">{f.date.clone()}</Cell>
+                    <Cell head="Action">
                         <form method="post" action=super::api::RemoveFixedDate::PATH>
                             <input type="hidden" name="unit_id" value=f.unit_id.to_string()/>
                             <button class="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0" type="submit">
                                 "Remove"<span class="nhsuk-u-visually-hidden">{format!(": the fixed date of {}", f.unit)}</span>
                             </button>
                         </form>
-                    </td>
+                    </Cell>
                 </tr>
             }
         })

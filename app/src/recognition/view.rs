@@ -21,7 +21,9 @@ use crate::auth::model::Role;
 use crate::error::FieldError;
 use crate::team::model::Choice;
 use crate::team::view::TeamChoice;
-use crate::ui::{ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, page, url_error};
+use crate::ui::{
+    Cell, CellHeading, ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, page, url_error,
+};
 
 fn query(key: &str) -> Option<String> {
     use_query_map()
@@ -675,13 +677,18 @@ fn report_table(r: RecognitionReport) -> impl IntoView {
     let heads = r
         .months
         .iter()
-        .map(|m| view! { <th scope="col" class="nhsuk-table__header skillmap-numeric">{m.clone()}</th> })
+        .map(|m| view! { <th role="columnheader" scope="col" class="nhsuk-table__header skillmap-numeric">{m.clone()}</th> })
         .collect_view();
+    let months = &r.months;
     let row = |u: super::model::UnitRecognition, total: bool| {
+        // One figure per month of `months`, headed (on narrow screens) by its
+        // month: the heading is not a `&'static str`, so the span of
+        // `CellHeading` is written out.
         let cells = u
             .per_month
             .iter()
-            .map(|n| view! { <td class="nhsuk-table__cell skillmap-numeric">{*n}</td> })
+            .zip(months.iter())
+            .map(|(n, m)| view! { <td role="cell" class="nhsuk-table__cell skillmap-numeric"><span class="nhsuk-table-responsive__heading" aria-hidden="true">{m.clone()}" "</span>{*n}</td> })
             .collect_view();
         let name = if total {
             view! { {u.unit.clone()} }.into_any()
@@ -696,11 +703,11 @@ fn report_table(r: RecognitionReport) -> impl IntoView {
             "nhsuk-table__row"
         };
         view! {
-            <tr class=class>
-                <th scope="row" class="nhsuk-table__header skillmap-row-header">{name}</th>
-                <td class="nhsuk-table__cell skillmap-numeric">{u.staff}</td>
+            <tr role="row" class=class>
+                <th role="rowheader" scope="row" class="nhsuk-table__header skillmap-row-header"><CellHeading head="Unit"/>{name}</th>
+                <td role="cell" class="nhsuk-table__cell skillmap-numeric"><CellHeading head="Staff"/>{u.staff}</td>
                 {cells}
-                <td class="nhsuk-table__cell skillmap-numeric">{format!("{} ({}%)", u.recognised, u.percent())}</td>
+                <td role="cell" class="nhsuk-table__cell skillmap-numeric"><CellHeading head="Staff recognised"/>{format!("{} ({}%)", u.recognised, u.percent())}</td>
             </tr>
         }
     };
@@ -709,14 +716,14 @@ fn report_table(r: RecognitionReport) -> impl IntoView {
     view! {
         {drill}
         <div class="skillmap-scroll" data-testid="recognition-report" tabindex="0" role="region" aria-label="Recognition by unit">
-            <table class="nhsuk-table">
+            <table role="table" class="nhsuk-table nhsuk-table--responsive">
                 <caption class="nhsuk-table__caption">"Endorsements and awards received, by unit and month"</caption>
-                <thead class="nhsuk-table__head">
-                    <tr class="nhsuk-table__row">
-                        <th scope="col" class="nhsuk-table__header">"Unit"</th>
-                        <th scope="col" class="nhsuk-table__header skillmap-numeric">"Staff"</th>
+                <thead role="rowgroup" class="nhsuk-table__head">
+                    <tr role="row" class="nhsuk-table__row">
+                        <th role="columnheader" scope="col" class="nhsuk-table__header">"Unit"</th>
+                        <th role="columnheader" scope="col" class="nhsuk-table__header skillmap-numeric">"Staff"</th>
                         {heads}
-                        <th scope="col" class="nhsuk-table__header skillmap-numeric">"Staff recognised"</th>
+                        <th role="columnheader" scope="col" class="nhsuk-table__header skillmap-numeric">"Staff recognised"</th>
                     </tr>
                 </thead>
                 <tbody class="nhsuk-table__body">{rows}{total}</tbody>
@@ -774,20 +781,22 @@ fn kinds_table(kinds: Vec<AwardKind>) -> impl IntoView {
             let (button, value) = if k.active { ("Retire", "false") } else { ("Offer again", "true") };
             let label = format!("{button}: {}", k.name);
             let status = if k.active { "Offered" } else { "Retired" };
+            // Built first: a `Cell`'s children are a `'static` closure.
+            let action = view! {
+                <form method="post" action=SaveAwardKind::PATH class="skillmap-inline-form">
+                    <input type="hidden" name="id" value=k.id.to_string()/>
+                    <input type="hidden" name="name" value=k.name.clone()/>
+                    <input type="hidden" name="description" value=k.description.clone()/>
+                    <input type="hidden" name="active" value=value/>
+                    <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small skillmap-table-button" type="submit" aria-label=label>{button}</button>
+                </form>
+            };
             view! {
-                <tr class="nhsuk-table__row" data-testid="award-kind">
-                    <th scope="row" class="nhsuk-table__header skillmap-row-header">{k.name.clone()}<span class="nhsuk-body-s skillmap-muted skillmap-block">{k.description.clone()}</span></th>
-                    <td class="nhsuk-table__cell">{status}</td>
-                    <td class="nhsuk-table__cell skillmap-numeric">{k.given}</td>
-                    <td class="nhsuk-table__cell">
-                        <form method="post" action=SaveAwardKind::PATH class="skillmap-inline-form">
-                            <input type="hidden" name="id" value=k.id.to_string()/>
-                            <input type="hidden" name="name" value=k.name.clone()/>
-                            <input type="hidden" name="description" value=k.description.clone()/>
-                            <input type="hidden" name="active" value=value/>
-                            <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small skillmap-table-button" type="submit" aria-label=label>{button}</button>
-                        </form>
-                    </td>
+                <tr role="row" class="nhsuk-table__row" data-testid="award-kind">
+                    <th role="rowheader" scope="row" class="nhsuk-table__header skillmap-row-header"><CellHeading head="Award"/>{k.name.clone()}<span class="nhsuk-body-s skillmap-muted skillmap-block">{k.description.clone()}</span></th>
+                    <Cell head="Status">{status}</Cell>
+                    <td role="cell" class="nhsuk-table__cell skillmap-numeric"><CellHeading head="Times given"/>{k.given}</td>
+                    <Cell head="Action">{action}</Cell>
                 </tr>
             }
         })

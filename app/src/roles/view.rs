@@ -9,7 +9,7 @@ use crate::auth::api::whoami;
 use crate::auth::model::Role;
 use crate::error::{AppError, FieldError};
 use crate::framework::model::{LEVELS, level_label};
-use crate::ui::{ErrorPage, ErrorSummary, Layout, Table, TextField, page, url_error};
+use crate::ui::{Cell, ErrorPage, ErrorSummary, Layout, Table, TextField, page, url_error};
 
 #[component]
 pub fn RolesPage() -> impl IntoView {
@@ -32,13 +32,13 @@ fn RolesList(rows: Vec<JobRoleRow>, can_edit: bool) -> impl IntoView {
         .map(|r| {
             let href = format!("/roles/{}", r.id);
             view! {
-                <tr class="nhsuk-table__row">
-                    <td class="nhsuk-table__cell"><a href=href>{r.title}</a></td>
-                    <td class="nhsuk-table__cell">{r.code}</td>
-                    <td class="nhsuk-table__cell">{r.staff_group}</td>
-                    <td class="nhsuk-table__cell">{r.band}</td>
-                    <td class="nhsuk-table__cell">{r.requirements}</td>
-                    <td class="nhsuk-table__cell">{r.people}</td>
+                <tr role="row" class="nhsuk-table__row">
+                    <Cell head="Job role"><a href=href>{r.title}</a></Cell>
+                    <Cell head="Code">{r.code}</Cell>
+                    <Cell head="Staff group">{r.staff_group}</Cell>
+                    <Cell head="Band">{r.band}</Cell>
+                    <Cell head="Skills required">{r.requirements}</Cell>
+                    <Cell head="People">{r.people}</Cell>
                 </tr>
             }
         })
@@ -184,11 +184,11 @@ fn RoleDetail(detail: JobRoleDetail, errors: Vec<AppError>) -> impl IntoView {
                 }
             });
             view! {
-                <tr class="nhsuk-table__row">
-                    <td class="nhsuk-table__cell">{r.skill_name}<span class="nhsuk-body-s skillmap-muted">{format!(" {}", r.domain)}</span></td>
-                    <td class="nhsuk-table__cell">{level_label(r.level)}</td>
-                    <td class="nhsuk-table__cell">{if r.essential { "Essential" } else { "Desirable" }}</td>
-                    {editable.then(|| view! { <td class="nhsuk-table__cell">{remove}</td> })}
+                <tr role="row" class="nhsuk-table__row">
+                    <Cell head="Skill">{r.skill_name}<span class="nhsuk-body-s skillmap-muted">{format!(" {}", r.domain)}</span></Cell>
+                    <Cell head="Level">{level_label(r.level)}</Cell>
+                    <Cell head="Need">{if r.essential { "Essential" } else { "Desirable" }}</Cell>
+                    {editable.then(|| view! { <Cell head="Action">{remove}</Cell> })}
                 </tr>
             }
         })

@@ -20,7 +20,7 @@ use crate::auth::api::whoami;
 use crate::auth::model::Role;
 use crate::error::AppError;
 use crate::framework::model::{LEVELS, level_name};
-use crate::ui::{ErrorPage, Layout, page};
+use crate::ui::{Cell, CellHeading, ErrorPage, Layout, page};
 
 fn query_from_url() -> HeatQuery {
     let q = use_query_map().get_untracked();
@@ -578,13 +578,20 @@ pub fn PipelinePeoplePage() -> impl IntoView {
             .people
             .iter()
             .map(|p| {
+                // Owned values: a `Cell`'s children are a `'static` closure.
+                let href = format!("/people/{}/skills", p.id);
+                let name = p.name.clone();
+                let job_title = p.job_title.clone().unwrap_or_else(|| "No job role".into());
+                let team = p.team.clone();
+                let led = format!("{} of {}", p.lead_domains, found.domains);
+                let interested = if p.interested { "Yes" } else { "No" };
                 view! {
-                    <tr class="nhsuk-table__row">
-                        <td class="nhsuk-table__cell" data-label="Name"><a href=format!("/people/{}/skills", p.id)>{p.name.clone()}</a></td>
-                        <td class="nhsuk-table__cell" data-label="Job title">{p.job_title.clone().unwrap_or_else(|| "No job role".into())}</td>
-                        <td class="nhsuk-table__cell" data-label="Team">{p.team.clone()}</td>
-                        <td class="nhsuk-table__cell" data-label="Domains led">{format!("{} of {}", p.lead_domains, found.domains)}</td>
-                        <td class="nhsuk-table__cell" data-label="Interested">{if p.interested { "Yes" } else { "No" }}</td>
+                    <tr role="row" class="nhsuk-table__row">
+                        <Cell head="Name"><a href=href>{name}</a></Cell>
+                        <Cell head="Job title">{job_title}</Cell>
+                        <Cell head="Team">{team}</Cell>
+                        <Cell head="Domains led">{led}</Cell>
+                        <Cell head="Interested">{interested}</Cell>
                     </tr>
                 }
             })
@@ -606,15 +613,15 @@ pub fn PipelinePeoplePage() -> impl IntoView {
             <p>"\u{201c}Domains led\u{201d} counts the domains where the person's level is agreed at Practitioner or above in at least one skill. \u{201c}Interested\u{201d} means they would like to develop a skill of a domain they do not lead yet."</p>
             <p role="status" data-testid="pipeline-status">{status}</p>
             {(count > 0).then(|| view! {
-                <table class="nhsuk-table">
+                <table role="table" class="nhsuk-table nhsuk-table--responsive">
                     <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">{format!("{} in {}", found.group.title(), found.unit.name)}</caption>
-                    <thead class="nhsuk-table__head">
-                        <tr class="nhsuk-table__row">
-                            <th scope="col" class="nhsuk-table__header">"Name"</th>
-                            <th scope="col" class="nhsuk-table__header">"Job title"</th>
-                            <th scope="col" class="nhsuk-table__header">"Team"</th>
-                            <th scope="col" class="nhsuk-table__header">"Domains led"</th>
-                            <th scope="col" class="nhsuk-table__header">"Interested"</th>
+                    <thead role="rowgroup" class="nhsuk-table__head">
+                        <tr role="row" class="nhsuk-table__row">
+                            <th role="columnheader" scope="col" class="nhsuk-table__header">"Name"</th>
+                            <th role="columnheader" scope="col" class="nhsuk-table__header">"Job title"</th>
+                            <th role="columnheader" scope="col" class="nhsuk-table__header">"Team"</th>
+                            <th role="columnheader" scope="col" class="nhsuk-table__header">"Domains led"</th>
+                            <th role="columnheader" scope="col" class="nhsuk-table__header">"Interested"</th>
                         </tr>
                     </thead>
                     <tbody class="nhsuk-table__body">{rows}</tbody>
@@ -646,13 +653,19 @@ fn org_href(unit: i32, domain: &str) -> String {
     format!("/organisation?unit={unit}&domain={domain}")
 }
 
-fn share_cell(s: Share) -> impl IntoView {
-    view! { <td class="nhsuk-table__cell">{s.text()}</td> }
+/// The responsive-table heading of a cell whose column heading is not a
+/// `&'static str` (a domain or skill name): the same markup as `CellHeading`.
+fn cell_heading(head: String) -> impl IntoView {
+    view! { <span class="nhsuk-table-responsive__heading" aria-hidden="true">{head}" "</span> }
 }
 
-fn stat_cell(c: StatCell) -> impl IntoView {
+fn share_cell(s: Share, head: String) -> impl IntoView {
+    view! { <td role="cell" class="nhsuk-table__cell">{cell_heading(head)}{s.text()}</td> }
+}
+
+fn stat_cell(c: StatCell, head: String) -> impl IntoView {
     if c.suppressed {
-        return view! { <td class="nhsuk-table__cell skillmap-suppressed">{format!("fewer than {MIN_GROUP}")}</td> }.into_any();
+        return view! { <td role="cell" class="nhsuk-table__cell skillmap-suppressed">{cell_heading(head)}{format!("fewer than {MIN_GROUP}")}</td> }.into_any();
     }
     let share = match c.meeting.percent() {
         Some(p) => format!("{p}% meet"),
@@ -663,7 +676,8 @@ fn stat_cell(c: StatCell) -> impl IntoView {
         .map(|m| format!("median {}", level_name(m)))
         .unwrap_or_else(|| "no one assessed".into());
     view! {
-        <td class="nhsuk-table__cell">
+        <td role="cell" class="nhsuk-table__cell">
+            {cell_heading(head)}
             <strong>{share}</strong>
             <span class="skillmap-stat__detail">{median}</span>
             <span class="skillmap-stat__detail">{format!("{} assessed", c.assessed)}</span>
@@ -692,7 +706,8 @@ fn group_table(
     let body = rows
         .into_iter()
         .map(|r| {
-            let third_cell = third.then(|| share_cell(r.third.unwrap_or_default()));
+            let people = people_text(r.people, r.first.suppressed);
+            let third_cell = third.then(|| share_cell(r.third.unwrap_or_default(), "Interested, one domain short".into()));
             let drill_cell = drills.then(|| {
                 let links = r.unit.map(|u| {
                     let link = |group: &'static str, text: &'static str| {
@@ -700,19 +715,19 @@ fn group_table(
                     };
                     view! { {link("leaders", "Leaders")}" \u{b7} "{link("near", "Near")}" \u{b7} "{link("interested", "Interested")} }
                 });
-                view! { <td class="nhsuk-table__cell">{links}</td> }
+                view! { <Cell head="See the people">{links}</Cell> }
             });
             let label = if r.highlight {
-                view! { <th scope="row" class="nhsuk-table__header">{r.label}<strong class="nhsuk-tag nhsuk-tag--orange skillmap-tag">{first_label}</strong></th> }.into_any()
+                view! { <th role="rowheader" scope="row" class="nhsuk-table__header"><CellHeading head="Group"/>{r.label}<strong class="nhsuk-tag nhsuk-tag--orange skillmap-tag">{first_label}</strong></th> }.into_any()
             } else {
-                view! { <th scope="row" class="nhsuk-table__header">{r.label}</th> }.into_any()
+                view! { <th role="rowheader" scope="row" class="nhsuk-table__header"><CellHeading head="Group"/>{r.label}</th> }.into_any()
             };
             view! {
-                <tr class="nhsuk-table__row">
+                <tr role="row" class="nhsuk-table__row">
                     {label}
-                    <td class="nhsuk-table__cell">{people_text(r.people, r.first.suppressed)}</td>
-                    {share_cell(r.first)}
-                    {share_cell(r.second)}
+                    <Cell head="People">{people}</Cell>
+                    {share_cell(r.first, first.into())}
+                    {share_cell(r.second, second.into())}
                     {third_cell}
                     {drill_cell}
                 </tr>
@@ -720,16 +735,16 @@ fn group_table(
         })
         .collect_view();
     view! {
-        <table class="nhsuk-table">
+        <table role="table" class="nhsuk-table nhsuk-table--responsive">
             <caption class="nhsuk-table__caption nhsuk-table__caption--s">{caption}</caption>
-            <thead class="nhsuk-table__head">
-                <tr class="nhsuk-table__row">
-                    <th scope="col" class="nhsuk-table__header">"Group"</th>
-                    <th scope="col" class="nhsuk-table__header">"People"</th>
-                    <th scope="col" class="nhsuk-table__header">{first}</th>
-                    <th scope="col" class="nhsuk-table__header">{second}</th>
-                    {third.then(|| view! { <th scope="col" class="nhsuk-table__header">"Interested, one domain short"</th> })}
-                    {drills.then(|| view! { <th scope="col" class="nhsuk-table__header">"See the people"</th> })}
+            <thead role="rowgroup" class="nhsuk-table__head">
+                <tr role="row" class="nhsuk-table__row">
+                    <th role="columnheader" scope="col" class="nhsuk-table__header">"Group"</th>
+                    <th role="columnheader" scope="col" class="nhsuk-table__header">"People"</th>
+                    <th role="columnheader" scope="col" class="nhsuk-table__header">{first}</th>
+                    <th role="columnheader" scope="col" class="nhsuk-table__header">{second}</th>
+                    {third.then(|| view! { <th role="columnheader" scope="col" class="nhsuk-table__header">"Interested, one domain short"</th> })}
+                    {drills.then(|| view! { <th role="columnheader" scope="col" class="nhsuk-table__header">"See the people"</th> })}
                 </tr>
             </thead>
             <tbody class="nhsuk-table__body">{body}</tbody>
@@ -768,23 +783,30 @@ fn OrgView(report: OrgReport, reviews: crate::profile::model::ReviewCounts) -> i
     let skill_heads = report
         .skills
         .iter()
-        .map(|s| view! { <th scope="col" class="nhsuk-table__header">{s.name.clone()}</th> })
+        .map(|s| view! { <th role="columnheader" scope="col" class="nhsuk-table__header">{s.name.clone()}</th> })
         .collect_view();
     let unit_row = |r: super::model::UnitRow, total: bool| {
         let suppressed = r.hidden;
         let name = if total {
-            view! { <th scope="row" class="nhsuk-table__header">{format!("All of {}", r.unit.name)}</th> }.into_any()
+            view! { <th role="rowheader" scope="row" class="nhsuk-table__header"><CellHeading head="Unit"/>{format!("All of {}", r.unit.name)}</th> }.into_any()
         } else if r.has_children || r.people > 0 || r.hidden {
-            view! { <th scope="row" class="nhsuk-table__header"><a href=org_href(r.unit.id, &domain)>{r.unit.name.clone()}</a></th> }.into_any()
+            view! { <th role="rowheader" scope="row" class="nhsuk-table__header"><CellHeading head="Unit"/><a href=org_href(r.unit.id, &domain)>{r.unit.name.clone()}</a></th> }.into_any()
         } else {
-            view! { <th scope="row" class="nhsuk-table__header">{r.unit.name.clone()}</th> }
+            view! { <th role="rowheader" scope="row" class="nhsuk-table__header"><CellHeading head="Unit"/>{r.unit.name.clone()}</th> }
                 .into_any()
         };
-        let cells = r.cells.into_iter().map(stat_cell).collect_view();
+        let people = people_text(r.people, suppressed);
+        // One cell per skill of `report.skills`, headed by the skill's name.
+        let cells = r
+            .cells
+            .into_iter()
+            .zip(report.skills.iter())
+            .map(|(c, s)| stat_cell(c, s.name.clone()))
+            .collect_view();
         view! {
-            <tr class="nhsuk-table__row">
+            <tr role="row" class="nhsuk-table__row">
                 {name}
-                <td class="nhsuk-table__cell">{people_text(r.people, suppressed)}</td>
+                <Cell head="People">{people}</Cell>
                 {cells}
             </tr>
         }
@@ -820,12 +842,12 @@ fn OrgView(report: OrgReport, reviews: crate::profile::model::ReviewCounts) -> i
         <p>"Per skill: the share of people whose job role requires it who meet the requirement, the median level of those who assessed it, and how many assessed it. Choose a unit to see the units within it."</p>
         <nav aria-label="Domains"><ul class="skillmap-tabs">{tabs}</ul></nav>
         <div class="skillmap-heatmap" role="region" aria-labelledby="org-caption" tabindex="0">
-            <table class="nhsuk-table skillmap-org-table">
+            <table role="table" class="nhsuk-table nhsuk-table--responsive skillmap-org-table">
                 <caption id="org-caption" class="nhsuk-table__caption nhsuk-table__caption--s">{format!("{domain_name} skills by unit")}</caption>
-                <thead class="nhsuk-table__head">
-                    <tr class="nhsuk-table__row">
-                        <th scope="col" class="nhsuk-table__header">"Unit"</th>
-                        <th scope="col" class="nhsuk-table__header">"People"</th>
+                <thead role="rowgroup" class="nhsuk-table__head">
+                    <tr role="row" class="nhsuk-table__row">
+                        <th role="columnheader" scope="col" class="nhsuk-table__header">"Unit"</th>
+                        <th role="columnheader" scope="col" class="nhsuk-table__header">"People"</th>
                         {skill_heads}
                     </tr>
                 </thead>
@@ -916,13 +938,20 @@ fn TrendChart(points: Vec<TrendPoint>, domains: Vec<String>) -> impl IntoView {
     let heads = domains
         .iter()
         .enumerate()
-        .map(|(d, name)| view! { <th scope="col" class="nhsuk-table__header">{format!("{} {name}", MARKS[d % 4])}</th> })
+        .map(|(d, name)| view! { <th role="columnheader" scope="col" class="nhsuk-table__header">{format!("{} {name}", MARKS[d % 4])}</th> })
         .collect_view();
     let rows = points
         .iter()
         .map(|p| {
-            let cells = p.shares.iter().map(|s| share_cell(*s)).collect_view();
-            view! { <tr class="nhsuk-table__row"><th scope="row" class="nhsuk-table__header">{p.month.clone()}</th>{cells}</tr> }
+            // One share per domain of `domains`, headed as its column is.
+            let cells = p
+                .shares
+                .iter()
+                .zip(domains.iter())
+                .enumerate()
+                .map(|(d, (s, name))| share_cell(*s, format!("{} {name}", MARKS[d % 4])))
+                .collect_view();
+            view! { <tr role="row" class="nhsuk-table__row"><th role="rowheader" scope="row" class="nhsuk-table__header"><CellHeading head="Month"/>{p.month.clone()}</th>{cells}</tr> }
         })
         .collect_view();
     view! {
@@ -933,9 +962,9 @@ fn TrendChart(points: Vec<TrendPoint>, domains: Vec<String>) -> impl IntoView {
             {month_labels}
             {lines}
         </svg>
-        <table class="nhsuk-table">
+        <table role="table" class="nhsuk-table nhsuk-table--responsive">
             <caption class="nhsuk-table__caption nhsuk-table__caption--s">"Share of requirements met by month"</caption>
-            <thead class="nhsuk-table__head"><tr class="nhsuk-table__row"><th scope="col" class="nhsuk-table__header">"Month"</th>{heads}</tr></thead>
+            <thead role="rowgroup" class="nhsuk-table__head"><tr role="row" class="nhsuk-table__row"><th role="columnheader" scope="col" class="nhsuk-table__header">"Month"</th>{heads}</tr></thead>
             <tbody class="nhsuk-table__body">{rows}</tbody>
         </table>
     }

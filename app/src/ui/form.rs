@@ -168,8 +168,13 @@ pub fn SelectField(
     }
 }
 
-/// An NHS.UK table: caption (visible, or for screen readers only), column
-/// headers, and the body rows as children.
+/// An NHS.UK responsive table: caption (visible, or for screen readers
+/// only), column headers, and the body rows as children. On narrow screens
+/// (up to 48em, as NHS.UK sets it) each row becomes a card, and each cell
+/// (`Cell`) shows its column's heading beside its value, so the page never
+/// scrolls sideways on a phone (WCAG 2.2 1.4.10 Reflow). The ARIA roles keep
+/// the table a table for screen readers when the cells are no longer laid
+/// out as one. Rows are `<tr role="row" class="nhsuk-table__row">`.
 #[component]
 pub fn Table(
     #[prop(into)] caption: String,
@@ -184,15 +189,37 @@ pub fn Table(
     };
     let headers = headers
         .into_iter()
-        .map(|h| view! { <th scope="col" class="nhsuk-table__header">{h}</th> })
+        .map(|h| view! { <th role="columnheader" scope="col" class="nhsuk-table__header">{h}</th> })
         .collect_view();
     view! {
-        <table class="nhsuk-table">
+        <table role="table" class="nhsuk-table nhsuk-table--responsive">
             <caption class=caption_class>{caption}</caption>
-            <thead class="nhsuk-table__head">
-                <tr class="nhsuk-table__row">{headers}</tr>
+            <thead role="rowgroup" class="nhsuk-table__head">
+                <tr role="row" class="nhsuk-table__row">{headers}</tr>
             </thead>
             <tbody class="nhsuk-table__body">{children()}</tbody>
         </table>
     }
+}
+
+/// A cell of a responsive table (`Table`): `head` is its column's heading,
+/// shown before the value on narrow screens and hidden from screen readers
+/// (which announce the table's own header). Other attributes go on the
+/// `<td>` with `attr:`, e.g. `<Cell head="Skill" attr:data-testid="x">`.
+#[component]
+pub fn Cell(head: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <td role="cell" class="nhsuk-table__cell">
+            <span class="nhsuk-table-responsive__heading" aria-hidden="true">{head}" "</span>
+            {children()}
+        </td>
+    }
+}
+
+/// The heading span of a responsive cell, for a `<td>` written out by hand
+/// (one with its own classes): `<td role="cell" class="nhsuk-table__cell
+/// x"><CellHeading head="Skill"/>...</td>`.
+#[component]
+pub fn CellHeading(head: &'static str) -> impl IntoView {
+    view! { <span class="nhsuk-table-responsive__heading" aria-hidden="true">{head}" "</span> }
 }

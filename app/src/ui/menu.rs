@@ -54,58 +54,42 @@ pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
     links
 }
 
-/// The header navigation. On narrow screens it folds behind a "Menu" button
-/// once the page is interactive; without JavaScript it simply stays open.
-#[island]
+/// The header navigation, with no wasm: on wide screens a row of links; on
+/// narrow ones the same links folded under a "Menu" disclosure (`<details>`,
+/// which browsers open and close from the keyboard and announce as
+/// expanded or collapsed by themselves). Only one of the two is displayed
+/// at a time (style/main.css), so a screen reader meets one list.
+#[component]
 pub fn PrimaryNav(links: Vec<NavLink>, current: String) -> impl IntoView {
-    let open = RwSignal::new(true);
-    let hydrated = RwSignal::new(false);
-    // Effects run only in the browser: fold the menu and mark the page as
-    // interactive (the browser tests wait for this).
-    Effect::new(move |_| {
-        open.set(false);
-        hydrated.set(true);
-    });
-    let items = links
-        .into_iter()
-        .map(|link| {
-            let is_current = link.href == current;
-            view! {
-                <li class="nhsuk-header__navigation-item" class:nhsuk-header__navigation-item--current=is_current>
-                    <a
-                        class="nhsuk-header__navigation-link"
-                        href=link.href
-                        aria-current=is_current.then_some("page")
-                    >
-                        {link.label}
-                    </a>
-                </li>
-            }
-        })
-        .collect_view();
+    let items = move || {
+        links
+            .iter()
+            .map(|link| {
+                let is_current = link.href == current;
+                view! {
+                    <li class="nhsuk-header__navigation-item" class:nhsuk-header__navigation-item--current=is_current>
+                        <a
+                            class="nhsuk-header__navigation-link"
+                            href=link.href.clone()
+                            aria-current=is_current.then_some("page")
+                        >
+                            {link.label.clone()}
+                        </a>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
     view! {
-        <nav
-            class="nhsuk-header__navigation skillmap-nav"
-            aria-label="Menu"
-            data-hydrated=move || if hydrated.get() { "true" } else { "false" }
-        >
+        <nav class="nhsuk-header__navigation skillmap-nav" aria-label="Menu">
             <div class="nhsuk-header__navigation-container nhsuk-width-container">
-                <button
-                    class="skillmap-nav__toggle"
-                    type="button"
-                    aria-controls="primary-navigation"
-                    aria-expanded=move || if open.get() { "true" } else { "false" }
-                    on:click=move |_| open.update(|o| *o = !*o)
-                >
-                    "Menu"
-                </button>
-                <ul
-                    class="nhsuk-header__navigation-list skillmap-nav__list"
-                    class:skillmap-nav__list--folded=move || !open.get()
-                    id="primary-navigation"
-                >
-                    {items}
-                </ul>
+                <ul class="nhsuk-header__navigation-list skillmap-nav__wide">{items()}</ul>
+                <details class="skillmap-nav__narrow">
+                    <summary class="skillmap-nav__toggle">"Menu"</summary>
+                    <ul class="nhsuk-header__navigation-list skillmap-nav__list" id="primary-navigation">
+                        {items()}
+                    </ul>
+                </details>
             </div>
         </nav>
     }

@@ -1,10 +1,14 @@
 //! Shared components in the NHS.UK frontend style.
 
+mod assets;
 mod form;
 mod layout;
 mod menu;
 
-pub use form::{ErrorSummary, FieldErrorMessage, SelectField, Table, TextField, url_error};
+pub use assets::{AssetNames, SiteAssets};
+pub use form::{
+    Cell, CellHeading, ErrorSummary, FieldErrorMessage, SelectField, Table, TextField, url_error,
+};
 pub use layout::{ErrorPage, Layout, Row};
 pub use menu::{NavLink, PrimaryNav, nav_for};
 
