@@ -261,21 +261,27 @@ fn report(engine: &str, run: &str, samples: &[Sample], seconds: f64) -> (f64, Ve
     (samples.len() as f64 / seconds, errors)
 }
 
-async fn bench(engine: &str, db: TestDb, o: &Options) -> Result<(), String> {
+/// Seeds the demo trust at `staff` people who have each assessed every
+/// skill (the load bench's and bench-pages' data), saying how long it took.
+pub(crate) fn seed_trust(engine: &str, db: &TestDb, staff: usize) -> Result<(), String> {
     let t = Instant::now();
     let (ok, out) = cli(
-        &db,
-        &["seed-demo", "--staff", &o.staff.to_string(), "--all-skills"],
+        db,
+        &["seed-demo", "--staff", &staff.to_string(), "--all-skills"],
         &[],
     );
     if !ok {
-        return Err(format!("seed-demo: {out}"));
+        return Err(format!("{engine}: seed-demo: {out}"));
     }
     eprintln!(
-        "{engine}: seeded {} staff in {:.0} s",
-        o.staff,
+        "{engine}: seeded {staff} staff in {:.0} s",
         t.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+async fn bench(engine: &str, db: TestDb, o: &Options) -> Result<(), String> {
+    seed_trust(engine, &db, o.staff)?;
     let people = users(&db, o.users).await;
     let accounts: Vec<(String, &str, String)> = people
         .iter()

@@ -5,6 +5,7 @@
 
 mod bench_find;
 mod bench_import;
+mod bench_pages;
 mod bench_queue;
 mod bench_reports;
 mod fuzz;
@@ -65,6 +66,28 @@ enum Command {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Requests a second of the five busiest pages, server-rendered (GET),
+    /// against the server functions each page's view loads its data with,
+    /// posted as the browser does, flat out and interleaved, on a seeded
+    /// trust against the release server binary (SQLite; PostgreSQL too
+    /// with --postgres). Prints ratios; the goal is 0.8 or more.
+    BenchPages {
+        #[arg(long, default_value_t = 20_000)]
+        staff: usize,
+        /// Seconds per measurement (each page and its data are measured
+        /// twice).
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Requests in flight at once (a closed loop).
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        #[arg(long)]
+        postgres: Option<String>,
+        /// The Accept-Encoding requests send: by default gzip and br, as
+        /// browsers do; `gzip` or `br` for one only, `identity` for none.
+        #[arg(long, default_value = "gzip, br")]
+        accept_encoding: String,
+    },
     /// Emails a second through the job queue against the same letters sent
     /// straight to the same SMTP server (aiosmtpd), on SQLite (PostgreSQL
     /// too with --postgres). Prints ratios.
@@ -124,6 +147,22 @@ fn main() -> ExitCode {
                 runs,
                 postgres,
             } => bench_find::run(staff, runs, postgres.as_deref()).await,
+            Command::BenchPages {
+                staff,
+                seconds,
+                connections,
+                postgres,
+                accept_encoding,
+            } => {
+                bench_pages::run(&bench_pages::Options {
+                    staff,
+                    seconds,
+                    connections,
+                    postgres,
+                    accept_encoding,
+                })
+                .await
+            }
             Command::BenchQueue { jobs, postgres } => {
                 bench_queue::run(jobs, postgres.as_deref()).await
             }

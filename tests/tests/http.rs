@@ -369,12 +369,83 @@ async fn security_headers_are_set() {
             .contains("default-src 'none'")
     );
     let css = client
-        .get(app.url("/pkg/skillmap.css"))
+        .get(app.url(&stylesheet_of(&html)))
         .send()
         .await
         .unwrap();
     assert_eq!(css.status(), StatusCode::OK);
     assert_eq!(css.headers()["x-content-type-options"], "nosniff");
+}
+
+/// The stylesheet a page links to: `/pkg/skillmap.<content hash>.css`.
+fn stylesheet_of(html: &str) -> String {
+    let at = html
+        .find("href=\"/pkg/skillmap.")
+        .expect("the page links its stylesheet under /pkg")
+        + "href=\"".len();
+    let end = html[at..].find('"').unwrap() + at;
+    html[at..end].to_string()
+}
+
+/// Issue 25: the stylesheet (like the JavaScript and wasm) is named by its
+/// content and cached for a year; static files go out in the compressed
+/// copy the build made (brotli or gzip), pages are gzipped as they are
+/// sent, and a client that asks for neither gets them plain.
+#[tokio::test]
+async fn assets_are_hashed_cached_and_compressed() {
+    let app = TestServer::start();
+    let client = app.client();
+    let plain = client.get(app.url("/login")).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let html = plain.text().await.unwrap();
+    let css = stylesheet_of(&html);
+    let name = css.rsplit('/').next().unwrap();
+    let hash = name.split('.').nth(1).unwrap();
+    assert!(
+        hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+        "{css} is named by a content hash"
+    );
+    let get = |path: &str, encoding: Option<&str>| {
+        let mut req = client.get(app.url(path));
+        if let Some(e) = encoding {
+            req = req.header("accept-encoding", e);
+        }
+        req.send()
+    };
+    let raw = get(&css, None).await.unwrap();
+    assert_eq!(
+        raw.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(raw.headers().get("content-encoding").is_none());
+    let raw_len = raw.bytes().await.unwrap().len();
+    for encoding in ["br", "gzip"] {
+        let res = get(&css, Some(encoding)).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["content-encoding"], encoding);
+        assert_eq!(
+            res.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        let len = res.bytes().await.unwrap().len();
+        assert!(
+            len * 5 < raw_len,
+            "{encoding}: {len} bytes against {raw_len} plain"
+        );
+    }
+    // Pages are gzipped as they are sent (brotli costs too much CPU per
+    // request to do on the fly), and sent plain to a client that takes
+    // only brotli.
+    let page = get("/login", Some("gzip, br")).await.unwrap();
+    assert_eq!(page.headers()["content-encoding"], "gzip", "/login");
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["vary"], "accept-encoding");
+    let page = get("/login", Some("br")).await.unwrap();
+    assert!(page.headers().get("content-encoding").is_none());
+    // Files without a content hash in their name are kept for five minutes.
+    let favicon = get("/assets/images/favicon.svg", None).await.unwrap();
+    assert_eq!(favicon.status(), StatusCode::OK);
+    assert_eq!(favicon.headers()["cache-control"], "public, max-age=300");
 }
 
 #[tokio::test]
