@@ -477,11 +477,8 @@ async fn bench(engine: &str, db: TestDb, o: &Options) -> Result<Report, String> 
     }
 
     println!(
-        "bench-pages: {} staff, {} connections, {} s each, {engine}{}",
-        o.staff,
-        o.connections,
-        o.seconds,
-        format!(", Accept-Encoding: {}", o.accept_encoding)
+        "bench-pages: {} staff, {} connections, {} s each, {engine}, Accept-Encoding: {}",
+        o.staff, o.connections, o.seconds, o.accept_encoding
     );
     println!(
         "Each page (GET, server-rendered HTML) against its data: the server functions its \
