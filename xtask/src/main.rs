@@ -320,11 +320,9 @@ fn build_site() -> Result {
         fs::write(&name, bytes).map_err(|e| format!("{}: {e}", name.display()))?;
         hashes.push_str(&format!("{kind}: {hash}\n"));
     }
-    // Where Leptos looks for it (beside the server binary), and where the
-    // site is, for a deployment that copies the two together.
-    for dir in [target.join("release"), site.clone()] {
-        fs::write(dir.join("hash.txt"), &hashes).map_err(|e| e.to_string())?;
-    }
+    // Where Leptos (and `app::ui::assets`) look for it: beside the server
+    // binary. A deployment ships the two together.
+    fs::write(target.join("release/hash.txt"), &hashes).map_err(|e| e.to_string())?;
     precompress(&site)?;
     eprintln!("xtask: site built in {:.0?}", started.elapsed());
     report_bundle_size(&pkg);
