@@ -77,7 +77,7 @@ async function axe(label) {
 }
 
 // Once in a few dozen page loads on a busy 2-core machine, Chromium fetched
-// the page and the preloaded wasm but did not start the module for over 15 s
+// the page and the wasm but did not start the module for over 15 s
 // (no error of any kind; the page was complete). Such a page gets one
 // reload; an island that really fails to hydrate still fails the run.
 async function waitHydrated(selector) {
