@@ -6,25 +6,34 @@ use std::process::Command;
 
 use skillmap_tests::*;
 
+/// Runs a journey in tests/browser/ with node against `app`, with the demo
+/// password, where to put screenshots and `env`; fails the test when the
+/// journey does. Returns the screenshots' folder.
+fn journey(app: &TestServer, script: &str, env: &[(&str, &str)], what: &str) -> std::path::PathBuf {
+    let root = workspace_root();
+    let artifacts = root.join("test-artifacts");
+    let status = Command::new("node")
+        .arg(root.join(format!("tests/browser/{script}.mjs")))
+        .current_dir(&root)
+        .env("BASE_URL", &app.base)
+        .env("DEMO_PASSWORD", DEMO_PASSWORD)
+        .env("ARTIFACTS_DIR", &artifacts)
+        .envs(env.iter().copied())
+        .status()
+        .expect("node is needed for the browser tests");
+    assert!(
+        status.success(),
+        "{what} failed (see the output above and test-artifacts/)"
+    );
+    artifacts
+}
+
 #[test]
 fn each_role_signs_in_uses_the_page_and_signs_out() {
     // The journeys sign in some 20 times from one address within a minute:
     // more than the log-in rate limit allows (http.rs tests the limit).
     let app = TestServer::start_with(&[("SKILLMAP_LOGIN_BURST", "100")]);
-    let root = workspace_root();
-    let artifacts = root.join("test-artifacts");
-    let status = Command::new("node")
-        .arg(root.join("tests/browser/e2e.mjs"))
-        .current_dir(&root)
-        .env("BASE_URL", &app.base)
-        .env("DEMO_PASSWORD", DEMO_PASSWORD)
-        .env("ARTIFACTS_DIR", &artifacts)
-        .status()
-        .expect("node is needed for the browser tests");
-    assert!(
-        status.success(),
-        "browser journeys failed (see the output above and test-artifacts/)"
-    );
+    let artifacts = journey(&app, "e2e", &[], "browser journeys");
     assert!(artifacts.join("home-staff.png").exists());
 }
 
@@ -47,22 +56,15 @@ fn single_sign_on_in_a_real_browser() {
         ],
         false,
     );
-    let root = workspace_root();
-    let artifacts = root.join("test-artifacts");
-    let status = Command::new("node")
-        .arg(root.join("tests/browser/sso.mjs"))
-        .current_dir(&root)
-        .env("BASE_URL", &app.base)
-        .env("IDP_URL", &idp.issuer)
-        .env("PROVIDER_LABEL", oidc::LABEL)
-        .env("IDP_PASSWORD", oidc::PASSWORD)
-        .env("DEMO_PASSWORD", DEMO_PASSWORD)
-        .env("ARTIFACTS_DIR", &artifacts)
-        .status()
-        .expect("node is needed for the browser tests");
-    assert!(
-        status.success(),
-        "single sign-on journeys failed (see the output above and test-artifacts/)"
+    journey(
+        &app,
+        "sso",
+        &[
+            ("IDP_URL", &idp.issuer),
+            ("PROVIDER_LABEL", oidc::LABEL),
+            ("IDP_PASSWORD", oidc::PASSWORD),
+        ],
+        "single sign-on journeys",
     );
 }
 
@@ -112,22 +114,16 @@ fn notifications_in_a_real_browser() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let root = workspace_root();
-    let artifacts = root.join("test-artifacts");
-    let status = Command::new("node")
-        .arg(root.join("tests/browser/notifications.mjs"))
-        .current_dir(&root)
-        .env("BASE_URL", &app.base)
-        .env("DEMO_PASSWORD", DEMO_PASSWORD)
-        .env("STAFF_EMAIL", STAFF)
-        .env("ADMIN_EMAIL", ADMIN)
-        .env("MAIL_FILE", sink.dir().join("messages.jsonl"))
-        .env("ARTIFACTS_DIR", &artifacts)
-        .status()
-        .expect("node is needed for the browser tests");
-    assert!(
-        status.success(),
-        "notification journeys failed (see the output above and test-artifacts/)"
+    let mail_file = sink.dir().join("messages.jsonl");
+    journey(
+        &app,
+        "notifications",
+        &[
+            ("STAFF_EMAIL", STAFF),
+            ("ADMIN_EMAIL", ADMIN),
+            ("MAIL_FILE", &mail_file.to_string_lossy()),
+        ],
+        "notification journeys",
     );
 }
 
@@ -251,26 +247,19 @@ fn expertise_in_a_real_browser() {
             .to_string();
         (staff_name, help_skill, not_listed, interest)
     });
-    let root = workspace_root();
-    let artifacts = root.join("test-artifacts");
-    let status = Command::new("node")
-        .arg(root.join("tests/browser/expertise.mjs"))
-        .current_dir(&root)
-        .env("BASE_URL", &app.base)
-        .env("DEMO_PASSWORD", DEMO_PASSWORD)
-        .env("STAFF_EMAIL", STAFF)
-        .env("MANAGER_EMAIL", MANAGER)
-        .env("HR_EMAIL", HR)
-        .env("STAFF_NAME", &staff_name)
-        .env("NOT_LISTED_NAME", &not_listed)
-        .env("INTEREST_SKILL", &interest)
-        .env("HELP_SKILL", &help_skill)
-        .env("ARTIFACTS_DIR", &artifacts)
-        .status()
-        .expect("node is needed for the browser tests");
-    assert!(
-        status.success(),
-        "expertise directory journeys failed (see the output above and test-artifacts/)"
+    let artifacts = journey(
+        &app,
+        "expertise",
+        &[
+            ("STAFF_EMAIL", STAFF),
+            ("MANAGER_EMAIL", MANAGER),
+            ("HR_EMAIL", HR),
+            ("STAFF_NAME", &staff_name),
+            ("NOT_LISTED_NAME", &not_listed),
+            ("INTEREST_SKILL", &interest),
+            ("HELP_SKILL", &help_skill),
+        ],
+        "expertise directory journeys",
     );
     assert!(artifacts.join("find-results.png").exists());
 }
@@ -282,18 +271,5 @@ fn expertise_in_a_real_browser() {
 #[test]
 fn on_a_phone_with_a_poor_connection() {
     let app = TestServer::start_with(&[("SKILLMAP_LOGIN_BURST", "100")]);
-    let root = workspace_root();
-    let artifacts = root.join("test-artifacts");
-    let status = Command::new("node")
-        .arg(root.join("tests/browser/phone.mjs"))
-        .current_dir(&root)
-        .env("BASE_URL", &app.base)
-        .env("DEMO_PASSWORD", DEMO_PASSWORD)
-        .env("ARTIFACTS_DIR", &artifacts)
-        .status()
-        .expect("node is needed for the browser tests");
-    assert!(
-        status.success(),
-        "phone checks failed (see the output above and test-artifacts/)"
-    );
+    journey(&app, "phone", &[], "phone checks");
 }

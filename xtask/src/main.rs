@@ -223,7 +223,7 @@ fn prepare_assets() -> Result {
     let root = root();
     let dist = root.join("node_modules/nhsuk-frontend/dist/nhsuk");
     copy_dir(&dist.join("assets"), &root.join("public/assets")).map_err(|e| e.to_string())?;
-    stylesheet().map(|_| ())
+    stylesheet()
 }
 
 fn strip_font_faces(css: &str) -> String {
@@ -310,7 +310,9 @@ fn build_site() -> Result {
         .arg("-o")
         .arg(&wasm))?;
     copy_dir(&root.join("public"), &site).map_err(|e| format!("public/: {e}"))?;
-    let css = stylesheet()?;
+    // Written by `prepare_assets`, which every caller runs first.
+    let css_file = target.join("style/skillmap.css");
+    let css = fs::read(&css_file).map_err(|e| format!("{}: {e}", css_file.display()))?;
     let js = fs::read(stage.join("skillmap.js")).map_err(|e| e.to_string())?;
     let wasm = fs::read(&wasm).map_err(|e| e.to_string())?;
     let mut hashes = String::new();
@@ -329,11 +331,11 @@ fn build_site() -> Result {
     Ok(())
 }
 
-/// NHS.UK frontend's stylesheet (its web-font rules dropped: see
-/// `prepare_assets`) followed by Skillmap's own, as one file: one request
-/// instead of two on a slow connection. Also written to
-/// target/style/skillmap.css, the style file cargo-leptos is pointed at.
-fn stylesheet() -> Result<Vec<u8>> {
+/// Writes target/style/skillmap.css: NHS.UK frontend's stylesheet (its
+/// web-font rules dropped: see `prepare_assets`) followed by Skillmap's own,
+/// as one file (one request instead of two on a slow connection). The site
+/// build hashes it into pkg/; cargo-leptos is pointed at it too.
+fn stylesheet() -> Result {
     let root = root();
     let nhsuk = fs::read_to_string(
         root.join("node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css"),
@@ -344,8 +346,7 @@ fn stylesheet() -> Result<Vec<u8>> {
     let css = format!("{}\n{own}", strip_font_faces(&nhsuk));
     let out = target_dir().join("style");
     fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    fs::write(out.join("skillmap.css"), &css).map_err(|e| e.to_string())?;
-    Ok(css.into_bytes())
+    fs::write(out.join("skillmap.css"), css).map_err(|e| e.to_string())
 }
 
 /// 64-bit FNV-1a of the content, as 16 hex digits: a new name whenever the

@@ -11,7 +11,7 @@ use super::model::{CONTACT_MAX, FindResults, Found, Interests, MAX_SKILLS};
 use crate::auth::api::whoami;
 use crate::error::AppError;
 use crate::framework::model::{LEVELS, level_name};
-use crate::ui::{Cell, CellHeading, ErrorPage, ErrorSummary, Layout, page, url_error};
+use crate::ui::{Cell, CellHeading, ErrorPage, ErrorSummary, Layout, Table, page, url_error};
 
 /// Skill pickers the search form shows (the search takes up to
 /// `MAX_SKILLS` through its URL).
@@ -388,18 +388,9 @@ fn InterestsView(
         <h2 id="interests">"Skills you would like to develop, or help others with"</h2>
         <p>"Skills you would like to develop get more weight when Skillmap suggests your learning, and your managers can see who is keen. You can offer to help others with a skill once your level in it is agreed at Practitioner or above."</p>
         <form method="post" action=SaveInterests::PATH data-testid="interests-form">
-            <table role="table" class="nhsuk-table nhsuk-table--responsive skillmap-responsive">
-                <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">"Your interest in each skill"</caption>
-                <thead role="rowgroup" class="nhsuk-table__head">
-                    <tr role="row" class="nhsuk-table__row">
-                        <th role="columnheader" scope="col" class="nhsuk-table__header">"Skill"</th>
-                        <th role="columnheader" scope="col" class="nhsuk-table__header">"Your level"</th>
-                        <th role="columnheader" scope="col" class="nhsuk-table__header">"I'd like to develop this"</th>
-                        <th role="columnheader" scope="col" class="nhsuk-table__header">"I'd like to help others with this"</th>
-                    </tr>
-                </thead>
-                <tbody class="nhsuk-table__body">{rows}</tbody>
-            </table>
+            <Table caption="Your interest in each skill" hide_caption=true headers=vec!["Skill", "Your level", "I'd like to develop this", "I'd like to help others with this"]>
+                {rows}
+            </Table>
             <button class="nhsuk-button" type="submit">"Save my interests"</button>
         </form>
     }

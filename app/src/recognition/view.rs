@@ -688,7 +688,7 @@ fn report_table(r: RecognitionReport) -> impl IntoView {
             .per_month
             .iter()
             .zip(months.iter())
-            .map(|(n, m)| view! { <td role="cell" class="nhsuk-table__cell skillmap-numeric"><span class="nhsuk-table-responsive__heading" aria-hidden="true">{m.clone()}" "</span>{*n}</td> })
+            .map(|(n, m)| view! { <td role="cell" class="nhsuk-table__cell skillmap-numeric"><CellHeading head=m.clone()/>{*n}</td> })
             .collect_view();
         let name = if total {
             view! { {u.unit.clone()} }.into_any()

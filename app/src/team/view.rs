@@ -20,7 +20,7 @@ use crate::auth::api::whoami;
 use crate::auth::model::Role;
 use crate::error::AppError;
 use crate::framework::model::{LEVELS, level_name};
-use crate::ui::{Cell, CellHeading, ErrorPage, Layout, page};
+use crate::ui::{Cell, CellHeading, ErrorPage, Layout, Table, page};
 
 fn query_from_url() -> HeatQuery {
     let q = use_query_map().get_untracked();
@@ -613,19 +613,9 @@ pub fn PipelinePeoplePage() -> impl IntoView {
             <p>"\u{201c}Domains led\u{201d} counts the domains where the person's level is agreed at Practitioner or above in at least one skill. \u{201c}Interested\u{201d} means they would like to develop a skill of a domain they do not lead yet."</p>
             <p role="status" data-testid="pipeline-status">{status}</p>
             {(count > 0).then(|| view! {
-                <table role="table" class="nhsuk-table nhsuk-table--responsive">
-                    <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">{format!("{} in {}", found.group.title(), found.unit.name)}</caption>
-                    <thead role="rowgroup" class="nhsuk-table__head">
-                        <tr role="row" class="nhsuk-table__row">
-                            <th role="columnheader" scope="col" class="nhsuk-table__header">"Name"</th>
-                            <th role="columnheader" scope="col" class="nhsuk-table__header">"Job title"</th>
-                            <th role="columnheader" scope="col" class="nhsuk-table__header">"Team"</th>
-                            <th role="columnheader" scope="col" class="nhsuk-table__header">"Domains led"</th>
-                            <th role="columnheader" scope="col" class="nhsuk-table__header">"Interested"</th>
-                        </tr>
-                    </thead>
-                    <tbody class="nhsuk-table__body">{rows}</tbody>
-                </table>
+                <Table caption=format!("{} in {}", found.group.title(), found.unit.name) hide_caption=true headers=vec!["Name", "Job title", "Team", "Domains led", "Interested"]>
+                    {rows}
+                </Table>
             })}
         }
     })
@@ -653,19 +643,13 @@ fn org_href(unit: i32, domain: &str) -> String {
     format!("/organisation?unit={unit}&domain={domain}")
 }
 
-/// The responsive-table heading of a cell whose column heading is not a
-/// `&'static str` (a domain or skill name): the same markup as `CellHeading`.
-fn cell_heading(head: String) -> impl IntoView {
-    view! { <span class="nhsuk-table-responsive__heading" aria-hidden="true">{head}" "</span> }
-}
-
 fn share_cell(s: Share, head: String) -> impl IntoView {
-    view! { <td role="cell" class="nhsuk-table__cell">{cell_heading(head)}{s.text()}</td> }
+    view! { <td role="cell" class="nhsuk-table__cell"><CellHeading head=head/>{s.text()}</td> }
 }
 
 fn stat_cell(c: StatCell, head: String) -> impl IntoView {
     if c.suppressed {
-        return view! { <td role="cell" class="nhsuk-table__cell skillmap-suppressed">{cell_heading(head)}{format!("fewer than {MIN_GROUP}")}</td> }.into_any();
+        return view! { <td role="cell" class="nhsuk-table__cell skillmap-suppressed"><CellHeading head=head/>{format!("fewer than {MIN_GROUP}")}</td> }.into_any();
     }
     let share = match c.meeting.percent() {
         Some(p) => format!("{p}% meet"),
@@ -677,7 +661,7 @@ fn stat_cell(c: StatCell, head: String) -> impl IntoView {
         .unwrap_or_else(|| "no one assessed".into());
     view! {
         <td role="cell" class="nhsuk-table__cell">
-            {cell_heading(head)}
+            <CellHeading head=head/>
             <strong>{share}</strong>
             <span class="skillmap-stat__detail">{median}</span>
             <span class="skillmap-stat__detail">{format!("{} assessed", c.assessed)}</span>

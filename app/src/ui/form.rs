@@ -207,10 +207,10 @@ pub fn Table(
 /// (which announce the table's own header). Other attributes go on the
 /// `<td>` with `attr:`, e.g. `<Cell head="Skill" attr:data-testid="x">`.
 #[component]
-pub fn Cell(head: &'static str, children: Children) -> impl IntoView {
+pub fn Cell(#[prop(into)] head: String, children: Children) -> impl IntoView {
     view! {
         <td role="cell" class="nhsuk-table__cell">
-            <span class="nhsuk-table-responsive__heading" aria-hidden="true">{head}" "</span>
+            <CellHeading head=head/>
             {children()}
         </td>
     }
@@ -220,6 +220,6 @@ pub fn Cell(head: &'static str, children: Children) -> impl IntoView {
 /// (one with its own classes): `<td role="cell" class="nhsuk-table__cell
 /// x"><CellHeading head="Skill"/>...</td>`.
 #[component]
-pub fn CellHeading(head: &'static str) -> impl IntoView {
+pub fn CellHeading(#[prop(into)] head: String) -> impl IntoView {
     view! { <span class="nhsuk-table-responsive__heading" aria-hidden="true">{head}" "</span> }
 }
