@@ -565,6 +565,8 @@ pub async fn seed(
     seed_directory(&txn, demo_ids[0], now).await?;
     crate::team::summary::rebuild(&txn).await?;
     crate::team::summary::backfill_trend(&txn).await?;
+    // The history was written directly: where each review cycle starts.
+    crate::profile::review_base::rebuild_bases(&txn).await?;
     seed_learning(&txn, &demo_ids).await?;
     crate::recognition::service::backfill_badges(&txn).await?;
     seed_recognition(&txn, &people.roles, demo_ids[0], now).await?;

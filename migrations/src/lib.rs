@@ -26,6 +26,7 @@ mod m20261204_000019_single_sign_on;
 mod m20261205_000020_jobs_and_notifications;
 mod m20261205_000021_review_cycles;
 mod m20261206_000022_expertise;
+mod m20261206_000023_review_base;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_jobs_and_notifications::Migration),
             Box::new(m20261205_000021_review_cycles::Migration),
             Box::new(m20261206_000022_expertise::Migration),
+            Box::new(m20261206_000023_review_base::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(Transactional(m)) as Box<dyn MigrationTrait>)

@@ -4,6 +4,8 @@
 pub mod cycle;
 pub mod model;
 #[cfg(feature = "server")]
+pub mod review_base;
+#[cfg(feature = "server")]
 pub mod reviews;
 #[cfg(feature = "server")]
 pub mod service;

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, Statement, TransactionSession,
+    TransactionTrait,
 };
 
 use super::cycle::{
@@ -21,10 +21,11 @@ use super::model::{
     CyclePage, FixedRow, OverdueReview, ReviewCounts, ReviewForm, ReviewItem, ReviewStatus,
     SelfAssessmentInput,
 };
+use super::review_base::{BaseEvent, base_of, bases, note_base};
 use crate::audit::model::Action;
 use crate::auth::model::CurrentUser;
 use crate::entities::{
-    app_setting, assessment, assessment_event, org_unit, person, review_fixed_date, skills_review,
+    app_setting, assessment, org_unit, person, review_fixed_date, skills_review,
 };
 use crate::error::AppError;
 use crate::kernel::audit::{self, Actor};
@@ -171,8 +172,15 @@ struct World {
 }
 
 async fn world(db: &impl ConnectionTrait) -> Result<World, AppError> {
-    let units = org_unit::Entity::find().all(db).await?;
-    let fixed = review_fixed_date::Entity::find()
+    world_with(db, true).await
+}
+
+/// The date rules' world; without `all_units`, the organisation's units
+/// are read only when some unit has a fixed date (the only rule that needs
+/// a person's unit's ancestors), as for one person's status on every
+/// "my skills" page.
+async fn world_with(db: &impl ConnectionTrait, all_units: bool) -> Result<World, AppError> {
+    let fixed: Vec<FixedDate> = review_fixed_date::Entity::find()
         .all(db)
         .await?
         .into_iter()
@@ -181,6 +189,11 @@ async fn world(db: &impl ConnectionTrait) -> Result<World, AppError> {
             date: f.due_date,
         })
         .collect();
+    let units = if all_units || !fixed.is_empty() {
+        org_unit::Entity::find().all(db).await?
+    } else {
+        Vec::new()
+    };
     Ok(World {
         settings: settings(db).await?,
         parents: units.iter().map(|u| (u.id, u.parent_id)).collect(),
@@ -200,76 +213,34 @@ impl World {
     }
 }
 
-/// Where each person's current cycle starts: their last completed review,
-/// or else their first self-assessment. People with neither are missing.
-async fn bases(
-    db: &impl ConnectionTrait,
-    people: Option<&[i32]>,
-) -> Result<HashMap<i32, NaiveDate>, AppError> {
-    let mut out: HashMap<i32, NaiveDate> = HashMap::new();
-    let chunks: Vec<Option<&[i32]>> = match people {
-        None => vec![None],
-        Some(ids) => ids.chunks(500).map(Some).collect(),
-    };
-    for chunk in chunks {
-        let mut first = assessment_event::Entity::find()
-            .select_only()
-            .column(assessment_event::Column::PersonId)
-            .column_as(assessment_event::Column::At.min(), "at")
-            .group_by(assessment_event::Column::PersonId);
-        let mut last = skills_review::Entity::find()
-            .select_only()
-            .column(skills_review::Column::PersonId)
-            .column_as(skills_review::Column::CompletedAt.max(), "at")
-            .group_by(skills_review::Column::PersonId);
-        if let Some(ids) = chunk {
-            first = first.filter(assessment_event::Column::PersonId.is_in(ids.iter().copied()));
-            last = last.filter(skills_review::Column::PersonId.is_in(ids.iter().copied()));
-        }
-        for (p, at) in first.into_tuple::<(i32, DateTime<Utc>)>().all(db).await? {
-            out.insert(p, at.date_naive());
-        }
-        // A completed review wins over the first assessment.
-        for (p, at) in last.into_tuple::<(i32, DateTime<Utc>)>().all(db).await? {
-            out.insert(p, at.date_naive());
-        }
-    }
-    Ok(out)
-}
-
-async fn last_review(
-    db: &impl ConnectionTrait,
-    person_id: i32,
-) -> Result<Option<DateTime<Utc>>, AppError> {
-    Ok(skills_review::Entity::find()
-        .select_only()
-        .column(skills_review::Column::CompletedAt)
-        .filter(skills_review::Column::PersonId.eq(person_id))
-        .order_by_desc(skills_review::Column::CompletedAt)
-        .into_tuple()
-        .one(db)
-        .await?)
-}
-
 /// A person's next review, as `/skills` shows it.
 pub async fn status(
     db: &impl ConnectionTrait,
     person_id: i32,
     today: NaiveDate,
 ) -> Result<ReviewStatus, AppError> {
-    let p = person::Entity::find_by_id(person_id)
-        .one(db)
+    // The person's unit and where their cycle starts, in one statement.
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            crate::kernel::db::placeholders(
+                backend,
+                "SELECT p.org_unit_id AS unit, b.first_assessed_at, b.last_review_at \
+                 FROM person p LEFT JOIN review_base b ON b.person_id = p.id WHERE p.id = ?",
+            ),
+            [person_id.into()],
+        ))
         .await?
         .ok_or_else(|| AppError::NotFound("That person".into()))?;
-    let w = world(db).await?;
-    let base = bases(db, Some(&[person_id])).await?.remove(&person_id);
-    let due = w.due(p.org_unit_id, base, today);
+    let unit: i32 = row.try_get("", "unit")?;
+    let last: Option<DateTime<Utc>> = row.try_get("", "last_review_at")?;
+    let w = world_with(db, false).await?;
+    let due = w.due(unit, base_of(&row)?, today);
     Ok(ReviewStatus {
         text: describe(&due),
         due,
-        last: last_review(db, person_id)
-            .await?
-            .map(|t| t.format("%-d %b %Y").to_string()),
+        last: last.map(|t| t.format("%-d %b %Y").to_string()),
     })
 }
 
@@ -407,6 +378,7 @@ pub async fn complete(
     })
     .exec_without_returning(&txn)
     .await?;
+    note_base(&txn, person_id, BaseEvent::Reviewed, now).await?;
     txn.commit().await?;
     Ok((confirmed, changed))
 }
@@ -473,25 +445,36 @@ pub async fn counts(
         }
         false
     };
-    let people: Vec<(i32, i32)> = person::Entity::find()
-        .select_only()
-        .column(person::Column::Id)
-        .column(person::Column::OrgUnitId)
-        .into_tuple::<(i32, i32)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|(_, u)| within(*u))
-        .collect();
-    let base = bases(db, None).await?;
+    // The units of this part of the organisation, then its people with
+    // where their cycles start: one row each.
+    let units: Vec<i32> = w.parents.keys().copied().filter(|u| within(*u)).collect();
+    let backend = db.get_database_backend();
     let mut c = ReviewCounts::default();
-    for (id, u) in people {
-        c.total += 1;
-        match w.due(u, base.get(&id).copied(), today).state {
-            ReviewState::UpToDate => c.up_to_date += 1,
-            ReviewState::DueSoon => c.due_soon += 1,
-            ReviewState::Overdue => c.overdue += 1,
-            ReviewState::NotStarted | ReviewState::Off => c.not_started += 1,
+    for chunk in units.chunks(500) {
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                backend,
+                format!(
+                    "SELECT p.org_unit_id AS unit, b.first_assessed_at, b.last_review_at \
+                     FROM person p LEFT JOIN review_base b ON b.person_id = p.id \
+                     WHERE p.org_unit_id IN ({})",
+                    chunk
+                        .iter()
+                        .map(i32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            ))
+            .await?;
+        for r in rows {
+            let u: i32 = r.try_get("", "unit")?;
+            c.total += 1;
+            match w.due(u, base_of(&r)?, today).state {
+                ReviewState::UpToDate => c.up_to_date += 1,
+                ReviewState::DueSoon => c.due_soon += 1,
+                ReviewState::Overdue => c.overdue += 1,
+                ReviewState::NotStarted | ReviewState::Off => c.not_started += 1,
+            }
         }
     }
     Ok(c)
@@ -613,4 +596,85 @@ pub async fn send_reminders(
         told += usize::from(written.is_some());
     }
     Ok((reminded, told))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::profile::review_base::rebuild_bases;
+    use super::*;
+    use crate::auth::model::Role;
+    use crate::kernel::testing::*;
+
+    async fn kept(
+        db: &impl ConnectionTrait,
+    ) -> Vec<(i32, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+        db.query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT person_id, first_assessed_at, last_review_at FROM review_base \
+             ORDER BY person_id",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "person_id").unwrap(),
+                r.try_get("", "first_assessed_at").unwrap(),
+                r.try_get("", "last_review_at").unwrap(),
+            )
+        })
+        .collect()
+    }
+
+    /// First assessments, reviews completed (one changing a level), more
+    /// saves after them: the bases the saves and reviews kept are the ones
+    /// the history gives, and the counts read from them see each person.
+    #[tokio::test]
+    async fn kept_review_bases_match_the_history() {
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        assess(&t.db, o.a, "DIG-FOUND", 2).await;
+        assess(&t.db, o.a, "DAT-LIT", 1).await;
+        assess(&t.db, o.b, "DIG-FOUND", 3).await;
+        let review = |who: i32, answers: Vec<(String, Answer)>| {
+            let db = &t.db;
+            async move {
+                complete(db, who, &user(who, Role::Staff), &answers, Utc::now())
+                    .await
+                    .unwrap()
+            }
+        };
+        review(
+            o.a,
+            vec![
+                ("DIG-FOUND".into(), Answer::Keep),
+                ("DAT-LIT".into(), Answer::Change(2)),
+            ],
+        )
+        .await;
+        assess(&t.db, o.a, "DAT-VIS", 1).await;
+        assess(&t.db, o.b, "DIG-FOUND", 4).await;
+        review(o.b, vec![("DIG-FOUND".into(), Answer::Keep)]).await;
+        review(o.b, vec![("DIG-FOUND".into(), Answer::Keep)]).await;
+        let live = kept(&t.db).await;
+        assert_eq!(live.len(), 2, "a and b, not m or c: {live:?}");
+        assert!(
+            live.iter()
+                .all(|(_, first, last)| first.is_some() && last.is_some())
+        );
+        rebuild_bases(&t.db).await.unwrap();
+        assert_eq!(live, kept(&t.db).await, "kept == rebuilt from the history");
+        let unit = person::Entity::find_by_id(o.a)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .org_unit_id;
+        let today = Utc::now().date_naive();
+        let c = counts(&t.db, unit, today).await.unwrap();
+        assert_eq!((c.total, c.up_to_date, c.not_started), (4, 2, 2), "{c:?}");
+    }
 }

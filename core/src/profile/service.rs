@@ -257,6 +257,14 @@ pub async fn save_self(
             }
             .insert(&txn)
             .await?;
+            // A first assessment may start the person's first review cycle.
+            super::review_base::note_base(
+                &txn,
+                person_id,
+                super::review_base::BaseEvent::Assessed,
+                now,
+            )
+            .await?;
             (a, None)
         }
         Some(old) => {
