@@ -9,6 +9,8 @@ pub mod import_cli;
 pub mod middleware;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use app::app::{App, shell};
@@ -16,7 +18,6 @@ use app::platform::{AppState, Settings, password};
 use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::routing::get;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -61,6 +62,9 @@ pub enum StartError {
 pub struct ServerState {
     pub leptos: LeptosOptions,
     pub app: AppState,
+    /// Set from SIGTERM on: `/readyz` answers 503 so the load balancer
+    /// sends new requests elsewhere while this instance finishes its own.
+    pub draining: Arc<AtomicBool>,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -84,7 +88,9 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartErr
     }
     let mut options = ConnectOptions::new(settings.database_url.clone());
     options
-        .max_connections(settings.db_max_connections)
+        // Two at least: start-up holds one for the migration lock while
+        // the migrations run on another.
+        .max_connections(settings.db_max_connections.max(2))
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
@@ -101,6 +107,15 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartErr
                 .pragma("mmap_size", "268435456")
                 .pragma("cache_size", "-16000")
         });
+    }
+    if !settings.is_sqlite() {
+        // A statement that runs away (a bad plan, a lock held by a stuck
+        // client) is stopped by the database instead of holding one of the
+        // pool's connections, and the instance's share of `max_connections`,
+        // for ever.
+        let timeout = format!("{}ms", settings.db_statement_timeout.as_millis());
+        options
+            .map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", timeout.as_str())]));
     }
     Database::connect(options)
         .await
@@ -128,10 +143,36 @@ fn ensure_sqlite_dir(url: &str) -> Result<(), StartError> {
     Ok(())
 }
 
+/// What `migrate` did besides applying migrations.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Migrated {
+    /// A database from before the capability summaries existed got them.
+    pub built_summaries: bool,
+}
+
 /// Applies the migrations, then loads the default skills framework into a
-/// database that has none, and the starter learning catalogue when the
-/// catalogue's tables are new (once: a catalogue HR emptied stays empty).
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartError> {
+/// database that has none, the starter learning catalogue when the
+/// catalogue's tables are new (once: a catalogue HR emptied stays empty),
+/// the badge-signing key, and the capability summaries of a database from
+/// before they existed.
+///
+/// All of it under one lock (`MigrationLock`): instances that start
+/// together on one PostgreSQL take turns, so the first migrates and loads,
+/// and the others find nothing left to do (one framework, one catalogue,
+/// one signing key), instead of racing to create the same tables and rows.
+pub async fn migrate(db: &DatabaseConnection) -> Result<Migrated, StartError> {
+    let lock = MigrationLock::take(db).await?;
+    let done = migrate_locked(db).await;
+    lock.release().await;
+    done
+}
+
+async fn migrate_locked(db: &DatabaseConnection) -> Result<Migrated, StartError> {
+    let step = |what: &'static str| {
+        move |e: skillmap_core::error::AppError| {
+            StartError::Migration(DbErr::Custom(format!("{what}: {e}")))
+        }
+    };
     let new_catalogue = Migrator::get_pending_migrations(db)
         .await
         .map_err(StartError::Migration)?
@@ -142,19 +183,68 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartError> {
         .map_err(StartError::Migration)?;
     skillmap_core::framework::service::ensure_default(db)
         .await
-        .map_err(|e| {
-            StartError::Migration(DbErr::Custom(format!("loading the default framework: {e}")))
-        })?;
+        .map_err(step("loading the default framework"))?;
     if new_catalogue {
         skillmap_core::pathways::service::load_starter(db)
             .await
-            .map_err(|e| {
-                StartError::Migration(DbErr::Custom(format!(
-                    "loading the starter learning catalogue: {e}"
-                )))
-            })?;
+            .map_err(step("loading the starter learning catalogue"))?;
     }
-    Ok(())
+    skillmap_core::recognition::keys::ensure(db)
+        .await
+        .map_err(step("creating the badge-signing key"))?;
+    let built_summaries = skillmap_core::team::summary::ensure(db)
+        .await
+        .map_err(step("building the capability summaries"))?;
+    Ok(Migrated { built_summaries })
+}
+
+/// Instances starting together take turns to migrate. On PostgreSQL this
+/// is a transaction holding an advisory lock (`pg_advisory_xact_lock`) on
+/// a connection of its own while the migrations run on the others: the
+/// second instance waits at the lock, and a crashed instance's lock goes
+/// with its connection. SQLite serves one instance, whose start-up is the
+/// only writer of the schema.
+struct MigrationLock(Option<sea_orm::DatabaseTransaction>);
+
+/// The advisory lock's key: any number the database's other users do not
+/// use ("skillmap" in ASCII).
+const MIGRATION_LOCK_KEY: i64 = 0x736b_696c_6c6d_6170;
+
+impl MigrationLock {
+    async fn take(db: &DatabaseConnection) -> Result<Self, StartError> {
+        use sea_orm::{DbBackend, TransactionTrait};
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Ok(Self(None));
+        }
+        let txn = db.begin().await.map_err(StartError::Migration)?;
+        // Waiting for another instance's migrations is not a slow query.
+        txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+            .await
+            .map_err(StartError::Migration)?;
+        let started = std::time::Instant::now();
+        txn.execute_unprepared(&format!(
+            "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+        ))
+        .await
+        .map_err(StartError::Migration)?;
+        let waited = started.elapsed();
+        if waited > Duration::from_millis(100) {
+            tracing::info!(
+                waited_ms = waited.as_millis() as u64,
+                "waited for another instance's migrations"
+            );
+        }
+        Ok(Self(Some(txn)))
+    }
+
+    async fn release(self) {
+        if let Some(txn) = self.0
+            && let Err(e) = txn.commit().await
+        {
+            // The lock goes with the transaction either way.
+            tracing::warn!(error = %e, "releasing the migration lock");
+        }
+    }
 }
 
 /// The migration that creates the learning catalogue.
@@ -178,6 +268,7 @@ pub struct Application {
     addr: SocketAddr,
     state: AppState,
     workers: skillmap_core::jobs::Workers,
+    draining: Arc<AtomicBool>,
 }
 
 impl Application {
@@ -223,13 +314,15 @@ impl Application {
             state.imports.clone(),
         )
         .map_err(StartError::Mail)?;
-        let router = router(state.clone(), leptos_options(addr));
+        let draining = Arc::new(AtomicBool::new(false));
+        let router = router(state.clone(), leptos_options(addr), draining.clone());
         Ok(Self {
             listener,
             router,
             addr,
             state,
             workers,
+            draining,
         })
     }
 
@@ -242,15 +335,18 @@ impl Application {
     }
 
     /// Serves until SIGTERM or Ctrl-C, with this instance's job workers
-    /// beside it. On the signal: no new requests or jobs; requests under way
-    /// finish, and running jobs get up to 30 seconds (a job cut short is
-    /// rolled back and run again by another instance, or at the next start).
+    /// beside it. On the signal: the workers stop claiming jobs, `/readyz`
+    /// answers 503 for `shutdown_drain` while requests are still served
+    /// (a load balancer checking it moves new requests to the other
+    /// instances), then the listener closes, requests under way finish, and
+    /// running jobs get up to 30 seconds (a job cut short is rolled back and
+    /// run again by another instance, or at the next start).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let workers = self.workers.spawn(stopped).await;
-        // On the signal the workers stop claiming at once, while requests
-        // under way finish.
         let stopping = stop.clone();
+        let draining = self.draining.clone();
+        let drain = self.state.settings.shutdown_drain;
         let served = axum::serve(
             self.listener,
             self.router
@@ -259,6 +355,12 @@ impl Application {
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             let _ = stopping.send(true);
+            draining.store(true, Ordering::SeqCst);
+            if !drain.is_zero() {
+                tracing::info!(seconds = drain.as_secs(), "draining: /readyz answers 503");
+                tokio::time::sleep(drain).await;
+            }
+            tracing::info!("closing the listener; finishing requests under way");
         })
         .await;
         let _ = stop.send(true);
@@ -300,7 +402,7 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
+pub fn router(state: AppState, leptos: LeptosOptions, draining: Arc<AtomicBool>) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
@@ -315,6 +417,7 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
     let server_state = ServerState {
         leptos,
         app: state.clone(),
+        draining,
     };
     plain_routes()
         .router
@@ -365,6 +468,7 @@ pub type PlainRoutes = app::routes::PlainRoutes<ServerState>;
 pub fn plain_routes() -> PlainRoutes {
     PlainRoutes::new()
         .add("GET", "/healthz", get(healthz))
+        .add("GET", "/readyz", get(readyz))
         .merge(app::routes::plain_routes::<ServerState>())
 }
 
@@ -377,15 +481,41 @@ pub fn api_routes() -> Vec<String> {
     all
 }
 
-/// Reports whether the database answers.
-async fn healthz(State(state): State<ServerState>) -> impl IntoResponse {
-    match state.app.db.execute_unprepared("SELECT 1").await {
-        Ok(_) => (StatusCode::OK, "ok: database reachable\n"),
+/// Liveness: the process answers. Nothing else is asked, so a database
+/// outage does not get every instance restarted by whatever watches this
+/// (that is `/readyz`'s business).
+async fn healthz() -> &'static str {
+    "ok: alive\n"
+}
+
+/// Readiness, for a load balancer's health check: 200 when this instance
+/// should get requests (the database answers, every migration this build
+/// knows is applied, and it is not shutting down), 503 otherwise.
+async fn readyz(State(state): State<ServerState>) -> (StatusCode, String) {
+    let unavailable = |why: String| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("unavailable: {why}\n"),
+        )
+    };
+    if state.draining.load(Ordering::SeqCst) {
+        return unavailable("shutting down".into());
+    }
+    // The read-only form: a health check never issues DDL.
+    match Migrator::get_pending_migrations_read_only(&state.app.db).await {
+        Ok(pending) if pending.is_empty() => (
+            StatusCode::OK,
+            "ok: database reachable and migrated\n".into(),
+        ),
+        Ok(pending) => unavailable(format!("{} migrations not applied yet", pending.len())),
         Err(e) => {
-            tracing::error!(error = %e, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable: database unreachable\n",
+            // Also where a newer build has applied a migration this one does
+            // not know (during a rolling upgrade): this instance should not
+            // serve that schema.
+            tracing::error!(error = %e, "readiness check: cannot read the migrations");
+            unavailable(
+                "cannot read the migrations (database unreachable, or migrated by a newer build)"
+                    .into(),
             )
         }
     }

@@ -237,12 +237,9 @@ async fn open(settings: &Settings) -> Result<sea_orm::DatabaseConnection, String
     let db = skillmap::connect(settings)
         .await
         .map_err(|e| e.to_string())?;
-    skillmap::migrate(&db).await.map_err(|e| e.to_string())?;
-    // A database from before the capability summaries existed gets them now.
-    if skillmap_core::team::summary::ensure(&db)
-        .await
-        .map_err(|e| e.to_string())?
-    {
+    let migrated = skillmap::migrate(&db).await.map_err(|e| e.to_string())?;
+    // A database from before the capability summaries existed got them.
+    if migrated.built_summaries {
         println!("Built the capability summaries for the reports.");
     }
     Ok(db)

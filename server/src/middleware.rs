@@ -243,6 +243,7 @@ fn needs_sign_in(req: &Request) -> bool {
         "/login",
         "/set-password",
         "/healthz",
+        "/readyz",
         "/favicon.ico",
         "/robots.txt",
         "/verify",

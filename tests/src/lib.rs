@@ -9,10 +9,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+pub mod balancer;
 pub mod oidc;
 pub mod smtp;
 
 use rand::Rng;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::Value;
 
 pub const DEMO_PASSWORD: &str = "skillmap-demo-2026";
@@ -255,8 +257,9 @@ pub struct TestServer {
     pub db: TestDb,
     env: Vec<(String, String)>,
     /// Behind a lock so that `kill9` works through a shared reference,
-    /// while clients are using the server.
-    child: std::sync::Mutex<Child>,
+    /// while clients are using the server. None for a front (`at`): the
+    /// address of something else that answers for Skillmap.
+    child: std::sync::Mutex<Option<Child>>,
 }
 
 /// Starts `skillmap serve` on `db` at a free port; returns it and its address.
@@ -281,8 +284,11 @@ pub fn free_port() -> u16 {
 }
 
 fn try_spawn(db: &TestDb, env: &[(String, String)]) -> Option<(Child, String)> {
+    try_spawn_at(db, env, free_port())
+}
+
+fn try_spawn_at(db: &TestDb, env: &[(String, String)], port: u16) -> Option<(Child, String)> {
     let root = workspace_root();
-    let port = free_port();
     let mut child = Command::new(binary())
         .arg("serve")
         .current_dir(&root)
@@ -355,8 +361,68 @@ impl TestServer {
             base,
             db,
             env,
-            child: std::sync::Mutex::new(child),
+            child: std::sync::Mutex::new(Some(child)),
         }
+    }
+
+    /// An instance on `port` (one a load balancer was told of), on `db`.
+    pub fn start_at(db: TestDb, port: u16, env: &[(&str, &str)]) -> Self {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let (child, base) = try_spawn_at(&db, &env, port)
+            .unwrap_or_else(|| panic!("skillmap did not start on port {port}"));
+        TestServer {
+            base,
+            db,
+            env,
+            child: std::sync::Mutex::new(Some(child)),
+        }
+    }
+
+    /// Skillmap as reached at `base` (a load balancer in front of
+    /// instances), on `db`: the same calls, and nothing to stop.
+    pub fn at(base: &str, db: TestDb) -> Self {
+        TestServer {
+            base: base.trim_end_matches('/').to_string(),
+            db,
+            env: Vec::new(),
+            child: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Stops the server as a service manager does (SIGTERM), and waits for
+    /// it to exit: whether it exited cleanly, and how long it took.
+    pub fn terminate(&self) -> (bool, Duration) {
+        let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(c) = child.as_mut() else {
+            return (true, Duration::ZERO);
+        };
+        let started = std::time::Instant::now();
+        let sent = Command::new("kill")
+            .args(["-TERM", &c.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(sent.success(), "kill -TERM failed");
+        let status = c.wait().expect("wait");
+        (status.success(), started.elapsed())
+    }
+
+    /// Starts the server again on its own port and database (after
+    /// `terminate` or `kill9`): what a rolling restart does.
+    pub fn start_again(&mut self) {
+        self.kill9();
+        let port: u16 = self
+            .base
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("the base URL ends with its port");
+        let (child, base) = try_spawn_at(&self.db, &self.env, port)
+            .unwrap_or_else(|| panic!("skillmap did not start again on port {port}"));
+        *self.child.lock().unwrap_or_else(|e| e.into_inner()) = Some(child);
+        self.base = base;
     }
 
     /// A second instance of Skillmap on this server's database.
@@ -369,20 +435,27 @@ impl TestServer {
     /// database (and a new port).
     pub fn kill9(&self) {
         let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = child.kill();
-        let _ = child.wait();
+        if let Some(c) = child.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
     }
 
     /// The server process's id (its memory use is in /proc/<pid>/status).
     pub fn pid(&self) -> u32 {
-        self.child.lock().unwrap_or_else(|e| e.into_inner()).id()
+        self.child
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .expect("a server this harness started")
+            .id()
     }
 
     /// Starts the server again on the same database, after `kill9`.
     pub fn restart(&mut self) {
         self.kill9();
         let (child, base) = spawn(&self.db, &self.env);
-        self.child = std::sync::Mutex::new(child);
+        self.child = std::sync::Mutex::new(Some(child));
         self.base = base;
     }
 
@@ -750,6 +823,81 @@ pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("skillmap_session=") || v.starts_with("__Host-skillmap_session="))
         .map(str::to_string)
+}
+
+/// A connection to the test's database, to read what the server wrote.
+pub async fn connect(db: &TestDb) -> DatabaseConnection {
+    sea_orm::Database::connect(db.url()).await.expect("connect")
+}
+
+/// One integer from a query that returns one row with one column.
+pub async fn number(conn: &DatabaseConnection, sql: &str) -> i64 {
+    let row = conn
+        .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("a row from {sql}"));
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+/// Staff accounts (role staff, all with `password`) for `n` people who have no
+/// account yet; returns their emails and person ids.
+pub async fn staff_accounts(db: &TestDb, n: usize, password: &str) -> Vec<(String, i32)> {
+    let conn = connect(db).await;
+    let sql = format!(
+        "SELECT id, employee_number FROM person WHERE id NOT IN \
+         (SELECT person_id FROM account WHERE person_id IS NOT NULL) \
+         AND line_manager_id IS NOT NULL ORDER BY id LIMIT {n}"
+    );
+    let rows = conn
+        .query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .unwrap();
+    let people: Vec<(i32, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get_by_index(0).unwrap(),
+                r.try_get_by_index(1).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(people.len(), n, "enough people without accounts");
+    let accounts: Vec<(String, &str, String)> = people
+        .iter()
+        .map(|(id, number)| (format!("saver{id}@faults.example"), "staff", number.clone()))
+        .collect();
+    create_accounts(db, &accounts, password);
+    accounts
+        .into_iter()
+        .zip(&people)
+        .map(|((email, _, _), (id, _))| (email, *id))
+        .collect()
+}
+
+/// Every skill's level and revision in the database for one person.
+pub async fn stored(
+    conn: &DatabaseConnection,
+    person_id: i32,
+) -> std::collections::HashMap<String, (i64, i64)> {
+    let sql = format!(
+        "SELECT skill_code, CAST(self_level AS BIGINT), CAST(revision AS BIGINT) \
+         FROM assessment WHERE person_id = {person_id}"
+    );
+    conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.try_get_by_index(0).unwrap(),
+                (
+                    r.try_get_by_index(1).unwrap(),
+                    r.try_get_by_index(2).unwrap(),
+                ),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

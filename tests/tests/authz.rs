@@ -203,6 +203,7 @@ async fn every_server_function_authorizes_every_caller() {
     // the sessions.
     let routes: Vec<RouteCase> = vec![
         RouteCase("GET /healthz", "/healthz".into(), PUBLIC),
+        RouteCase("GET /readyz", "/readyz".into(), PUBLIC),
         RouteCase(
             "GET /framework/export.json",
             "/framework/export.json".into(),

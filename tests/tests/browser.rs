@@ -37,6 +37,34 @@ fn each_role_signs_in_uses_the_page_and_signs_out() {
     assert!(artifacts.join("home-staff.png").exists());
 }
 
+/// The same journeys through HAProxy in front of two instances on one
+/// PostgreSQL (issue 27): sessions, form errors and islands work whichever
+/// instance answers. PostgreSQL pass only.
+#[test]
+fn each_role_signs_in_through_a_load_balancer_on_two_instances() {
+    let url = std::env::var("TEST_DATABASE_URL").unwrap_or_default();
+    if !url.starts_with("postgres") {
+        eprintln!("left out: it runs with TEST_DATABASE_URL=postgres://...");
+        return;
+    }
+    let db = TestDb::postgres(&url);
+    let (ok, out) = cli(&db, &["seed-demo", "--staff", "120"], &[]);
+    assert!(ok, "seed-demo failed: {out}");
+    let cluster = balancer::Cluster::start(db, 2, &[("SKILLMAP_LOGIN_BURST", "100")]);
+    journey(
+        &cluster.front,
+        "e2e",
+        &[],
+        "browser journeys through HAProxy",
+    );
+    let counts = cluster.balancer.requests_per_instance();
+    eprintln!("requests per instance: {counts:?}");
+    assert_eq!(counts.len(), 2);
+    for (name, n) in &counts {
+        assert!(*n > 20, "{name} answered {n} of the journeys' requests");
+    }
+}
+
 #[test]
 fn single_sign_on_in_a_real_browser() {
     use skillmap_tests::oidc::{self, IdpAccount, OidcProvider};

@@ -5,13 +5,12 @@
 //! no answered save is lost, no import is ever partly there, and the
 //! database passes its integrity checks after every kill.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::DatabaseConnection;
 use serde_json::Value;
 use skillmap_tests::*;
 
@@ -29,77 +28,6 @@ const MANY_LOGINS: [(&str, &str); 4] = [
     ("SKILLMAP_JOB_POLL_MS", "20"),
     ("SKILLMAP_JOB_LEASE_SECONDS", "3"),
 ];
-
-async fn connect(db: &TestDb) -> DatabaseConnection {
-    Database::connect(db.url()).await.expect("connect")
-}
-
-/// One integer from a query that returns one row with one column.
-async fn number(conn: &DatabaseConnection, sql: &str) -> i64 {
-    let row = conn
-        .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap_or_else(|| panic!("a row from {sql}"));
-    row.try_get_by_index::<i64>(0).unwrap()
-}
-
-/// Staff accounts (role staff, one `PASSWORD`) for `n` people who have no
-/// account yet; returns their emails and person ids.
-async fn staff_accounts(db: &TestDb, n: usize) -> Vec<(String, i32)> {
-    let conn = connect(db).await;
-    let sql = format!(
-        "SELECT id, employee_number FROM person WHERE id NOT IN \
-         (SELECT person_id FROM account WHERE person_id IS NOT NULL) \
-         AND line_manager_id IS NOT NULL ORDER BY id LIMIT {n}"
-    );
-    let rows = conn
-        .query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
-        .await
-        .unwrap();
-    let people: Vec<(i32, String)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r.try_get_by_index(0).unwrap(),
-                r.try_get_by_index(1).unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(people.len(), n, "enough people without accounts");
-    let accounts: Vec<(String, &str, String)> = people
-        .iter()
-        .map(|(id, number)| (format!("saver{id}@faults.example"), "staff", number.clone()))
-        .collect();
-    create_accounts(db, &accounts, PASSWORD);
-    accounts
-        .into_iter()
-        .zip(&people)
-        .map(|((email, _, _), (id, _))| (email, *id))
-        .collect()
-}
-
-/// Every skill's level and revision in the database for one person.
-async fn stored(conn: &DatabaseConnection, person_id: i32) -> HashMap<String, (i64, i64)> {
-    let sql = format!(
-        "SELECT skill_code, CAST(self_level AS BIGINT), CAST(revision AS BIGINT) \
-         FROM assessment WHERE person_id = {person_id}"
-    );
-    conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r.try_get_by_index(0).unwrap(),
-                (
-                    r.try_get_by_index(1).unwrap(),
-                    r.try_get_by_index(2).unwrap(),
-                ),
-            )
-        })
-        .collect()
-}
 
 async fn self_events(conn: &DatabaseConnection, person_ids: &[i32]) -> i64 {
     let ids: Vec<String> = person_ids.iter().map(i32::to_string).collect();
@@ -144,7 +72,7 @@ async fn fifty_people_saving_during_a_20000_staff_import_lose_nothing() {
     let db = TestDb::new();
     let (ok, out) = cli(&db, &["seed-demo", "--staff", "300"], &[]);
     assert!(ok, "{out}");
-    let accounts = staff_accounts(&db, SAVERS).await;
+    let accounts = staff_accounts(&db, SAVERS, PASSWORD).await;
     let app = Arc::new(TestServer::start_on(db, &MANY_LOGINS));
     let conn = connect(&app.db).await;
     let people_before = number(&conn, "SELECT COUNT(*) FROM person").await;
@@ -251,7 +179,7 @@ async fn killed_with_sigkill_again_and_again_nothing_answered_is_lost() {
     let db = TestDb::new();
     let (ok, out) = cli(&db, &["seed-demo", "--staff", "200"], &[]);
     assert!(ok, "{out}");
-    let accounts = staff_accounts(&db, SAVERS).await;
+    let accounts = staff_accounts(&db, SAVERS, PASSWORD).await;
     let mut app = TestServer::start_on(db, &MANY_LOGINS);
     let conn = connect(&app.db).await;
     let hr = app.login_demo(HR).await;

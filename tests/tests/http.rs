@@ -1,5 +1,7 @@
 //! HTTP behaviour of the real server: log-in, sessions, security layers.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use skillmap_tests::*;
 
@@ -521,11 +523,52 @@ async fn no_javascript_login_errors_come_back_to_the_form() {
 }
 
 #[tokio::test]
-async fn health_check_reports_the_database() {
+async fn liveness_and_readiness() {
     let app = TestServer::start();
     let res = reqwest::get(app.url("/healthz")).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.text().await.unwrap().contains("database reachable"));
+    assert_eq!(res.text().await.unwrap(), "ok: alive\n");
+    let res = reqwest::get(app.url("/readyz")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.text().await.unwrap(),
+        "ok: database reachable and migrated\n"
+    );
+}
+
+/// On SIGTERM with a drain time, `/readyz` answers 503 (a load balancer
+/// takes the instance out) while pages are still served, then the server
+/// exits cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_then_stops() {
+    let app = std::sync::Arc::new(TestServer::start_with(&[(
+        "SKILLMAP_SHUTDOWN_DRAIN_SECONDS",
+        "2",
+    )]));
+    let staff = app.login_demo(STAFF).await;
+    let stopping = {
+        let app = app.clone();
+        std::thread::spawn(move || app.terminate())
+    };
+    let started = std::time::Instant::now();
+    let mut saw_draining = false;
+    while started.elapsed() < Duration::from_millis(1500) {
+        let ready = reqwest::get(app.url("/readyz")).await.unwrap();
+        if ready.status() == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(ready.text().await.unwrap(), "unavailable: shutting down\n");
+            saw_draining = true;
+            // Still serving while the balancer notices.
+            let page = staff.get(app.url("/skills")).send().await.unwrap();
+            assert_eq!(page.status(), StatusCode::OK);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(saw_draining, "/readyz never answered 503 after SIGTERM");
+    let (clean, took) = stopping.join().unwrap();
+    assert!(clean, "exited with success");
+    assert!(took >= Duration::from_secs(2), "drained first: {took:?}");
+    assert!(took < Duration::from_secs(10), "then stopped: {took:?}");
 }
 
 #[tokio::test]

@@ -425,25 +425,42 @@ fn serve(args: &[String]) -> Result {
     run(&mut c)
 }
 
-fn ensure_chromium() -> Result {
-    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+/// Debian's packages the tests start: Chromium for the browser tests,
+/// HAProxy for the scale-out tests' load balancer.
+fn ensure_debian_packages() -> Result {
+    let wanted = [
+        ("/usr/bin/chromium", "chromium"),
+        ("/usr/bin/chromedriver", "chromium-driver"),
+        ("/usr/sbin/haproxy", "haproxy"),
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(path, _)| !Path::new(path).exists())
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
     let is_root = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
     if !is_root {
-        return Err("the browser tests need Debian's chromium: \
-                    sudo apt-get install -y chromium chromium-driver"
-            .into());
+        return Err(format!(
+            "the tests need Debian's {0}: sudo apt-get install -y {0}",
+            missing.join(" ")
+        ));
     }
-    eprintln!("xtask: installing Debian's chromium for the browser tests");
+    eprintln!(
+        "xtask: installing Debian's {} for the tests",
+        missing.join(", ")
+    );
     run(Command::new("apt-get")
-        .args(["install", "-y", "chromium", "chromium-driver"])
+        .args(["install", "-y"])
+        .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 fn test(args: &[String]) -> Result {
     prepare()?;
-    ensure_chromium()?;
+    ensure_debian_packages()?;
     ensure_smtp_server()?;
     build_site()?;
     // One cargo invocation, so dependencies are compiled once for all of

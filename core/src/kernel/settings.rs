@@ -38,6 +38,12 @@ pub struct Settings {
     pub account_max_delay: Duration,
     /// Database connection pool size.
     pub db_max_connections: u32,
+    /// PostgreSQL stops any statement that runs longer (0: never).
+    pub db_statement_timeout: Duration,
+    /// On SIGTERM, how long `/readyz` answers 503 while requests are still
+    /// served, so a load balancer checking it stops sending new ones before
+    /// the listener closes (0: close at once, for a single instance).
+    pub shutdown_drain: Duration,
     /// Largest import file and most rows in one.
     pub import_limits: ImportLimits,
     /// Days an import keeps its uploaded file and the cell values in its
@@ -161,6 +167,8 @@ impl Default for Settings {
             account_failures_before_delay: 10,
             account_max_delay: Duration::from_secs(15 * 60),
             db_max_connections: 10,
+            db_statement_timeout: Duration::from_secs(30),
+            shutdown_drain: Duration::ZERO,
             import_limits: ImportLimits::default(),
             import_retention_days: 7,
             retention_months: 12,
@@ -260,6 +268,17 @@ impl Settings {
             )?),
             db_max_connections: number("SKILLMAP_DB_MAX_CONNECTIONS", d.db_max_connections.into())?
                 as u32,
+            db_statement_timeout: Duration::from_millis(number(
+                "SKILLMAP_DB_STATEMENT_TIMEOUT_MS",
+                d.db_statement_timeout.as_millis() as u64,
+            )?),
+            shutdown_drain: Duration::from_secs(
+                number(
+                    "SKILLMAP_SHUTDOWN_DRAIN_SECONDS",
+                    d.shutdown_drain.as_secs(),
+                )?
+                .min(300),
+            ),
             import_limits: ImportLimits {
                 max_bytes: number(
                     "SKILLMAP_IMPORT_MAX_BYTES",

@@ -62,6 +62,18 @@ fn internal(what: &str) -> AppError {
     AppError::Internal
 }
 
+/// Creates the badge-signing key if there is none. Called at start-up
+/// under the migration lock, so instances that start together create one
+/// key between them, not one each.
+pub async fn ensure(db: &impl ConnectionTrait) -> Result<(), AppError> {
+    if issuer_key::Entity::find().one(db).await?.is_none() {
+        create(db).await?;
+    }
+    Ok(())
+}
+
+/// The newest key, to sign with. Start-up made one (`ensure`); a key is
+/// created here only for a database whose keys were removed since.
 pub async fn signer(db: &impl ConnectionTrait) -> Result<Signer, AppError> {
     let row = match issuer_key::Entity::find()
         .order_by_desc(issuer_key::Column::Id)
