@@ -600,10 +600,10 @@ pub async fn send_reminders(
 
 #[cfg(test)]
 mod tests {
-    use crate::profile::review_base::rebuild_bases;
     use super::*;
     use crate::auth::model::Role;
     use crate::kernel::testing::*;
+    use crate::profile::review_base::rebuild_bases;
 
     async fn kept(
         db: &impl ConnectionTrait,
