@@ -40,9 +40,7 @@ pub async fn overview(
                     .await?
                     .progress(),
             ),
-            crate::profile::service::pending_reviews(db, id)
-                .await?
-                .len(),
+            crate::profile::service::pending_review_count(db, id).await?,
         ),
         None => (None, 0),
     };

@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, Set, Statement, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionSession, TransactionTrait,
 };
 
 use super::model::{
@@ -510,17 +510,43 @@ pub async fn managed_people(db: &impl ConnectionTrait, manager: i32) -> Result<V
     let mut frontier = vec![manager];
     while !frontier.is_empty() {
         let next: Vec<i32> = person::Entity::find()
+            .select_only()
+            .column(person::Column::Id)
             .filter(person::Column::LineManagerId.is_in(frontier.clone()))
+            .into_tuple::<i32>()
             .all(db)
             .await?
             .into_iter()
-            .map(|p| p.id)
             .filter(|id| seen.insert(*id))
             .collect();
         found.extend(&next);
         frontier = next;
     }
     Ok(found)
+}
+
+/// How many of the people the manager manages have assessments waiting
+/// for agreement: `pending_reviews(..).len()` without loading the levels
+/// and people (the home page's count; 55 ms of CPU for a team of 500 at
+/// 20,000 staff when it loaded them).
+pub async fn pending_review_count(
+    db: &impl ConnectionTrait,
+    manager: i32,
+) -> Result<usize, AppError> {
+    let ids = managed_people(db, manager).await?;
+    let mut waiting = 0;
+    // The chunks hold different people, so their counts add up.
+    for chunk in ids.chunks(500) {
+        waiting += assessment::Entity::find()
+            .select_only()
+            .column(assessment::Column::PersonId)
+            .distinct()
+            .filter(assessment::Column::PersonId.is_in(chunk.to_vec()))
+            .filter(assessment::Column::Status.eq(Status::Pending.as_str()))
+            .count(db)
+            .await?;
+    }
+    Ok(waiting as usize)
 }
 
 /// People the manager manages who have assessments waiting for agreement.
@@ -554,4 +580,31 @@ pub async fn pending_reviews(
             person: p,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::testing::*;
+
+    /// The home page's count is the length of the list the review page
+    /// shows, for a manager, a manager's manager and someone managing no one.
+    #[tokio::test]
+    async fn the_pending_count_is_the_pending_list_length() {
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        assess(&t.db, o.a, "DIG-FOUND", 2).await;
+        assess(&t.db, o.a, "DAT-LIT", 1).await;
+        assess(&t.db, o.b, "DIG-FOUND", 3).await;
+        assess(&t.db, o.c, "DIG-FOUND", 3).await;
+        agree(&t.db, o.m, o.a, "DIG-FOUND").await;
+        for (who, want) in [(o.m, 2), (o.a, 1), (o.b, 0), (o.c, 0)] {
+            let list = pending_reviews(&t.db, who).await.unwrap();
+            assert_eq!(list.len(), want, "{who}: {list:?}");
+            assert_eq!(pending_review_count(&t.db, who).await.unwrap(), want);
+        }
+    }
 }
