@@ -19,6 +19,14 @@ pub struct Balancer {
 /// The header naming the instance that answered (`s1`, `s2`, ...).
 pub const INSTANCE_HEADER: &str = "x-skillmap-instance";
 
+/// The instance that answered `res` through the balancer.
+pub fn answered_by(res: &reqwest::Response) -> String {
+    res.headers()[INSTANCE_HEADER]
+        .to_str()
+        .expect("an instance name")
+        .to_string()
+}
+
 impl Balancer {
     /// HAProxy on `port` in front of `ports` (instances on 127.0.0.1,
     /// started or not), named `s1`, `s2`, ... in that order. `wait_ready`

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use skillmap_tests::balancer::{Cluster, INSTANCE_HEADER};
+use skillmap_tests::balancer::{Cluster, answered_by};
 use skillmap_tests::*;
 
 const PASSWORD: &str = "scale-out-password-2026";
@@ -94,7 +94,7 @@ async fn requests_land_on_every_instance_and_a_publish_is_seen_on_all_within_a_s
     for _ in 0..12 {
         let res = staff.get(front.url("/skills")).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
-        let who = res.headers()[INSTANCE_HEADER].to_str().unwrap().to_string();
+        let who = answered_by(&res);
         assert!(res.text().await.unwrap().contains("My skills - Skillmap"));
         *answered.entry(who).or_default() += 1;
     }
@@ -133,7 +133,7 @@ async fn requests_land_on_every_instance_and_a_publish_is_seen_on_all_within_a_s
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let published = Instant::now();
-    let who = res.headers()[INSTANCE_HEADER].to_str().unwrap().to_string();
+    let who = answered_by(&res);
     // ...is what every instance serves, asked directly, within a second.
     let mut seen_after = Vec::new();
     for s in &cluster.instances {
@@ -176,7 +176,7 @@ async fn requests_land_on_every_instance_and_a_publish_is_seen_on_all_within_a_s
                 &[("email", MANAGER), ("password", "not-the-password")],
             )
             .await;
-        let who = res.headers()[INSTANCE_HEADER].to_str().unwrap().to_string();
+        let who = answered_by(&res);
         answers.push((res.status().as_u16(), who));
     }
     eprintln!("guesses answered: {answers:?}");
@@ -304,7 +304,7 @@ async fn a_rolling_restart_under_steady_load_fails_no_request() {
                 if n % 2 == 0 {
                     match saver.client.get(front.url("/skills")).send().await {
                         Ok(res) if res.status() == StatusCode::OK => {
-                            let who = res.headers()[INSTANCE_HEADER].to_str().unwrap().to_string();
+                            let who = answered_by(&res);
                             *by_instance.entry(who).or_default() += 1;
                         }
                         Ok(res) => failures.push(format!("GET /skills: {}", res.status())),

@@ -44,3 +44,17 @@ pub fn placeholders(backend: sea_orm::DatabaseBackend, sql: &str) -> String {
     }
     out
 }
+
+/// `col IN (1,2,3)` for a list of ids (written into the SQL: they are
+/// integers), `1 = 1` for all (`None`), `1 = 0` for none. Callers chunk
+/// long lists (500 at a time) to stay within the engines' limits.
+pub fn id_filter(col: &str, ids: Option<&[i32]>) -> String {
+    match ids {
+        None => "1 = 1".into(),
+        Some([]) => "1 = 0".into(),
+        Some(ids) => format!(
+            "{col} IN ({})",
+            ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
+        ),
+    }
+}

@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, Statement};
 
 use crate::error::AppError;
+use crate::kernel::db::id_filter;
 
 /// Where each person's current cycle starts: their last completed review,
 /// or else their first self-assessment. People with neither are missing.
@@ -25,18 +26,13 @@ pub(crate) async fn bases(
         Some(ids) => ids.chunks(500).map(Some).collect(),
     };
     for chunk in chunks {
-        let filter = match chunk {
-            None => String::new(),
-            Some(ids) => format!(
-                " WHERE person_id IN ({})",
-                ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
-            ),
-        };
         let rows = db
             .query_all_raw(Statement::from_string(
                 backend,
                 format!(
-                    "SELECT person_id, first_assessed_at, last_review_at FROM review_base{filter}"
+                    "SELECT person_id, first_assessed_at, last_review_at FROM review_base \
+                     WHERE {}",
+                    id_filter("person_id", chunk)
                 ),
             ))
             .await?;

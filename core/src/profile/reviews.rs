@@ -456,13 +456,8 @@ pub async fn counts(
                 backend,
                 format!(
                     "SELECT p.org_unit_id AS unit, b.first_assessed_at, b.last_review_at \
-                     FROM person p LEFT JOIN review_base b ON b.person_id = p.id \
-                     WHERE p.org_unit_id IN ({})",
-                    chunk
-                        .iter()
-                        .map(i32::to_string)
-                        .collect::<Vec<_>>()
-                        .join(",")
+                     FROM person p LEFT JOIN review_base b ON b.person_id = p.id WHERE {}",
+                    crate::kernel::db::id_filter("p.org_unit_id", Some(chunk))
                 ),
             ))
             .await?;

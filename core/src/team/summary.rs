@@ -27,6 +27,7 @@ use crate::entities::{
 use crate::error::AppError;
 use crate::framework::model::FrameworkView;
 use crate::framework::read as framework;
+use crate::kernel::db::id_filter;
 
 /// The level that counts, as SQL (see `model::current_level`).
 const CURRENT: &str = "(CASE WHEN a.status = 'agreed' AND a.agreed_level IS NOT NULL \
@@ -40,22 +41,6 @@ fn stmt(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
         crate::kernel::db::placeholders(backend, sql),
         values,
     )
-}
-
-/// `col IN (1,2,3)` for ids (integers, so inlining them is safe), or a
-/// condition that is always true.
-fn id_filter(col: &str, ids: Option<&[i32]>) -> String {
-    match ids {
-        None => "1 = 1".into(),
-        Some([]) => "1 = 0".into(),
-        Some(ids) => format!(
-            "{col} IN ({})",
-            ids.iter()
-                .map(|i| i.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-    }
 }
 
 fn month_of(at: chrono::DateTime<Utc>) -> String {
