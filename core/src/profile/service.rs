@@ -334,9 +334,10 @@ pub async fn save_self(
     }
     .insert(&txn)
     .await?;
-    crate::team::summary::apply_change(&txn, &fw, old.as_ref(), &saved).await?;
     // A level that needs agreeing: the manager hears, in a batch.
     crate::notifications::service::levels_waiting_soon(&txn, person_id, now).await?;
+    // The summaries last: their rows are shared with other savers.
+    crate::team::summary::apply_change(&txn, &fw, old.as_ref(), &saved).await?;
     txn.commit().await?;
     Ok(view(saved, reviewer))
 }

@@ -413,15 +413,36 @@ async fn write_this_month(
     Ok(())
 }
 
+/// How a transaction holds its units' summary rows (PostgreSQL).
+#[derive(Clone, Copy, PartialEq)]
+enum Hold {
+    /// It moves counts in rows that exist (`UPDATE ... SET n = n + 1`):
+    /// any number of writers at once, each row's update waiting only for
+    /// another update of that same row.
+    Share,
+    /// It rewrites the rows (delete, then insert): alone, and no one moving
+    /// counts meanwhile.
+    Exclusive,
+}
+
 /// Takes the units' summary rows in turn with other writers, for the rest
-/// of the transaction. The summaries are rewritten (delete, then insert),
-/// and on PostgreSQL two transactions refreshing one unit at once could
-/// both insert: the second's delete cannot see the first's new rows. Locking
-/// the units' rows (in id order, so two writers cannot deadlock; `NO KEY`,
-/// so people being added to a unit do not hold it up) makes the second
-/// wait, then read what the first wrote. SQLite needs nothing: its
-/// writers already take turns (`platform::begin_write`).
-async fn lock_units(db: &impl ConnectionTrait, units: Option<&[i32]>) -> Result<(), AppError> {
+/// of the transaction. A recount rewrites the summaries (delete, then
+/// insert), and on PostgreSQL two transactions recounting one unit at once
+/// could both insert (the second's delete cannot see the first's new
+/// rows), and a count moved meanwhile would be lost under the recount.
+/// Locking the units' rows (in id order, so two writers cannot deadlock)
+/// makes a recount wait for, and hold up, every other writer of the unit:
+/// `FOR NO KEY UPDATE` (people being added to a unit do not wait). Moving
+/// counts takes `FOR SHARE`, which holds up a recount but not another
+/// save: before, every save of a unit took the unit whole, so the people
+/// of one team saving at once went one at a time (each holding the unit
+/// through its commit). SQLite needs nothing: its writers already take
+/// turns (`kernel::begin_write`).
+async fn lock_units(
+    db: &impl ConnectionTrait,
+    units: Option<&[i32]>,
+    hold: Hold,
+) -> Result<(), AppError> {
     if db.get_database_backend() != DatabaseBackend::Postgres {
         return Ok(());
     }
@@ -433,9 +454,13 @@ async fn lock_units(db: &impl ConnectionTrait, units: Option<&[i32]>) -> Result<
         }
         None => String::new(),
     };
+    let mode = match hold {
+        Hold::Share => "SHARE",
+        Hold::Exclusive => "NO KEY UPDATE",
+    };
     db.query_all_raw(Statement::from_string(
         DatabaseBackend::Postgres,
-        format!("SELECT id FROM org_unit {which} ORDER BY id FOR NO KEY UPDATE"),
+        format!("SELECT id FROM org_unit {which} ORDER BY id FOR {mode}"),
     ))
     .await?;
     Ok(())
@@ -481,14 +506,41 @@ pub(crate) async fn apply_change(
     new: &assessment::Model,
 ) -> Result<(), AppError> {
     let backend = db.get_database_backend();
+    let domain = fw
+        .domains
+        .iter()
+        .find(|d| d.skills.iter().any(|s| s.code == new.skill_code))
+        .map(|d| d.code.clone());
+    let month = this_month();
+    // The person's row is locked (PostgreSQL) so that two saves of one
+    // person's skills take turns over the rows kept per person; the unit's
+    // rows are counted to know whether this save can move counts or must
+    // recount.
+    let lock_person = if backend == DatabaseBackend::Postgres {
+        " FOR NO KEY UPDATE OF p"
+    } else {
+        ""
+    };
     let Some(row) = db
         .query_one_raw(stmt(
             backend,
-            "SELECT p.org_unit_id AS unit, \
-             (SELECT CAST(MAX(r.level) AS INTEGER) FROM role_requirement r \
-              WHERE r.job_role_id = p.job_role_id AND r.skill_code = ? AND r.level > 0) AS required \
-             FROM person p WHERE p.id = ?",
-            vec![new.skill_code.clone().into(), new.person_id.into()],
+            &format!(
+                "SELECT p.org_unit_id AS unit, \
+                 (SELECT CAST(MAX(r.level) AS INTEGER) FROM role_requirement r \
+                  WHERE r.job_role_id = p.job_role_id AND r.skill_code = ? AND r.level > 0) AS required, \
+                 (SELECT COUNT(*) FROM unit_skill_stat st \
+                  WHERE st.org_unit_id = p.org_unit_id AND st.skill_code = ?) AS stats, \
+                 (SELECT COUNT(*) FROM unit_domain_month m WHERE m.org_unit_id = p.org_unit_id \
+                  AND m.month = ? AND m.domain_code = ?) AS months \
+                 FROM person p WHERE p.id = ?{lock_person}"
+            ),
+            vec![
+                new.skill_code.clone().into(),
+                new.skill_code.clone().into(),
+                month.clone().into(),
+                domain.clone().unwrap_or_default().into(),
+                new.person_id.into(),
+            ],
         ))
         .await?
     else {
@@ -496,11 +548,35 @@ pub(crate) async fn apply_change(
     };
     let unit: i32 = row.try_get("", "unit")?;
     let required: Option<i32> = row.try_get("", "required")?;
+    let stats: i64 = row.try_get("", "stats")?;
+    let months: i64 = row.try_get("", "months")?;
     let units = [unit];
-    lock_units(db, Some(&units)).await?;
+    // Counts can move where the rows to move exist; otherwise this save
+    // recounts the unit and takes it alone from the start (taking it alone
+    // later, while other savers share it, could deadlock two such saves).
+    let moving = stats > 0 && (domain.is_none() || months > 0);
+    let hold = if moving { Hold::Share } else { Hold::Exclusive };
+    lock_units(db, Some(&units), hold).await?;
 
     let before = old.map(Counted::of);
     let after = Counted::of(new);
+    // The rows kept per person first: the unit's counts, which other
+    // savers of the unit update too, last, so that their rows are held
+    // for as short a time as can be (until the commit).
+    let skill = fw.skill(&new.skill_code);
+    // The person's leadership and digital inclusion move only when an
+    // agreed level or a foundation skill's level does.
+    let foundation = skill.is_some_and(|s| s.foundation);
+    let touches_person = match before {
+        None => true,
+        Some(b) => b.best != after.best || (foundation && b.level != after.level),
+    };
+    if touches_person {
+        write_capability(db, fw, Some(&[new.person_id])).await?;
+    }
+    write_directory_level(db, new.person_id, &new.skill_code).await?;
+    repack_person(db, new.person_id).await?;
+
     let mut levels = [0i32; 5];
     if let Some(b) = before {
         levels[b.bucket()] -= 1;
@@ -519,8 +595,8 @@ pub(crate) async fn apply_change(
     ];
     values.extend(levels.iter().map(|l| Value::from(*l)));
     values.extend([unit.into(), new.skill_code.clone().into()]);
-    let moved = db
-        .execute_raw(stmt(
+    let moved = if moving {
+        db.execute_raw(stmt(
             backend,
             "UPDATE unit_skill_stat SET assessed = assessed + ?, agreed = agreed + ?, \
              meeting = meeting + ?, l0 = l0 + ?, l1 = l1 + ?, l2 = l2 + ?, l3 = l3 + ?, \
@@ -528,46 +604,38 @@ pub(crate) async fn apply_change(
             values,
         ))
         .await?
-        .rows_affected();
-    let skill = fw.skill(&new.skill_code);
+        .rows_affected()
+    } else {
+        0
+    };
     if moved == 0 {
+        // (Sharing, a row gone since it was counted, dropped by a recount
+        // between the count and the lock: recount after all, alone.)
+        if hold == Hold::Share {
+            lock_units(db, Some(&units), Hold::Exclusive).await?;
+        }
         write_stats(db, Some(&units), Some(&new.skill_code)).await?;
         write_this_month(db, fw, Some(&units)).await?;
-    } else if let Some(domain) = fw
-        .domains
-        .iter()
-        .find(|d| d.skills.iter().any(|s| s.code == new.skill_code))
-    {
+    } else if let Some(domain) = domain.filter(|_| meeting != 0) {
+        // (Nothing to move when the person meets their role's level as
+        // much as before: the month's row was there when counted.)
         let moved = db
             .execute_raw(stmt(
                 backend,
                 "UPDATE unit_domain_month SET meeting = meeting + ? \
                  WHERE org_unit_id = ? AND month = ? AND domain_code = ?",
-                vec![
-                    meeting.into(),
-                    unit.into(),
-                    this_month().into(),
-                    domain.code.clone().into(),
-                ],
+                vec![meeting.into(), unit.into(), month.into(), domain.into()],
             ))
             .await?
             .rows_affected();
         if moved == 0 {
+            if hold == Hold::Share {
+                lock_units(db, Some(&units), Hold::Exclusive).await?;
+            }
             write_this_month(db, fw, Some(&units)).await?;
         }
     }
-    // The person's leadership and digital inclusion move only when an
-    // agreed level or a foundation skill's level does.
-    let foundation = skill.is_some_and(|s| s.foundation);
-    let touches_person = match before {
-        None => true,
-        Some(b) => b.best != after.best || (foundation && b.level != after.level),
-    };
-    if touches_person {
-        write_capability(db, fw, Some(&[new.person_id])).await?;
-    }
-    write_directory_levels(db, Some(&[new.person_id])).await?;
-    repack_person(db, new.person_id).await
+    Ok(())
 }
 
 /// Repacks one person's `team_cells` row after a change to one of their
@@ -601,7 +669,7 @@ pub async fn refresh_assessment(
         return Ok(());
     };
     let units = [p.org_unit_id];
-    lock_units(db, Some(&units)).await?;
+    lock_units(db, Some(&units), Hold::Exclusive).await?;
     write_stats(db, Some(&units), Some(skill_code)).await?;
     // One framework load per save, shared by both.
     let fw = framework::current(db).await?;
@@ -609,6 +677,22 @@ pub async fn refresh_assessment(
     write_cells(db, Some(&[person_id])).await?;
     write_directory_levels(db, Some(&[person_id])).await?;
     write_this_month(db, &fw, Some(&units)).await
+}
+
+/// The directory's levels of the people `filter` picks: for each
+/// assessed skill, the level that counts (agreed, else self-assessed where
+/// they chose to show it). A SELECT ending in its WHERE clause.
+fn directory_levels_of(filter: &str) -> String {
+    format!(
+        "SELECT a.person_id, a.skill_code, \
+         CASE WHEN a.status = 'agreed' AND a.agreed_level IS NOT NULL \
+         THEN a.agreed_level ELSE a.self_level END, \
+         CASE WHEN a.status = 'agreed' AND a.agreed_level IS NOT NULL \
+         THEN TRUE ELSE FALSE END \
+         FROM assessment a JOIN directory_entry d ON d.person_id = a.person_id \
+         WHERE ((a.status = 'agreed' AND a.agreed_level IS NOT NULL) \
+         OR d.show_self_assessed) AND {filter}"
+    )
 }
 
 /// Rewrites the directory's levels of these people (all when `None`): for
@@ -637,21 +721,41 @@ async fn write_directory_levels(
         db.execute_raw(stmt(
             backend,
             &format!(
-                "INSERT INTO directory_level (person_id, skill_code, level, agreed) \
-                 SELECT a.person_id, a.skill_code, \
-                 CASE WHEN a.status = 'agreed' AND a.agreed_level IS NOT NULL \
-                 THEN a.agreed_level ELSE a.self_level END, \
-                 CASE WHEN a.status = 'agreed' AND a.agreed_level IS NOT NULL \
-                 THEN TRUE ELSE FALSE END \
-                 FROM assessment a JOIN directory_entry d ON d.person_id = a.person_id \
-                 WHERE {} AND ((a.status = 'agreed' AND a.agreed_level IS NOT NULL) \
-                 OR d.show_self_assessed)",
-                id_filter("a.person_id", chunk)
+                "INSERT INTO directory_level (person_id, skill_code, level, agreed) {}",
+                directory_levels_of(&id_filter("a.person_id", chunk))
             ),
             vec![],
         ))
         .await?;
     }
+    Ok(())
+}
+
+/// The directory's level of one person's one skill, after that
+/// assessment changed (`write_directory_levels` for one row, rather than
+/// rewriting all of the person's).
+async fn write_directory_level(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+    skill_code: &str,
+) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    db.execute_raw(stmt(
+        backend,
+        "DELETE FROM directory_level WHERE person_id = ? AND skill_code = ?",
+        vec![person_id.into(), skill_code.into()],
+    ))
+    .await?;
+    db.execute_raw(stmt(
+        backend,
+        &format!(
+            "INSERT INTO directory_level (person_id, skill_code, level, agreed) {} \
+             AND a.skill_code = ?",
+            directory_levels_of("a.person_id = ?")
+        ),
+        vec![person_id.into(), skill_code.into()],
+    ))
+    .await?;
     Ok(())
 }
 
@@ -676,7 +780,7 @@ pub async fn refresh_units(db: &impl ConnectionTrait, units: &[i32]) -> Result<(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    lock_units(db, Some(&units)).await?;
+    lock_units(db, Some(&units), Hold::Exclusive).await?;
     write_stats(db, Some(&units), None).await?;
     write_this_month(db, &framework::current(db).await?, Some(&units)).await
 }
@@ -698,7 +802,7 @@ pub async fn units_with_role(
 
 /// Recomputes every summary but the past months of the trend.
 pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), AppError> {
-    lock_units(db, None).await?;
+    lock_units(db, None, Hold::Exclusive).await?;
     write_stats(db, None, None).await?;
     let fw = framework::current(db).await?;
     write_capability(db, &fw, None).await?;
@@ -1121,6 +1225,66 @@ mod tests {
         assert!(ensure(&t.db).await.unwrap());
         assert_eq!(live, snapshot(&t.db).await, "cells rebuilt at start-up");
         assert!(!ensure(&t.db).await.unwrap(), "only when they are missing");
+    }
+
+    /// On PostgreSQL, two people of one team saving skills of different
+    /// domains at once do not wait for each other: a save moving the unit's
+    /// counts shares the unit with other such saves, and the rows it moves
+    /// are that skill's and that domain's (before, each save took the unit
+    /// whole until it committed, so a team saving together went one at a
+    /// time). The counts still end where a recount does. (SQLite's writers
+    /// take turns by design.)
+    #[tokio::test]
+    async fn saves_in_one_unit_do_not_wait_for_each_other_on_postgres() {
+        let t = test_db().await;
+        if t.db.get_database_backend() != DatabaseBackend::Postgres {
+            return;
+        }
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        // The unit's rows for the skill and the month exist.
+        assess(&t.db, o.a, "DIG-FOUND", 1).await;
+        assess(&t.db, o.b, "LEAD-CHANGE", 1).await;
+        let fw = framework::current(&t.db).await.unwrap();
+        let old = assessment::Entity::find()
+            .filter(assessment::Column::PersonId.eq(o.a))
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let new = assessment::Model {
+            self_level: 3,
+            revision: old.revision + 1,
+            ..old.clone()
+        };
+        // a's save is under way: it has moved the unit's counts and not
+        // yet committed.
+        let first = crate::kernel::begin_write(&t.db).await.unwrap();
+        assessment::Entity::update(assessment::ActiveModel {
+            id: Set(old.id),
+            self_level: Set(3),
+            revision: Set(new.revision),
+            ..Default::default()
+        })
+        .exec(&first)
+        .await
+        .unwrap();
+        apply_change(&first, &fw, Some(&old), &new).await.unwrap();
+        // b saves meanwhile.
+        let db = t.db.clone();
+        let second = tokio::spawn(async move { assess(&db, o.b, "LEAD-CHANGE", 4).await });
+        let waited = tokio::time::timeout(std::time::Duration::from_secs(20), second).await;
+        use sea_orm::TransactionSession;
+        first.commit().await.unwrap();
+        assert!(
+            waited.is_ok_and(|joined| joined.is_ok()),
+            "b's save waited for a's to commit"
+        );
+        let live = snapshot(&t.db).await;
+        rebuild(&t.db).await.unwrap();
+        assert_eq!(live, snapshot(&t.db).await, "moved counts == recount");
     }
 
     #[tokio::test]
