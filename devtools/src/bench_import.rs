@@ -37,7 +37,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionSession, Value};
 use skillmap_core::import::model::Kind;
 use skillmap_core::import::service::{self, NewJob};
 use skillmap_core::kernel::Settings;

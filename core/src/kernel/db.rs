@@ -1,29 +1,176 @@
 //! Database helpers every service uses: write transactions that wait their
 //! turn on SQLite, and SQL written once for both engines.
 
+use std::sync::LazyLock;
+
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, IsolationLevel,
+    QueryResult, SqliteTransactionMode, Statement, TransactionError, TransactionOptions,
+    TransactionSession, TransactionTrait,
+};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// This process's writers to SQLite, one at a time, in the order they
+/// asked (a fair queue). SQLite has one write lock per file; a writer that
+/// finds it taken is left to SQLite's busy handler, which sleeps and tries
+/// again (1, 2, 5, 10 ... 100 ms), so under load the lock sat free while
+/// the next writer slept, and whoever woke first took it however long the
+/// others had waited: saves waited seconds. Waiting here instead, a writer
+/// starts the moment the last one commits. Another process writing the
+/// same file (the CLI) still meets the busy handler.
+static SQLITE_WRITERS: LazyLock<std::sync::Arc<Semaphore>> =
+    LazyLock::new(|| std::sync::Arc::new(Semaphore::new(1)));
+
+/// A transaction begun by `begin_write`: used as the transaction itself
+/// (it is a connection, and begins savepoints), and on SQLite it holds
+/// the process's turn to write until it commits, rolls back or is dropped.
+pub struct WriteTxn<T> {
+    txn: T,
+    _turn: Option<OwnedSemaphorePermit>,
+}
+
 /// Begins a transaction that will write. On SQLite this is `BEGIN
 /// IMMEDIATE`: the write lock is taken at the start, so a second writer
-/// waits its turn (up to the busy timeout). A plain `BEGIN` reads first
-/// and asks for the lock at its first write; if another writer committed
-/// in between, SQLite refuses at once with "database is locked" and does
-/// not wait, so concurrent saves failed. Inside a transaction already it
-/// is a savepoint, covered by the outer transaction's lock.
-pub async fn begin_write<C>(db: &C) -> Result<C::Transaction, sea_orm::DbErr>
+/// waits its turn. A plain `BEGIN` reads first and asks for the lock at
+/// its first write; if another writer committed in between, SQLite refuses
+/// at once with "database is locked" and does not wait, so concurrent
+/// saves failed. Writers from the pool queue for their turn first
+/// (`SQLITE_WRITERS`). Inside a transaction already it is a savepoint,
+/// covered by the outer transaction's lock and turn.
+pub async fn begin_write<C>(db: &C) -> Result<WriteTxn<C::Transaction>, DbErr>
 where
-    C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait,
+    C: ConnectionTrait + TransactionTrait,
 {
-    use sea_orm::{DbBackend, SqliteTransactionMode, TransactionOptions};
     if db.get_database_backend() != DbBackend::Sqlite {
-        return db.begin().await;
+        return Ok(WriteTxn {
+            txn: db.begin().await?,
+            _turn: None,
+        });
     }
+    // Only a writer straight from the pool queues: one inside a
+    // transaction may be inside a turn already, and waiting for it again
+    // would wait for ever.
+    let from_pool = std::any::type_name::<C>() == std::any::type_name::<DatabaseConnection>();
+    let turn = if from_pool {
+        let gate = SQLITE_WRITERS.clone();
+        Some(
+            gate.acquire_owned()
+                .await
+                .expect("the gate is never closed"),
+        )
+    } else {
+        None
+    };
     let immediate = TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..Default::default()
     };
-    match db.begin_with_options(immediate).await {
+    let txn = match db.begin_with_options(immediate).await {
         // sqlx refuses a custom BEGIN inside a transaction (a savepoint).
         Err(e) if e.to_string().contains("non-zero transaction depth") => db.begin().await,
         other => other,
+    }?;
+    Ok(WriteTxn { txn, _turn: turn })
+}
+
+#[async_trait::async_trait]
+impl<T: TransactionSession + Send> TransactionSession for WriteTxn<T> {
+    async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: ConnectionTrait + Send> ConnectionTrait for WriteTxn<T> {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+
+    fn is_mock_connection(&self) -> bool {
+        self.txn.is_mock_connection()
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: TransactionTrait + Send> TransactionTrait for WriteTxn<T> {
+    type Transaction = T::Transaction;
+
+    async fn begin(&self) -> Result<T::Transaction, DbErr> {
+        self.txn.begin().await
+    }
+
+    async fn begin_with_config(
+        &self,
+        isolation_level: Option<IsolationLevel>,
+        access_mode: Option<AccessMode>,
+    ) -> Result<T::Transaction, DbErr> {
+        self.txn
+            .begin_with_config(isolation_level, access_mode)
+            .await
+    }
+
+    async fn begin_with_options(
+        &self,
+        options: TransactionOptions,
+    ) -> Result<T::Transaction, DbErr> {
+        self.txn.begin_with_options(options).await
+    }
+
+    async fn transaction<F, R, E>(&self, callback: F) -> Result<R, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c T::Transaction,
+            )
+                -> std::pin::Pin<Box<dyn Future<Output = Result<R, E>> + Send + 'c>>
+            + Send,
+        R: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        self.txn.transaction(callback).await
+    }
+
+    async fn transaction_with_config<F, R, E>(
+        &self,
+        callback: F,
+        isolation_level: Option<IsolationLevel>,
+        access_mode: Option<AccessMode>,
+    ) -> Result<R, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c T::Transaction,
+            )
+                -> std::pin::Pin<Box<dyn Future<Output = Result<R, E>> + Send + 'c>>
+            + Send,
+        R: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        self.txn
+            .transaction_with_config(callback, isolation_level, access_mode)
+            .await
     }
 }
 

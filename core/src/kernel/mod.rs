@@ -67,7 +67,7 @@ pub fn network_of(ip: IpAddr) -> IpAddr {
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::ConnectionTrait;
+    use sea_orm::{ConnectionTrait, TransactionSession};
 
     use super::{LoginLimiter, begin_write, network_of};
     use crate::kernel::testing::test_db;
@@ -144,6 +144,58 @@ mod tests {
             assert_eq!(seen, before + 1);
         }
         assert_eq!(count(&t.db).await, before + 2);
+    }
+
+    /// Writers queue for SQLite's write lock in this process and go in the
+    /// order they asked. Left to SQLite's busy handler (it sleeps and tries
+    /// again), whoever happened to wake first when the lock came free went
+    /// next, and the first to ask could wait longest.
+    #[tokio::test]
+    async fn sqlite_writers_take_turns_in_the_order_they_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+        let mut opts = sea_orm::ConnectOptions::new(url);
+        // A connection each, so none waits for the pool instead.
+        opts.max_connections(10).sqlx_logging(false);
+        opts.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(std::time::Duration::from_secs(30))
+        });
+        let db = sea_orm::Database::connect(opts).await.unwrap();
+        db.execute_unprepared("CREATE TABLE turn (n INTEGER NOT NULL)")
+            .await
+            .unwrap();
+        let first = begin_write(&db).await.unwrap();
+        let mut writers = Vec::new();
+        for n in 0..6 {
+            let db = db.clone();
+            writers.push(tokio::spawn(async move {
+                let txn = begin_write(&db).await.unwrap();
+                txn.execute_unprepared(&format!("INSERT INTO turn (n) VALUES ({n})"))
+                    .await
+                    .unwrap();
+                txn.commit().await.unwrap();
+            }));
+            // Each asks well after the last (the busy handler's first
+            // retries are 1, 2 and 5 ms apart).
+            tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+        }
+        first.commit().await.unwrap();
+        for w in writers {
+            w.await.unwrap();
+        }
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT n FROM turn ORDER BY rowid",
+            ))
+            .await
+            .unwrap();
+        let order: Vec<i32> = rows
+            .iter()
+            .map(|r| r.try_get_by_index(0).unwrap())
+            .collect();
+        assert_eq!(order, vec![0, 1, 2, 3, 4, 5]);
     }
 
     /// Inside a transaction already, it is a savepoint that rolls back alone.
