@@ -276,27 +276,31 @@ pub async fn welcome_many(
     Ok(written)
 }
 
-/// After a person saves a level that needs agreeing: their manager hears
-/// once for all the saves (by anyone they manage) in the batch window
-/// (`configure`) after the first, counting what is waiting when it closes.
-/// Nothing for someone with no manager.
-pub async fn levels_waiting_soon(
+/// Whom a person's levels wait for: their line manager (none without).
+pub async fn levels_wait_for(
     db: &impl ConnectionTrait,
     person_id: i32,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<Option<i32>, AppError> {
     let manager: Option<Option<i32>> = person::Entity::find_by_id(person_id)
         .select_only()
         .column(person::Column::LineManagerId)
         .into_tuple()
         .one(db)
         .await?;
-    let Some(Some(manager)) = manager else {
-        return Ok(());
-    };
+    Ok(manager.flatten())
+}
+
+/// After someone they manage saves a level that needs agreeing: the
+/// manager hears once for all the saves in the batch window (`configure`)
+/// after the first, counting what is waiting when it closes (one job per
+/// manager while it waits: later saves find the key taken, and the job
+/// counts them all when it runs, then frees the key).
+pub async fn levels_waiting_soon(
+    db: &impl ConnectionTrait,
+    manager: i32,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let batch = BATCH_SECONDS.load(Ordering::Relaxed) as i64;
-    // One job per manager while it waits: later saves find the key taken,
-    // and the job counts them all when it runs (then frees the key).
     queue::enqueue(
         db,
         NewJob::new(

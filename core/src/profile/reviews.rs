@@ -43,18 +43,24 @@ pub async fn settings(db: &impl ConnectionTrait) -> Result<CycleSettings, AppErr
         .filter(app_setting::Column::Name.is_in([MONTHS, BEFORE, AFTER]))
         .all(db)
         .await?;
-    let d = CycleSettings::default();
-    let get = |name: &str, default: u32| {
+    Ok(settings_from(|name| {
         rows.iter()
             .find(|r| r.name == name)
-            .and_then(|r| r.value.parse().ok())
-            .unwrap_or(default)
-    };
-    Ok(CycleSettings {
+            .map(|r| r.value.clone())
+    }))
+}
+
+/// The rule from its stored values, by name (a default for each missing or
+/// unreadable one).
+fn settings_from(value: impl Fn(&str) -> Option<String>) -> CycleSettings {
+    let d = CycleSettings::default();
+    let get =
+        |name: &str, default: u32| value(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+    CycleSettings {
         months: get(MONTHS, d.months),
         remind_before_days: get(BEFORE, d.remind_before_days),
         remind_after_days: get(AFTER, d.remind_after_days),
-    })
+    }
 }
 
 /// Saves the organisation's rule, in the audit trail.
@@ -219,23 +225,47 @@ pub async fn status(
     person_id: i32,
     today: NaiveDate,
 ) -> Result<ReviewStatus, AppError> {
-    // The person's unit and where their cycle starts, in one statement.
+    // The person's unit, where their cycle starts and the organisation's
+    // rule, in one statement; the fixed dates (and the units, for their
+    // ancestors) only where a unit has one.
     let backend = db.get_database_backend();
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
             crate::kernel::db::placeholders(
                 backend,
-                "SELECT p.org_unit_id AS unit, b.first_assessed_at, b.last_review_at \
+                "SELECT p.org_unit_id AS unit, b.first_assessed_at, b.last_review_at, \
+                 (SELECT value FROM app_setting WHERE name = ?) AS rule_months, \
+                 (SELECT value FROM app_setting WHERE name = ?) AS rule_before, \
+                 (SELECT value FROM app_setting WHERE name = ?) AS rule_after, \
+                 (SELECT COUNT(*) FROM review_fixed_date) AS fixed \
                  FROM person p LEFT JOIN review_base b ON b.person_id = p.id WHERE p.id = ?",
             ),
-            [person_id.into()],
+            [MONTHS.into(), BEFORE.into(), AFTER.into(), person_id.into()],
         ))
         .await?
         .ok_or_else(|| AppError::NotFound("That person".into()))?;
     let unit: i32 = row.try_get("", "unit")?;
     let last: Option<DateTime<Utc>> = row.try_get("", "last_review_at")?;
-    let w = world_with(db, false).await?;
+    let fixed: i64 = row.try_get("", "fixed")?;
+    let w = if fixed > 0 {
+        world_with(db, false).await?
+    } else {
+        let stored = |name: &str| -> Option<String> {
+            let column = match name {
+                MONTHS => "rule_months",
+                BEFORE => "rule_before",
+                _ => "rule_after",
+            };
+            row.try_get::<Option<String>>("", column).ok().flatten()
+        };
+        World {
+            settings: settings_from(stored),
+            parents: HashMap::new(),
+            names: HashMap::new(),
+            fixed: Vec::new(),
+        }
+    };
     let due = w.due(unit, base_of(&row)?, today);
     Ok(ReviewStatus {
         text: describe(&due),
@@ -671,5 +701,44 @@ mod tests {
         let today = Utc::now().date_naive();
         let c = counts(&t.db, unit, today).await.unwrap();
         assert_eq!((c.total, c.up_to_date, c.not_started), (4, 2, 2), "{c:?}");
+    }
+
+    /// A person's status reads the organisation's rule with their row (no
+    /// fixed dates) and follows a unit's fixed date once there is one.
+    #[tokio::test]
+    async fn status_follows_the_saved_rule_and_a_fixed_date() {
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        assess(&t.db, o.a, "DIG-FOUND", 2).await;
+        let today = Utc::now().date_naive();
+        let first = today;
+        let due = |months: u32| first.checked_add_months(chrono::Months::new(months));
+        let s = status(&t.db, o.a, today).await.unwrap();
+        assert_eq!(s.due.date, due(CycleSettings::default().months), "defaults");
+        let rule = CycleSettings {
+            months: 3,
+            remind_before_days: 5,
+            remind_after_days: 2,
+        };
+        save_settings(&t.db, Actor::system(), rule).await.unwrap();
+        let s = status(&t.db, o.a, today).await.unwrap();
+        assert_eq!(s.due.date, due(3), "the saved rule");
+        let unit = person::Entity::find_by_id(o.a)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .org_unit_id;
+        let anchor = today + chrono::Duration::days(10);
+        set_fixed_date(&t.db, Actor::system(), unit, anchor)
+            .await
+            .unwrap();
+        let s = status(&t.db, o.a, today).await.unwrap();
+        let w = world(&t.db).await.unwrap();
+        assert_eq!(s.due, w.due(unit, Some(first), today), "the fixed date");
+        assert_eq!(s.due.date, Some(anchor), "{s:?}");
     }
 }

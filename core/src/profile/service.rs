@@ -227,10 +227,15 @@ pub async fn save_self(
         ));
     }
     let now = Utc::now();
-    let txn = crate::kernel::begin_write(db).await?;
-    let existing = assessments_of(&txn, person_id, Some(&input.skill_code))
+    // Read before taking the turn to write (SQLite has one writer at a
+    // time, so the turn should hold only the writes): a concurrent save is
+    // still caught, by the update's revision check or the unique key of a
+    // first assessment.
+    let existing = assessments_of(db, person_id, Some(&input.skill_code))
         .await?
         .pop();
+    let manager = crate::notifications::service::levels_wait_for(db, person_id).await?;
+    let txn = crate::kernel::begin_write(db).await?;
     // A self-assessment leaves the last review as it was, reviewer included.
     let reviewer = existing.as_ref().and_then(|(_, r)| r.clone());
     let (saved, old) = match existing.map(|(a, _)| a) {
@@ -335,7 +340,9 @@ pub async fn save_self(
     .insert(&txn)
     .await?;
     // A level that needs agreeing: the manager hears, in a batch.
-    crate::notifications::service::levels_waiting_soon(&txn, person_id, now).await?;
+    if let Some(manager) = manager {
+        crate::notifications::service::levels_waiting_soon(&txn, manager, now).await?;
+    }
     // The summaries last: their rows are shared with other savers.
     crate::team::summary::apply_change(&txn, &fw, old.as_ref(), &saved).await?;
     txn.commit().await?;
