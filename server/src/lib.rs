@@ -429,6 +429,7 @@ pub fn router(state: AppState, leptos: LeptosOptions, draining: Arc<AtomicBool>)
             _,
         >(context, shell))
         .with_state(server_state)
+        .layer(axum::middleware::from_fn(middleware::own_owner))
         .layer(axum::middleware::from_fn(middleware::bad_arguments))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -566,5 +567,49 @@ mod tests {
         assert_eq!(pragma(&db, "journal_mode").await, "wal");
         assert_eq!(pragma(&db, "foreign_keys").await, "1");
         assert_eq!(pragma(&db, "busy_timeout").await, "30000");
+    }
+    /// A request's reactive owner is its own root, whatever owner other
+    /// work left current on the thread: here a stranger holding a page's
+    /// nonce, which a server function's answer must not carry.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_request_takes_no_owner_left_on_its_thread() {
+        use axum::body::Body;
+        use leptos::prelude::Owner;
+        use tower::ServiceExt;
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings {
+            database_url: format!("sqlite://{}?mode=rwc", dir.path().join("o.db").display()),
+            ..Settings::default()
+        };
+        let db = connect(&settings).await.unwrap();
+        migrate(&db).await.unwrap();
+        let state = AppState::new(db, settings);
+        let app = router(
+            state,
+            leptos_options("127.0.0.1:3000".parse().unwrap()),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let stranger = Owner::new();
+        stranger.with(leptos::nonce::provide_nonce);
+        stranger.set();
+        let res = app
+            .oneshot(
+                axum::http::Request::post("/api/auth/whoami")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), axum::http::StatusCode::OK);
+        let csp = res
+            .headers()
+            .get(axum::http::header::CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(!csp.contains("nonce-"), "the stranger's nonce: {csp}");
+        assert!(csp.starts_with("default-src 'none'"), "{csp}");
+        drop(stranger);
     }
 }

@@ -95,6 +95,28 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     res
 }
 
+/// Runs the request with no reactive owner inherited from its thread.
+/// Leptos makes each request's owner (`Owner::new`) a child of whatever
+/// owner is current on the thread, and one left current by other work on
+/// that thread (a task polled there before) became the parent of requests
+/// that had nothing to do with it: a context not found in the request's own
+/// owner (the nonce, on a server function) was looked up in the stranger,
+/// and when the stranger was dropped on another thread during that look-up
+/// its cleanup waited for a lock the look-up held, and the worker thread
+/// hung for good (seen under the load bench). Cleared before every poll,
+/// each request's owner is a root.
+pub async fn own_owner(req: Request, next: Next) -> Response {
+    use std::future::Future;
+    let mut inner = Box::pin(next.run(req));
+    std::future::poll_fn(move |cx| {
+        if let Some(stranger) = leptos::prelude::Owner::current() {
+            stranger.unset();
+        }
+        inner.as_mut().poll(cx)
+    })
+    .await
+}
+
 /// A browser asking for a page (not a server function, a download or a
 /// static file).
 fn is_page_request(req: &Request) -> bool {
