@@ -231,9 +231,11 @@ async fn email_waits_out_a_mail_server_outage_and_a_kill_9_and_arrives_exactly_o
     for code in skills.iter().take(sent) {
         endorse(&app, &manager, &person, code).await;
     }
-    // Attempts fail (connection refused) and are tried again later.
+    // Attempts fail (connection refused) and are tried again later. (Only
+    // the endorsements count: the demo's daily reminders may have mailed
+    // someone whose review falls due soon before the server stopped.)
     std::thread::sleep(Duration::from_secs(2));
-    assert!(sink.messages().is_empty());
+    assert!(mail_to(&sink.messages(), STAFF, "endorsed you for").is_empty());
     app.kill9();
     app.restart();
     sink.restart();
@@ -592,10 +594,20 @@ async fn two_instances_share_the_queue_without_running_a_job_twice() {
         .db
         .query("SELECT locked_by, count(*) FROM job WHERE kind = 'mail.notice' GROUP BY locked_by");
     println!("emails sent by instance:\n{by_instance}");
-    let jobs_done = first.db.query(
+    // Every email job (the endorsements', and any reminder the demo's
+    // daily job wrote) ran once, by one instance.
+    let jobs = first.db.query(
         "SELECT count(*) FROM job WHERE kind = 'mail.notice' AND status = 'done' AND attempts = 1",
     );
-    assert_eq!(jobs_done.trim(), expected.to_string(), "each job ran once");
+    let others = first.db.query(
+        "SELECT count(*) FROM job WHERE kind = 'mail.notice' AND NOT (status = 'done' AND attempts = 1)",
+    );
+    assert_eq!(others.trim(), "0", "each job ran once");
+    let jobs: usize = jobs.trim().parse().unwrap();
+    assert!(
+        jobs >= expected,
+        "{jobs} email jobs done for {expected} emails"
+    );
 }
 
 /// On PostgreSQL: an instance that runs no jobs shows the progress of an
