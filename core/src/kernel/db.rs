@@ -1,14 +1,12 @@
 //! Database helpers every service uses: write transactions that wait their
 //! turn on SQLite, and SQL written once for both engines.
 
-use std::sync::LazyLock;
-
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, IsolationLevel,
     QueryResult, SqliteTransactionMode, Statement, TransactionError, TransactionOptions,
     TransactionSession, TransactionTrait,
 };
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// This process's writers to SQLite, one at a time, in the order they
 /// asked (a fair queue). SQLite has one write lock per file; a writer that
@@ -18,15 +16,14 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// others had waited: saves waited seconds. Waiting here instead, a writer
 /// starts the moment the last one commits. Another process writing the
 /// same file (the CLI) still meets the busy handler.
-static SQLITE_WRITERS: LazyLock<std::sync::Arc<Semaphore>> =
-    LazyLock::new(|| std::sync::Arc::new(Semaphore::new(1)));
+static SQLITE_WRITERS: Semaphore = Semaphore::const_new(1);
 
 /// A transaction begun by `begin_write`: used as the transaction itself
 /// (it is a connection, and begins savepoints), and on SQLite it holds
 /// the process's turn to write until it commits, rolls back or is dropped.
 pub struct WriteTxn<T> {
     txn: T,
-    _turn: Option<OwnedSemaphorePermit>,
+    _turn: Option<SemaphorePermit<'static>>,
 }
 
 /// Begins a transaction that will write. On SQLite this is `BEGIN
@@ -52,9 +49,9 @@ where
     // would wait for ever.
     let from_pool = std::any::type_name::<C>() == std::any::type_name::<DatabaseConnection>();
     let turn = if from_pool {
-        let gate = SQLITE_WRITERS.clone();
         Some(
-            gate.acquire_owned()
+            SQLITE_WRITERS
+                .acquire()
                 .await
                 .expect("the gate is never closed"),
         )

@@ -154,6 +154,16 @@ pub fn user(person: i32, role: Role) -> CurrentUser {
     }
 }
 
+/// The unit a person belongs to.
+pub async fn unit_of(db: &DatabaseConnection, person_id: i32) -> i32 {
+    person::Entity::find_by_id(person_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .org_unit_id
+}
+
 pub async fn assess(db: &DatabaseConnection, who: i32, skill: &str, level: u8) {
     let current = profile::profile(db, who, &user(who, Role::Staff))
         .await

@@ -178,14 +178,11 @@ struct World {
 }
 
 async fn world(db: &impl ConnectionTrait) -> Result<World, AppError> {
-    world_with(db, true).await
+    world_with(db, settings(db).await?).await
 }
 
-/// The date rules' world; without `all_units`, the organisation's units
-/// are read only when some unit has a fixed date (the only rule that needs
-/// a person's unit's ancestors), as for one person's status on every
-/// "my skills" page.
-async fn world_with(db: &impl ConnectionTrait, all_units: bool) -> Result<World, AppError> {
+/// The date rules' world, the organisation's rule already read.
+async fn world_with(db: &impl ConnectionTrait, settings: CycleSettings) -> Result<World, AppError> {
     let fixed: Vec<FixedDate> = review_fixed_date::Entity::find()
         .all(db)
         .await?
@@ -195,13 +192,9 @@ async fn world_with(db: &impl ConnectionTrait, all_units: bool) -> Result<World,
             date: f.due_date,
         })
         .collect();
-    let units = if all_units || !fixed.is_empty() {
-        org_unit::Entity::find().all(db).await?
-    } else {
-        Vec::new()
-    };
+    let units = org_unit::Entity::find().all(db).await?;
     Ok(World {
-        settings: settings(db).await?,
+        settings,
         parents: units.iter().map(|u| (u.id, u.parent_id)).collect(),
         names: units.into_iter().map(|u| (u.id, u.name)).collect(),
         fixed,
@@ -234,33 +227,29 @@ pub async fn status(
             backend,
             crate::kernel::db::placeholders(
                 backend,
-                "SELECT p.org_unit_id AS unit, b.first_assessed_at, b.last_review_at, \
-                 (SELECT value FROM app_setting WHERE name = ?) AS rule_months, \
-                 (SELECT value FROM app_setting WHERE name = ?) AS rule_before, \
-                 (SELECT value FROM app_setting WHERE name = ?) AS rule_after, \
-                 (SELECT COUNT(*) FROM review_fixed_date) AS fixed \
-                 FROM person p LEFT JOIN review_base b ON b.person_id = p.id WHERE p.id = ?",
+                &format!(
+                    "SELECT p.org_unit_id AS unit, b.first_assessed_at, b.last_review_at, \
+                     (SELECT value FROM app_setting WHERE name = '{MONTHS}') AS {MONTHS}, \
+                     (SELECT value FROM app_setting WHERE name = '{BEFORE}') AS {BEFORE}, \
+                     (SELECT value FROM app_setting WHERE name = '{AFTER}') AS {AFTER}, \
+                     (SELECT COUNT(*) FROM review_fixed_date) AS fixed \
+                     FROM person p LEFT JOIN review_base b ON b.person_id = p.id WHERE p.id = ?"
+                ),
             ),
-            [MONTHS.into(), BEFORE.into(), AFTER.into(), person_id.into()],
+            [person_id.into()],
         ))
         .await?
         .ok_or_else(|| AppError::NotFound("That person".into()))?;
     let unit: i32 = row.try_get("", "unit")?;
     let last: Option<DateTime<Utc>> = row.try_get("", "last_review_at")?;
     let fixed: i64 = row.try_get("", "fixed")?;
+    // (The rule's values come in columns named as the settings are.)
+    let settings = settings_from(|name| row.try_get::<Option<String>>("", name).ok().flatten());
     let w = if fixed > 0 {
-        world_with(db, false).await?
+        world_with(db, settings).await?
     } else {
-        let stored = |name: &str| -> Option<String> {
-            let column = match name {
-                MONTHS => "rule_months",
-                BEFORE => "rule_before",
-                _ => "rule_after",
-            };
-            row.try_get::<Option<String>>("", column).ok().flatten()
-        };
         World {
-            settings: settings_from(stored),
+            settings,
             parents: HashMap::new(),
             names: HashMap::new(),
             fixed: Vec::new(),
@@ -692,12 +681,7 @@ mod tests {
         );
         rebuild_bases(&t.db).await.unwrap();
         assert_eq!(live, kept(&t.db).await, "kept == rebuilt from the history");
-        let unit = person::Entity::find_by_id(o.a)
-            .one(&t.db)
-            .await
-            .unwrap()
-            .unwrap()
-            .org_unit_id;
+        let unit = unit_of(&t.db, o.a).await;
         let today = Utc::now().date_naive();
         let c = counts(&t.db, unit, today).await.unwrap();
         assert_eq!((c.total, c.up_to_date, c.not_started), (4, 2, 2), "{c:?}");
@@ -726,12 +710,7 @@ mod tests {
         save_settings(&t.db, Actor::system(), rule).await.unwrap();
         let s = status(&t.db, o.a, today).await.unwrap();
         assert_eq!(s.due.date, due(3), "the saved rule");
-        let unit = person::Entity::find_by_id(o.a)
-            .one(&t.db)
-            .await
-            .unwrap()
-            .unwrap()
-            .org_unit_id;
+        let unit = unit_of(&t.db, o.a).await;
         let anchor = today + chrono::Duration::days(10);
         set_fixed_date(&t.db, Actor::system(), unit, anchor)
             .await

@@ -234,7 +234,15 @@ pub async fn save_self(
     let existing = assessments_of(db, person_id, Some(&input.skill_code))
         .await?
         .pop();
-    let manager = crate::notifications::service::levels_wait_for(db, person_id).await?;
+    // Whom a new level waits for (new evidence alone waits for no one).
+    let new_level = existing
+        .as_ref()
+        .is_none_or(|(a, _)| a.self_level != i16::from(level));
+    let manager = if new_level {
+        crate::notifications::service::levels_wait_for(db, person_id).await?
+    } else {
+        None
+    };
     let txn = crate::kernel::begin_write(db).await?;
     // A self-assessment leaves the last review as it was, reviewer included.
     let reviewer = existing.as_ref().and_then(|(_, r)| r.clone());
@@ -276,9 +284,8 @@ pub async fn save_self(
             if old.revision != input.revision {
                 return Err(AppError::Conflict(CONFLICT.into()));
             }
-            let changed = old.self_level != i16::from(level);
             // A new level needs agreeing again; new evidence alone does not.
-            let status = if changed {
+            let status = if new_level {
                 Status::Pending.as_str()
             } else {
                 old.status.as_str()
@@ -317,7 +324,7 @@ pub async fn save_self(
             if res.rows_affected != 1 {
                 return Err(AppError::Conflict(CONFLICT.into()));
             }
-            if !changed {
+            if !new_level {
                 txn.commit().await?;
                 return Ok(view(saved, reviewer));
             }

@@ -446,21 +446,17 @@ async fn lock_units(
     if db.get_database_backend() != DatabaseBackend::Postgres {
         return Ok(());
     }
-    let which = match units {
-        Some([]) => return Ok(()),
-        Some(units) => {
-            let ids: Vec<String> = units.iter().map(i32::to_string).collect();
-            format!("WHERE id IN ({})", ids.join(","))
-        }
-        None => String::new(),
-    };
+    if units.is_some_and(|u| u.is_empty()) {
+        return Ok(());
+    }
+    let which = id_filter("id", units);
     let mode = match hold {
         Hold::Share => "SHARE",
         Hold::Exclusive => "NO KEY UPDATE",
     };
     db.query_all_raw(Statement::from_string(
         DatabaseBackend::Postgres,
-        format!("SELECT id FROM org_unit {which} ORDER BY id FOR {mode}"),
+        format!("SELECT id FROM org_unit WHERE {which} ORDER BY id FOR {mode}"),
     ))
     .await?;
     Ok(())
@@ -964,7 +960,7 @@ pub async fn backfill_trend(db: &impl ConnectionTrait) -> Result<(), AppError> {
 mod tests {
     use super::*;
     use crate::auth::model::Role;
-    use crate::kernel::testing::{agree, assess, role_id, test_db, tiny_org, user};
+    use crate::kernel::testing::{agree, assess, role_id, test_db, tiny_org, unit_of, user};
     use crate::profile::model::Decision;
     use crate::profile::service as profile;
     use sea_orm::{DatabaseConnection, QueryOrder};
@@ -1073,12 +1069,7 @@ mod tests {
         rebuild(&t.db).await.unwrap();
         assert_eq!(live, snapshot(&t.db).await, "incremental == rebuild");
 
-        let unit = person::Entity::find_by_id(o.a)
-            .one(&t.db)
-            .await
-            .unwrap()
-            .unwrap()
-            .org_unit_id;
+        let unit = unit_of(&t.db, o.a).await;
         let dig = unit_skill_stat::Entity::find_by_id((unit, "DIG-FOUND".to_string()))
             .one(&t.db)
             .await
