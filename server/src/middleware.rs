@@ -25,9 +25,31 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             .filter_map(|v| v.to_str().ok()),
     );
     let mut resolved: Option<SessionContext> = None;
+    // A page shows the unread count in its header (nothing else needs it):
+    // read with the session, in the same statement.
+    let page = is_page_request(&req);
+    let unread = page.then_some(skillmap_core::notifications::service::UNREAD_OF_SESSION);
     if let Some(token) = token {
-        match session::resolve(&state.db, &token, &state.settings, chrono::Utc::now()).await {
-            Ok(found) => resolved = found,
+        match session::resolve_with(
+            &state.db,
+            &token,
+            &state.settings,
+            chrono::Utc::now(),
+            unread,
+        )
+        .await
+        {
+            Ok(found) => {
+                resolved = found.map(|(ctx, count)| {
+                    if let Some(n) = count {
+                        req.extensions_mut()
+                            .insert(skillmap_core::notifications::model::Unread(
+                                u64::try_from(n).unwrap_or_default(),
+                            ));
+                    }
+                    ctx
+                })
+            }
             Err(e) => {
                 tracing::error!(error = %e, "could not read the session");
                 return (
@@ -41,17 +63,6 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     let signed_in = resolved.is_some();
     let actor = resolved.as_ref().map(|ctx| ctx.user.account_id);
     if let Some(ctx) = resolved {
-        // A page shows the unread count in its header; nothing else needs it.
-        if is_page_request(&req) {
-            let account = ctx.user.account_id;
-            match skillmap_core::notifications::service::unread_count(&state.db, account).await {
-                Ok(n) => {
-                    req.extensions_mut()
-                        .insert(skillmap_core::notifications::model::Unread(n));
-                }
-                Err(e) => tracing::warn!(error = ?e, "could not count unread notifications"),
-            }
-        }
         req.extensions_mut().insert(ctx);
     }
     let refusals = guard::Refusals::default();

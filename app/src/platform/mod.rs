@@ -14,8 +14,8 @@ pub use guard::{
     current_user, reply, require_manager_of, require_person_access, require_role, require_user,
 };
 pub use skillmap_core::kernel::{
-    LoginLimiter, Settings, audit, backoff, begin_write, flash, network_of, password, session,
-    settings,
+    LoginLimiter, Settings, audit, backoff, begin_write, db::in_write_lane, flash, network_of,
+    password, session, settings,
 };
 
 use crate::error::AppError;

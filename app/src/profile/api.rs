@@ -49,7 +49,13 @@ pub async fn save_assessment(
         evidence_url: evidence_url.unwrap_or_default(),
         revision,
     };
-    let saved = platform::reply(super::service::save_self(&db, person_id, &user, &input).await)?;
+    let lane = db.clone();
+    let saved = platform::reply(
+        platform::in_write_lane(&lane, async move {
+            super::service::save_self(&db, person_id, &user, &input).await
+        })
+        .await,
+    )?;
     if platform::guard::is_form_post() {
         leptos_axum::redirect(&crate::auth::model::safe_next(next.as_deref()));
     }
@@ -70,18 +76,23 @@ pub async fn review_assessment(
     use crate::platform;
     let user = platform::require_manager_of(person_id).await?;
     let db = platform::db()?;
+    let lane = db.clone();
+    let actor = platform::actor();
     platform::reply(
-        super::service::review(
-            &db,
-            crate::platform::actor(),
-            person_id,
-            &user,
-            &skill_code,
-            decision,
-            level,
-            comment.as_deref().unwrap_or_default(),
-            revision,
-        )
+        platform::in_write_lane(&lane, async move {
+            super::service::review(
+                &db,
+                actor,
+                person_id,
+                &user,
+                &skill_code,
+                decision,
+                level,
+                comment.as_deref().unwrap_or_default(),
+                revision,
+            )
+            .await
+        })
         .await,
     )
 }

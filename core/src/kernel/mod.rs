@@ -72,6 +72,58 @@ mod tests {
     use super::{LoginLimiter, begin_write, network_of};
     use crate::kernel::testing::test_db;
 
+    /// SQLite's writes run on the write lane's own thread, answer with
+    /// their result, and a write that panics fails its caller, not the lane.
+    #[tokio::test]
+    async fn writes_run_on_the_write_lane_and_answer_from_it() {
+        let t = test_db().await;
+        let db = t.db.clone();
+        db.execute_unprepared("CREATE TABLE lane (n INTEGER NOT NULL)")
+            .await
+            .unwrap();
+        let writer = db.clone();
+        let thread = super::db::in_write_lane(&db, async move {
+            let txn = begin_write(&writer).await.unwrap();
+            txn.execute_unprepared("INSERT INTO lane (n) VALUES (7)")
+                .await
+                .unwrap();
+            txn.commit().await.unwrap();
+            std::thread::current().name().map(String::from)
+        })
+        .await;
+        let on_sqlite = db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+        if on_sqlite {
+            assert_eq!(thread.as_deref(), Some("sqlite-writes"));
+        }
+        let lane_db = db.clone();
+        let panicked = tokio::spawn(async move {
+            super::db::in_write_lane(&lane_db, async {
+                "not a number".parse::<u8>().expect("a bad write")
+            })
+            .await
+        })
+        .await;
+        assert!(panicked.is_err(), "the caller sees the panic");
+        // The lane still takes writes.
+        let writer = db.clone();
+        super::db::in_write_lane(&db, async move {
+            writer
+                .execute_unprepared("INSERT INTO lane (n) VALUES (8)")
+                .await
+                .unwrap();
+        })
+        .await;
+        let rows = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS c FROM lane",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(rows.try_get::<i64>("", "c").unwrap(), 2);
+    }
+
     #[test]
     fn ipv6_is_counted_per_64_and_ipv4_per_address() {
         let ip = |s: &str| -> std::net::IpAddr { s.parse().unwrap() };

@@ -193,19 +193,40 @@ pub async fn resolve(
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<Option<SessionContext>, DbErr> {
+    Ok(resolve_with(db, token, settings, now, None)
+        .await?
+        .map(|(ctx, _)| ctx))
+}
+
+/// `resolve`, reading one more figure about the session's account in the
+/// same statement: `extra` is an SQL expression over the session row `s`
+/// giving an integer (a page's header shows the unread count, and asking
+/// for it here spares every page a statement). The kernel does not know
+/// what it counts: the caller, which does, supplies it.
+pub async fn resolve_with(
+    db: &impl ConnectionTrait,
+    token: &str,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    extra: Option<&str>,
+) -> Result<Option<(SessionContext, Option<i64>)>, DbErr> {
     let id = token_id(token);
     let backend = db.get_database_backend();
-    let sql = "SELECT s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
-               s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, \
-               NULL AS s_sso_provider, NULL AS s_sso_subject, \
-               NULL AS s_sso_sid, NULL AS s_sso_id_token, \
-               a.email AS email, a.role AS role, a.disabled AS disabled, \
-               a.person_id AS person_id, p.given_name AS given, p.family_name AS family \
-               FROM session s JOIN account a ON a.id = s.account_id \
-               LEFT JOIN person p ON p.id = a.person_id WHERE s.id = ?";
+    let sql = format!(
+        "SELECT s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
+         s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, \
+         NULL AS s_sso_provider, NULL AS s_sso_subject, \
+         NULL AS s_sso_sid, NULL AS s_sso_id_token, \
+         a.email AS email, a.role AS role, a.disabled AS disabled, \
+         a.person_id AS person_id, p.given_name AS given, p.family_name AS family, \
+         CAST({} AS BIGINT) AS extra \
+         FROM session s JOIN account a ON a.id = s.account_id \
+         LEFT JOIN person p ON p.id = a.person_id WHERE s.id = ?",
+        extra.unwrap_or("NULL")
+    );
     let sql = match backend {
         sea_orm::DatabaseBackend::Postgres => sql.replace('?', "$1"),
-        _ => sql.to_string(),
+        _ => sql,
     };
     let Some(found) = db
         .query_one_raw(Statement::from_sql_and_values(
@@ -248,16 +269,20 @@ pub async fn resolve(
         (Some(g), Some(f)) => format!("{g} {f}"),
         _ => email.clone(),
     };
-    Ok(Some(SessionContext {
-        user: CurrentUser {
-            account_id,
-            person_id: found.try_get("", "person_id")?,
-            email,
-            display_name,
-            role,
+    let extra: Option<i64> = found.try_get("", "extra")?;
+    Ok(Some((
+        SessionContext {
+            user: CurrentUser {
+                account_id,
+                person_id: found.try_get("", "person_id")?,
+                email,
+                display_name,
+                role,
+            },
+            session_id: id,
         },
-        session_id: id,
-    }))
+        extra,
+    )))
 }
 
 /// Deletes every expired session (run now and then; `resolve` also deletes

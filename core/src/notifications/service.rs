@@ -345,6 +345,11 @@ pub async fn people_with_accounts(
     Ok(ids.into_iter().flatten().collect())
 }
 
+/// How many unread notices the account of session row `s` has, as an SQL
+/// expression: pages read it with the session (`session::resolve_with`).
+pub const UNREAD_OF_SESSION: &str = "(SELECT COUNT(*) FROM notification n \
+     WHERE n.account_id = s.account_id AND n.read_at IS NULL)";
+
 /// How many unread notices an account has (every page's header shows it).
 pub async fn unread_count(db: &impl ConnectionTrait, account_id: i32) -> Result<u64, AppError> {
     Ok(notification::Entity::find()
@@ -570,8 +575,31 @@ mod tests {
             open(&db, other, id).await,
             Err(AppError::NotFound(_))
         ));
+        // A page reads the count with the session, in one statement.
+        let settings = crate::kernel::Settings::default();
+        let token = crate::kernel::session::create(&db, me, &settings, Utc::now())
+            .await
+            .unwrap();
+        let with_session = |token: String| {
+            let (db, settings) = (db.clone(), settings.clone());
+            async move {
+                crate::kernel::session::resolve_with(
+                    &db,
+                    &token,
+                    &settings,
+                    Utc::now(),
+                    Some(UNREAD_OF_SESSION),
+                )
+                .await
+                .unwrap()
+                .unwrap()
+                .1
+            }
+        };
+        assert_eq!(with_session(token.clone()).await, Some(1));
         assert_eq!(open(&db, me, id).await.unwrap(), "/recognition");
         assert_eq!(unread_count(&db, me).await.unwrap(), 0);
+        assert_eq!(with_session(token).await, Some(0));
         // Turned off: in the inbox, but no email.
         save_preferences(&db, me, Role::Staff, false, &[])
             .await
