@@ -27,8 +27,8 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     let mut resolved: Option<SessionContext> = None;
     // A page shows the unread count in its header (nothing else needs it):
     // read with the session, in the same statement.
-    let page = is_page_request(&req);
-    let unread = page.then_some(skillmap_core::notifications::service::UNREAD_OF_SESSION);
+    let unread =
+        is_page_request(&req).then_some(skillmap_core::notifications::service::UNREAD_OF_SESSION);
     if let Some(token) = token {
         match session::resolve_with(
             &state.db,

@@ -49,9 +49,8 @@ pub async fn save_assessment(
         evidence_url: evidence_url.unwrap_or_default(),
         revision,
     };
-    let lane = db.clone();
     let saved = platform::reply(
-        platform::in_write_lane(&lane, async move {
+        platform::in_write_lane(db, move |db| async move {
             super::service::save_self(&db, person_id, &user, &input).await
         })
         .await,
@@ -76,10 +75,9 @@ pub async fn review_assessment(
     use crate::platform;
     let user = platform::require_manager_of(person_id).await?;
     let db = platform::db()?;
-    let lane = db.clone();
     let actor = platform::actor();
     platform::reply(
-        platform::in_write_lane(&lane, async move {
+        platform::in_write_lane(db, move |db| async move {
             super::service::review(
                 &db,
                 actor,

@@ -79,15 +79,16 @@ where
 /// writes, and a reply is picked up as soon as it comes.
 static WRITE_LANE: std::sync::OnceLock<tokio::runtime::Handle> = std::sync::OnceLock::new();
 
-/// Runs `work` (a write: it takes its turn with `begin_write`) on the
-/// write lane when `db` is SQLite, else where it is.
-pub async fn in_write_lane<F>(db: &DatabaseConnection, work: F) -> F::Output
+/// Runs `work` with `db` (a write: it takes its turn with `begin_write`)
+/// on the write lane when `db` is SQLite, else where it is.
+pub async fn in_write_lane<W, F>(db: DatabaseConnection, work: W) -> F::Output
 where
+    W: FnOnce(DatabaseConnection) -> F,
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     if db.get_database_backend() != DbBackend::Sqlite {
-        return work.await;
+        return work(db).await;
     }
     let lane = WRITE_LANE.get_or_init(|| {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -101,7 +102,7 @@ where
             .expect("the write lane's thread");
         handle
     });
-    match lane.spawn(work).await {
+    match lane.spawn(work(db)).await {
         Ok(out) => out,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
     }

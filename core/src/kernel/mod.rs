@@ -81,8 +81,7 @@ mod tests {
         db.execute_unprepared("CREATE TABLE lane (n INTEGER NOT NULL)")
             .await
             .unwrap();
-        let writer = db.clone();
-        let thread = super::db::in_write_lane(&db, async move {
+        let thread = super::db::in_write_lane(db.clone(), |writer| async move {
             let txn = begin_write(&writer).await.unwrap();
             txn.execute_unprepared("INSERT INTO lane (n) VALUES (7)")
                 .await
@@ -91,37 +90,23 @@ mod tests {
             std::thread::current().name().map(String::from)
         })
         .await;
-        let on_sqlite = db.get_database_backend() == sea_orm::DbBackend::Sqlite;
-        if on_sqlite {
+        if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
             assert_eq!(thread.as_deref(), Some("sqlite-writes"));
         }
-        let lane_db = db.clone();
-        let panicked = tokio::spawn(async move {
-            super::db::in_write_lane(&lane_db, async {
-                "not a number".parse::<u8>().expect("a bad write")
-            })
-            .await
-        })
+        let panicked = tokio::spawn(super::db::in_write_lane(db.clone(), |_| async {
+            "not a number".parse::<u8>().expect("a bad write")
+        }))
         .await;
         assert!(panicked.is_err(), "the caller sees the panic");
         // The lane still takes writes.
-        let writer = db.clone();
-        super::db::in_write_lane(&db, async move {
+        super::db::in_write_lane(db.clone(), |writer| async move {
             writer
                 .execute_unprepared("INSERT INTO lane (n) VALUES (8)")
                 .await
                 .unwrap();
         })
         .await;
-        let rows = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                "SELECT COUNT(*) AS c FROM lane",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(rows.try_get::<i64>("", "c").unwrap(), 2);
+        assert_eq!(count(&db, "lane").await, 2);
     }
 
     #[test]
@@ -151,11 +136,11 @@ mod tests {
         assert!(limiter.allow(elsewhere), "another /64 is another client");
     }
 
-    async fn count(db: &impl ConnectionTrait) -> i64 {
+    async fn count(db: &impl ConnectionTrait, table: &str) -> i64 {
         let row = db
             .query_one_raw(sea_orm::Statement::from_string(
                 db.get_database_backend(),
-                "SELECT COUNT(*) FROM org_unit",
+                format!("SELECT COUNT(*) FROM {table}"),
             ))
             .await
             .unwrap()
@@ -178,11 +163,11 @@ mod tests {
     async fn writers_that_read_first_both_commit() {
         let t = test_db().await;
         let first = begin_write(&t.db).await.unwrap();
-        let before = count(&first).await;
+        let before = count(&first, "org_unit").await;
         let db = t.db.clone();
         let second = tokio::spawn(async move {
             let txn = begin_write(&db).await.unwrap();
-            let seen = count(&txn).await;
+            let seen = count(&txn, "org_unit").await;
             add_unit(&txn, "W2").await;
             txn.commit().await.unwrap();
             seen
@@ -195,7 +180,7 @@ mod tests {
             // The second began after the first committed: it waited its turn.
             assert_eq!(seen, before + 1);
         }
-        assert_eq!(count(&t.db).await, before + 2);
+        assert_eq!(count(&t.db, "org_unit").await, before + 2);
     }
 
     /// Writers queue for SQLite's write lock in this process and go in the
@@ -255,12 +240,12 @@ mod tests {
     async fn nested_is_a_savepoint() {
         let t = test_db().await;
         let outer = begin_write(&t.db).await.unwrap();
-        let before = count(&outer).await;
+        let before = count(&outer, "org_unit").await;
         add_unit(&outer, "N1").await;
         let inner = begin_write(&outer).await.unwrap();
         add_unit(&inner, "N2").await;
         inner.rollback().await.unwrap();
         outer.commit().await.unwrap();
-        assert_eq!(count(&t.db).await, before + 1);
+        assert_eq!(count(&t.db, "org_unit").await, before + 1);
     }
 }
