@@ -95,7 +95,8 @@ async function waitHydrated(selector) {
 
 try {
   // The log-in page, its errors, and the password island.
-  await page.goto(`${base}/login`);
+  const first = await page.goto(`${base}/login`);
+  check(first.status() === 200, `log-in page answers 200 (${first.status()})`);
   check((await page.title()).includes('Sign in'), 'log-in page has a title');
   await axe('log-in page');
   // The password island's wasm is fetched when the field is first used.

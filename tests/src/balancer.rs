@@ -41,7 +41,11 @@ impl Balancer {
             .collect();
         // As deploy/haproxy.cfg, with checks fast enough for a test: an
         // instance answering 503 on /readyz is out after one check (250 ms)
-        // and back after two.
+        // and back after two. A check slow to answer is not a failed one:
+        // without `timeout check` HAProxy gives a check only `inter` in
+        // all, and on a busy machine one /readyz over 250 ms took both
+        // instances out together, so a journey's first page was HAProxy's
+        // own 503.
         let config = format!(
             "global\n\
              \x20   maxconn 2000\n\
@@ -51,6 +55,7 @@ impl Balancer {
              \x20   timeout client 60s\n\
              \x20   timeout server 60s\n\
              \x20   timeout queue 30s\n\
+             \x20   timeout check 2s\n\
              \x20   retries 3\n\
              \x20   option redispatch 1\n\
              \x20   retry-on conn-failure empty-response response-timeout\n\

@@ -2,8 +2,9 @@
 //! PostgreSQL behind a real HAProxy (`skillmap_tests::balancer`), started
 //! by the tests: instances starting together, requests landing on every
 //! instance, a framework published on one and seen on the others, an
-//! instance killed with `kill -9` during saves, and a rolling restart under
-//! a steady load.
+//! instance killed with `kill -9` during saves, a rolling restart under
+//! a steady load, and health checks slow to answer (not a reason to take
+//! an instance out).
 //!
 //! They need PostgreSQL (several instances on one SQLite file is not a
 //! deployment Skillmap supports), so they run in the PostgreSQL pass of
@@ -16,6 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::Value;
 use skillmap_tests::balancer::{Cluster, answered_by};
 use skillmap_tests::*;
@@ -186,6 +188,41 @@ async fn requests_land_on_every_instance_and_a_publish_is_seen_on_all_within_a_s
         "ten failures before the delay, across three instances: {answers:?}"
     );
     assert!(answers[10..].iter().all(|(status, _)| *status == 429));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_readiness_check_keeps_instances_in_the_rotation() {
+    let Some(db) = postgres("a_slow_readiness_check_keeps_instances_in_the_rotation") else {
+        return;
+    };
+    let cluster = tokio::task::block_in_place(|| Cluster::start(db, 2, &ENV));
+    // Every instance's /readyz reads the migrations table: locked, each
+    // check waits (as on a machine too busy to answer within a check's
+    // interval). Slow is not unready: nobody should be turned away.
+    let conn = connect(&cluster.front.db).await;
+    let lock = conn.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE seaql_migrations IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let client = cluster.front.client();
+    let started = Instant::now();
+    let mut answers: HashMap<u16, usize> = HashMap::new();
+    while started.elapsed() < Duration::from_millis(1500) {
+        let res = client
+            .get(cluster.front.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+        *answers.entry(res.status().as_u16()).or_default() += 1;
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    lock.rollback().await.unwrap();
+    eprintln!("/healthz through the balancer while the checks waited: {answers:?}");
+    assert_eq!(
+        answers.keys().copied().collect::<Vec<_>>(),
+        vec![200],
+        "a slow check took instances out of the rotation (503 is HAProxy's \"no server\")"
+    );
 }
 
 /// Saves until `stop`, retrying through the balancer after anything but a
