@@ -18,7 +18,11 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
         Some("test") => test(&args[1..]),
-        Some("build") => prepare().and_then(|_| build_site()),
+        Some("build") => match args.get(1).map(String::as_str) {
+            None => prepare().and_then(|_| build_site()),
+            Some("--production") => prepare().and_then(|_| build_site_as("production")),
+            Some(other) => Err(format!("build: unknown argument {other}; use --production")),
+        },
         Some("lint") => lint(),
         Some("setup") => prepare(),
         _ => {
@@ -27,7 +31,8 @@ fn main() -> ExitCode {
                  serve   build and start Skillmap at http://127.0.0.1:3000 with demo data\n\
                  test    run every test (unit, HTTP, authorization matrix, real browser)\n\
                  lint    cargo fmt --check and clippy -D warnings (server and wasm)\n\
-                 build   build the release site only\n\
+                 build   build the release site only (--production: the deployment's\n\
+                 \x20        build, slower to make and about 10% faster to run)\n\
                  setup   install the build tools only"
             );
             return ExitCode::from(2);
@@ -264,12 +269,19 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 /// text file, so the server can send them compressed and cached for a year.
 /// `cargo leptos build --release` still works for those who have it.
 fn build_site() -> Result {
+    build_site_as("release")
+}
+
+/// `build_site` with the server built in cargo profile `profile` (its
+/// binary, and the hashes beside it, in target/<profile>/).
+fn build_site_as(profile: &str) -> Result {
     let started = Instant::now();
     let root = root();
     let target = target_dir();
     run(site_env(&mut cmd("cargo")).args([
         "build",
-        "--release",
+        "--profile",
+        profile,
         "-p",
         "skillmap",
         "--bin",
@@ -324,7 +336,7 @@ fn build_site() -> Result {
     }
     // Where Leptos (and `app::ui::assets`) look for it: beside the server
     // binary. A deployment ships the two together.
-    fs::write(target.join("release/hash.txt"), &hashes).map_err(|e| e.to_string())?;
+    fs::write(target.join(profile).join("hash.txt"), &hashes).map_err(|e| e.to_string())?;
     precompress(&site)?;
     eprintln!("xtask: site built in {:.0?}", started.elapsed());
     report_bundle_size(&pkg);
