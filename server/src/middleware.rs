@@ -24,7 +24,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             .iter()
             .filter_map(|v| v.to_str().ok()),
     );
-    let mut resolved: Option<SessionContext> = None;
+    let mut resolved: Option<(SessionContext, Option<i64>)> = None;
     // A page shows the unread count in its header (nothing else needs it):
     // read with the session, in the same statement.
     let unread =
@@ -39,17 +39,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         )
         .await
         {
-            Ok(found) => {
-                resolved = found.map(|(ctx, count)| {
-                    if let Some(n) = count {
-                        req.extensions_mut()
-                            .insert(skillmap_core::notifications::model::Unread(
-                                u64::try_from(n).unwrap_or_default(),
-                            ));
-                    }
-                    ctx
-                })
-            }
+            Ok(found) => resolved = found,
             Err(e) => {
                 tracing::error!(error = %e, "could not read the session");
                 return (
@@ -61,8 +51,14 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
     let signed_in = resolved.is_some();
-    let actor = resolved.as_ref().map(|ctx| ctx.user.account_id);
-    if let Some(ctx) = resolved {
+    let actor = resolved.as_ref().map(|(ctx, _)| ctx.user.account_id);
+    if let Some((ctx, unread)) = resolved {
+        if let Some(n) = unread {
+            req.extensions_mut()
+                .insert(skillmap_core::notifications::model::Unread(
+                    u64::try_from(n).unwrap_or_default(),
+                ));
+        }
         req.extensions_mut().insert(ctx);
     }
     let refusals = guard::Refusals::default();
