@@ -209,6 +209,70 @@ impl<T: TransactionTrait + Send> TransactionTrait for WriteTxn<T> {
     }
 }
 
+/// Writes inside a write turn whose answers nobody reads (no rows counted,
+/// no ids returned), sent together. On SQLite they wait here and go as one
+/// multi-statement call when `flush`ed: every statement sent on its own is
+/// a hand-off to the connection's sqlx thread and back, and under load each
+/// hand-off waited for a core, so a save's fifteen of them made its turn,
+/// which every other writer waits for, ten times its work. Elsewhere
+/// (PostgreSQL, whose writers do not take turns) each runs when pushed, in
+/// the order pushed, as if there were no batch. So a statement read later
+/// in the turn must not depend on a pushed one on SQLite: push only what
+/// nothing after it in the transaction reads. Dropped unflushed (an error
+/// on the way), its statements are never sent: the transaction rolls back.
+#[must_use = "pushed statements are sent by flush"]
+pub struct Deferred<'c, C> {
+    db: &'c C,
+    sql: String,
+    values: Vec<sea_orm::Value>,
+}
+
+impl<'c, C: ConnectionTrait> Deferred<'c, C> {
+    pub fn new(db: &'c C) -> Self {
+        Deferred {
+            db,
+            sql: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// The connection (the transaction) it writes to.
+    pub fn db(&self) -> &'c C {
+        self.db
+    }
+
+    /// Sends `stmt` now (PostgreSQL), or keeps it for `flush` (SQLite).
+    pub async fn push(&mut self, stmt: Statement) -> Result<(), DbErr> {
+        if self.db.get_database_backend() != DbBackend::Sqlite {
+            self.db.execute_raw(stmt).await?;
+            return Ok(());
+        }
+        // sqlx binds each statement's `?` from where the last one's ended.
+        self.sql.push_str(stmt.sql.trim_end().trim_end_matches(';'));
+        self.sql.push_str(";\n");
+        if let Some(values) = stmt.values {
+            self.values.extend(values.0);
+        }
+        Ok(())
+    }
+
+    /// Sends what is kept, in one call.
+    pub async fn flush(self) -> Result<(), DbErr> {
+        if self.sql.is_empty() {
+            return Ok(());
+        }
+        let backend = self.db.get_database_backend();
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                self.sql,
+                self.values,
+            ))
+            .await?;
+        Ok(())
+    }
+}
+
 /// `?` placeholders become `$n` on PostgreSQL.
 pub fn placeholders(backend: sea_orm::DatabaseBackend, sql: &str) -> String {
     if backend != sea_orm::DatabaseBackend::Postgres {

@@ -72,6 +72,60 @@ mod tests {
     use super::{LoginLimiter, begin_write, network_of};
     use crate::kernel::testing::test_db;
 
+    /// A write turn's deferred statements are each bound to their own
+    /// values (text holding `?` and `;` among them) and run in the order
+    /// pushed; one that fails fails the batch, and the transaction keeps
+    /// none of it.
+    #[tokio::test]
+    async fn deferred_writes_run_in_order_and_fail_together() {
+        use super::db::{Deferred, placeholders};
+        use sea_orm::{Statement, Value};
+        let t = test_db().await;
+        let db = &t.db;
+        db.execute_unprepared("CREATE TABLE batch (n INTEGER PRIMARY KEY, s TEXT NOT NULL)")
+            .await
+            .unwrap();
+        let backend = db.get_database_backend();
+        let st = |sql: &str, values: Vec<Value>| {
+            Statement::from_sql_and_values(backend, placeholders(backend, sql), values)
+        };
+        let insert = "INSERT INTO batch (n, s) VALUES (?, ?)";
+        let txn = begin_write(db).await.unwrap();
+        let mut writes = Deferred::new(&txn);
+        for s in [
+            st(insert, vec![1.into(), "a; b?".into()]),
+            st(insert, vec![2.into(), "c".into()]),
+            st("UPDATE batch SET s = s || ? WHERE n = ?", vec!["!".into(), 1.into()]),
+        ] {
+            writes.push(s).await.unwrap();
+        }
+        writes.flush().await.unwrap();
+        txn.commit().await.unwrap();
+        let rows: Vec<(i32, String)> = db
+            .query_all_raw(st("SELECT n, s FROM batch ORDER BY n", vec![]))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap()))
+            .collect();
+        assert_eq!(rows, vec![(1, "a; b?!".to_string()), (2, "c".to_string())]);
+
+        let txn = begin_write(db).await.unwrap();
+        let mut writes = Deferred::new(&txn);
+        writes
+            .push(st(insert, vec![3.into(), "d".into()]))
+            .await
+            .unwrap();
+        // A key taken: PostgreSQL refuses it when pushed, SQLite when sent.
+        let failed = match writes.push(st(insert, vec![1.into(), "e".into()])).await {
+            Err(_) => true,
+            Ok(()) => writes.flush().await.is_err(),
+        };
+        assert!(failed, "the batch fails with its statement");
+        txn.rollback().await.unwrap();
+        assert_eq!(count(db, "batch").await, 2);
+    }
+
     /// SQLite's writes run on the write lane's own thread, answer with
     /// their result, and a write that panics fails its caller, not the lane.
     #[tokio::test]

@@ -19,7 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -75,6 +75,26 @@ impl NewJob {
 /// if and only if the change that asked for it does. `None` when a job with
 /// the same key exists already.
 pub async fn enqueue(db: &impl ConnectionTrait, new: NewJob) -> Result<Option<i32>, DbErr> {
+    match insert_of(new).exec(db).await {
+        Ok(r) => Ok(Some(r.last_insert_id)),
+        Err(DbErr::RecordNotInserted) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Adds a job as `enqueue` does, in `batch` (sent with the rest of a write
+/// turn's writes, on SQLite), when the caller needs neither its id nor
+/// whether a job with its key was waiting already.
+pub async fn enqueue_in<C: ConnectionTrait>(
+    batch: &mut crate::kernel::db::Deferred<'_, C>,
+    new: NewJob,
+) -> Result<(), DbErr> {
+    let backend = batch.db().get_database_backend();
+    batch.push(insert_of(new).build(backend)).await
+}
+
+/// The insert of a new job: one with a key already waiting is left out.
+fn insert_of(new: NewJob) -> sea_orm::Insert<job::ActiveModel> {
     let now = Utc::now();
     let m = job::ActiveModel {
         kind: Set(new.kind),
@@ -93,19 +113,11 @@ pub async fn enqueue(db: &impl ConnectionTrait, new: NewJob) -> Result<Option<i3
         finished_at: Set(None),
         ..Default::default()
     };
-    let inserted = job::Entity::insert(m)
-        .on_conflict(
-            OnConflict::column(job::Column::DedupeKey)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec(db)
-        .await;
-    match inserted {
-        Ok(r) => Ok(Some(r.last_insert_id)),
-        Err(DbErr::RecordNotInserted) => Ok(None),
-        Err(e) => Err(e),
-    }
+    job::Entity::insert(m).on_conflict(
+        OnConflict::column(job::Column::DedupeKey)
+            .do_nothing()
+            .to_owned(),
+    )
 }
 
 /// Adds many keyless jobs at once (an import's welcome emails).

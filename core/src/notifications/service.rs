@@ -295,14 +295,14 @@ pub async fn levels_wait_for(
 /// after the first, counting what is waiting when it closes (one job per
 /// manager while it waits: later saves find the key taken, and the job
 /// counts them all when it runs, then frees the key).
-pub async fn levels_waiting_soon(
-    db: &impl ConnectionTrait,
+pub async fn levels_waiting_soon<C: ConnectionTrait>(
+    writes: &mut crate::kernel::db::Deferred<'_, C>,
     manager: i32,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let batch = BATCH_SECONDS.load(Ordering::Relaxed) as i64;
-    queue::enqueue(
-        db,
+    queue::enqueue_in(
+        writes,
         NewJob::new(
             LEVELS_WAITING_JOB,
             serde_json::json!({ "manager": manager }),

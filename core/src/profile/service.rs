@@ -8,7 +8,7 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement, TransactionSession, TransactionTrait,
 };
 
 use super::model::{
@@ -22,6 +22,7 @@ use crate::error::AppError;
 use crate::framework::read as framework;
 use crate::kernel::audit;
 use crate::kernel::audit::Actor;
+use crate::kernel::db::Deferred;
 use crate::people::model::full_name;
 use crate::people::service as people;
 use crate::people::service::manages;
@@ -331,7 +332,9 @@ pub async fn save_self(
             (saved, Some(old))
         }
     };
-    assessment_event::ActiveModel {
+    // What follows reads nothing it writes: on SQLite it goes in one call.
+    let mut writes = Deferred::new(&txn);
+    let event = assessment_event::ActiveModel {
         assessment_id: Set(saved.id),
         person_id: Set(person_id),
         skill_code: Set(saved.skill_code.clone()),
@@ -343,15 +346,18 @@ pub async fn save_self(
         comment: Set(None),
         at: Set(now),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    };
+    let backend = txn.get_database_backend();
+    writes
+        .push(assessment_event::Entity::insert(event).build(backend))
+        .await?;
     // A level that needs agreeing: the manager hears, in a batch.
     if let Some(manager) = manager {
-        crate::notifications::service::levels_waiting_soon(&txn, manager, now).await?;
+        crate::notifications::service::levels_waiting_soon(&mut writes, manager, now).await?;
     }
     // The summaries last: their rows are shared with other savers.
-    crate::team::summary::apply_change(&txn, &fw, old.as_ref(), &saved).await?;
+    crate::team::summary::apply_change(&mut writes, &fw, old.as_ref(), &saved).await?;
+    writes.flush().await?;
     txn.commit().await?;
     Ok(view(saved, reviewer))
 }
@@ -433,7 +439,9 @@ pub async fn review(
         ..old.clone()
     };
     let fw = framework::current(&txn).await?;
-    crate::team::summary::apply_change(&txn, &fw, Some(&old), &saved).await?;
+    let mut writes = Deferred::new(&txn);
+    crate::team::summary::apply_change(&mut writes, &fw, Some(&old), &saved).await?;
+    writes.flush().await?;
     crate::recognition::service::award_for_agreement(
         &txn,
         person_id,

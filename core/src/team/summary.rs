@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryTrait, Set, Statement, Value,
 };
 
 use super::model::{Digital, LEADER_LEVEL};
@@ -27,7 +27,12 @@ use crate::entities::{
 use crate::error::AppError;
 use crate::framework::model::FrameworkView;
 use crate::framework::read as framework;
-use crate::kernel::db::id_filter;
+use crate::kernel::db::{Deferred, id_filter};
+
+/// Moves one assessment's counts in its unit's row (`apply_change`).
+const MOVE_STAT: &str = "UPDATE unit_skill_stat SET assessed = assessed + ?, agreed = agreed + ?, \
+                         meeting = meeting + ?, l0 = l0 + ?, l1 = l1 + ?, l2 = l2 + ?, \
+                         l3 = l3 + ?, l4 = l4 + ? WHERE org_unit_id = ? AND skill_code = ?";
 
 /// The level that counts, as SQL (see `model::current_level`).
 const CURRENT: &str = "(CASE WHEN a.status = 'agreed' AND a.agreed_level IS NOT NULL \
@@ -233,7 +238,6 @@ async fn write_capability(
     fw: &FrameworkView,
     people: Option<&[i32]>,
 ) -> Result<(), AppError> {
-    let backend = db.get_database_backend();
     match people {
         Some(ids) => {
             for chunk in ids.chunks(500) {
@@ -252,93 +256,113 @@ async fn write_capability(
         None => vec![None],
     };
     for chunk in chunks {
-        let rows = db
+        let models = capability_of(db, fw, chunk).await?;
+        insert_chunks(db, &models).await?;
+    }
+    Ok(())
+}
+
+/// The pipeline and inclusion inputs of these people (all when `None`), as
+/// `person_capability` rows, computed from their assessments and interests.
+async fn capability_of(
+    db: &impl ConnectionTrait,
+    fw: &FrameworkView,
+    chunk: Option<&[i32]>,
+) -> Result<Vec<person_capability::ActiveModel>, AppError> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(stmt(
+            backend,
+            &format!(
+                "SELECT a.person_id AS person, s.domain_id AS domain, \
+                 CAST(MAX(CASE WHEN a.status = 'agreed' AND a.agreed_level IS NOT NULL \
+                 THEN a.agreed_level ELSE 0 END) AS INTEGER) AS best, \
+                 CAST(MIN(CASE WHEN s.foundation THEN {CURRENT} ELSE NULL END) AS INTEGER) AS lowest, \
+                 p.org_unit_id AS unit, p.staff_group AS staff_group, p.band AS band \
+                 FROM assessment a JOIN skill s ON s.code = a.skill_code AND s.framework_id = ? \
+                 JOIN person p ON p.id = a.person_id \
+                 WHERE {} GROUP BY a.person_id, s.domain_id, p.org_unit_id, p.staff_group, p.band",
+                id_filter("a.person_id", chunk)
+            ),
+            vec![fw.id.into()],
+        ))
+        .await?;
+    // person -> (domains led, lowest foundation level)
+    let mut folded: BTreeMap<i32, (i16, Option<i32>)> = BTreeMap::new();
+    // person -> (unit, staff group, band)
+    let mut who: HashMap<i32, (i32, String, String)> = HashMap::new();
+    let mut led: BTreeSet<(i32, i32)> = BTreeSet::new();
+    for r in rows {
+        let person: i32 = r.try_get("", "person")?;
+        let domain: i32 = r.try_get("", "domain")?;
+        let best: i32 = r.try_get("", "best")?;
+        let lowest: Option<i32> = r.try_get("", "lowest")?;
+        if !who.contains_key(&person) {
+            who.insert(
+                person,
+                (
+                    r.try_get("", "unit")?,
+                    r.try_get("", "staff_group")?,
+                    r.try_get("", "band")?,
+                ),
+            );
+        }
+        let entry = folded.entry(person).or_insert((0, None));
+        if best >= i32::from(LEADER_LEVEL) {
+            entry.0 += 1;
+            led.insert((person, domain));
+        }
+        entry.1 = match (entry.1, lowest) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    // One domain short, and wanting to develop a skill of a domain
+    // they do not lead yet.
+    let domains = fw.domains.len() as i16;
+    let mut interest_short: BTreeSet<i32> = BTreeSet::new();
+    if domains > 0 && folded.values().any(|(lead, _)| *lead + 1 == domains) {
+        let wants = db
             .query_all_raw(stmt(
                 backend,
                 &format!(
-                    "SELECT a.person_id AS person, s.domain_id AS domain, \
-                     CAST(MAX(CASE WHEN a.status = 'agreed' AND a.agreed_level IS NOT NULL \
-                     THEN a.agreed_level ELSE 0 END) AS INTEGER) AS best, \
-                     CAST(MIN(CASE WHEN s.foundation THEN {CURRENT} ELSE NULL END) AS INTEGER) AS lowest \
-                     FROM assessment a JOIN skill s ON s.code = a.skill_code AND s.framework_id = ? \
-                     WHERE {} GROUP BY a.person_id, s.domain_id",
-                    id_filter("a.person_id", chunk)
+                    "SELECT i.person_id AS person, s.domain_id AS domain \
+                     FROM skill_interest i JOIN skill s ON s.code = i.skill_code \
+                     AND s.framework_id = ? WHERE i.develop AND {}",
+                    id_filter("i.person_id", chunk)
                 ),
                 vec![fw.id.into()],
             ))
             .await?;
-        // person -> (domains led, lowest foundation level)
-        let mut folded: BTreeMap<i32, (i16, Option<i32>)> = BTreeMap::new();
-        let mut led: BTreeSet<(i32, i32)> = BTreeSet::new();
-        for r in rows {
+        for r in wants {
             let person: i32 = r.try_get("", "person")?;
             let domain: i32 = r.try_get("", "domain")?;
-            let best: i32 = r.try_get("", "best")?;
-            let lowest: Option<i32> = r.try_get("", "lowest")?;
-            let entry = folded.entry(person).or_insert((0, None));
-            if best >= i32::from(LEADER_LEVEL) {
-                entry.0 += 1;
-                led.insert((person, domain));
-            }
-            entry.1 = match (entry.1, lowest) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-        }
-        // One domain short, and wanting to develop a skill of a domain
-        // they do not lead yet.
-        let domains = fw.domains.len() as i16;
-        let mut interest_short: BTreeSet<i32> = BTreeSet::new();
-        if domains > 0 && folded.values().any(|(lead, _)| *lead + 1 == domains) {
-            let wants = db
-                .query_all_raw(stmt(
-                    backend,
-                    &format!(
-                        "SELECT i.person_id AS person, s.domain_id AS domain \
-                         FROM skill_interest i JOIN skill s ON s.code = i.skill_code \
-                         AND s.framework_id = ? WHERE i.develop AND {}",
-                        id_filter("i.person_id", chunk)
-                    ),
-                    vec![fw.id.into()],
-                ))
-                .await?;
-            for r in wants {
-                let person: i32 = r.try_get("", "person")?;
-                let domain: i32 = r.try_get("", "domain")?;
-                if folded
-                    .get(&person)
-                    .is_some_and(|(lead, _)| *lead + 1 == domains)
-                    && !led.contains(&(person, domain))
-                {
-                    interest_short.insert(person);
-                }
-            }
-        }
-        let ids: Vec<i32> = folded.keys().copied().collect();
-        let mut models = Vec::with_capacity(ids.len());
-        for ids in ids.chunks(500) {
-            for p in person::Entity::find()
-                .filter(person::Column::Id.is_in(ids.to_vec()))
-                .all(db)
-                .await?
+            if folded
+                .get(&person)
+                .is_some_and(|(lead, _)| *lead + 1 == domains)
+                && !led.contains(&(person, domain))
             {
-                let (lead, lowest) = folded[&p.id];
-                models.push(person_capability::ActiveModel {
-                    person_id: Set(p.id),
-                    org_unit_id: Set(p.org_unit_id),
-                    staff_group: Set(p.staff_group),
-                    band: Set(p.band),
-                    lead_domains: Set(lead),
-                    digital: Set(Digital::from_lowest(lowest.map(|l| l.clamp(0, 4) as u8))
-                        .as_str()
-                        .into()),
-                    interest_short: Set(interest_short.contains(&p.id)),
-                });
+                interest_short.insert(person);
             }
         }
-        insert_chunks(db, &models).await?;
     }
-    Ok(())
+    Ok(folded
+        .into_iter()
+        .map(|(person, (lead, lowest))| {
+            let (unit, staff_group, band) = who.remove(&person).unwrap_or_default();
+            person_capability::ActiveModel {
+                person_id: Set(person),
+                org_unit_id: Set(unit),
+                staff_group: Set(staff_group),
+                band: Set(band),
+                lead_domains: Set(lead),
+                digital: Set(Digital::from_lowest(lowest.map(|l| l.clamp(0, 4) as u8))
+                    .as_str()
+                    .into()),
+                interest_short: Set(interest_short.contains(&person)),
+            }
+        })
+        .collect())
 }
 
 /// Skill code -> domain code, for the current framework.
@@ -495,12 +519,19 @@ impl Counted {
 /// a save costs a few single-row updates. Where a row it would move does
 /// not exist yet (the unit's first assessment of the skill, the month's
 /// first write), it recounts that unit as before.
-pub(crate) async fn apply_change(
-    db: &impl ConnectionTrait,
+///
+/// The writes whose answers it does not read go in `batch` (on SQLite,
+/// sent together by the caller's `flush`, after anything else it writes):
+/// the rows kept per person, and on SQLite the unit's counts, whose rows
+/// it has just seen in this same turn (SQLite has one writer), so that a
+/// save's turn is five round trips to the database rather than twelve.
+pub(crate) async fn apply_change<C: ConnectionTrait>(
+    batch: &mut Deferred<'_, C>,
     fw: &FrameworkView,
     old: Option<&assessment::Model>,
     new: &assessment::Model,
 ) -> Result<(), AppError> {
+    let db = batch.db();
     let backend = db.get_database_backend();
     let domain = fw
         .domains
@@ -568,10 +599,25 @@ pub(crate) async fn apply_change(
         Some(b) => b.best != after.best || (foundation && b.level != after.level),
     };
     if touches_person {
-        write_capability(db, fw, Some(&[new.person_id])).await?;
+        let person = [new.person_id];
+        let rows = capability_of(db, fw, Some(&person)).await?;
+        batch
+            .push(
+                person_capability::Entity::delete_many()
+                    .filter(person_capability::Column::PersonId.eq(new.person_id))
+                    .build(backend),
+            )
+            .await?;
+        if !rows.is_empty() {
+            batch
+                .push(person_capability::Entity::insert_many(rows).build(backend))
+                .await?;
+        }
     }
-    write_directory_level(db, new.person_id, &new.skill_code).await?;
-    repack_person(db, new.person_id).await?;
+    for s in directory_level_of(backend, new.person_id, &new.skill_code) {
+        batch.push(s).await?;
+    }
+    batch.push(repack_person(backend, new.person_id)).await?;
 
     let mut levels = [0i32; 5];
     if let Some(b) = before {
@@ -591,14 +637,29 @@ pub(crate) async fn apply_change(
     ];
     values.extend(levels.iter().map(|l| Value::from(*l)));
     values.extend([unit.into(), new.skill_code.clone().into()]);
-    let moved = if moving {
-        db.execute_raw(stmt(
+    let month_moves = domain.clone().filter(|_| meeting != 0).map(|domain| {
+        stmt(
             backend,
-            "UPDATE unit_skill_stat SET assessed = assessed + ?, agreed = agreed + ?, \
-             meeting = meeting + ?, l0 = l0 + ?, l1 = l1 + ?, l2 = l2 + ?, l3 = l3 + ?, \
-             l4 = l4 + ? WHERE org_unit_id = ? AND skill_code = ?",
-            values,
-        ))
+            "UPDATE unit_domain_month SET meeting = meeting + ? \
+             WHERE org_unit_id = ? AND month = ? AND domain_code = ?",
+            vec![
+                meeting.into(),
+                unit.into(),
+                month.clone().into(),
+                domain.into(),
+            ],
+        )
+    });
+    if moving && backend == DatabaseBackend::Sqlite {
+        // The rows were counted in this turn: the updates will find them.
+        batch.push(stmt(backend, MOVE_STAT, values)).await?;
+        if let Some(s) = month_moves {
+            batch.push(s).await?;
+        }
+        return Ok(());
+    }
+    let moved = if moving {
+        db.execute_raw(stmt(backend, MOVE_STAT, values))
         .await?
         .rows_affected()
     } else {
@@ -612,18 +673,10 @@ pub(crate) async fn apply_change(
         }
         write_stats(db, Some(&units), Some(&new.skill_code)).await?;
         write_this_month(db, fw, Some(&units)).await?;
-    } else if let Some(domain) = domain.filter(|_| meeting != 0) {
+    } else if let Some(month_moves) = month_moves {
         // (Nothing to move when the person meets their role's level as
         // much as before: the month's row was there when counted.)
-        let moved = db
-            .execute_raw(stmt(
-                backend,
-                "UPDATE unit_domain_month SET meeting = meeting + ? \
-                 WHERE org_unit_id = ? AND month = ? AND domain_code = ?",
-                vec![meeting.into(), unit.into(), month.into(), domain.into()],
-            ))
-            .await?
-            .rows_affected();
+        let moved = db.execute_raw(month_moves).await?.rows_affected();
         if moved == 0 {
             if hold == Hold::Share {
                 lock_units(db, Some(&units), Hold::Exclusive).await?;
@@ -639,18 +692,15 @@ pub(crate) async fn apply_change(
 /// covering assessment index. (They have at least the changed one, so the
 /// row is never left stale; `write_cells` is for bulk changes, which may
 /// leave someone with none.)
-async fn repack_person(db: &impl ConnectionTrait, person_id: i32) -> Result<(), AppError> {
-    let backend = db.get_database_backend();
-    db.execute_raw(stmt(
+fn repack_person(backend: DatabaseBackend, person_id: i32) -> Statement {
+    stmt(
         backend,
         &format!(
             "{} ON CONFLICT (person_id) DO UPDATE SET cells = excluded.cells",
             insert_cells(backend, "a.person_id = ?")
         ),
         vec![person_id.into()],
-    ))
-    .await?;
-    Ok(())
+    )
 }
 
 /// After one person's assessment of one skill changed: recounts that unit
@@ -727,32 +777,30 @@ async fn write_directory_levels(
     Ok(())
 }
 
-/// The directory's level of one person's one skill, after that
-/// assessment changed (`write_directory_levels` for one row, rather than
-/// rewriting all of the person's).
-async fn write_directory_level(
-    db: &impl ConnectionTrait,
+/// The statements that rewrite the directory's level of one person's one
+/// skill, after that assessment changed (`write_directory_levels` for one
+/// row, rather than rewriting all of the person's).
+fn directory_level_of(
+    backend: DatabaseBackend,
     person_id: i32,
     skill_code: &str,
-) -> Result<(), AppError> {
-    let backend = db.get_database_backend();
-    db.execute_raw(stmt(
-        backend,
-        "DELETE FROM directory_level WHERE person_id = ? AND skill_code = ?",
-        vec![person_id.into(), skill_code.into()],
-    ))
-    .await?;
-    db.execute_raw(stmt(
-        backend,
-        &format!(
-            "INSERT INTO directory_level (person_id, skill_code, level, agreed) {} \
-             AND a.skill_code = ?",
-            directory_levels_of("a.person_id = ?")
+) -> [Statement; 2] {
+    [
+        stmt(
+            backend,
+            "DELETE FROM directory_level WHERE person_id = ? AND skill_code = ?",
+            vec![person_id.into(), skill_code.into()],
         ),
-        vec![person_id.into(), skill_code.into()],
-    ))
-    .await?;
-    Ok(())
+        stmt(
+            backend,
+            &format!(
+                "INSERT INTO directory_level (person_id, skill_code, level, agreed) {} \
+                 AND a.skill_code = ?",
+                directory_levels_of("a.person_id = ?")
+            ),
+            vec![person_id.into(), skill_code.into()],
+        ),
+    ]
 }
 
 /// After a person joined the directory, left it or changed what it shows.
@@ -1262,7 +1310,11 @@ mod tests {
         .exec(&first)
         .await
         .unwrap();
-        apply_change(&first, &fw, Some(&old), &new).await.unwrap();
+        let mut writes = Deferred::new(&first);
+        apply_change(&mut writes, &fw, Some(&old), &new)
+            .await
+            .unwrap();
+        writes.flush().await.unwrap();
         // b saves meanwhile.
         let db = t.db.clone();
         let second = tokio::spawn(async move { assess(&db, o.b, "LEAD-CHANGE", 4).await });
