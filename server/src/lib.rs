@@ -286,6 +286,9 @@ impl Application {
         mut settings: Settings,
         db: DatabaseConnection,
     ) -> Result<Self, StartError> {
+        skillmap_core::kernel::db::dedicate_sqlite_writer(&db)
+            .await
+            .map_err(StartError::Database)?;
         let listener =
             TcpListener::bind(&settings.addr)
                 .await

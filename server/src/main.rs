@@ -106,8 +106,16 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let nice = match worker_nice() {
+        Ok(nice) => nice,
+        Err(message) => {
+            eprintln!("skillmap: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_start(move || lower_priority(nice))
         .build()
         .expect("tokio runtime");
     match runtime.block_on(run(cli)) {
@@ -116,6 +124,39 @@ fn main() -> ExitCode {
             eprintln!("skillmap: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// How much less the runtime's threads (the request workers, rendering
+/// pages, and the blocking pool) ask of the CPU than the database's
+/// threads: a nice value, `SKILLMAP_WORKER_NICE`, 5 by default, 0 for none.
+/// SQLite's writes go one at a time, each a few round trips between the
+/// write lane and a connection's thread; with the workers busy rendering,
+/// each hand-off waited for a core, so the turn everyone waits for took
+/// twice its work. Niced workers let those threads in at once; they still
+/// get every core the database's threads leave idle.
+fn worker_nice() -> Result<i32, String> {
+    match std::env::var("SKILLMAP_WORKER_NICE") {
+        Err(_) => Ok(5),
+        Ok(v) => v
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|n| (0..=19).contains(n))
+            .ok_or_else(|| {
+                format!("SKILLMAP_WORKER_NICE must be a whole number from 0 to 19, not {v:?}")
+            }),
+    }
+}
+
+/// Lowers this thread's priority by `nice` (Linux sets it per thread).
+fn lower_priority(nice: i32) {
+    if nice == 0 {
+        return;
+    }
+    let me = rustix::thread::gettid();
+    if let Err(e) = rustix::process::setpriority_process(Some(me), nice) {
+        tracing::warn!("could not lower a worker thread's priority: {e}");
     }
 }
 

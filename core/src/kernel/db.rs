@@ -24,6 +24,58 @@ static SQLITE_WRITERS: Semaphore = Semaphore::const_new(1);
 pub struct WriteTxn<T> {
     txn: T,
     _turn: Option<SemaphorePermit<'static>>,
+    trace: Option<TurnTrace>,
+}
+
+/// What a turn to write did, when its log is on (`RUST_LOG` with
+/// `skillmap::write_turn=debug`): how long the writer waited for its turn,
+/// how long it held it, and each statement's time inside it, logged at its
+/// commit. For finding what holds the other writers up under load.
+struct TurnTrace {
+    asked: std::time::Instant,
+    began: std::time::Instant,
+    steps: std::sync::Mutex<Vec<(String, std::time::Duration)>>,
+}
+
+impl TurnTrace {
+    fn start(asked: std::time::Instant) -> Option<Self> {
+        tracing::enabled!(target: "skillmap::write_turn", tracing::Level::DEBUG).then(|| {
+            TurnTrace {
+                asked,
+                began: std::time::Instant::now(),
+                steps: Default::default(),
+            }
+        })
+    }
+
+    async fn time<F: Future>(trace: &Option<Self>, sql: &str, work: F) -> F::Output {
+        let Some(trace) = trace else {
+            return work.await;
+        };
+        let at = std::time::Instant::now();
+        let out = work.await;
+        let label: String = sql.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+        if let Ok(mut steps) = trace.steps.lock() {
+            steps.push((label, at.elapsed()));
+        }
+        out
+    }
+
+    fn log(self) {
+        let steps = self.steps.into_inner().unwrap_or_default();
+        let steps: Vec<String> = steps
+            .iter()
+            .map(|(label, took)| format!("{label}: {} us", took.as_micros()))
+            .collect();
+        tracing::debug!(
+            target: "skillmap::write_turn",
+            waited_us = (self.began - self.asked).as_micros() as u64,
+            held_us = self.began.elapsed().as_micros() as u64,
+            statements = steps.len(),
+            "{}",
+            steps.join("; ")
+        );
+    }
 }
 
 /// Begins a transaction that will write. On SQLite this is `BEGIN
@@ -42,12 +94,14 @@ where
         return Ok(WriteTxn {
             txn: db.begin().await?,
             _turn: None,
+            trace: None,
         });
     }
     // Only a writer straight from the pool queues: one inside a
     // transaction may be inside a turn already, and waiting for it again
     // would wait for ever.
     let from_pool = std::any::type_name::<C>() == std::any::type_name::<DatabaseConnection>();
+    let asked = std::time::Instant::now();
     let turn = if from_pool {
         Some(
             SQLITE_WRITERS
@@ -67,7 +121,12 @@ where
         Err(e) if e.to_string().contains("non-zero transaction depth") => db.begin().await,
         other => other,
     }?;
-    Ok(WriteTxn { txn, _turn: turn })
+    let trace = turn.as_ref().and_then(|_| TurnTrace::start(asked));
+    Ok(WriteTxn {
+        txn,
+        _turn: turn,
+        trace,
+    })
 }
 
 /// SQLite's writes, on a thread of their own. A write turn is a dozen
@@ -79,8 +138,49 @@ where
 /// writes, and a reply is picked up as soon as it comes.
 static WRITE_LANE: std::sync::OnceLock<tokio::runtime::Handle> = std::sync::OnceLock::new();
 
+/// The write lane's own connections to the process's SQLite file
+/// (`dedicate_sqlite_writer`), with the file they open.
+static SQLITE_WRITER: std::sync::OnceLock<(std::path::PathBuf, DatabaseConnection)> =
+    std::sync::OnceLock::new();
+
+/// Gives the write lane connections of its own to `db`'s SQLite file (the
+/// server's database; a no-op elsewhere, and for a database in memory, or
+/// once one is set). A write's turn began by taking a connection from the
+/// pool, and under load the pool's were all busy with pages' reads: the
+/// gap between one turn's commit and the next one's `BEGIN` was longer
+/// than the turn. Three connections, opened now and kept (no idle or age
+/// limit): the turn's, and two for the reads writers make before theirs.
+/// Opened from the write lane's thread, so their threads share its
+/// priority, not the request workers' (see the server's `worker_nice`).
+pub async fn dedicate_sqlite_writer(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm::sqlx::sqlite::SqlitePoolOptions;
+    if db.get_database_backend() != DbBackend::Sqlite || SQLITE_WRITER.get().is_some() {
+        return Ok(());
+    }
+    let options = (*db.get_sqlite_connection_pool().connect_options()).clone();
+    let file = options.get_filename().to_path_buf();
+    if !file.is_file() {
+        return Ok(());
+    }
+    let pool = in_write_lane(db.clone(), move |_| async move {
+        SqlitePoolOptions::new()
+            .max_connections(3)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+    })
+    .await
+    .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+    let writer = sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
+    let _ = SQLITE_WRITER.set((file, writer));
+    Ok(())
+}
+
 /// Runs `work` with `db` (a write: it takes its turn with `begin_write`)
-/// on the write lane when `db` is SQLite, else where it is.
+/// on the write lane when `db` is SQLite, else where it is; with the
+/// lane's own connections when `db` is the file they open.
 pub async fn in_write_lane<W, F>(db: DatabaseConnection, work: W) -> F::Output
 where
     W: FnOnce(DatabaseConnection) -> F,
@@ -90,6 +190,18 @@ where
     if db.get_database_backend() != DbBackend::Sqlite {
         return work(db).await;
     }
+    let db = match SQLITE_WRITER.get() {
+        Some((file, writer))
+            if db
+                .get_sqlite_connection_pool()
+                .connect_options()
+                .get_filename()
+                == file =>
+        {
+            writer.clone()
+        }
+        _ => db,
+    };
     let lane = WRITE_LANE.get_or_init(|| {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -111,7 +223,11 @@ where
 #[async_trait::async_trait]
 impl<T: TransactionSession + Send> TransactionSession for WriteTxn<T> {
     async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
+        let out = TurnTrace::time(&self.trace, "COMMIT", self.txn.commit()).await;
+        if let Some(trace) = self.trace {
+            trace.log();
+        }
+        out
     }
 
     async fn rollback(self) -> Result<(), DbErr> {
@@ -126,7 +242,12 @@ impl<T: ConnectionTrait + Send> ConnectionTrait for WriteTxn<T> {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.txn.execute_raw(stmt).await
+        let sql = self
+            .trace
+            .as_ref()
+            .map(|_| stmt.sql.clone())
+            .unwrap_or_default();
+        TurnTrace::time(&self.trace, &sql, self.txn.execute_raw(stmt)).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
@@ -134,11 +255,21 @@ impl<T: ConnectionTrait + Send> ConnectionTrait for WriteTxn<T> {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.txn.query_one_raw(stmt).await
+        let sql = self
+            .trace
+            .as_ref()
+            .map(|_| stmt.sql.clone())
+            .unwrap_or_default();
+        TurnTrace::time(&self.trace, &sql, self.txn.query_one_raw(stmt)).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.txn.query_all_raw(stmt).await
+        let sql = self
+            .trace
+            .as_ref()
+            .map(|_| stmt.sql.clone())
+            .unwrap_or_default();
+        TurnTrace::time(&self.trace, &sql, self.txn.query_all_raw(stmt)).await
     }
 
     fn support_returning(&self) -> bool {

@@ -95,7 +95,10 @@ mod tests {
         for s in [
             st(insert, vec![1.into(), "a; b?".into()]),
             st(insert, vec![2.into(), "c".into()]),
-            st("UPDATE batch SET s = s || ? WHERE n = ?", vec!["!".into(), 1.into()]),
+            st(
+                "UPDATE batch SET s = s || ? WHERE n = ?",
+                vec!["!".into(), 1.into()],
+            ),
         ] {
             writes.push(s).await.unwrap();
         }
@@ -106,7 +109,12 @@ mod tests {
             .await
             .unwrap()
             .iter()
-            .map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap()))
+            .map(|r| {
+                (
+                    r.try_get_by_index(0).unwrap(),
+                    r.try_get_by_index(1).unwrap(),
+                )
+            })
             .collect();
         assert_eq!(rows, vec![(1, "a; b?!".to_string()), (2, "c".to_string())]);
 

@@ -660,8 +660,8 @@ pub(crate) async fn apply_change<C: ConnectionTrait>(
     }
     let moved = if moving {
         db.execute_raw(stmt(backend, MOVE_STAT, values))
-        .await?
-        .rows_affected()
+            .await?
+            .rows_affected()
     } else {
         0
     };
