@@ -117,3 +117,60 @@ fn a_broken_database_stops_the_start() {
     assert!(!stdout.contains("listening"), "{stdout}");
     assert!(stderr.contains("database"), "{stderr}");
 }
+
+/// Each thread of a process: its name and its nice value (Linux).
+fn threads_of(pid: u32) -> Vec<(String, i32)> {
+    let mut out = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let Ok(stat) = std::fs::read_to_string(task.unwrap().path().join("stat")) else {
+            continue;
+        };
+        let (head, tail) = stat.rsplit_once(')').unwrap();
+        let name = head.split_once('(').unwrap().1.to_string();
+        // After the name: state (field 3) ... nice (field 19).
+        let nice = tail.split_whitespace().nth(16).unwrap().parse().unwrap();
+        out.push((name, nice));
+    }
+    out
+}
+
+/// The request workers run at the default nice of 5, below SQLite's write
+/// lane (which must not inherit a worker's priority, or the writer waits
+/// behind page renders again); a nice out of range stops the start,
+/// naming the setting.
+#[tokio::test]
+async fn request_workers_yield_to_the_write_lane() {
+    let app = TestServer::start();
+    let client = app.client();
+    for path in ["/healthz", "/login"] {
+        let res = client.get(app.url(path)).send().await.unwrap();
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+    }
+    let threads = threads_of(app.pid());
+    // ("tokio-rt-worker": tokio's workers and blocking threads.)
+    let workers: Vec<_> = threads
+        .iter()
+        .filter(|(name, _)| name.starts_with("tokio-r"))
+        .collect();
+    assert!(!workers.is_empty(), "{threads:?}");
+    assert!(workers.iter().all(|(_, nice)| *nice == 5), "{threads:?}");
+    if app.db.url().starts_with("sqlite") {
+        let lane: Vec<_> = threads
+            .iter()
+            .filter(|(name, _)| name == "sqlite-writes")
+            .collect();
+        assert_eq!(lane.len(), 1, "{threads:?}");
+        assert_eq!(lane[0].1, 0, "the write lane keeps the process's priority");
+    }
+
+    let db = TestDb::new();
+    let out = std::process::Command::new(binary())
+        .arg("migrate")
+        .env("DATABASE_URL", db.url())
+        .env("SKILLMAP_WORKER_NICE", "-3")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("SKILLMAP_WORKER_NICE"), "{stderr}");
+}

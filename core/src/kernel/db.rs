@@ -48,13 +48,12 @@ impl TurnTrace {
         })
     }
 
-    async fn time<F: Future>(trace: &Option<Self>, sql: &str, work: F) -> F::Output {
+    async fn time<F: Future>(trace: &Option<Self>, label: String, work: F) -> F::Output {
         let Some(trace) = trace else {
             return work.await;
         };
         let at = std::time::Instant::now();
         let out = work.await;
-        let label: String = sql.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
         if let Ok(mut steps) = trace.steps.lock() {
             steps.push((label, at.elapsed()));
         }
@@ -220,10 +219,25 @@ where
     }
 }
 
+impl<T> WriteTxn<T> {
+    /// A statement's first words, for the turn's log when it is on.
+    fn label(&self, stmt: &Statement) -> String {
+        match self.trace {
+            Some(_) => stmt
+                .sql
+                .split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" "),
+            None => String::new(),
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl<T: TransactionSession + Send> TransactionSession for WriteTxn<T> {
     async fn commit(self) -> Result<(), DbErr> {
-        let out = TurnTrace::time(&self.trace, "COMMIT", self.txn.commit()).await;
+        let out = TurnTrace::time(&self.trace, "COMMIT".into(), self.txn.commit()).await;
         if let Some(trace) = self.trace {
             trace.log();
         }
@@ -242,12 +256,8 @@ impl<T: ConnectionTrait + Send> ConnectionTrait for WriteTxn<T> {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        let sql = self
-            .trace
-            .as_ref()
-            .map(|_| stmt.sql.clone())
-            .unwrap_or_default();
-        TurnTrace::time(&self.trace, &sql, self.txn.execute_raw(stmt)).await
+        let label = self.label(&stmt);
+        TurnTrace::time(&self.trace, label, self.txn.execute_raw(stmt)).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
@@ -255,21 +265,13 @@ impl<T: ConnectionTrait + Send> ConnectionTrait for WriteTxn<T> {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let sql = self
-            .trace
-            .as_ref()
-            .map(|_| stmt.sql.clone())
-            .unwrap_or_default();
-        TurnTrace::time(&self.trace, &sql, self.txn.query_one_raw(stmt)).await
+        let label = self.label(&stmt);
+        TurnTrace::time(&self.trace, label, self.txn.query_one_raw(stmt)).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let sql = self
-            .trace
-            .as_ref()
-            .map(|_| stmt.sql.clone())
-            .unwrap_or_default();
-        TurnTrace::time(&self.trace, &sql, self.txn.query_all_raw(stmt)).await
+        let label = self.label(&stmt);
+        TurnTrace::time(&self.trace, label, self.txn.query_all_raw(stmt)).await
     }
 
     fn support_returning(&self) -> bool {
