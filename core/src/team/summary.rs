@@ -297,15 +297,12 @@ async fn capability_of(
         let domain: i32 = r.try_get("", "domain")?;
         let best: i32 = r.try_get("", "best")?;
         let lowest: Option<i32> = r.try_get("", "lowest")?;
-        if !who.contains_key(&person) {
-            who.insert(
-                person,
-                (
-                    r.try_get("", "unit")?,
-                    r.try_get("", "staff_group")?,
-                    r.try_get("", "band")?,
-                ),
-            );
+        if let std::collections::hash_map::Entry::Vacant(e) = who.entry(person) {
+            e.insert((
+                r.try_get("", "unit")?,
+                r.try_get("", "staff_group")?,
+                r.try_get("", "band")?,
+            ));
         }
         let entry = folded.entry(person).or_insert((0, None));
         if best >= i32::from(LEADER_LEVEL) {
