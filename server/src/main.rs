@@ -106,19 +106,20 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let nice = match worker_nice() {
-        Ok(nice) => nice,
-        Err(message) => {
-            eprintln!("skillmap: {message}");
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("skillmap: {e}");
             return ExitCode::FAILURE;
         }
     };
+    let nice = settings.worker_nice;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .on_thread_start(move || lower_priority(nice))
         .build()
         .expect("tokio runtime");
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("skillmap: {message}");
@@ -127,29 +128,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// How much less the runtime's threads (the request workers, rendering
-/// pages, and the blocking pool) ask of the CPU than the database's
-/// threads: a nice value, `SKILLMAP_WORKER_NICE`, 5 by default, 0 for none.
-/// SQLite's writes go one at a time, each a few round trips between the
-/// write lane and a connection's thread; with the workers busy rendering,
-/// each hand-off waited for a core, so the turn everyone waits for took
-/// twice its work. Niced workers let those threads in at once; they still
-/// get every core the database's threads leave idle.
-fn worker_nice() -> Result<i32, String> {
-    match std::env::var("SKILLMAP_WORKER_NICE") {
-        Err(_) => Ok(5),
-        Ok(v) => v
-            .trim()
-            .parse::<i32>()
-            .ok()
-            .filter(|n| (0..=19).contains(n))
-            .ok_or_else(|| {
-                format!("SKILLMAP_WORKER_NICE must be a whole number from 0 to 19, not {v:?}")
-            }),
-    }
-}
-
-/// Lowers this thread's priority by `nice` (Linux sets it per thread).
+/// Lowers this thread's priority by `nice` (`SKILLMAP_WORKER_NICE`; Linux
+/// sets it per thread): the runtime's threads (the request workers,
+/// rendering pages, and the blocking pool) ask less of the CPU than the
+/// database's. SQLite's writes go one at a time, each a few round trips
+/// between the write lane and a connection's thread; with the workers busy
+/// rendering, each hand-off waited for a core, so the turn everyone waits
+/// for took twice its work. Niced workers let those threads in at once;
+/// they still get every core the database's threads leave idle.
 fn lower_priority(nice: i32) {
     if nice == 0 {
         return;
@@ -160,8 +146,7 @@ fn lower_priority(nice: i32) {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
-    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
     // Notices written by any command (an import's welcomes, reminders) are
     // emailed by a running Skillmap when a mail server is set.
     skillmap_core::notifications::service::configure(settings.smtp.is_some(), settings.jobs.batch);

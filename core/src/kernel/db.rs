@@ -128,7 +128,7 @@ where
     })
 }
 
-/// SQLite's writes, on a thread of their own. A write turn is a dozen
+/// SQLite's writes, on a thread of their own. A write turn is several
 /// round trips to sqlx's worker thread for the connection; on the server's
 /// worker threads each reply waited its turn behind page renders and
 /// other requests (tasks woken from another thread go to the back of the

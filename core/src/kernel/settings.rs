@@ -40,6 +40,9 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// PostgreSQL stops any statement that runs longer (0: never).
     pub db_statement_timeout: Duration,
+    /// The request workers' nice value (0 to 19; 0: not lowered), so the
+    /// database's threads run first when both want a core.
+    pub worker_nice: i32,
     /// On SIGTERM, how long `/readyz` answers 503 while requests are still
     /// served, so a load balancer checking it stops sending new ones before
     /// the listener closes (0: close at once, for a single instance).
@@ -168,6 +171,7 @@ impl Default for Settings {
             account_max_delay: Duration::from_secs(15 * 60),
             db_max_connections: 10,
             db_statement_timeout: Duration::from_secs(30),
+            worker_nice: 5,
             shutdown_drain: Duration::ZERO,
             import_limits: ImportLimits::default(),
             import_retention_days: 7,
@@ -272,6 +276,15 @@ impl Settings {
                 "SKILLMAP_DB_STATEMENT_TIMEOUT_MS",
                 d.db_statement_timeout.as_millis() as u64,
             )?),
+            worker_nice: match number("SKILLMAP_WORKER_NICE", d.worker_nice as u64)? {
+                n @ 0..=19 => n as i32,
+                n => {
+                    return Err(SettingsError {
+                        name: "SKILLMAP_WORKER_NICE",
+                        message: format!("expected a nice value from 0 to 19, got {n}"),
+                    });
+                }
+            },
             shutdown_drain: Duration::from_secs(
                 number(
                     "SKILLMAP_SHUTDOWN_DRAIN_SECONDS",
