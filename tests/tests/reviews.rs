@@ -221,6 +221,10 @@ async fn managers_see_who_is_overdue_and_the_organisation_counts_profiles_up_to_
         .json(&admin, "/api/profile/review_counts", &[("unit", &root)])
         .await;
     assert!(yearly["total"].as_u64().unwrap() > 100, "{yearly}");
+    assert_eq!(
+        report["reviews"], yearly,
+        "the organisation view carries the same counts"
+    );
 
     app.json(
         &admin,
@@ -239,6 +243,8 @@ async fn managers_see_who_is_overdue_and_the_organisation_counts_profiles_up_to_
         monthly["overdue"].as_u64().unwrap() > yearly["overdue"].as_u64().unwrap(),
         "a shorter cycle makes more people overdue: {yearly} then {monthly}"
     );
+    let report = app.json(&admin, "/api/team/organisation", &[]).await;
+    assert_eq!(report["reviews"], monthly, "{report:.300}");
     let overdue = app
         .json(&manager, "/api/profile/overdue_reviews", &[])
         .await;

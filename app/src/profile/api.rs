@@ -212,18 +212,7 @@ pub async fn review_counts(unit: Option<i32>) -> Result<super::model::ReviewCoun
     let counts = platform::reply(super::reviews::counts(&db, unit, today).await)?;
     // The organisation view's small-number rule, here rather than in the
     // page: the figures of a handful of people are not sent at all.
-    let sees_all = user.is_one_of(&[
-        crate::auth::model::Role::Hr,
-        crate::auth::model::Role::Admin,
-    ]);
-    if !sees_all && counts.total < crate::team::model::MIN_GROUP as u64 {
-        return Ok(super::model::ReviewCounts {
-            hidden: true,
-            off: counts.off,
-            ..Default::default()
-        });
-    }
-    Ok(counts)
+    Ok(super::reviews::shown_to(&user, counts))
 }
 
 /// The review cycle's settings and units' fixed dates: administrators.

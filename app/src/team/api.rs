@@ -112,7 +112,9 @@ pub async fn team_managers() -> Result<Vec<Choice>, AppError> {
     platform::reply(super::service::managers(&db).await)
 }
 
-/// The organisation view of a unit (the viewer's own by default).
+/// The organisation view of a unit (the viewer's own by default), with how
+/// many of its profiles are up to date: everything the page shows, in one
+/// call that checks access once.
 #[server(endpoint = "team/organisation")]
 pub async fn organisation_report(
     unit: Option<i32>,
@@ -121,6 +123,6 @@ pub async fn organisation_report(
     use crate::platform;
     let user = platform::require_user()?;
     let db = platform::db()?;
-    let unit = platform::reply(super::service::report_access(&db, &user, unit).await)?;
-    platform::reply(super::service::org_report(&db, &user, unit, domain).await)
+    let today = chrono::Utc::now().date_naive();
+    platform::reply(super::service::organisation(&db, &user, unit, domain, today).await)
 }

@@ -544,15 +544,10 @@ pub fn OrganisationPage() -> impl IntoView {
     let domain = q.get("domain").filter(|d| !d.is_empty());
     let load = move || {
         let domain = domain.clone();
-        async move {
-            let report = organisation_report(unit, domain).await?;
-            let reviews = crate::profile::api::review_counts(Some(report.unit.id)).await?;
-            Ok::<_, AppError>((report, reviews))
-        }
+        async move { organisation_report(unit, domain).await }
     };
-    page!("/organisation", load(), |loaded| {
-        let (report, reviews) = loaded;
-        view! { <OrgView report=report reviews=reviews/> }
+    page!("/organisation", load(), |report| {
+        view! { <OrgView report=report/> }
     })
 }
 
@@ -737,7 +732,8 @@ fn group_table(
 }
 
 #[component]
-fn OrgView(report: OrgReport, reviews: crate::profile::model::ReviewCounts) -> impl IntoView {
+fn OrgView(report: OrgReport) -> impl IntoView {
+    let reviews = report.reviews;
     let domain = report.domain.clone();
     let domain_name = report
         .domains

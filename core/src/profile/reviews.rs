@@ -183,6 +183,18 @@ async fn world(db: &impl ConnectionTrait) -> Result<World, AppError> {
 
 /// The date rules' world, the organisation's rule already read.
 async fn world_with(db: &impl ConnectionTrait, settings: CycleSettings) -> Result<World, AppError> {
+    let units = org_unit::Entity::find().all(db).await?;
+    world_of_units(db, settings, units.iter()).await
+}
+
+/// The date rules' world from units a caller has already read (the
+/// organisation view has the whole tree): the rule and the fixed dates
+/// still come from the database.
+async fn world_of_units<'a>(
+    db: &impl ConnectionTrait,
+    settings: CycleSettings,
+    units: impl Iterator<Item = &'a org_unit::Model>,
+) -> Result<World, AppError> {
     let fixed: Vec<FixedDate> = review_fixed_date::Entity::find()
         .all(db)
         .await?
@@ -192,11 +204,16 @@ async fn world_with(db: &impl ConnectionTrait, settings: CycleSettings) -> Resul
             date: f.due_date,
         })
         .collect();
-    let units = org_unit::Entity::find().all(db).await?;
+    let mut parents = HashMap::new();
+    let mut names = HashMap::new();
+    for u in units {
+        parents.insert(u.id, u.parent_id);
+        names.insert(u.id, u.name.clone());
+    }
     Ok(World {
         settings,
-        parents: units.iter().map(|u| (u.id, u.parent_id)).collect(),
-        names: units.into_iter().map(|u| (u.id, u.name)).collect(),
+        parents,
+        names,
         fixed,
     })
 }
@@ -445,13 +462,40 @@ pub async fn counts(
     unit: i32,
     today: NaiveDate,
 ) -> Result<ReviewCounts, AppError> {
-    let w = world(db).await?;
-    if w.settings.months == 0 {
+    let settings = settings(db).await?;
+    if settings.months == 0 {
         return Ok(ReviewCounts {
             off: true,
             ..ReviewCounts::default()
         });
     }
+    counts_in(db, world_with(db, settings).await?, unit, today).await
+}
+
+/// `counts`, with the organisation's units already read (the organisation
+/// view loads them once for the whole page).
+pub(crate) async fn counts_with_units<'a>(
+    db: &impl ConnectionTrait,
+    units: impl Iterator<Item = &'a org_unit::Model>,
+    unit: i32,
+    today: NaiveDate,
+) -> Result<ReviewCounts, AppError> {
+    let settings = settings(db).await?;
+    if settings.months == 0 {
+        return Ok(ReviewCounts {
+            off: true,
+            ..ReviewCounts::default()
+        });
+    }
+    counts_in(db, world_of_units(db, settings, units).await?, unit, today).await
+}
+
+async fn counts_in(
+    db: &impl ConnectionTrait,
+    w: World,
+    unit: i32,
+    today: NaiveDate,
+) -> Result<ReviewCounts, AppError> {
     let within = |mut u: i32| {
         for _ in 0..=w.parents.len() {
             if u == unit {
@@ -464,34 +508,77 @@ pub async fn counts(
         }
         false
     };
-    // The units of this part of the organisation, then its people with
-    // where their cycles start: one row each.
+    // The units of this part of the organisation, then its people counted
+    // by unit and the day their cycle starts (what the date rules read):
+    // a row per day with starts, not per person (55 rows for a ward of 500
+    // in the demo, not 500).
     let units: Vec<i32> = w.parents.keys().copied().filter(|u| within(*u)).collect();
     let backend = db.get_database_backend();
+    let base = base_day_sql(backend);
     let mut c = ReviewCounts::default();
     for chunk in units.chunks(500) {
         let rows = db
             .query_all_raw(Statement::from_string(
                 backend,
                 format!(
-                    "SELECT p.org_unit_id AS unit, b.first_assessed_at, b.last_review_at \
-                     FROM person p LEFT JOIN review_base b ON b.person_id = p.id WHERE {}",
+                    "SELECT p.org_unit_id AS unit, {base} AS base, CAST(COUNT(*) AS INTEGER) AS n \
+                     FROM person p LEFT JOIN review_base b ON b.person_id = p.id WHERE {} \
+                     GROUP BY p.org_unit_id, {base}",
                     crate::kernel::db::id_filter("p.org_unit_id", Some(chunk))
                 ),
             ))
             .await?;
         for r in rows {
             let u: i32 = r.try_get("", "unit")?;
-            c.total += 1;
-            match w.due(u, base_of(&r)?, today).state {
-                ReviewState::UpToDate => c.up_to_date += 1,
-                ReviewState::DueSoon => c.due_soon += 1,
-                ReviewState::Overdue => c.overdue += 1,
-                ReviewState::NotStarted | ReviewState::Off => c.not_started += 1,
-            }
+            let n = r.try_get::<i32>("", "n")?.max(0) as u64;
+            let base = match r.try_get::<Option<String>>("", "base")? {
+                Some(day) => Some(NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|e| {
+                    tracing::error!(%day, error = %e, "a review base that is not a date");
+                    AppError::Internal
+                })?),
+                None => None,
+            };
+            c.total += n;
+            let count = match w.due(u, base, today).state {
+                ReviewState::UpToDate => &mut c.up_to_date,
+                ReviewState::DueSoon => &mut c.due_soon,
+                ReviewState::Overdue => &mut c.overdue,
+                ReviewState::NotStarted | ReviewState::Off => &mut c.not_started,
+            };
+            *count += n;
         }
     }
     Ok(c)
+}
+
+/// The review counts as `viewer` may see them: the organisation view's
+/// small-number rule, so the figures of a handful of people are not sent
+/// at all to a viewer who does not see everything.
+pub fn shown_to(viewer: &CurrentUser, counts: ReviewCounts) -> ReviewCounts {
+    use crate::auth::model::Role;
+    if !viewer.is_one_of(&[Role::Hr, Role::Admin])
+        && counts.total < crate::team::model::MIN_GROUP as u64
+    {
+        return ReviewCounts {
+            hidden: true,
+            off: counts.off,
+            ..Default::default()
+        };
+    }
+    counts
+}
+
+/// The day (UTC, `YYYY-MM-DD`) a person's cycle starts, as SQL over
+/// `review_base b`: their last review, or else their first assessment (as
+/// `review_base::base_of` reads one row). SQLite keeps the times as RFC 3339
+/// text in UTC, so the day is its first ten characters.
+fn base_day_sql(backend: sea_orm::DatabaseBackend) -> &'static str {
+    match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            "to_char(COALESCE(b.last_review_at, b.first_assessed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        }
+        _ => "substr(COALESCE(b.last_review_at, b.first_assessed_at), 1, 10)",
+    }
 }
 
 /// The administrators' page.
@@ -685,6 +772,75 @@ mod tests {
         let today = Utc::now().date_naive();
         let c = counts(&t.db, unit, today).await.unwrap();
         assert_eq!((c.total, c.up_to_date, c.not_started), (4, 2, 2), "{c:?}");
+    }
+
+    /// The counts read people grouped by the day their cycle starts; they
+    /// must say what each person's own status says, for starts just after
+    /// and just before midnight (UTC) and for someone with no start.
+    #[tokio::test]
+    async fn counts_by_start_day_match_each_persons_status() {
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        let rule = CycleSettings {
+            months: 2,
+            remind_before_days: 14,
+            remind_after_days: 7,
+        };
+        save_settings(&t.db, Actor::system(), rule).await.unwrap();
+        let today = Utc::now().date_naive();
+        let at = |days: i64, h: u32, m: u32, s: u32| {
+            (today - chrono::Duration::days(days))
+                .and_hms_opt(h, m, s)
+                .unwrap()
+                .and_utc()
+        };
+        // Due in about ten days (due soon), overdue, up to date; `c` has
+        // never assessed (not started).
+        note_base(&t.db, o.a, BaseEvent::Assessed, at(50, 23, 59, 59))
+            .await
+            .unwrap();
+        note_base(&t.db, o.b, BaseEvent::Assessed, at(300, 12, 0, 0))
+            .await
+            .unwrap();
+        note_base(&t.db, o.b, BaseEvent::Reviewed, at(70, 0, 0, 1))
+            .await
+            .unwrap();
+        note_base(&t.db, o.m, BaseEvent::Assessed, at(5, 0, 0, 0))
+            .await
+            .unwrap();
+        let mut expected = ReviewCounts::default();
+        for who in [o.m, o.a, o.b, o.c] {
+            expected.total += 1;
+            match status(&t.db, who, today).await.unwrap().due.state {
+                ReviewState::UpToDate => expected.up_to_date += 1,
+                ReviewState::DueSoon => expected.due_soon += 1,
+                ReviewState::Overdue => expected.overdue += 1,
+                ReviewState::NotStarted | ReviewState::Off => expected.not_started += 1,
+            }
+        }
+        assert_eq!(
+            (
+                expected.up_to_date,
+                expected.due_soon,
+                expected.overdue,
+                expected.not_started
+            ),
+            (1, 1, 1, 1),
+            "one of each state: {expected:?}"
+        );
+        let unit = unit_of(&t.db, o.a).await;
+        assert_eq!(counts(&t.db, unit, today).await.unwrap(), expected);
+        let units = org_unit::Entity::find().all(&t.db).await.unwrap();
+        assert_eq!(
+            counts_with_units(&t.db, units.iter(), unit, today)
+                .await
+                .unwrap(),
+            expected,
+            "with the units read by the caller"
+        );
     }
 
     /// A person's status reads the organisation's rule with their row (no

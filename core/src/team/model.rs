@@ -823,6 +823,11 @@ pub struct OrgReport {
     pub trend: Vec<TrendPoint>,
     /// The team heatmap of the unit's leader, when the viewer may open it.
     pub leader_heatmap: Option<i32>,
+    /// How many of the unit's profiles are up to date (withheld below the
+    /// small-number rule for a viewer who does not see everything); filled
+    /// by `service::organisation`, the page's one call.
+    #[serde(default)]
+    pub reviews: crate::profile::model::ReviewCounts,
 }
 
 /// Marks the rows whose first share is highest (at least 1 in 5 and the top
