@@ -571,7 +571,9 @@ pub fn shown_to(viewer: &CurrentUser, counts: ReviewCounts) -> ReviewCounts {
 /// The day (UTC, `YYYY-MM-DD`) a person's cycle starts, as SQL over
 /// `review_base b`: their last review, or else their first assessment (as
 /// `review_base::base_of` reads one row). SQLite keeps the times as RFC 3339
-/// text in UTC, so the day is its first ten characters.
+/// text in UTC (every writer binds a `DateTime<Utc>`: `note_base`, and the
+/// rebuild copying the history's times), so the day is its first ten
+/// characters; the test above puts starts a second from midnight.
 fn base_day_sql(backend: sea_orm::DatabaseBackend) -> &'static str {
     match backend {
         sea_orm::DatabaseBackend::Postgres => {
@@ -775,8 +777,12 @@ mod tests {
     }
 
     /// The counts read people grouped by the day their cycle starts; they
-    /// must say what each person's own status says, for starts just after
-    /// and just before midnight (UTC) and for someone with no start.
+    /// must say what each person's own status says. Each start sits on a
+    /// boundary, so a day's error either way changes someone's state: due
+    /// yesterday (overdue; a day later would be due soon), due today (due
+    /// soon; a day earlier would be overdue) and one day short of the
+    /// reminder (up to date; a day earlier would be due soon), with times a
+    /// second from midnight UTC; and someone with no start.
     #[tokio::test]
     async fn counts_by_start_day_match_each_persons_status() {
         let t = test_db().await;
@@ -790,47 +796,57 @@ mod tests {
             remind_after_days: 7,
         };
         save_settings(&t.db, Actor::system(), rule).await.unwrap();
-        let today = Utc::now().date_naive();
-        let at = |days: i64, h: u32, m: u32, s: u32| {
-            (today - chrono::Duration::days(days))
-                .and_hms_opt(h, m, s)
-                .unwrap()
-                .and_utc()
+        // A fixed "today" (the rules take it as an argument), away from
+        // month ends: some dates are no start's end two months on (30 April).
+        let today = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+        let start_for = |due: NaiveDate| {
+            (40..80)
+                .map(|d| due - chrono::Duration::days(d))
+                .find(|b| b.checked_add_months(chrono::Months::new(2)) == Some(due))
+                .expect("a start two months before")
         };
-        // Due in about ten days (due soon), overdue, up to date; `c` has
-        // never assessed (not started).
-        note_base(&t.db, o.a, BaseEvent::Assessed, at(50, 23, 59, 59))
+        let at =
+            |day: NaiveDate, h: u32, m: u32, s: u32| day.and_hms_opt(h, m, s).unwrap().and_utc();
+        let overdue = start_for(today - chrono::Duration::days(1));
+        let due_soon = start_for(today);
+        let up_to_date = start_for(today + chrono::Duration::days(15));
+        note_base(&t.db, o.a, BaseEvent::Assessed, at(overdue, 23, 59, 59))
             .await
             .unwrap();
-        note_base(&t.db, o.b, BaseEvent::Assessed, at(300, 12, 0, 0))
+        note_base(
+            &t.db,
+            o.b,
+            BaseEvent::Assessed,
+            at(overdue - chrono::Duration::days(200), 12, 0, 0),
+        )
+        .await
+        .unwrap();
+        note_base(&t.db, o.b, BaseEvent::Reviewed, at(due_soon, 0, 0, 1))
             .await
             .unwrap();
-        note_base(&t.db, o.b, BaseEvent::Reviewed, at(70, 0, 0, 1))
-            .await
-            .unwrap();
-        note_base(&t.db, o.m, BaseEvent::Assessed, at(5, 0, 0, 0))
+        note_base(&t.db, o.m, BaseEvent::Assessed, at(up_to_date, 0, 0, 1))
             .await
             .unwrap();
         let mut expected = ReviewCounts::default();
-        for who in [o.m, o.a, o.b, o.c] {
+        for (who, state) in [
+            (o.m, ReviewState::UpToDate),
+            (o.a, ReviewState::Overdue),
+            (o.b, ReviewState::DueSoon),
+            (o.c, ReviewState::NotStarted),
+        ] {
+            assert_eq!(
+                status(&t.db, who, today).await.unwrap().due.state,
+                state,
+                "person {who}"
+            );
             expected.total += 1;
-            match status(&t.db, who, today).await.unwrap().due.state {
+            match state {
                 ReviewState::UpToDate => expected.up_to_date += 1,
                 ReviewState::DueSoon => expected.due_soon += 1,
                 ReviewState::Overdue => expected.overdue += 1,
                 ReviewState::NotStarted | ReviewState::Off => expected.not_started += 1,
             }
         }
-        assert_eq!(
-            (
-                expected.up_to_date,
-                expected.due_soon,
-                expected.overdue,
-                expected.not_started
-            ),
-            (1, 1, 1, 1),
-            "one of each state: {expected:?}"
-        );
         let unit = unit_of(&t.db, o.a).await;
         assert_eq!(counts(&t.db, unit, today).await.unwrap(), expected);
         let units = org_unit::Entity::find().all(&t.db).await.unwrap();

@@ -559,7 +559,9 @@ pub async fn pipeline_people(
     })
 }
 
-/// The organisation view of `unit` and everything below it.
+/// The organisation view of `unit` and everything below it, for a caller
+/// that has checked access itself; its `reviews` are left empty (all zero,
+/// not hidden): the page's call is `organisation`, which fills them.
 pub async fn org_report(
     db: &impl ConnectionTrait,
     user: &CurrentUser,
