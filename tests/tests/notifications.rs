@@ -373,6 +373,37 @@ async fn a_refused_email_is_shown_to_administrators_who_can_try_it_again() {
     let person = person_id(&app, &staff).await;
     let skills = skill_codes(&app, &staff).await;
 
+    // The only email to refuse is the endorsement's. Past the daily hour
+    // the day's job runs soon after the start and may remind the demo
+    // staff of a review due: with cycles off it writes no reminder, and
+    // any email it already queued goes out before the server refuses mail
+    // (CI once saw two dead jobs here, on a busy machine).
+    app.json(
+        &admin,
+        "/api/profile/save_review_cycle",
+        &[
+            ("months", "0"),
+            ("remind_before_days", "14"),
+            ("remind_after_days", "7"),
+        ],
+    )
+    .await;
+    let start = Instant::now();
+    loop {
+        let q = app.json(&admin, "/api/audit/jobs", &[]).await;
+        // (Not "queued": it counts jobs due later, such as tomorrow's.)
+        let idle = ["running", "retrying", "email_waiting"]
+            .iter()
+            .all(|k| q[k] == 0);
+        if idle {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the emails never went: {q}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     sink.reject(true);
     endorse(&app, &manager, &person, &skills[0]).await;
     let start = Instant::now();
