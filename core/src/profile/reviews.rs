@@ -462,14 +462,8 @@ pub async fn counts(
     unit: i32,
     today: NaiveDate,
 ) -> Result<ReviewCounts, AppError> {
-    let settings = settings(db).await?;
-    if settings.months == 0 {
-        return Ok(ReviewCounts {
-            off: true,
-            ..ReviewCounts::default()
-        });
-    }
-    counts_in(db, world_with(db, settings).await?, unit, today).await
+    let units = org_unit::Entity::find().all(db).await?;
+    counts_with_units(db, units.iter(), unit, today).await
 }
 
 /// `counts`, with the organisation's units already read (the organisation
@@ -487,15 +481,7 @@ pub(crate) async fn counts_with_units<'a>(
             ..ReviewCounts::default()
         });
     }
-    counts_in(db, world_of_units(db, settings, units).await?, unit, today).await
-}
-
-async fn counts_in(
-    db: &impl ConnectionTrait,
-    w: World,
-    unit: i32,
-    today: NaiveDate,
-) -> Result<ReviewCounts, AppError> {
+    let w = world_of_units(db, settings, units).await?;
     let within = |mut u: i32| {
         for _ in 0..=w.parents.len() {
             if u == unit {
