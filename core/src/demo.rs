@@ -13,8 +13,8 @@ use chrono::Utc;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set, TransactionSession,
-    TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, Set,
+    TransactionSession, TransactionTrait,
 };
 
 /// The password of every demo account. Demo data is for trying Skillmap
@@ -385,6 +385,61 @@ pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool, AppError> {
     Ok(person::Entity::find().count(db).await? == 0)
 }
 
+/// The demo system's workforce lead (with more than one organisation):
+/// sees every organisation side by side, never anyone's own record.
+pub const DEMO_LEAD: (&str, &str) = (
+    "lead@skillmap.example",
+    "the integrated care system's workforce lead",
+);
+
+/// The demo's organisations, in the order `--organisations` adds them:
+/// (code, name, email domain, demo log-in subdomain). The first is the
+/// trust a single-organisation demo shows; its log-ins have no subdomain.
+pub const ORGANISATIONS: [(&str, &str, &str, &str); 5] = [
+    ("RNF", TRUST_NAME, "northfield.nhs.example", ""),
+    (
+        "RXE",
+        "Eastvale Community Health NHS Trust",
+        "eastvale.nhs.example",
+        "eastvale",
+    ),
+    (
+        "RXM",
+        "Millbrook Mental Health NHS Foundation Trust",
+        "millbrook.nhs.example",
+        "millbrook",
+    ),
+    (
+        "U81001",
+        "Riverside Primary Care Network",
+        "riverside-pcn.nhs.example",
+        "riverside",
+    ),
+    (
+        "U81002",
+        "Hillside Primary Care Network",
+        "hillside-pcn.nhs.example",
+        "hillside",
+    ),
+];
+
+/// Each organisation's share of the staff, in `ORGANISATIONS` order (an
+/// acute trust is the largest employer of a system, primary care networks
+/// the smallest).
+const STAFF_SHARE: [usize; 5] = [50, 20, 15, 8, 7];
+
+/// The demo log-in of `role` in the `index`th demo organisation.
+pub fn demo_login(index: usize, role: Role) -> String {
+    let (email, _, _) = DEMO_ACCOUNTS
+        .iter()
+        .find(|(_, r, _)| *r == role)
+        .expect("every role has a demo log-in");
+    match ORGANISATIONS[index].3 {
+        "" => (*email).to_string(),
+        sub => email.replace("@skillmap.example", &format!("@{sub}.skillmap.example")),
+    }
+}
+
 /// Loads the demo organisation with about `staff` people, all in one
 /// transaction: an error leaves the database as it was.
 pub async fn seed(
@@ -392,31 +447,165 @@ pub async fn seed(
     staff: usize,
     all_skills: bool,
 ) -> Result<DemoSummary, AppError> {
+    seed_system(db, staff, all_skills, 1).await
+}
+
+/// Loads a demo integrated care system: the first `organisations` of
+/// `ORGANISATIONS` (1 to 5), about `staff` people in all shared among
+/// them, each organisation with its own units, job roles, people, award
+/// kinds and demo log-ins, all in one transaction. One organisation is
+/// exactly `seed`'s demo.
+pub async fn seed_system(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    staff: usize,
+    all_skills: bool,
+    organisations: usize,
+) -> Result<DemoSummary, AppError> {
+    if !(1..=ORGANISATIONS.len()).contains(&organisations) {
+        return Err(AppError::validation(
+            "organisations",
+            format!("The demo has 1 to {} organisations.", ORGANISATIONS.len()),
+        ));
+    }
     if !is_empty(db).await? {
         return Err(AppError::Conflict(
             "The database already has people in it; demo data goes only into an empty database"
                 .into(),
         ));
     }
-    // Every team gets at least one member besides its lead.
-    let staff = staff.max(100);
-    let mut rng = StdRng::seed_from_u64(2021);
     let now = Utc::now();
     crate::framework::service::ensure_default(db).await?;
     let framework = crate::framework::read::current_model(db).await?;
     let requirements = demo_requirements();
+    let every_skill = if all_skills {
+        crate::framework::read::skill_codes(db).await?
+    } else {
+        Vec::new()
+    };
     let txn = db.begin().await?;
+    let shares: usize = STAFF_SHARE[..organisations].iter().sum();
+    let mut people = PersonFactory::new(now);
+    let mut summary = DemoSummary {
+        directorates: 0,
+        teams: 0,
+        people: 0,
+        job_roles: 0,
+    };
+    let mut all_demo_ids = Vec::new();
+    let mut first_of_org = Vec::new();
+    for index in 0..organisations {
+        first_of_org.push(people.roles.len());
+        let org_staff = if organisations == 1 {
+            staff
+        } else {
+            staff * STAFF_SHARE[index] / shares
+        };
+        let (demo_ids, one) = seed_organisation(
+            &txn,
+            index,
+            org_staff,
+            &requirements,
+            &every_skill,
+            framework.version,
+            &mut people,
+            now,
+        )
+        .await?;
+        summary.directorates += one.directorates;
+        summary.teams += one.teams;
+        summary.job_roles += one.job_roles;
+        all_demo_ids.push(demo_ids);
+    }
+    summary.people = people.count;
+    first_of_org.push(people.roles.len());
+    if organisations > 1 {
+        accounts::create_account(&txn, DEMO_LEAD.0, Role::Lead, DEMO_PASSWORD, None, None).await?;
+    }
+
+    seed_directory(&txn, all_demo_ids[0][0], now).await?;
+    crate::team::summary::rebuild(&txn).await?;
+    crate::team::summary::backfill_trend(&txn).await?;
+    // The history was written directly: where each review cycle starts.
+    crate::profile::review_base::rebuild_bases(&txn).await?;
+    seed_mentors(&txn).await?;
+    for demo_ids in &all_demo_ids {
+        seed_learning(&txn, demo_ids).await?;
+    }
+    crate::recognition::service::backfill_badges(&txn).await?;
+    for (index, demo_ids) in all_demo_ids.iter().enumerate() {
+        let of_org = &people.roles[first_of_org[index]..first_of_org[index + 1]];
+        seed_recognition(&txn, index, of_org, demo_ids[0], now).await?;
+    }
+    txn.commit().await?;
+    Ok(summary)
+}
+
+/// The `index`th demo organisation's units, job roles, people, their
+/// assessments and its demo log-ins; returns the demo people's ids (staff
+/// member, manager, HR, administrator).
+#[allow(clippy::too_many_arguments)]
+async fn seed_organisation(
+    txn: &impl ConnectionTrait,
+    index: usize,
+    staff: usize,
+    requirements: &std::collections::HashMap<String, Vec<DemoRequirement>>,
+    every_skill: &[String],
+    framework_version: i32,
+    people: &mut PersonFactory,
+    now: chrono::DateTime<Utc>,
+) -> Result<([Option<i32>; 4], DemoSummary), AppError> {
+    use crate::entities::organisation;
+    let (org_code, org_name, domain, _) = ORGANISATIONS[index];
+    // Every team gets at least one member besides its lead.
+    let staff = staff.max(100);
+    // Each organisation draws from its own sequence, so the first one is
+    // the same whatever follows it.
+    let mut rng = StdRng::seed_from_u64(2021 + index as u64);
+    // The first organisation is the one every database has (the migration
+    // makes it): the demo names it. The others are added.
+    let org_id = if index == 0 {
+        let first = organisation::Entity::find()
+            .order_by_asc(organisation::Column::Id)
+            .one(txn)
+            .await?
+            .ok_or(AppError::Internal)?;
+        let mut active: organisation::ActiveModel = first.into();
+        active.code = Set(org_code.into());
+        active.name = Set(org_name.into());
+        active.update(txn).await?.id
+    } else {
+        organisation::ActiveModel {
+            code: Set(org_code.into()),
+            name: Set(org_name.into()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?
+        .id
+    };
+    people.organisation(org_id, domain);
+    // Codes are unique across the system: the first organisation keeps the
+    // demo's plain codes, the others are prefixed with their own.
+    let coded = |code: &str| {
+        if index == 0 {
+            code.to_string()
+        } else {
+            format!("{org_code}-{code}")
+        }
+    };
 
     let mut role_ids = std::collections::HashMap::new();
     for def in ROLES {
         let m = job_role::ActiveModel {
-            code: Set(def.code.into()),
+            organisation_id: Set(org_id),
+            code: Set(coded(def.code)),
             title: Set(def.title.into()),
             staff_group: Set(def.group.into()),
             band: Set(def.band.into()),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
         role_ids.insert(def.code, m.id);
         let rows: Vec<role_requirement::ActiveModel> = requirements
@@ -433,23 +622,23 @@ pub async fn seed(
             .collect();
         if !rows.is_empty() {
             role_requirement::Entity::insert_many(rows)
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         }
     }
     let role = |code: &str| ROLES.iter().find(|r| r.code == code).expect("role defined");
 
-    let trust = unit(&txn, None, "RNF", TRUST_NAME, "trust").await?;
+    let trust = unit(txn, org_id, None, org_code, org_name, "trust").await?;
     let team_count: usize = DIRECTORATES.iter().map(|(_, teams)| teams.len()).sum();
     // Leaders (1 chief + 1 per directorate + 1 per team) count towards the total.
     let members_total = staff.saturating_sub(1 + DIRECTORATES.len() + team_count);
+    let first_person = people.roles.len();
     let per_team = members_total / team_count;
     let mut extra = members_total % team_count;
 
-    let mut people = PersonFactory::new(now);
     let chief = people
         .add(
-            &txn,
+            txn,
             &mut rng,
             trust.id,
             role("MGT-EXEC"),
@@ -461,16 +650,17 @@ pub async fn seed(
     let mut demo_ids: [Option<i32>; 4] = [None; 4];
     for (d_index, (d_name, teams)) in DIRECTORATES.iter().enumerate() {
         let d_unit = unit(
-            &txn,
+            txn,
+            org_id,
             Some(trust.id),
-            &format!("RNF-D{}", d_index + 1),
+            &format!("{org_code}-D{}", d_index + 1),
             d_name,
             "directorate",
         )
         .await?;
         let gm = people
             .add(
-                &txn,
+                txn,
                 &mut rng,
                 d_unit.id,
                 role("MGT-GM8C"),
@@ -479,11 +669,11 @@ pub async fn seed(
             )
             .await?;
         for (t_index, team) in teams.iter().enumerate() {
-            let code = format!("RNF-D{}-T{:02}", d_index + 1, t_index + 1);
-            let t_unit = unit(&txn, Some(d_unit.id), &code, team.name, "team").await?;
+            let code = format!("{org_code}-D{}-T{:02}", d_index + 1, t_index + 1);
+            let t_unit = unit(txn, org_id, Some(d_unit.id), &code, team.name, "team").await?;
             let lead = people
                 .add(
-                    &txn,
+                    txn,
                     &mut rng,
                     t_unit.id,
                     role(team.lead),
@@ -514,7 +704,7 @@ pub async fn seed(
                     .unwrap_or(team.members[0].0);
                 let id = people
                     .add(
-                        &txn,
+                        txn,
                         &mut rng,
                         t_unit.id,
                         role(code),
@@ -542,41 +732,32 @@ pub async fn seed(
     // Everyone but the demo staff member has assessed part of their profile
     // (most of it agreed), so managers and reports have something to show;
     // the demo staff member starts fresh.
-    let every_skill = if all_skills {
-        crate::framework::read::skill_codes(&txn).await?
-    } else {
-        Vec::new()
-    };
     seed_assessments(
-        &txn,
+        txn,
         &mut rng,
-        &requirements,
-        &every_skill,
-        &people.roles,
+        requirements,
+        every_skill,
+        &people.roles[first_person..],
         demo_ids[0],
-        framework.version,
+        framework_version,
         now,
     )
     .await?;
 
-    for ((email, role, _), person_id) in DEMO_ACCOUNTS.iter().zip(demo_ids) {
-        accounts::create_account(&txn, email, *role, DEMO_PASSWORD, person_id).await?;
+    for ((_, role, _), person_id) in DEMO_ACCOUNTS.iter().zip(demo_ids) {
+        let email = demo_login(index, *role);
+        accounts::create_account(txn, &email, *role, DEMO_PASSWORD, person_id, Some(org_id))
+            .await?;
     }
-    seed_directory(&txn, demo_ids[0], now).await?;
-    crate::team::summary::rebuild(&txn).await?;
-    crate::team::summary::backfill_trend(&txn).await?;
-    // The history was written directly: where each review cycle starts.
-    crate::profile::review_base::rebuild_bases(&txn).await?;
-    seed_learning(&txn, &demo_ids).await?;
-    crate::recognition::service::backfill_badges(&txn).await?;
-    seed_recognition(&txn, &people.roles, demo_ids[0], now).await?;
-    txn.commit().await?;
-    Ok(DemoSummary {
-        directorates: DIRECTORATES.len(),
-        teams: team_count,
-        people: people.count,
-        job_roles: ROLES.len(),
-    })
+    Ok((
+        demo_ids,
+        DemoSummary {
+            directorates: DIRECTORATES.len(),
+            teams: team_count,
+            people: people.roles.len() - first_person,
+            job_roles: ROLES.len(),
+        },
+    ))
 }
 
 /// A third of the demo's people are in the expertise directory (one in
@@ -644,30 +825,11 @@ async fn seed_learning(
     db: &(impl ConnectionTrait + TransactionTrait),
     demo_ids: &[Option<i32>; 4],
 ) -> Result<(), AppError> {
-    use crate::entities::{mentor, pathway, pathway_step};
+    use crate::entities::{pathway, pathway_step};
     use crate::pathways::model::StepAction;
     use crate::pathways::service;
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, Statement};
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 
-    let backend = db.get_database_backend();
-    let experts: Vec<i32> = db
-        .query_all_raw(Statement::from_string(
-            backend,
-            "SELECT DISTINCT person_id AS id FROM assessment WHERE agreed_level = 4 ORDER BY person_id",
-        ))
-        .await?
-        .into_iter()
-        .map(|r| r.try_get::<i32>("", "id"))
-        .collect::<Result<_, _>>()?;
-    let now = Utc::now();
-    for chunk in experts.chunks(500) {
-        mentor::Entity::insert_many(chunk.iter().map(|id| mentor::ActiveModel {
-            person_id: Set(*id),
-            since: Set(now),
-        }))
-        .exec(db)
-        .await?;
-    }
     for lead in demo_ids[1..].iter().flatten() {
         let reports = person::Entity::find()
             .filter(person::Column::LineManagerId.eq(*lead))
@@ -708,12 +870,40 @@ async fn seed_learning(
     Ok(())
 }
 
+/// Everyone with an agreed Expert level offers to mentor (every
+/// organisation's, once).
+async fn seed_mentors(db: &impl ConnectionTrait) -> Result<(), AppError> {
+    use crate::entities::mentor;
+    use sea_orm::Statement;
+    let backend = db.get_database_backend();
+    let experts: Vec<i32> = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT DISTINCT person_id AS id FROM assessment WHERE agreed_level = 4 ORDER BY person_id",
+        ))
+        .await?
+        .into_iter()
+        .map(|r| r.try_get::<i32>("", "id"))
+        .collect::<Result<_, _>>()?;
+    let now = Utc::now();
+    for chunk in experts.chunks(500) {
+        mentor::Entity::insert_many(chunk.iter().map(|id| mentor::ActiveModel {
+            person_id: Set(*id),
+            since: Set(now),
+        }))
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Award kinds, and six months of endorsements and awards spread over the
 /// organisation (about one person in five), so the recognition pages and
 /// HR's report have something to show. The demo staff member starts with
 /// none.
 async fn seed_recognition(
     db: &impl ConnectionTrait,
+    index: usize,
     people: &[(i32, &'static str, Option<i32>, String)],
     demo_staff: Option<i32>,
     now: chrono::DateTime<Utc>,
@@ -733,11 +923,19 @@ async fn seed_recognition(
             "Brought clinical, managerial and digital people together to change something.",
         ),
     ];
+    let org_id = organisation_of(db, people).await?;
     let mut kinds = Vec::new();
     for (name, description) in KINDS {
+        // Award names are unique across the system: the first
+        // organisation's are plain, the others' carry a short name.
+        let name = match ORGANISATIONS[index].3 {
+            "" => name.to_string(),
+            sub => format!("{name} ({})", capitalised(sub)),
+        };
         kinds.push(
             award_kind::ActiveModel {
-                name: Set(name.into()),
+                organisation_id: Set(org_id),
+                name: Set(name),
                 description: Set(description.into()),
                 active: Set(true),
                 created_at: Set(now),
@@ -811,14 +1009,37 @@ pub async fn has_demo_accounts(db: &impl ConnectionTrait) -> Result<bool, AppErr
         .is_some())
 }
 
+/// The organisation of the demo people given (all of one organisation).
+async fn organisation_of(
+    db: &impl ConnectionTrait,
+    people: &[(i32, &'static str, Option<i32>, String)],
+) -> Result<i32, AppError> {
+    let first = people.first().ok_or(AppError::Internal)?;
+    Ok(person::Entity::find_by_id(first.0)
+        .one(db)
+        .await?
+        .ok_or(AppError::Internal)?
+        .organisation_id)
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 async fn unit(
     db: &impl ConnectionTrait,
+    organisation_id: i32,
     parent: Option<i32>,
     code: &str,
     name: &str,
     kind: &str,
 ) -> Result<org_unit::Model, AppError> {
     Ok(org_unit::ActiveModel {
+        organisation_id: Set(organisation_id),
         parent_id: Set(parent),
         code: Set(code.into()),
         name: Set(name.into()),
@@ -835,6 +1056,9 @@ async fn unit(
 struct PersonFactory {
     now: chrono::DateTime<Utc>,
     count: usize,
+    /// The organisation people are made in now, and its email domain.
+    organisation_id: i32,
+    domain: &'static str,
     /// (person id, job role code, line manager, name) of everyone made.
     roles: Vec<(i32, &'static str, Option<i32>, String)>,
 }
@@ -844,8 +1068,16 @@ impl PersonFactory {
         Self {
             now,
             count: 0,
+            organisation_id: 0,
+            domain: "",
             roles: Vec::new(),
         }
+    }
+
+    /// People made from now on belong to this organisation.
+    fn organisation(&mut self, organisation_id: i32, domain: &'static str) {
+        self.organisation_id = organisation_id;
+        self.domain = domain;
     }
 
     async fn add(
@@ -862,12 +1094,14 @@ impl PersonFactory {
         let family = FAMILY[rng.gen_range(0..FAMILY.len())];
         let number = format!("{:08}", 10_000_000 + self.count * 37);
         let email = format!(
-            "{}.{}{}@northfield.nhs.example",
+            "{}.{}{}@{}",
             given.to_lowercase(),
             family.to_lowercase().replace('\'', ""),
-            self.count
+            self.count,
+            self.domain
         );
         let m = person::ActiveModel {
+            organisation_id: Set(self.organisation_id),
             employee_number: Set(number),
             given_name: Set(given.into()),
             family_name: Set(family.into()),

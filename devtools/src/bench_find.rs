@@ -312,6 +312,8 @@ async fn bench_one(
         email: "bench@skillmap.example".into(),
         display_name: "Bench".into(),
         role: Role::Hr,
+        // The demo seeds one organisation, the first.
+        organisation_id: Some(1),
     };
     let searches = [
         (

@@ -158,11 +158,13 @@ async fn open(url: &str) -> Result<DatabaseConnection, String> {
 /// A fresh database with the organisation and roles the staff refer to.
 async fn prepare(url: &str) -> Result<(), String> {
     let db = open(url).await?;
+    let organisation_id = skillmap_core::kernel::tenant::chosen(&db, None).await?;
     let (org, roles) = base_files();
     for (kind, text) in [(Kind::Org, org), (Kind::Roles, roles)] {
         let plan = service::import_file(
             &db,
             NewJob {
+                organisation_id,
                 kind,
                 file_name: "bench.csv",
                 actor: "bench",
@@ -357,11 +359,13 @@ pub async fn phase(phase: &str, url: &str, rows: usize) -> Result<(), String> {
     let secs = match phase {
         "import" => {
             let path = std::env::var("SKILLMAP_BENCH_FILE").map_err(|e| e.to_string())?;
+            let organisation_id = skillmap_core::kernel::tenant::chosen(&db, None).await?;
             let started = Instant::now();
             let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
             let plan = service::import_file(
                 &db,
                 NewJob {
+                    organisation_id,
                     kind: Kind::Staff,
                     file_name: "staff.csv",
                     actor: "bench",

@@ -88,12 +88,14 @@ async fn open(settings: &Settings) -> Result<DatabaseConnection, String> {
 async fn measure(url: &str, sink: &SmtpSink, jobs: usize) -> Result<(f64, f64, f64), String> {
     let settings = settings(url, sink);
     let db = open(&settings).await?;
+    let organisation = skillmap_core::kernel::tenant::chosen(&db, None).await?;
     let account = skillmap_core::auth::service::create_account(
         &db,
         &format!("bench.{}@trust.example", rand::random::<u32>()),
         Role::Staff,
         "a long bench passphrase",
         None,
+        Some(organisation),
     )
     .await
     .map_err(|e| format!("{e:?}"))?;

@@ -154,6 +154,8 @@ async fn bench_one(
         email: "bench@skillmap.example".into(),
         display_name: "Bench".into(),
         role: Role::Hr,
+        // The demo seeds one organisation, the first.
+        organisation_id: Some(1),
     };
 
     // Warm up, then alternate.
@@ -213,7 +215,8 @@ async fn bench_one(
             return Err("the scan found no assessments".into());
         }
         let t = Instant::now();
-        let r = skillmap_core::recognition::service::report(&db, None, chrono::Utc::now())
+        let hr_org = hr.organisation().map_err(|e| e.to_string())?;
+        let r = skillmap_core::recognition::service::report(&db, hr_org, None, chrono::Utc::now())
             .await
             .map_err(|e| e.to_string())?;
         let e = t.elapsed().as_secs_f64();

@@ -27,6 +27,7 @@ mod m20261205_000020_jobs_and_notifications;
 mod m20261205_000021_review_cycles;
 mod m20261206_000022_expertise;
 mod m20261206_000023_review_base;
+mod m20261207_000024_organisations;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000021_review_cycles::Migration),
             Box::new(m20261206_000022_expertise::Migration),
             Box::new(m20261206_000023_review_base::Migration),
+            Box::new(m20261207_000024_organisations::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(Transactional(m)) as Box<dyn MigrationTrait>)

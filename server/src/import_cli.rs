@@ -1,6 +1,8 @@
-//! `skillmap import <org|roles|staff> FILE [--dry-run]`: the same checks and
-//! the same one-transaction import as the browser, with a progress bar on a
-//! terminal (and plain progress lines when output is not a terminal).
+//! `skillmap import <org|roles|staff> FILE [--organisation CODE] [--dry-run]`:
+//! the same checks and the same one-transaction import as the browser, with
+//! a progress bar on a terminal (and plain progress lines when output is not
+//! a terminal). The file is one organisation's data: the one whose code is
+//! given, or the deployment's only one.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -20,11 +22,15 @@ pub async fn run(
     db: &sea_orm::DatabaseConnection,
     kind: &str,
     path: &Path,
+    organisation: Option<&str>,
     dry_run: bool,
     report: Option<&Path>,
 ) -> Result<(), String> {
     let kind = Kind::parse(kind)
         .ok_or_else(|| format!("the kind must be org, roles or staff (got {kind:?})"))?;
+    // Before the file is read: a wrong or missing organisation is the
+    // first thing to say.
+    let organisation_id = skillmap_core::kernel::tenant::chosen(db, organisation).await?;
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let file_name = path
         .file_name()
@@ -58,6 +64,7 @@ pub async fn run(
     let plan = service::import_file(
         db,
         NewJob {
+            organisation_id,
             kind,
             file_name: &file_name,
             actor: "command line",

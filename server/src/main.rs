@@ -40,17 +40,36 @@ enum Command {
     CreateUser {
         #[arg(long)]
         email: String,
-        /// staff, manager, hr or admin
+        /// staff, manager, hr, admin, or lead (the integrated care
+        /// system's workforce lead: no person, no organisation)
         #[arg(long)]
         role: String,
         /// Link the account to this person (their employee number).
         #[arg(long)]
         employee_number: Option<String>,
+        /// The organisation the account works in (its code). Needed only
+        /// when the deployment has several and no employee number says.
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+    /// Add an organisation (a trust, a primary care network) to the
+    /// deployment: its HR then imports its units, roles and staff.
+    CreateOrganisation {
+        /// A short code, unique in the deployment (an ODS code, say).
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
     },
     /// Load the demo organisation into an empty database.
     SeedDemo {
         #[arg(long, default_value_t = 800)]
         staff: usize,
+        /// Build an integrated care system of this many organisations
+        /// (1 to 5) sharing the staff: an acute trust, a community trust,
+        /// a mental-health trust and two primary care networks.
+        #[arg(long, default_value_t = 1)]
+        organisations: usize,
         /// Everyone assesses every skill of the framework, not only their
         /// role's (the reports benchmark uses this).
         #[arg(long)]
@@ -62,6 +81,10 @@ enum Command {
         /// What the file holds: org, roles or staff.
         kind: String,
         file: std::path::PathBuf,
+        /// The organisation whose data the file is (its code). Needed only
+        /// when the deployment has several.
+        #[arg(long)]
+        organisation: Option<String>,
         /// Check and report only; change nothing.
         #[arg(long)]
         dry_run: bool,
@@ -167,28 +190,66 @@ async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
             email,
             role,
             employee_number,
-        } => create_user(settings, &email, &role, employee_number.as_deref()).await,
-        Command::SeedDemo { staff, all_skills } => {
+            organisation,
+        } => {
+            create_user(
+                settings,
+                &email,
+                &role,
+                employee_number.as_deref(),
+                organisation.as_deref(),
+            )
+            .await
+        }
+        Command::CreateOrganisation { code, name } => {
             let db = open(&settings).await?;
-            let summary = demo::seed(&db, staff, all_skills)
+            let made = skillmap_core::kernel::tenant::create(&db, &code, &name)
                 .await
                 .map_err(|e| e.to_string())?;
-            println!(
-                "Loaded the demo organisation: {} directorates, {} teams, {} people, {} job roles.",
-                summary.directorates, summary.teams, summary.people, summary.job_roles
-            );
-            print_demo_logins();
+            println!("Added organisation {} ({}).", made.code, made.name);
+            Ok(())
+        }
+        Command::SeedDemo {
+            staff,
+            organisations,
+            all_skills,
+        } => {
+            let db = open(&settings).await?;
+            let summary = demo::seed_system(&db, staff, all_skills, organisations)
+                .await
+                .map_err(|e| e.to_string())?;
+            if organisations == 1 {
+                println!(
+                    "Loaded the demo organisation: {} directorates, {} teams, {} people, {} job roles.",
+                    summary.directorates, summary.teams, summary.people, summary.job_roles
+                );
+            } else {
+                println!(
+                    "Loaded a demo system of {organisations} organisations: {} directorates, {} teams, {} people, {} job roles.",
+                    summary.directorates, summary.teams, summary.people, summary.job_roles
+                );
+            }
+            print_demo_logins(organisations);
             Ok(())
         }
         Command::Import {
             kind,
             file,
+            organisation,
             dry_run,
             report,
         } => {
             let db = open(&settings).await?;
-            skillmap::import_cli::run(&settings, &db, &kind, &file, dry_run, report.as_deref())
-                .await
+            skillmap::import_cli::run(
+                &settings,
+                &db,
+                &kind,
+                &file,
+                organisation.as_deref(),
+                dry_run,
+                report.as_deref(),
+            )
+            .await
         }
         Command::ServerFns => {
             for path in skillmap::server_fn_paths() {
@@ -304,18 +365,28 @@ async fn serve(settings: Settings, with_demo: bool, demo_staff: usize) -> Result
         .map_err(|e| e.to_string())?;
     println!("Skillmap listening on http://{}", app.addr());
     if show_logins {
-        print_demo_logins();
+        print_demo_logins(1);
     }
     app.run_until_stopped().await.map_err(|e| e.to_string())
 }
 
-fn print_demo_logins() {
+fn print_demo_logins(organisations: usize) {
     println!(
         "\nDemo log-ins (password for all: {}):",
         demo::DEMO_PASSWORD
     );
     for (email, role, who) in demo::DEMO_ACCOUNTS {
         println!("  {:<8} {email:<28} {who}", role.as_str());
+    }
+    if organisations > 1 {
+        let (email, who) = demo::DEMO_LEAD;
+        println!("  {:<8} {email:<28} {who}", Role::Lead.as_str());
+    }
+    for index in 1..organisations {
+        println!("  {}:", demo::ORGANISATIONS[index].1);
+        for (_, role, _) in demo::DEMO_ACCOUNTS {
+            println!("    {:<8} {}", role.as_str(), demo::demo_login(index, role));
+        }
     }
     println!();
 }
@@ -325,9 +396,17 @@ async fn create_user(
     email: &str,
     role: &str,
     employee_number: Option<&str>,
+    organisation: Option<&str>,
 ) -> Result<(), String> {
-    let role = Role::parse(role)
-        .ok_or_else(|| format!("--role must be one of staff, manager, hr, admin (got {role:?})"))?;
+    let role = Role::parse(role).ok_or_else(|| {
+        format!("--role must be one of staff, manager, hr, admin, lead (got {role:?})")
+    })?;
+    if role == Role::Lead && (employee_number.is_some() || organisation.is_some()) {
+        return Err(
+            "a workforce lead (--role lead) works across the system: give no --employee-number or --organisation"
+                .into(),
+        );
+    }
     let db = open(&settings).await?;
     let person_id = match employee_number {
         Some(n) => Some(
@@ -338,6 +417,29 @@ async fn create_user(
         ),
         None => None,
     };
+    // A person's account works in the person's organisation; otherwise the
+    // one named, or the only one.
+    use skillmap_core::kernel::tenant;
+    let organisation_id = match person_id {
+        _ if role == Role::Lead => None,
+        Some(p) => {
+            let of_person = tenant::organisation_of(&db, tenant::Owned::Person, p)
+                .await
+                .map_err(|e| e.to_string())?
+                .flatten()
+                .ok_or("that person has no organisation")?;
+            if let Some(code) = organisation {
+                if tenant::chosen(&db, Some(code)).await? != of_person {
+                    return Err(format!(
+                        "the person with employee number {:?} is not in organisation {code:?}",
+                        employee_number.unwrap_or_default()
+                    ));
+                }
+            }
+            Some(of_person)
+        }
+        None => Some(tenant::chosen(&db, organisation).await?),
+    };
     let (password, generated) = match std::env::var("SKILLMAP_PASSWORD") {
         Ok(p) if !p.is_empty() => (p, false),
         _ => (
@@ -345,17 +447,23 @@ async fn create_user(
             true,
         ),
     };
-    let account =
-        skillmap_core::auth::service::create_account(&db, email, role, &password, person_id)
-            .await
-            .map_err(|e| match e {
-                skillmap_core::error::AppError::Validation(errors) => errors
-                    .into_iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                other => other.to_string(),
-            })?;
+    let account = skillmap_core::auth::service::create_account(
+        &db,
+        email,
+        role,
+        &password,
+        person_id,
+        organisation_id,
+    )
+    .await
+    .map_err(|e| match e {
+        skillmap_core::error::AppError::Validation(errors) => errors
+            .into_iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    })?;
     println!("Created {} account {}.", role.as_str(), account.email);
     if generated {
         println!("Password (shown once): {password}");

@@ -52,6 +52,9 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     }
     let signed_in = resolved.is_some();
     let actor = resolved.as_ref().map(|(ctx, _)| ctx.user.account_id);
+    let organisation = resolved
+        .as_ref()
+        .and_then(|(ctx, _)| ctx.user.organisation_id);
     if let Some((ctx, unread)) = resolved {
         if let Some(n) = unread {
             req.extensions_mut()
@@ -91,7 +94,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         refused.push(path);
     }
     for what in refused {
-        let by = audit::Actor::new(actor, ip);
+        let by = audit::Actor::new(actor, ip).in_organisation(organisation);
         // Repeats within a minute add to one row's count: a signed-in
         // caller cannot grow the trail without bound.
         let recorded = audit::record_repeat(&state.db, by, Action::Refused, None, what).await;

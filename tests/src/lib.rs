@@ -22,6 +22,14 @@ pub const STAFF: &str = "staff@skillmap.example";
 pub const MANAGER: &str = "manager@skillmap.example";
 pub const HR: &str = "hr@skillmap.example";
 pub const ADMIN: &str = "admin@skillmap.example";
+/// The demo log-ins of the second demo organisation (a community trust),
+/// in a system seeded with `TestServer::start_system`.
+pub const OTHER_HR: &str = "hr@eastvale.skillmap.example";
+pub const OTHER_ADMIN: &str = "admin@eastvale.skillmap.example";
+pub const OTHER_STAFF: &str = "staff@eastvale.skillmap.example";
+pub const OTHER_MANAGER_LOGIN: &str = "manager@eastvale.skillmap.example";
+/// The demo system's workforce lead (no organisation).
+pub const LEAD: &str = "lead@skillmap.example";
 
 /// The checkout being tested. Found from the working directory (cargo runs
 /// tests in `tests/`), not baked in at compile time: checkouts that share a
@@ -346,6 +354,26 @@ impl TestServer {
     pub fn start_with_staff(staff: usize, env: &[(&str, &str)]) -> Self {
         let db = TestDb::new();
         let (ok, out) = cli(&db, &["seed-demo", "--staff", &staff.to_string()], &[]);
+        assert!(ok, "seed-demo failed: {out}");
+        Self::start_on(db, env)
+    }
+
+    /// A server with a demo integrated care system of `organisations`
+    /// organisations sharing about `staff` people (each with its demo
+    /// log-ins: `demo_login`).
+    pub fn start_system(organisations: usize, staff: usize, env: &[(&str, &str)]) -> Self {
+        let db = TestDb::new();
+        let (ok, out) = cli(
+            &db,
+            &[
+                "seed-demo",
+                "--staff",
+                &staff.to_string(),
+                "--organisations",
+                &organisations.to_string(),
+            ],
+            &[],
+        );
         assert!(ok, "seed-demo failed: {out}");
         Self::start_on(db, env)
     }

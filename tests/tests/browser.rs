@@ -301,3 +301,52 @@ fn on_a_phone_with_a_poor_connection() {
     let app = TestServer::start_with(&[("SKILLMAP_LOGIN_BURST", "100")]);
     journey(&app, "phone", &[], "phone checks");
 }
+
+/// Issue 26: two organisations in one deployment. The other
+/// organisation's HR cannot find, open or act on the first's people and
+/// units through the pages (tests/browser/tenancy.mjs).
+#[test]
+fn hr_of_one_organisation_cannot_reach_another_through_the_pages() {
+    let app = TestServer::start_system(2, 240, &[("SKILLMAP_LOGIN_BURST", "100")]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (person_id, person_name, first_unit, first_name, other_name) = rt.block_on(async {
+        let staff = app.login_demo(STAFF).await;
+        let me = app.whoami(&staff).await;
+        let hr = app.login_demo(HR).await;
+        let other_hr = app.login_demo(OTHER_HR).await;
+        let first: serde_json::Value = app
+            .call(&hr, "/api/team/organisation", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let other: serde_json::Value = app
+            .call(&other_hr, "/api/team/organisation", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        (
+            me["person_id"].to_string(),
+            me["display_name"].as_str().unwrap().to_string(),
+            first["unit"]["id"].to_string(),
+            first["unit"]["name"].as_str().unwrap().to_string(),
+            other["unit"]["name"].as_str().unwrap().to_string(),
+        )
+    });
+    let artifacts = journey(
+        &app,
+        "tenancy",
+        &[
+            ("HR_EMAIL", HR),
+            ("OTHER_HR_EMAIL", OTHER_HR),
+            ("PERSON_ID", &person_id),
+            ("PERSON_NAME", &person_name),
+            ("FIRST_UNIT", &first_unit),
+            ("FIRST_NAME", &first_name),
+            ("OTHER_NAME", &other_name),
+        ],
+        "tenancy journeys",
+    );
+    assert!(artifacts.join("tenancy-other-hr-not-found.png").exists());
+}

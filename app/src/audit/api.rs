@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use super::model::AuditPage;
 use crate::error::AppError;
 
-/// One page of the audit trail matching the filters (as `AuditQuery`
-/// describes them), newest first.
+/// One page of the caller's organisation's audit trail matching the
+/// filters (as `AuditQuery` describes them), newest first.
 #[server(endpoint = "audit/search")]
 pub async fn audit_search(
     action: Option<String>,
@@ -21,7 +21,8 @@ pub async fn audit_search(
     use super::model::AuditQuery;
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
     let query = AuditQuery {
         action,
@@ -33,10 +34,12 @@ pub async fn audit_search(
         before,
     };
     let filters = platform::reply(query.check().map_err(AppError::Validation))?;
-    platform::reply(super::service::page(&db, &filters).await)
+    platform::reply(super::service::page(&db, org, &filters).await)
 }
 
-/// The job queue: how much waits, and what failed. Administrators.
+/// The job queue: how much waits, and what failed. Administrators. The
+/// queue (and the email outbox count) is the deployment's, shared by every
+/// organisation.
 #[server(endpoint = "audit/jobs")]
 pub async fn job_queue() -> Result<super::model::QueueView, AppError> {
     use crate::auth::model::Role;

@@ -9,11 +9,11 @@ use http::{HeaderMap, StatusCode};
 use crate::error::AppError;
 use crate::platform::guard::HrOrAdmin;
 use crate::platform::{AppState, audit};
-use crate::routes::respond::{actor, csv_download, internal_error};
+use crate::routes::respond::{actor, csv_download, failed, internal_error};
 
-/// The audit trail as CSV: every event the filters match (up to
-/// `EXPORT_MAX`), for HR and administrators. The download is itself
-/// recorded, with the filters used.
+/// The audit trail as CSV: every event of the caller's organisation the
+/// filters match (up to `EXPORT_MAX`), for HR and administrators. The
+/// download is itself recorded in that trail, with the filters used.
 pub(crate) async fn audit_csv(
     State(state): State<AppState>,
     Query(query): Query<super::model::AuditQuery>,
@@ -32,10 +32,14 @@ pub(crate) async fn audit_csv(
             return (StatusCode::UNPROCESSABLE_ENTITY, lines.join("\n") + "\n").into_response();
         }
     };
+    let org = match user.organisation() {
+        Ok(org) => org,
+        Err(e) => return failed("audit export", &e),
+    };
     let db = &state.db;
-    let by = actor(&state, &user, &headers, peer);
+    let by = actor(&state, &user, &headers, peer).in_organisation(Some(org));
     let result = async {
-        let rows = super::service::search(db, &filters, EXPORT_MAX).await?;
+        let rows = super::service::search(db, org, &filters, EXPORT_MAX).await?;
         let detail = format!("{} events; {}", rows.len(), query.filter_names());
         audit::record(db, by, Action::AuditExported, None, detail).await?;
         Ok::<_, AppError>(rows)

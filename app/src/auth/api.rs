@@ -105,28 +105,32 @@ pub async fn set_password_sign_in(everyone: bool) -> Result<bool, AppError> {
     )
 }
 
-/// Marks an administrator as break-glass (may use a password when password
-/// sign-in is off for everyone else), or not.
+/// Marks an administrator of the caller's organisation as break-glass (may
+/// use a password when password sign-in is off for everyone else), or not.
+/// Another organisation's account is not found.
 #[server(endpoint = "admin/set_break_glass")]
 pub async fn set_break_glass(account_id: i32, on: bool) -> Result<(), AppError> {
     use super::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Admin])?;
+    let user = platform::require_role(&[Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
     platform::reply(
-        super::sso::policy::set_break_glass(&db, platform::actor(), account_id, on).await,
+        super::sso::policy::set_break_glass(&db, platform::actor(), org, account_id, on).await,
     )
 }
 
 /// Removes an account's link to a provider identity (and ends the sessions
-/// begun with it): the next sign-in there matches the person afresh.
+/// begun with it): the next sign-in there matches the person afresh. A
+/// link of another organisation's account is not found.
 #[server(endpoint = "admin/remove_sso_link")]
 pub async fn remove_sso_link(link_id: i32) -> Result<(), AppError> {
     use super::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Admin])?;
+    let user = platform::require_role(&[Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
-    platform::reply(super::sso::policy::remove_link(&db, platform::actor(), link_id).await)
+    platform::reply(super::sso::policy::remove_link(&db, platform::actor(), org, link_id).await)
 }
 
 /// Who is signed in, if anyone: pages use it to choose what to show.
@@ -137,15 +141,16 @@ pub async fn whoami() -> Result<Option<CurrentUser>, AppError> {
     Ok(crate::platform::current_user())
 }
 
-/// Accounts, for administrators, optionally filtered.
+/// The accounts of the administrator's organisation, optionally filtered.
 #[server(endpoint = "admin/accounts")]
 pub async fn list_accounts(query: Option<String>) -> Result<Vec<AccountRow>, AppError> {
     use super::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Admin])?;
+    let user = platform::require_role(&[Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let state = platform::state()?;
     let mut rows = platform::reply(
-        super::service::list_accounts(&state.db, query.as_deref().unwrap_or_default()).await,
+        super::service::list_accounts(&state.db, org, query.as_deref().unwrap_or_default()).await,
     )?;
     for link in rows.iter_mut().flat_map(|r| r.sso_links.iter_mut()) {
         link.provider_label = state.sso.label(&link.provider);
@@ -153,7 +158,8 @@ pub async fn list_accounts(query: Option<String>) -> Result<Vec<AccountRow>, App
     Ok(rows)
 }
 
-/// Disables (ending its sessions at once) or re-enables an account.
+/// Disables (ending its sessions at once) or re-enables an account of the
+/// administrator's organisation; another organisation's is not found.
 #[server(endpoint = "admin/set_account_disabled")]
 pub async fn set_account_disabled(account_id: i32, disabled: bool) -> Result<AccountRow, AppError> {
     use super::model::Role;

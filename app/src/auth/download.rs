@@ -9,10 +9,11 @@ use http::HeaderMap;
 
 use crate::platform::AppState;
 use crate::platform::guard::HrOrAdmin;
-use crate::routes::respond::{actor, csv_download, internal_error};
+use crate::routes::respond::{actor, csv_download, failed, internal_error};
 
-/// One-time set-password links for every account without a password yet
-/// (people an import created), as CSV for HR to send. A POST: each download
+/// One-time set-password links for every account of the caller's
+/// organisation without a password yet (people an import created), as CSV
+/// for HR to send; never another organisation's. A POST: each download
 /// replaces the unused links it covers.
 pub(crate) async fn set_password_links(
     State(state): State<AppState>,
@@ -21,8 +22,12 @@ pub(crate) async fn set_password_links(
     HrOrAdmin(user): HrOrAdmin,
 ) -> Response {
     use super::links::{LINK_DAYS, issue_for_accounts_without_password};
+    let org = match user.organisation() {
+        Ok(org) => org,
+        Err(e) => return failed("set-password links", &e),
+    };
     let by = actor(&state, &user, &headers, peer);
-    let links = match issue_for_accounts_without_password(&state.db, by, user.role).await {
+    let links = match issue_for_accounts_without_password(&state.db, by, org, user.role).await {
         Ok(links) => links,
         Err(e) => {
             return internal_error(

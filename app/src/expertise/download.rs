@@ -13,8 +13,8 @@ use crate::routes::respond::{actor, csv_download, failed};
 
 /// Every person a search finds (`/find.csv?skill=...`, the page's own
 /// query), for HR and administrators. HR sees no one the page would not
-/// show: only people who chose to be listed. The download is recorded in
-/// the audit trail with the search.
+/// show: only people of their organisation who chose to be listed. The
+/// download is recorded in the audit trail with the search.
 pub(crate) async fn find_csv(
     State(state): State<AppState>,
     Query(pairs): Query<Vec<(String, String)>>,
@@ -35,7 +35,7 @@ pub(crate) async fn find_csv(
     let db = &state.db;
     let by = actor(&state, &user, &headers, peer);
     let result = async {
-        let people = super::service::find_all(db, &query).await?;
+        let people = super::service::find_all(db, user.organisation()?, &query).await?;
         let fw = crate::framework::read::current(db).await?;
         let described = query.describe(|c| {
             fw.skill(c)

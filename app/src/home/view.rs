@@ -38,6 +38,9 @@ fn Home(overview: HomeOverview) -> impl IntoView {
         }
         Role::Hr => "Keep the organisation, job roles and staff records in Skillmap up to date.",
         Role::Admin => "Manage accounts and the skills framework, and keep Skillmap running well.",
+        Role::Lead => {
+            "See the capability of every organisation in the system side by side: where the gaps are, where the integrative leaders are, and where staff are being left behind digitally."
+        }
     };
     view! {
         <h1>

@@ -15,6 +15,8 @@ pub async fn upload_import(data: MultipartData) -> Result<i32, AppError> {
     use crate::auth::model::Role;
     use crate::platform;
     let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    // The file is the uploader's organisation's data.
+    let org = platform::reply(user.organisation())?;
     let state = platform::state()?;
     let limits = state.settings.import_limits;
     let unreadable = |e: &dyn std::fmt::Display| {
@@ -72,6 +74,7 @@ pub async fn upload_import(data: MultipartData) -> Result<i32, AppError> {
         service::upload(
             &state.db,
             NewJob {
+                organisation_id: org,
                 kind,
                 file_name: &name,
                 actor: &user.email,
@@ -91,28 +94,33 @@ pub async fn upload_import(data: MultipartData) -> Result<i32, AppError> {
     Ok(id)
 }
 
-/// An import's preview (before) or record (after): HR and administrators.
+/// An import's preview (before) or record (after): HR and administrators
+/// of its organisation (another organisation's is not found).
 #[server(endpoint = "import/job")]
 pub async fn import_job(job_id: i32) -> Result<JobView, AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let state = platform::state()?;
-    platform::reply(super::service::job(&state.db, job_id, &state.imports).await)
+    platform::reply(super::service::job(&state.db, org, job_id, &state.imports).await)
 }
 
-/// Where a running import has got to, for the progress bar.
+/// Where a running import of the caller's organisation has got to, for
+/// the progress bar.
 #[server(endpoint = "import/progress")]
 pub async fn import_progress(job_id: i32) -> Result<(Status, Option<Progress>), AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let state = platform::state()?;
-    platform::reply(super::service::status(&state.db, job_id, &state.imports).await)
+    platform::reply(super::service::status(&state.db, org, job_id, &state.imports).await)
 }
 
 /// Imports a checked file, in the background, in one transaction: HR and
-/// administrators. A plain form post goes back to the import's page, which
+/// administrators of its organisation (another organisation's import is
+/// not found). A plain form post goes back to the import's page, which
 /// shows the progress.
 #[server(endpoint = "import/commit")]
 pub async fn commit_import(job_id: i32) -> Result<(), AppError> {
@@ -120,9 +128,10 @@ pub async fn commit_import(job_id: i32) -> Result<(), AppError> {
     use crate::auth::model::Role;
     use crate::platform;
     let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let state = platform::state()?;
     let (status, _) =
-        platform::reply(super::service::status(&state.db, job_id, &state.imports).await)?;
+        platform::reply(super::service::status(&state.db, org, job_id, &state.imports).await)?;
     match status {
         Status::Imported => {
             return platform::reply(Err(AppError::Conflict(
@@ -146,6 +155,7 @@ pub async fn commit_import(job_id: i32) -> Result<(), AppError> {
             platform::reply(
                 super::service::queue_commit(
                     &state.db,
+                    org,
                     job_id,
                     Importer {
                         is_admin: user.role == Role::Admin,
@@ -162,12 +172,14 @@ pub async fn commit_import(job_id: i32) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The most recent imports: HR and administrators.
+/// The most recent imports of the caller's organisation: HR and
+/// administrators.
 #[server(endpoint = "import/history")]
 pub async fn import_history() -> Result<Vec<JobRow>, AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let state = platform::state()?;
-    platform::reply(super::service::history(&state.db, &state.imports).await)
+    platform::reply(super::service::history(&state.db, org, &state.imports).await)
 }

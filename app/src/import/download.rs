@@ -22,13 +22,18 @@ pub(crate) async fn import_template(Path(file): Path<String>, _: HrOrAdmin) -> R
     }
 }
 
-/// Every problem found in an imported file, as CSV.
+/// Every problem found in an imported file of the caller's organisation,
+/// as CSV (another organisation's import is not found, as a missing one
+/// is not).
 pub(crate) async fn import_problems(
     State(state): State<AppState>,
     Path(id): Path<i32>,
-    _: HrOrAdmin,
+    HrOrAdmin(user): HrOrAdmin,
 ) -> Response {
-    match super::service::report_csv(&state.db, id).await {
+    let Ok(org) = user.organisation() else {
+        return (StatusCode::NOT_FOUND, "No such import.\n").into_response();
+    };
+    match super::service::report_csv(&state.db, org, id).await {
         Ok((name, body)) => csv_download(&name, body),
         Err(AppError::NotFound(_)) => (StatusCode::NOT_FOUND, "No such import.\n").into_response(),
         Err(e) => internal_error(

@@ -97,8 +97,8 @@ pub async fn update_step(step_id: i32, action: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Adds mentoring with a colleague (who offers it, with an agreed Expert
-/// level in the skill) to the person's pathway.
+/// Adds mentoring with a colleague of the person's organisation (who offers
+/// it, with an agreed Expert level in the skill) to the person's pathway.
 #[server(endpoint = "learning/add_mentor")]
 pub async fn add_mentor(mentor_id: i32, skill_code: String) -> Result<(), AppError> {
     use crate::platform;
@@ -138,14 +138,16 @@ pub async fn get_team_learning(manager: Option<i32>) -> Result<TeamLearning, App
     platform::reply(super::service::team_progress(&db, manager).await)
 }
 
-/// Pathway uptake by org unit: HR and administrators.
+/// Pathway uptake by org unit of the caller's organisation: HR and
+/// administrators.
 #[server(endpoint = "learning/uptake")]
 pub async fn learning_uptake() -> Result<Vec<UptakeRow>, AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
-    platform::reply(super::service::uptake(&db).await)
+    platform::reply(super::service::uptake(&db, org).await)
 }
 
 /// The learning catalogue, for anyone signed in: filtered by words in the

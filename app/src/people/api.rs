@@ -19,7 +19,10 @@ pub async fn search_people(
 ) -> Result<(Vec<super::model::PersonSummary>, u64), AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
-    platform::reply(super::service::search(&db, query.as_deref().unwrap_or_default(), 50).await)
+    platform::reply(
+        super::service::search(&db, org, query.as_deref().unwrap_or_default(), 50).await,
+    )
 }

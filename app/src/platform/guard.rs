@@ -13,6 +13,7 @@ use http::request::Parts;
 use http::{StatusCode, header};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
+use skillmap_core::kernel::tenant::{Owned, ensure_in};
 
 pub fn session() -> Option<SessionContext> {
     use_context::<Parts>()?
@@ -122,23 +123,49 @@ pub fn require_role(roles: &[Role]) -> Result<CurrentUser, AppError> {
 }
 
 /// A signed-in user who manages this person: anywhere above them in the
-/// line-management chain.
+/// line-management chain. A person of another organisation is not found.
 pub async fn require_manager_of(person_id: i32) -> Result<CurrentUser, AppError> {
     let user = require_user()?;
     let db = super::db()?;
+    require_in_organisation(&user, Owned::Person, person_id).await?;
     match user.person_id {
         Some(me) if manages(&db, me, person_id).await? => Ok(user),
         _ => fail(AppError::Forbidden),
     }
 }
 
-/// The person themself, their managers, or HR and administrators.
+/// The person themself, their managers, or HR and administrators of their
+/// organisation. A person of another organisation is not found.
 pub async fn require_person_access(person_id: i32) -> Result<CurrentUser, AppError> {
     let user = require_user()?;
-    if user.person_id == Some(person_id) || user.is_one_of(&[Role::Hr, Role::Admin]) {
+    if user.person_id == Some(person_id) {
+        return Ok(user);
+    }
+    require_in_organisation(&user, Owned::Person, person_id).await?;
+    if user.is_one_of(&[Role::Hr, Role::Admin]) {
         return Ok(user);
     }
     require_manager_of(person_id).await
+}
+
+/// The row `id` of `kind`, named in a request, belongs to the user's
+/// organisation; otherwise `NotFound`, exactly as for an id that does not
+/// exist (see `kernel::tenant`). A system-level account has no
+/// organisation's rows.
+pub async fn require_in_organisation(
+    user: &CurrentUser,
+    kind: Owned,
+    id: i32,
+) -> Result<(), AppError> {
+    let db = super::db()?;
+    let org = match user.organisation_id {
+        Some(org) => org,
+        None => return fail(AppError::NotFound(kind.name().into())),
+    };
+    match ensure_in(&db, org, kind, id).await {
+        Ok(()) => Ok(()),
+        Err(err) => fail(err),
+    }
 }
 
 /// The client's address: the peer, or, behind `trusted_proxies` proxies of
@@ -371,6 +398,7 @@ mod tests {
             person_id: Some(70),
             email: "someone@skillmap.example".into(),
             display_name: "Someone".into(),
+            organisation_id: Some(1),
             role,
         }
     }

@@ -11,11 +11,12 @@ use leptos::prelude::use_context;
 use sea_orm::DatabaseConnection;
 
 pub use guard::{
-    current_user, reply, require_manager_of, require_person_access, require_role, require_user,
+    current_user, reply, require_in_organisation, require_manager_of, require_person_access,
+    require_role, require_user,
 };
 pub use skillmap_core::kernel::{
     LoginLimiter, Settings, audit, backoff, begin_write, db::in_write_lane, flash, network_of,
-    password, session, settings,
+    password, session, settings, tenant,
 };
 
 use crate::error::AppError;
@@ -77,7 +78,9 @@ pub fn state() -> Result<AppState, AppError> {
 pub fn actor() -> audit::Actor {
     // Not `state()`: outside a request its absence is expected, not an error.
     let ip = use_context::<AppState>().and_then(|s| guard::client_ip(s.settings.trusted_proxies));
-    audit::Actor::new(current_user().map(|u| u.account_id), ip)
+    let user = current_user();
+    audit::Actor::new(user.as_ref().map(|u| u.account_id), ip)
+        .in_organisation(user.and_then(|u| u.organisation_id))
 }
 
 pub fn db() -> Result<DatabaseConnection, AppError> {

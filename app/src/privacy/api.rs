@@ -8,19 +8,22 @@ use leptos::prelude::*;
 use super::model::{ErasePreview, Retention};
 use crate::error::AppError;
 
-/// What erasing this person would remove: HR and administrators.
+/// What erasing this person would remove: HR and administrators of the
+/// person's organisation.
 #[server(endpoint = "privacy/erase_preview")]
 pub async fn preview_erasure(person_id: i32) -> Result<ErasePreview, AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
-    platform::reply(super::service::erase_preview(&db, person_id).await)
+    platform::reply(super::service::erase_preview(&db, org, person_id).await)
 }
 
 /// Erases a leaver's personal data once HR has typed their employee number
-/// (`confirm`): HR and administrators. A plain form post goes on to the
-/// retention review, which says it is done.
+/// (`confirm`): HR and administrators of the person's organisation (the
+/// service checks it). A plain form post goes on to the retention review,
+/// which says it is done.
 #[server(endpoint = "privacy/erase")]
 pub async fn erase_person(person_id: i32, confirm: String) -> Result<(), AppError> {
     use crate::auth::model::Role;
@@ -36,14 +39,15 @@ pub async fn erase_person(person_id: i32, confirm: String) -> Result<(), AppErro
     Ok(())
 }
 
-/// Accounts disabled longer than the retention period: HR and
-/// administrators.
+/// The organisation's accounts disabled longer than the retention period:
+/// HR and administrators.
 #[server(endpoint = "privacy/retention")]
 pub async fn retention_review() -> Result<Retention, AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let state = platform::state()?;
     let months = state.settings.retention_months;
-    platform::reply(super::service::retention(&state.db, months, chrono::Utc::now()).await)
+    platform::reply(super::service::retention(&state.db, org, months, chrono::Utc::now()).await)
 }

@@ -208,8 +208,9 @@ pub async fn review_counts(unit: Option<i32>) -> Result<super::model::ReviewCoun
     let user = platform::require_user()?;
     let db = platform::db()?;
     let unit = platform::reply(crate::team::service::report_access(&db, &user, unit).await)?;
+    let org = platform::reply(user.organisation())?;
     let today = chrono::Utc::now().date_naive();
-    let counts = platform::reply(super::reviews::counts(&db, unit, today).await)?;
+    let counts = platform::reply(super::reviews::counts(&db, org, unit, today).await)?;
     // The organisation view's small-number rule, here rather than in the
     // page: the figures of a handful of people are not sent at all.
     Ok(super::reviews::shown_to(&user, counts))
@@ -220,9 +221,10 @@ pub async fn review_counts(unit: Option<i32>) -> Result<super::model::ReviewCoun
 pub async fn review_cycle() -> Result<super::model::CyclePage, AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Admin])?;
+    let user = platform::require_role(&[Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
-    platform::reply(super::reviews::admin_page(&db).await)
+    platform::reply(super::reviews::admin_page(&db, org).await)
 }
 
 /// Saves the organisation's review cycle: administrators. Each field is
@@ -260,7 +262,8 @@ pub async fn set_fixed_date(unit_id: String, date: String) -> Result<(), AppErro
     use crate::auth::model::Role;
     use crate::error::FieldError;
     use crate::platform;
-    platform::require_role(&[Role::Admin])?;
+    let user = platform::require_role(&[Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let unit = unit_id.trim().parse::<i32>();
     let day = super::cycle::parse_date(&date);
     let mut errors = Vec::new();
@@ -274,7 +277,9 @@ pub async fn set_fixed_date(unit_id: String, date: String) -> Result<(), AppErro
         return platform::reply(Err(AppError::Validation(errors)));
     };
     let db = platform::db()?;
-    platform::reply(super::reviews::set_fixed_date(&db, platform::actor(), unit_id, date).await)?;
+    platform::reply(
+        super::reviews::set_fixed_date(&db, platform::actor(), org, unit_id, date).await,
+    )?;
     if platform::guard::is_form_post() {
         leptos_axum::redirect("/admin/reviews?saved=1");
     }
@@ -286,9 +291,10 @@ pub async fn set_fixed_date(unit_id: String, date: String) -> Result<(), AppErro
 pub async fn remove_fixed_date(unit_id: i32) -> Result<(), AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Admin])?;
+    let user = platform::require_role(&[Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
-    platform::reply(super::reviews::remove_fixed_date(&db, platform::actor(), unit_id).await)?;
+    platform::reply(super::reviews::remove_fixed_date(&db, platform::actor(), org, unit_id).await)?;
     if platform::guard::is_form_post() {
         leptos_axum::redirect("/admin/reviews?saved=1");
     }

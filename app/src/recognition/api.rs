@@ -65,14 +65,18 @@ pub async fn hide_badge(badge_id: i32, hidden: Option<String>) -> Result<(), App
     Ok(())
 }
 
-/// HR and administrators revoke a badge, with a reason.
+/// HR and administrators revoke a badge of someone in their organisation,
+/// with a reason.
 #[server(endpoint = "recognition/revoke")]
 pub async fn revoke_badge(badge_id: i32, reason: String) -> Result<(), AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
-    platform::reply(super::service::revoke(&db, crate::platform::actor(), badge_id, &reason).await)
+    platform::reply(
+        super::service::revoke(&db, crate::platform::actor(), org, badge_id, &reason).await,
+    )
 }
 
 /// Verifies a credential: anyone may ask, signed in or not.
@@ -109,19 +113,20 @@ pub async fn hide_item(item_id: i32, hidden: Option<String>) -> Result<(), AppEr
     Ok(())
 }
 
-/// Colleagues to recognise, found by name: anyone signed in.
+/// Colleagues to recognise, found by name in the caller's organisation:
+/// anyone signed in.
 #[server(endpoint = "recognition/colleagues")]
 pub async fn find_colleagues(query: Option<String>) -> Result<Vec<Colleague>, AppError> {
     use crate::platform;
     let user = platform::require_user()?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
-    platform::reply(
-        super::service::colleagues(&db, user.person_id, query.as_deref().unwrap_or_default()).await,
-    )
+    let query = query.as_deref().unwrap_or_default();
+    platform::reply(super::service::colleagues(&db, org, user.person_id, query).await)
 }
 
 /// What the caller may give `person_id`: anyone signed in, but not to
-/// themself.
+/// themself (someone of another organisation is not found).
 #[server(endpoint = "recognition/gift_form")]
 pub async fn gift_form(person_id: i32) -> Result<GiveForm, AppError> {
     use crate::platform;
@@ -184,24 +189,26 @@ pub async fn get_team_recognition(manager: Option<i32>) -> Result<TeamRecognitio
 pub async fn get_recognition_report(unit: Option<i32>) -> Result<RecognitionReport, AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
-    platform::reply(super::service::report(&db, unit, chrono::Utc::now()).await)
+    platform::reply(super::service::report(&db, org, unit, chrono::Utc::now()).await)
 }
 
-/// The award kinds: anyone signed in sees the ones on offer;
-/// administrators also see retired ones.
+/// The award kinds of the caller's organisation: anyone signed in sees the
+/// ones on offer; administrators also see retired ones.
 #[server(endpoint = "recognition/award_kinds")]
 pub async fn award_kinds() -> Result<Vec<AwardKind>, AppError> {
     use crate::auth::model::Role;
     use crate::platform;
     let user = platform::require_user()?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
-    platform::reply(super::service::award_kinds(&db, user.role == Role::Admin).await)
+    platform::reply(super::service::award_kinds(&db, org, user.role == Role::Admin).await)
 }
 
-/// Administrators add an award kind, change one, or retire it (`active`
-/// unset) and bring it back.
+/// Administrators add an award kind to their organisation, change one of
+/// its kinds, or retire it (`active` unset) and bring it back.
 #[server(endpoint = "recognition/save_award_kind")]
 pub async fn save_award_kind(
     id: Option<String>,
@@ -211,13 +218,15 @@ pub async fn save_award_kind(
 ) -> Result<(), AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Admin])?;
+    let user = platform::require_role(&[Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
     let active = active.is_some_and(|v| v != "false");
     platform::reply(
         super::service::save_award_kind(
             &db,
             crate::platform::actor(),
+            org,
             id.and_then(|v| v.trim().parse().ok()),
             &name,
             description.as_deref().unwrap_or_default(),

@@ -3,13 +3,15 @@ use leptos::prelude::*;
 use super::model::{JobRoleDetail, JobRoleRow};
 use crate::error::AppError;
 
-/// Every job role, with how many skills it requires and people hold it.
+/// Every job role of the caller's organisation, with how many skills it
+/// requires and people hold it.
 #[server(endpoint = "roles/list")]
 pub async fn list_roles() -> Result<Vec<JobRoleRow>, AppError> {
     use crate::platform;
-    platform::require_user()?;
+    let user = platform::require_user()?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
-    platform::reply(super::service::list(&db).await)
+    platform::reply(super::service::list(&db, org).await)
 }
 
 /// One job role and its required skills.
@@ -18,9 +20,10 @@ pub async fn role_detail(role_id: i32) -> Result<JobRoleDetail, AppError> {
     use crate::auth::model::Role;
     use crate::platform;
     let user = platform::require_user()?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
     let editable = user.is_one_of(&[Role::Hr, Role::Admin]);
-    platform::reply(super::service::detail(&db, role_id, editable).await)
+    platform::reply(super::service::detail(&db, org, role_id, editable).await)
 }
 
 /// Creates a job role (no `role_id`) or changes one: HR and administrators.
@@ -35,7 +38,8 @@ pub async fn save_role(
     use super::model::JobRoleInput;
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
     let input = JobRoleInput {
         code,
@@ -44,7 +48,7 @@ pub async fn save_role(
         band,
     };
     let id = platform::reply(
-        super::service::save(&db, crate::platform::actor(), role_id, &input).await,
+        super::service::save(&db, crate::platform::actor(), org, role_id, &input).await,
     )?;
     if platform::guard::is_form_post() {
         leptos_axum::redirect(&format!("/roles/{id}"));
@@ -62,7 +66,11 @@ pub async fn set_requirement(
 ) -> Result<(), AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Hr, Role::Admin])?;
+    use crate::platform::tenant::Owned;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    // Checked here, not in the service: tests and seeding set requirements
+    // with no user.
+    platform::require_in_organisation(&user, Owned::JobRole, role_id).await?;
     let db = platform::db()?;
     // A checkbox sends its value only when ticked.
     let essential = essential.is_some_and(|v| v != "false");
@@ -84,7 +92,9 @@ pub async fn set_requirement(
 pub async fn remove_requirement(role_id: i32, skill_code: String) -> Result<(), AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Hr, Role::Admin])?;
+    use crate::platform::tenant::Owned;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    platform::require_in_organisation(&user, Owned::JobRole, role_id).await?;
     let db = platform::db()?;
     platform::reply(
         super::service::remove_requirement(&db, crate::platform::actor(), role_id, &skill_code)

@@ -23,6 +23,7 @@ pub(crate) fn actor(
         Some(user.account_id),
         guard::client_ip_of(headers, Some(peer), trust),
     )
+    .in_organisation(user.organisation_id)
 }
 
 /// A file to save: its type and the name the browser saves it under.

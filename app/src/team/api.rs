@@ -1,6 +1,8 @@
 //! Server functions for the team heatmap and the organisation view. Each
 //! authorizes first: a manager sees the people they manage, a unit's leader
-//! that unit and the units below it, HR and administrators everything.
+//! that unit and the units below it, HR and administrators everything of
+//! their own organisation (another organisation's people and units are not
+//! found).
 
 // The heatmap's server function takes each filter of its query string as
 // an argument (eight), as the page's GET form sends them.
@@ -99,7 +101,8 @@ pub async fn get_pipeline_people(
             crate::error::FieldError::new("group", "Choose leaders, near or interested"),
         ])));
     };
-    platform::reply(super::service::pipeline_people(&db, unit, group).await)
+    let org = platform::reply(user.organisation())?;
+    platform::reply(super::service::pipeline_people(&db, org, unit, group).await)
 }
 
 /// Everyone who manages someone, to choose a team: HR and administrators.
@@ -107,9 +110,10 @@ pub async fn get_pipeline_people(
 pub async fn team_managers() -> Result<Vec<Choice>, AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Hr, Role::Admin])?;
+    let user = platform::require_role(&[Role::Hr, Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let db = platform::db()?;
-    platform::reply(super::service::managers(&db).await)
+    platform::reply(super::service::managers(&db, org).await)
 }
 
 /// The organisation view of a unit (the viewer's own by default), with how

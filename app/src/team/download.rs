@@ -8,7 +8,8 @@ use crate::platform::guard::SignedIn;
 use crate::routes::respond::{csv_download, failed};
 
 /// A team heatmap as CSV: the same matrix, with the same authorization as
-/// the page (a manager their own team, HR and administrators any).
+/// the page (a manager their own team, HR and administrators any of their
+/// organisation's; another organisation's manager is not found).
 pub(crate) async fn heatmap_csv(
     State(state): State<AppState>,
     Query(query): Query<super::model::HeatQuery>,

@@ -801,7 +801,7 @@ fn OrgView(report: OrgReport) -> impl IntoView {
     let privacy = (!report.sees_all).then(|| view! {
         <div class="nhsuk-inset-text">
             <span class="nhsuk-u-visually-hidden">"Information: "</span>
-            <p>{format!("To protect people's privacy, figures about fewer than {MIN_GROUP} people are hidden and shown as \u{201c}fewer than {MIN_GROUP}\u{201d}.")}</p>
+            <p>{format!("To protect people's privacy, figures about fewer than {MIN_GROUP} people are hidden and shown as \u{201c}fewer than {MIN_GROUP}\u{201d}; where a hidden figure could be worked out from the others, the next smallest is hidden too.")}</p>
         </div>
     });
     let heatmap_link = report.leader_heatmap.map(|id| view! {
@@ -813,7 +813,7 @@ fn OrgView(report: OrgReport) -> impl IntoView {
         <nav class="nhsuk-breadcrumb" aria-label="Breadcrumb">
             <ol class="nhsuk-breadcrumb__list">{crumbs}</ol>
         </nav>
-        <span class="nhsuk-caption-l">"Organisation view"</span>
+        <span class="nhsuk-caption-l">{if report.system { "System view: every organisation" } else { "Organisation view" }}</span>
         <h1>{report.unit.name.clone()}</h1>
         {privacy}
         {review_summary(reviews, report.sees_all)}
@@ -836,12 +836,14 @@ fn OrgView(report: OrgReport) -> impl IntoView {
         </div>
         <h2 id="pipeline">"Integrative-leader pipeline"</h2>
         <p>"Integrative leaders bridge clinical, managerial and digital work: people with an agreed Practitioner level or above in at least one skill of every domain. \u{201c}Near\u{201d} means one domain short; \u{201c}interested, one domain short\u{201d} are those of them who said they would like to develop a skill of the domain they are short in: the next leaders to support."</p>
-        <p>{format!("The people behind these figures for all of {}: ", report.unit.name)}
-            <a href=format!("/organisation/pipeline?unit={}&group=leaders", report.unit.id)>"integrative leaders"</a>", "
-            <a href=format!("/organisation/pipeline?unit={}&group=near", report.unit.id)>"one domain short"</a>", "
-            <a href=format!("/organisation/pipeline?unit={}&group=interested", report.unit.id)>"interested, one domain short"</a>"."
-        </p>
-        {group_table("By unit".into(), "Integrative leaders", "Near", report.pipeline_units.clone(), "")}
+        {report.names.then(|| view! {
+            <p>{format!("The people behind these figures for all of {}: ", report.unit.name)}
+                <a href=format!("/organisation/pipeline?unit={}&group=leaders", report.unit.id)>"integrative leaders"</a>", "
+                <a href=format!("/organisation/pipeline?unit={}&group=near", report.unit.id)>"one domain short"</a>", "
+                <a href=format!("/organisation/pipeline?unit={}&group=interested", report.unit.id)>"interested, one domain short"</a>"."
+            </p>
+        })}
+        {group_table("By unit".into(), "Integrative leaders", "Near", drill_downs(report.pipeline_units.clone(), report.names), "")}
         {group_table("By staff group".into(), "Integrative leaders", "Near", report.pipeline_groups.clone(), "")}
         <h2 id="inclusion">"Digital inclusion"</h2>
         <p>"People below Working on any foundation skill of the framework they have assessed, of those who assessed one. The groups where support is most needed are marked."</p>
@@ -851,6 +853,17 @@ fn OrgView(report: OrgReport) -> impl IntoView {
         <h2 id="trends">"Trends"</h2>
         <TrendChart points=report.trend.clone() domains=domain_names/>
     }
+}
+
+/// The rows, without their links to the people behind a figure for a
+/// viewer who may not open them.
+fn drill_downs(mut rows: Vec<GroupRow>, names: bool) -> Vec<GroupRow> {
+    if !names {
+        for row in &mut rows {
+            row.unit = None;
+        }
+    }
+    rows
 }
 
 const DASHES: [&str; 4] = ["", "8 4", "2 4", "12 4 2 4"];

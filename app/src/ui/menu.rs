@@ -27,13 +27,20 @@ pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
         links.push(NavLink::new("/learning", "My learning"));
         links.push(NavLink::new("/recognition", "My recognition"));
     }
-    links.push(NavLink::new("/find", "Find expertise"));
+    // Finding people is within one's own organisation: a system account
+    // has none.
+    if user.organisation_id.is_some() {
+        links.push(NavLink::new("/find", "Find expertise"));
+    }
     if user.role == Role::Manager {
         links.push(NavLink::new("/team/reviews", "Levels to agree"));
     }
     if user.is_one_of(&[Role::Manager, Role::Hr, Role::Admin]) {
         links.push(NavLink::new("/team", "Team capability"));
         links.push(NavLink::new("/organisation", "Organisation"));
+    }
+    if user.role == Role::Lead {
+        links.push(NavLink::new("/organisation", "The system"));
     }
     if user.is_one_of(&[Role::Hr, Role::Admin]) {
         links.push(NavLink::new("/people", "People"));

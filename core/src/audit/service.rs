@@ -10,13 +10,24 @@ use super::model::{Action, AuditPage, AuditRow, Filters};
 use crate::entities::{account, audit_event, audit_repeat};
 use crate::error::AppError;
 
-/// The newest `limit` events matching the filters (older than `before`).
+/// The newest `limit` events of organisation `org`'s trail matching the
+/// filters (older than `before`), with the deployment's own (no
+/// organisation: a sign-in attempt for an email no account has, the
+/// system's jobs). Another organisation's events are never among them.
 pub async fn search(
     db: &impl ConnectionTrait,
+    org: i32,
     filters: &Filters,
     limit: u64,
 ) -> Result<Vec<AuditRow>, AppError> {
-    let mut cond = Condition::all();
+    // The organisation's events, and the deployment's own (a sign-in
+    // attempt for an email no account has, the system's jobs): nothing of
+    // another organisation's.
+    let mut cond = Condition::all().add(
+        Condition::any()
+            .add(audit_event::Column::OrganisationId.eq(org))
+            .add(audit_event::Column::OrganisationId.is_null()),
+    );
     if let Some(action) = filters.action {
         cond = cond.add(audit_event::Column::Action.eq(action.code()));
     }
@@ -24,6 +35,7 @@ pub async fn search(
         let ids: Vec<i32> = account::Entity::find()
             .select_only()
             .column(account::Column::Id)
+            .filter(account::Column::OrganisationId.eq(org))
             .filter(account::Column::Email.contains(needle.as_str()))
             .into_tuple()
             .all(db)
@@ -115,10 +127,15 @@ pub async fn search(
         .collect())
 }
 
-/// One page of the trail, with the link to the next older page.
-pub async fn page(db: &impl ConnectionTrait, filters: &Filters) -> Result<AuditPage, AppError> {
+/// One page of organisation `org`'s trail, with the link to the next
+/// older page.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    org: i32,
+    filters: &Filters,
+) -> Result<AuditPage, AppError> {
     let size = super::model::PAGE_SIZE;
-    let mut rows = search(db, filters, size + 1).await?;
+    let mut rows = search(db, org, filters, size + 1).await?;
     let older = if rows.len() as u64 > size {
         rows.truncate(size as usize);
         rows.last().map(|r| r.id)
@@ -129,7 +146,8 @@ pub async fn page(db: &impl ConnectionTrait, filters: &Filters) -> Result<AuditP
 }
 
 /// The job queue's state for administrators: counts, and the 100 newest
-/// jobs that failed at least once.
+/// jobs that failed at least once. The queue is the deployment's, shared
+/// by every organisation, and so is this view (and the email outbox count).
 pub async fn queue_view(db: &impl ConnectionTrait) -> Result<super::model::QueueView, AppError> {
     use crate::kernel::queue;
     let counts = queue::counts(db).await?;
@@ -196,8 +214,8 @@ mod tests {
     use crate::audit::model::AuditQuery;
     use crate::auth::model::Role;
     use crate::kernel::audit::{Actor, record};
-    use crate::kernel::testing::test_db;
-    use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+    use crate::kernel::testing::{ORG, test_db};
+    use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set};
 
     #[tokio::test]
     async fn the_trail_filters_pages_and_refuses_rewrites() {
@@ -209,10 +227,49 @@ mod tests {
             Role::Hr,
             "a long enough passphrase",
             None,
+            Some(ORG),
         )
         .await
         .unwrap();
-        let from = Actor::new(Some(hr.id), Some("10.0.0.7".parse().unwrap()));
+        // Another organisation, whose HR lead's address looks alike: none
+        // of its events are in this trail (the deployment's own are).
+        let other = crate::entities::organisation::ActiveModel {
+            code: Set("RYY".into()),
+            name: Set("Other Trust".into()),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id;
+        let their_hr = crate::auth::service::create_account(
+            db,
+            "hr.lead@other.example",
+            Role::Hr,
+            "a long enough passphrase",
+            None,
+            Some(other),
+        )
+        .await
+        .unwrap();
+        let theirs = Actor::new(Some(their_hr.id), None).in_organisation(Some(other));
+        for _ in 0..3 {
+            record(db, theirs, Action::RoleSaved, Some(("role", 2)), "theirs")
+                .await
+                .unwrap();
+        }
+        record(
+            db,
+            Actor::system(),
+            Action::JobRetried,
+            Some(("job", 1)),
+            "",
+        )
+        .await
+        .unwrap();
+        let from =
+            Actor::new(Some(hr.id), Some("10.0.0.7".parse().unwrap())).in_organisation(Some(ORG));
         for i in 0..60 {
             record(
                 db,
@@ -226,20 +283,19 @@ mod tests {
         }
         record(
             db,
-            Actor::default(),
+            Actor::default().in_organisation(Some(ORG)),
             Action::ImportCommitted,
             Some(("import", 9)),
             "x",
         )
         .await
         .unwrap();
-        record(db, Actor::new(Some(999), None), Action::SignIn, None, "")
-            .await
-            .unwrap();
+        let erased = Actor::new(Some(999), None).in_organisation(Some(ORG));
+        record(db, erased, Action::SignIn, None, "").await.unwrap();
 
         // Newest first, a page at a time, with the link to the next.
         let all = Filters::default();
-        let first = page(db, &all).await.unwrap();
+        let first = page(db, ORG, &all).await.unwrap();
         assert_eq!(first.rows.len(), 50);
         assert_eq!(first.rows[0].actor, "Erased account 999");
         assert_eq!(first.rows[1].actor, "System or unknown");
@@ -249,8 +305,16 @@ mod tests {
             before: first.older,
             ..Default::default()
         };
-        let second = page(db, &older).await.unwrap();
-        assert_eq!(second.rows.len(), 12);
+        let second = page(db, ORG, &older).await.unwrap();
+        // 60 + 3 of ours and the deployment's one; none of theirs.
+        assert_eq!(second.rows.len(), 13);
+        assert!(
+            first
+                .rows
+                .iter()
+                .chain(&second.rows)
+                .all(|r| r.detail != "theirs")
+        );
         assert_eq!(second.older, None);
         assert!(second.rows.iter().all(|r| r.id < first.rows[49].id));
 
@@ -258,6 +322,7 @@ mod tests {
         let q = |q: AuditQuery| q.check().unwrap();
         let by_action = search(
             db,
+            ORG,
             &q(AuditQuery {
                 action: Some("sign_in".into()),
                 ..Default::default()
@@ -269,6 +334,7 @@ mod tests {
         assert_eq!(by_action.len(), 1);
         let by_who = search(
             db,
+            ORG,
             &q(AuditQuery {
                 actor: Some("HR.LEAD".into()),
                 ..Default::default()
@@ -280,6 +346,7 @@ mod tests {
         assert_eq!(by_who.len(), 60);
         let nobody = search(
             db,
+            ORG,
             &q(AuditQuery {
                 actor: Some("nobody@".into()),
                 ..Default::default()
@@ -294,7 +361,8 @@ mod tests {
             target_id: Some("2".into()),
             ..Default::default()
         });
-        assert_eq!(search(db, &role_two, 100).await.unwrap().len(), 20);
+        assert_eq!(search(db, ORG, &role_two, 100).await.unwrap().len(), 20);
+        assert_eq!(search(db, other, &role_two, 100).await.unwrap().len(), 3);
         let today = chrono::Utc::now().date_naive().to_string();
         let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
         let on_today = q(AuditQuery {
@@ -302,12 +370,18 @@ mod tests {
             to: Some(today),
             ..Default::default()
         });
-        assert_eq!(search(db, &on_today, 100).await.unwrap().len(), 62);
+        // 62 of ours and the deployment's one.
+        assert_eq!(search(db, ORG, &on_today, 100).await.unwrap().len(), 63);
         let before_today = q(AuditQuery {
             to: Some(yesterday),
             ..Default::default()
         });
-        assert!(search(db, &before_today, 100).await.unwrap().is_empty());
+        assert!(
+            search(db, ORG, &before_today, 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         // The database itself refuses to change or remove the trail.
         for sql in [
@@ -342,7 +416,7 @@ mod tests {
             .count(db)
             .await
             .unwrap();
-        assert_eq!(kept, 62);
+        assert_eq!(kept, 66);
         let with_address = crate::entities::audit_event::Entity::find()
             .filter(audit_event::Column::Ip.is_not_null())
             .count(db)

@@ -25,22 +25,27 @@ pub struct Link {
     pub token: String,
 }
 
-/// New links for every enabled account that has no password yet, issued by
-/// `by`, whose role is `issuer`. A link is the account: whoever holds it
-/// signs in as its owner. So only an administrator is given links for HR
-/// and administrator accounts; HR gets links for staff and managers only.
-/// Each link is recorded in the audit trail with the account it is for.
+/// New links for every enabled account of organisation `org` that has no
+/// password yet, issued by `by`, whose role is `issuer`. A link is the
+/// account: whoever holds it signs in as its owner. So only an
+/// administrator is given links for HR and administrator accounts; HR gets
+/// links for staff and managers only; and nobody is ever given links for
+/// another organisation's accounts. Each link is recorded in the
+/// organisation's audit trail with the account it is for.
 pub async fn issue_for_accounts_without_password(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: audit::Actor,
+    org: i32,
     issuer: Role,
 ) -> Result<Vec<Link>, AppError> {
+    let by = by.in_organisation(Some(org));
     if !super::sso::policy::password_for_everyone(db).await? {
         return Err(AppError::Conflict(
             "Password sign-in is off: people sign in with single sign-on, so no set-password link is needed.".into(),
         ));
     }
     let mut query = account::Entity::find()
+        .filter(account::Column::OrganisationId.eq(org))
         .filter(account::Column::PasswordHash.eq(""))
         .filter(account::Column::Disabled.eq(false));
     if !may_issue_for(issuer, Role::Admin) {
@@ -102,6 +107,7 @@ pub async fn issue_for_accounts_without_password(
             .exec_without_returning(&txn)
             .await?;
         audit_event::Entity::insert_many(chunk.iter().map(|a| audit_event::ActiveModel {
+            organisation_id: Set(Some(org)),
             at: Set(now),
             actor_id: Set(by.account_id),
             action: Set(Action::LinkIssued.code().to_string()),
@@ -135,6 +141,8 @@ pub fn may_issue_for(issuer: Role, owner: Role) -> bool {
     match owner {
         Role::Staff | Role::Manager => matches!(issuer, Role::Hr | Role::Admin),
         Role::Hr | Role::Admin => issuer == Role::Admin,
+        // A system account: made on the command line, never by a link.
+        Role::Lead => false,
     }
 }
 
@@ -195,12 +203,13 @@ pub async fn set_password(
         .ok_or_else(invalid)?;
     let email = account.email.clone();
     let account_id = account.id;
+    let organisation = account.organisation_id;
     let mut m: account::ActiveModel = account.into();
     m.password_hash = Set(hash);
     m.update(&txn).await?;
     audit::record(
         &txn,
-        audit::Actor::new(Some(account_id), from),
+        audit::Actor::new(Some(account_id), from).in_organisation(organisation),
         Action::PasswordSet,
         Some(("account", account_id)),
         "from a set-password link",
@@ -226,8 +235,10 @@ pub async fn set_password(
 /// it may not use a password (single sign-on only) or has one already.
 /// Earlier links stay valid until one is used (then all stop): if the
 /// email was sent before and Skillmap stopped before recording it, the
-/// copy already delivered still works. Recorded in the audit trail as
-/// issued by the system.
+/// copy already delivered still works. Recorded in the account's
+/// organisation's audit trail as issued by the system. Run by the job
+/// queue for the accounts an import (of that organisation) made, never for
+/// an id from a request.
 pub async fn issue_welcome(
     db: &(impl ConnectionTrait + TransactionTrait),
     account_id: i32,
@@ -268,7 +279,7 @@ pub async fn issue_welcome(
     .await?;
     audit::record(
         &txn,
-        audit::Actor::system(),
+        audit::Actor::system().in_organisation(a.organisation_id),
         Action::LinkIssued,
         Some(("account", account_id)),
         format!("{} account, by welcome email", a.role),
@@ -291,6 +302,7 @@ mod tests {
         let t = test_db().await;
         let db = &t.db;
         let id = account::ActiveModel {
+            organisation_id: Set(Some(crate::kernel::testing::ORG)),
             email: Set("new.starter@example.nhs.uk".into()),
             password_hash: Set(String::new()),
             role: Set("staff".into()),
@@ -321,5 +333,81 @@ mod tests {
         assert!(stale.is_err(), "the earlier link stopped when one was used");
         // With a password, no further welcome link is made.
         assert_eq!(issue_welcome(db, id, false).await.unwrap(), None);
+    }
+
+    /// Set-password links are the accounts they open: HR and
+    /// administrators get links for their own organisation's accounts
+    /// only, never another's, and the trail that records them is theirs.
+    #[tokio::test]
+    async fn links_are_issued_for_the_organisations_accounts_only() {
+        use crate::kernel::testing::ORG;
+        use sea_orm::PaginatorTrait;
+        let t = test_db().await;
+        let db = &t.db;
+        let other = crate::entities::organisation::ActiveModel {
+            code: Set("RYY".into()),
+            name: Set("Other Trust".into()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id;
+        let new_account = async |org: i32, email: &str, role: Role| {
+            account::ActiveModel {
+                organisation_id: Set(Some(org)),
+                email: Set(email.into()),
+                password_hash: Set(String::new()),
+                role: Set(role.as_str().into()),
+                disabled: Set(false),
+                person_id: Set(None),
+                created_at: Set(Utc::now()),
+                last_login_at: Set(None),
+                break_glass: Set(false),
+                ..Default::default()
+            }
+            .insert(db)
+            .await
+            .unwrap()
+            .id
+        };
+        new_account(ORG, "ours@trust.nhs.uk", Role::Staff).await;
+        new_account(ORG, "our.hr@trust.nhs.uk", Role::Hr).await;
+        let theirs = new_account(other, "theirs@other.nhs.uk", Role::Staff).await;
+        let by = audit::Actor::new(None, None);
+        let emails = |links: Vec<Link>| -> Vec<String> {
+            let mut e: Vec<String> = links.into_iter().map(|l| l.email).collect();
+            e.sort();
+            e
+        };
+        let hr = issue_for_accounts_without_password(db, by, ORG, Role::Hr)
+            .await
+            .unwrap();
+        assert_eq!(emails(hr), ["ours@trust.nhs.uk"]);
+        let admin = issue_for_accounts_without_password(db, by, ORG, Role::Admin)
+            .await
+            .unwrap();
+        assert_eq!(emails(admin), ["our.hr@trust.nhs.uk", "ours@trust.nhs.uk"]);
+        let tokens = password_token::Entity::find()
+            .filter(password_token::Column::AccountId.eq(theirs))
+            .count(db)
+            .await
+            .unwrap();
+        assert_eq!(
+            tokens, 0,
+            "no link ever opens another organisation's account"
+        );
+        let all = audit_event::Entity::find().count(db).await.unwrap();
+        let ours = audit_event::Entity::find()
+            .filter(audit_event::Column::OrganisationId.eq(ORG))
+            .count(db)
+            .await
+            .unwrap();
+        assert_eq!(ours, all, "every event is in the organisation's trail");
+        let theirs_issued = issue_for_accounts_without_password(db, by, other, Role::Hr)
+            .await
+            .unwrap();
+        assert_eq!(emails(theirs_issued), ["theirs@other.nhs.uk"]);
     }
 }

@@ -16,10 +16,21 @@ pub enum Role {
     Hr,
     /// Also manages accounts and the skills framework.
     Admin,
+    /// The integrated care system's workforce lead: sees the organisation
+    /// view across every organisation of the system, always with the
+    /// small-number rules, and no one's own record. Belongs to no
+    /// organisation.
+    Lead,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Staff, Role::Manager, Role::Hr, Role::Admin];
+    pub const ALL: [Role; 5] = [
+        Role::Staff,
+        Role::Manager,
+        Role::Hr,
+        Role::Admin,
+        Role::Lead,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -27,6 +38,7 @@ impl Role {
             Role::Manager => "manager",
             Role::Hr => "hr",
             Role::Admin => "admin",
+            Role::Lead => "lead",
         }
     }
 
@@ -36,6 +48,7 @@ impl Role {
             Role::Manager => "Manager",
             Role::Hr => "HR",
             Role::Admin => "Administrator",
+            Role::Lead => "ICS workforce lead",
         }
     }
 
@@ -60,11 +73,21 @@ pub struct CurrentUser {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+    /// The organisation (tenant) the account belongs to: everything it
+    /// reads and changes is that organisation's. None for a system-level
+    /// account.
+    pub organisation_id: Option<i32>,
 }
 
 impl CurrentUser {
     pub fn is_one_of(&self, roles: &[Role]) -> bool {
         roles.contains(&self.role)
+    }
+
+    /// The organisation whose data this user works on. A system-level
+    /// account has none, and may not use what belongs to one.
+    pub fn organisation(&self) -> Result<i32, AppError> {
+        self.organisation_id.ok_or(AppError::Forbidden)
     }
 }
 

@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use super::model::{AccountRow, CurrentUser, Role, normalise_email, validate_login};
+use super::sso::policy::LinksOf;
 use crate::audit::model::Action;
 use crate::entities::{account, person};
 use crate::error::AppError;
@@ -81,14 +82,17 @@ pub async fn login(
         other => {
             tracing::info!("log-in refused");
             // The typed email is not kept: people type passwords into it.
+            // A known account's failures join its organisation's trail; an
+            // unknown email's are the deployment's.
             let (actor, why) = match &other {
                 None => (None, "no account has that email"),
                 Some(a) if a.disabled => (Some(a.id), "account disabled"),
                 Some(a) if closed_to => (Some(a.id), "password sign-in is off for this account"),
                 Some(a) => (Some(a.id), "wrong password"),
             };
+            let organisation = other.as_ref().and_then(|a| a.organisation_id);
             let target = actor.map(|id| ("account", id));
-            let by = audit::Actor::new(actor, client);
+            let by = audit::Actor::new(actor, client).in_organisation(organisation);
             // Repeats from one network within a minute are one row, counted.
             audit::record_repeat(db, by, Action::SignInFailed, target, why).await?;
             return Err(AppError::LoginFailed);
@@ -99,7 +103,7 @@ pub async fn login(
     let txn = crate::kernel::begin_write(db).await?;
     let token = session::create(&txn, acc.id, settings, now).await?;
     let target = Some(("account", acc.id));
-    let by = audit::Actor::new(Some(acc.id), client);
+    let by = audit::Actor::new(Some(acc.id), client).in_organisation(acc.organisation_id);
     audit::record(&txn, by, Action::SignIn, target, "").await?;
     let mut active: account::ActiveModel = acc.into();
     active.last_login_at = Set(Some(now));
@@ -129,13 +133,17 @@ pub struct NewAccount {
     pub email: String,
 }
 
-/// Creates an account (the CLI's `create-user` and the demo data use this).
+/// Creates an account (the CLI's `create-user` and the demo data use this)
+/// working in organisation `organisation_id` (None: the deployment itself,
+/// a system-level account). A person's account works in the person's
+/// organisation: any other is refused.
 pub async fn create_account(
     db: &impl ConnectionTrait,
     email: &str,
     role: Role,
     password: &str,
     person_id: Option<i32>,
+    organisation_id: Option<i32>,
 ) -> Result<NewAccount, AppError> {
     super::model::validate_new_password(password)?;
     let email = normalise_email(email);
@@ -145,9 +153,31 @@ pub async fn create_account(
             "Enter an email address in the correct format, like name@nhs.net",
         ));
     }
+    // The workforce lead is the system's alone; everyone else works in an
+    // organisation.
+    if (role == Role::Lead) != organisation_id.is_none()
+        || (role == Role::Lead && person_id.is_some())
+    {
+        return Err(AppError::Conflict(
+            "A workforce lead belongs to no organisation and no person; every other account belongs to an organisation".into(),
+        ));
+    }
+    if let Some(p) = person_id {
+        use crate::kernel::tenant::{Owned, organisation_of};
+        match organisation_of(db, Owned::Person, p).await? {
+            None => return Err(AppError::NotFound("That person".into())),
+            Some(of_person) if of_person != organisation_id => {
+                return Err(AppError::Conflict(
+                    "A person's account must be in the person's organisation".into(),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
     // The unique email answers a clash, even between two requests at once.
     let hash = password::hash_password(password.to_string()).await?;
     let model = account::ActiveModel {
+        organisation_id: Set(organisation_id),
         email: Set(email.clone()),
         password_hash: Set(hash),
         role: Set(role.as_str().to_string()),
@@ -172,7 +202,9 @@ pub async fn create_account(
     })
 }
 
-/// Disables or re-enables an account. Disabling ends its sessions at once.
+/// Disables or re-enables an account of the acting administrator's
+/// organisation (another's is not found, as a missing one is not).
+/// Disabling ends its sessions at once.
 pub async fn set_disabled(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: audit::Actor,
@@ -185,10 +217,12 @@ pub async fn set_disabled(
             "You cannot disable your own account".into(),
         ));
     }
+    let org = acting.organisation()?;
     let txn = crate::kernel::begin_write(db).await?;
     let acc = account::Entity::find_by_id(account_id)
         .one(&txn)
         .await?
+        .filter(|a| a.organisation_id == Some(org))
         .ok_or_else(|| AppError::NotFound("The account".into()))?;
     let mut active: account::ActiveModel = acc.into();
     active.disabled = Set(disabled);
@@ -216,19 +250,22 @@ pub async fn set_disabled(
         "account status changed"
     );
     let name = person_name(db, acc.person_id).await?;
-    let links = super::sso::policy::links_by_account(db, Some(acc.id))
+    let links = super::sso::policy::links_by_account(db, LinksOf::Account(acc.id))
         .await?
         .remove(&acc.id)
         .unwrap_or_default();
     Ok(row(acc, name, links))
 }
 
-/// Accounts whose email or person's name contains `query` (all when empty).
+/// Organisation `org`'s accounts whose email or person's name contains
+/// `query` (all of them when empty), each with its single sign-on links.
 pub async fn list_accounts(
     db: &impl ConnectionTrait,
+    org: i32,
     query: &str,
 ) -> Result<Vec<AccountRow>, AppError> {
     let accounts = account::Entity::find()
+        .filter(account::Column::OrganisationId.eq(org))
         .order_by_asc(account::Column::Email)
         .all(db)
         .await?;
@@ -241,7 +278,7 @@ pub async fn list_accounts(
         .map(|p| (p.id, format!("{} {}", p.given_name, p.family_name)))
         .collect();
     let needle = query.trim().to_lowercase();
-    let mut links = super::sso::policy::links_by_account(db, None).await?;
+    let mut links = super::sso::policy::links_by_account(db, LinksOf::Organisation(org)).await?;
     Ok(accounts
         .into_iter()
         .map(|a| {
@@ -295,7 +332,7 @@ mod tests {
     use std::net::{IpAddr, Ipv4Addr};
 
     use super::*;
-    use crate::kernel::testing::{test_db, tiny_org};
+    use crate::kernel::testing::{ORG, test_db, tiny_org};
     use crate::kernel::{Settings, session};
 
     const PW: &str = "a long enough passphrase";
@@ -348,9 +385,16 @@ mod tests {
     async fn login_starts_a_session_that_resolves_to_the_user() {
         let t = test_db().await;
         let o = tiny_org(&t.db).await;
-        create_account(&t.db, "Nurse@Trust.nhs.uk", Role::Staff, PW, Some(o.a))
-            .await
-            .unwrap();
+        create_account(
+            &t.db,
+            "Nurse@Trust.nhs.uk",
+            Role::Staff,
+            PW,
+            Some(o.a),
+            Some(ORG),
+        )
+        .await
+        .unwrap();
         let st = state(t.db.clone(), 10);
         let ip = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
         let token = login(&st, ip, " nurse@trust.NHS.uk ", PW).await.unwrap();
@@ -374,7 +418,7 @@ mod tests {
     #[tokio::test]
     async fn idle_sessions_expire_and_are_deleted() {
         let t = test_db().await;
-        let acc = create_account(&t.db, "a@trust.nhs.uk", Role::Staff, PW, None)
+        let acc = create_account(&t.db, "a@trust.nhs.uk", Role::Staff, PW, None, Some(ORG))
             .await
             .unwrap();
         let s = Settings::default();
@@ -399,10 +443,17 @@ mod tests {
     #[tokio::test]
     async fn disabling_ends_sessions_and_blocks_login() {
         let t = test_db().await;
-        let admin = create_account(&t.db, "admin@trust.nhs.uk", Role::Admin, PW, None)
-            .await
-            .unwrap();
-        let acc = create_account(&t.db, "b@trust.nhs.uk", Role::Staff, PW, None)
+        let admin = create_account(
+            &t.db,
+            "admin@trust.nhs.uk",
+            Role::Admin,
+            PW,
+            None,
+            Some(ORG),
+        )
+        .await
+        .unwrap();
+        let acc = create_account(&t.db, "b@trust.nhs.uk", Role::Staff, PW, None, Some(ORG))
             .await
             .unwrap();
         let st = state(t.db.clone(), 10);
@@ -413,6 +464,7 @@ mod tests {
             email: admin.email.clone(),
             display_name: "Admin".into(),
             role: Role::Admin,
+            organisation_id: Some(ORG),
         };
         let row = set_disabled(
             &t.db,
@@ -456,6 +508,41 @@ mod tests {
             .await,
             Err(AppError::NotFound(_))
         ));
+        // Another organisation's account is not found either, and stays
+        // as it was.
+        let other = crate::entities::organisation::ActiveModel {
+            code: Set("RYY".into()),
+            name: Set("Other Trust".into()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&t.db)
+        .await
+        .unwrap()
+        .id;
+        let theirs = create_account(&t.db, "y@other.nhs.uk", Role::Staff, PW, None, Some(other))
+            .await
+            .unwrap();
+        assert_eq!(
+            set_disabled(
+                &t.db,
+                crate::kernel::audit::Actor::system(),
+                &acting,
+                theirs.id,
+                true
+            )
+            .await,
+            Err(AppError::NotFound("The account".into()))
+        );
+        assert!(login(&st, None, "y@other.nhs.uk", PW).await.is_ok());
+        // The administrator's list is their organisation's accounts only.
+        let listed: Vec<String> = list_accounts(&t.db, ORG, "")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.email)
+            .collect();
+        assert_eq!(listed, ["admin@trust.nhs.uk", "b@trust.nhs.uk"]);
     }
 
     /// Two requests creating the same account at once: the unique email
@@ -464,8 +551,8 @@ mod tests {
     async fn racing_account_creations_get_a_conflict() {
         let t = test_db().await;
         let (a, b) = tokio::join!(
-            create_account(&t.db, "twin@trust.nhs.uk", Role::Staff, PW, None),
-            create_account(&t.db, "Twin@Trust.nhs.uk", Role::Staff, PW, None),
+            create_account(&t.db, "twin@trust.nhs.uk", Role::Staff, PW, None, Some(ORG)),
+            create_account(&t.db, "Twin@Trust.nhs.uk", Role::Staff, PW, None, Some(ORG)),
         );
         let mut results = [a.map(|m| m.email), b.map(|m| m.email)];
         results.sort_by_key(Result::is_err);
@@ -481,7 +568,7 @@ mod tests {
     #[tokio::test]
     async fn login_attempts_are_limited_per_address() {
         let t = test_db().await;
-        create_account(&t.db, "c@trust.nhs.uk", Role::Staff, PW, None)
+        create_account(&t.db, "c@trust.nhs.uk", Role::Staff, PW, None, Some(ORG))
             .await
             .unwrap();
         let st = state(t.db.clone(), 2);
@@ -510,7 +597,7 @@ mod tests {
     #[tokio::test]
     async fn one_email_is_slowed_after_failures_from_any_address() {
         let t = test_db().await;
-        create_account(&t.db, "e@trust.nhs.uk", Role::Staff, PW, None)
+        create_account(&t.db, "e@trust.nhs.uk", Role::Staff, PW, None, Some(ORG))
             .await
             .unwrap();
         let settings = Settings {
@@ -548,12 +635,16 @@ mod tests {
     }
 
     /// Failed sign-ins from one network within a minute are one audit row
-    /// with their count, showing the first address.
+    /// with their count, showing the first address, in the account's
+    /// organisation's trail.
     #[tokio::test]
     async fn failed_sign_ins_from_one_network_are_one_audit_row() {
         use chrono::Timelike;
         use std::net::Ipv6Addr;
         let t = test_db().await;
+        create_account(&t.db, "who@trust.nhs.uk", Role::Staff, PW, None, Some(ORG))
+            .await
+            .unwrap();
         let st = state(t.db.clone(), 100);
         let second = Utc::now().second();
         if second >= 50 {
@@ -567,7 +658,7 @@ mod tests {
                 Err(AppError::LoginFailed)
             );
         }
-        let rows = crate::audit::service::search(&t.db, &Default::default(), 10)
+        let rows = crate::audit::service::search(&t.db, ORG, &Default::default(), 10)
             .await
             .unwrap();
         assert_eq!(rows.len(), 1, "{rows:?}");
@@ -579,15 +670,20 @@ mod tests {
     #[tokio::test]
     async fn duplicate_emails_conflict_case_insensitively() {
         let t = test_db().await;
-        create_account(&t.db, "d@trust.nhs.uk", Role::Staff, PW, None)
+        create_account(&t.db, "d@trust.nhs.uk", Role::Staff, PW, None, Some(ORG))
             .await
             .unwrap();
         assert!(matches!(
-            create_account(&t.db, "D@TRUST.nhs.uk", Role::Hr, PW, None).await,
+            create_account(&t.db, "D@TRUST.nhs.uk", Role::Hr, PW, None, Some(ORG)).await,
             Err(AppError::Conflict(_))
         ));
-        let list = list_accounts(&t.db, "D@").await.unwrap();
+        let list = list_accounts(&t.db, ORG, "D@").await.unwrap();
         assert_eq!(list.len(), 1);
-        assert!(list_accounts(&t.db, "nobody").await.unwrap().is_empty());
+        assert!(
+            list_accounts(&t.db, ORG, "nobody")
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -5,6 +5,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    /// None for a system-level account (the ICS workforce lead).
+    pub organisation_id: Option<i32>,
     /// Lower-cased.
     #[sea_orm(unique)]
     pub email: String,

@@ -9,6 +9,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    /// The organisation whose data the event concerns; none for the
+    /// deployment itself.
+    pub organisation_id: Option<i32>,
     pub at: DateTimeUtc,
     /// The signed-in account that acted; none for the system or a stranger.
     pub actor_id: Option<i32>,

@@ -6,6 +6,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    pub organisation_id: i32,
     #[sea_orm(unique)]
     pub name: String,
     pub description: String,

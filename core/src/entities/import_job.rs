@@ -5,6 +5,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    /// The organisation whose data it imports.
+    pub organisation_id: i32,
     /// "org", "roles" or "staff".
     pub kind: String,
     pub file_name: String,

@@ -5,6 +5,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    pub organisation_id: i32,
     #[sea_orm(unique)]
     pub code: String,
     pub title: String,

@@ -22,6 +22,7 @@ pub mod mentor;
 pub mod notification;
 pub mod notification_pref;
 pub mod org_unit;
+pub mod organisation;
 pub mod password_token;
 pub mod pathway;
 pub mod pathway_step;

@@ -5,6 +5,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    /// The organisation (tenant) the unit belongs to.
+    pub organisation_id: i32,
     pub parent_id: Option<i32>,
     #[sea_orm(unique)]
     pub code: String,

@@ -5,6 +5,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    /// Their unit's organisation (kept here so that an organisation's
+    /// people are one indexed filter).
+    pub organisation_id: i32,
     #[sea_orm(unique)]
     pub employee_number: String,
     pub given_name: String,

@@ -199,18 +199,27 @@ where
 }
 
 /// The matching people as SQL (`id`, `score`), with its values: listed
-/// people only (the `directory_level` summary holds levels of listed
-/// people alone, agreed or shown self-assessed), not those whose account
-/// is disabled. With skills, it reads only the index entries at or above
-/// the level for those skills.
-fn matching_sql(q: &FindQuery, units: Option<&[i32]>) -> (String, Vec<Value>) {
+/// people of organisation `org` only (the `directory_level` summary holds
+/// levels of listed people alone, agreed or shown self-assessed), not those
+/// whose account is disabled. With skills, it reads only the index entries
+/// at or above the level for those skills. Another organisation's people
+/// are never found, whether or not the search names a unit.
+fn matching_sql(q: &FindQuery, org: i32, units: Option<&[i32]>) -> (String, Vec<Value>) {
     let mut values: Vec<Value> = Vec::new();
-    let in_units = |col: &str| match units {
+    // Integers only are inlined (the organisation and unit ids). Units come
+    // from the organisation's own tree (`check_search`), and a person is
+    // always of their unit's organisation, so the people of those units are
+    // the organisation's; without units, a look-up by key per candidate
+    // (the whole organisation as an `IN` list would be every person in it).
+    let in_scope = |col: &str| match units {
         Some(ids) => format!(
             " AND {col} IN (SELECT p.id FROM person p WHERE p.org_unit_id IN ({}))",
             ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
         ),
-        None => String::new(),
+        None => format!(
+            " AND EXISTS (SELECT 1 FROM person p WHERE p.id = {col} \
+             AND p.organisation_id = {org})"
+        ),
     };
     let active = |col: &str| {
         format!(
@@ -230,7 +239,7 @@ fn matching_sql(q: &FindQuery, units: Option<&[i32]>) -> (String, Vec<Value>) {
             format!(
                 "SELECT d.person_id AS id, 0 AS score FROM directory_entry d \
                  WHERE 1 = 1{}{}{help}",
-                in_units("d.person_id"),
+                in_scope("d.person_id"),
                 active("d.person_id")
             ),
             values,
@@ -256,17 +265,19 @@ fn matching_sql(q: &FindQuery, units: Option<&[i32]>) -> (String, Vec<Value>) {
              WHERE l.skill_code IN ({}) AND l.level >= ?{}{}{help} \
              GROUP BY l.person_id HAVING COUNT(*) = ?",
             marks(n),
-            in_units("l.person_id"),
+            in_scope("l.person_id"),
             active("l.person_id")
         ),
         values,
     )
 }
 
-/// Checks a search against the framework and the organisation: the unit
-/// searched within (with every unit below it), or a named error.
+/// Checks a search against the framework and organisation `org`: the unit
+/// searched within (with every unit below it), or a named error (a unit of
+/// another organisation is as one that does not exist).
 async fn check_search(
     db: &impl ConnectionTrait,
+    org: i32,
     fw: &FrameworkView,
     q: &FindQuery,
 ) -> Result<Option<Vec<i32>>, AppError> {
@@ -283,7 +294,7 @@ async fn check_search(
         .collect();
     let units = match q.unit {
         Some(u) => {
-            let below = crate::team::service::units_below(db, u).await?;
+            let below = crate::team::service::units_below(db, org, u).await?;
             if below.is_none() {
                 errors.push(FieldError::new(
                     "unit",
@@ -306,11 +317,12 @@ async fn check_search(
 /// slice of it.
 async fn search_ids(
     db: &impl ConnectionTrait,
+    org: i32,
     q: &FindQuery,
     units: Option<&[i32]>,
 ) -> Result<Vec<i32>, AppError> {
     let backend = db.get_database_backend();
-    let (m, values) = matching_sql(q, units);
+    let (m, values) = matching_sql(q, org, units);
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             backend,
@@ -440,20 +452,31 @@ async fn describe_found(
         .collect())
 }
 
-/// Searches the directory for `user`: anyone signed in.
+/// Searches the directory of `user`'s organisation for them: anyone
+/// signed in.
 pub async fn find(
     db: &impl ConnectionTrait,
     user: &CurrentUser,
     q: FindQuery,
 ) -> Result<FindResults, AppError> {
+    let org = user.organisation()?;
     let fw = framework::current(db).await?;
-    let units = check_search(db, &fw, &q).await?;
-    let all = search_ids(db, &q, units.as_deref()).await?;
+    let units = check_search(db, org, &fw, &q).await?;
+    let all = search_ids(db, org, &q, units.as_deref()).await?;
     let matching = all.len();
     let offset = (q.page - 1).saturating_mul(PAGE_SIZE).min(matching);
     let page = &all[offset..(offset + PAGE_SIZE).min(matching)];
     let people = describe_found(db, &fw, &q, page, user.person_id).await?;
-    let listed = directory_entry::Entity::find().count(db).await? as usize;
+    // Listed people of the organisation.
+    let own_people = sea_orm::sea_query::Query::select()
+        .column(person::Column::Id)
+        .from(person::Entity)
+        .and_where(person::Column::OrganisationId.eq(org))
+        .to_owned();
+    let listed = directory_entry::Entity::find()
+        .filter(directory_entry::Column::PersonId.in_subquery(own_people))
+        .count(db)
+        .await? as usize;
     let me_listed = match user.person_id {
         Some(me) => directory_entry::Entity::find_by_id(me)
             .one(db)
@@ -471,6 +494,7 @@ pub async fn find(
         })
         .collect();
     let units = org_unit::Entity::find()
+        .filter(org_unit::Column::OrganisationId.eq(org))
         .order_by_asc(org_unit::Column::Name)
         .all(db)
         .await?
@@ -498,15 +522,132 @@ pub async fn find(
     })
 }
 
-/// Every person a search finds, for HR's download (the caller checked the
-/// role): the same people the search shows, on one sheet.
-pub async fn find_all(db: &impl ConnectionTrait, q: &FindQuery) -> Result<Vec<Found>, AppError> {
+/// Every person of organisation `org` a search finds, for HR's download
+/// (the caller checked the role): the same people the search shows, on one
+/// sheet.
+pub async fn find_all(
+    db: &impl ConnectionTrait,
+    org: i32,
+    q: &FindQuery,
+) -> Result<Vec<Found>, AppError> {
     let fw = framework::current(db).await?;
-    let units = check_search(db, &fw, q).await?;
-    let ids = search_ids(db, q, units.as_deref()).await?;
+    let units = check_search(db, org, &fw, q).await?;
+    let ids = search_ids(db, org, q, units.as_deref()).await?;
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         out.extend(describe_found(db, &fw, q, chunk, None).await?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::testing::{ORG, test_db, tiny_org, user};
+    use sea_orm::ActiveModelTrait;
+
+    /// Every search is of one organisation's people, by skill or not: its
+    /// own when no unit is named, the named units' (of its own tree) when
+    /// they are.
+    #[test]
+    fn every_search_names_the_organisation_or_its_units() {
+        let by_skill = FindQuery {
+            skills: vec!["DIG-FOUND".into()],
+            ..FindQuery::default()
+        };
+        let some: &[i32] = &[3, 4];
+        for q in [FindQuery::default(), by_skill] {
+            let (sql, _) = matching_sql(&q, 7, None);
+            assert!(sql.contains("p.organisation_id = 7"), "{sql}");
+            let (sql, _) = matching_sql(&q, 7, Some(some));
+            assert!(sql.contains("p.org_unit_id IN (3,4)"), "{sql}");
+        }
+    }
+
+    /// A person of another organisation who is listed is not found, not
+    /// counted among those listed, and their unit is neither offered nor
+    /// accepted as a place to search.
+    #[tokio::test]
+    async fn another_organisations_people_are_not_found() {
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        let org = crate::entities::organisation::ActiveModel {
+            code: Set("OTHER".into()),
+            name: Set("Other Trust".into()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&t.db)
+        .await
+        .unwrap();
+        let unit = org_unit::ActiveModel {
+            organisation_id: Set(org.id),
+            parent_id: Set(None),
+            code: Set("O1".into()),
+            name: Set("Other team".into()),
+            kind: Set("team".into()),
+            ..Default::default()
+        }
+        .insert(&t.db)
+        .await
+        .unwrap();
+        let stranger = person::ActiveModel {
+            organisation_id: Set(org.id),
+            employee_number: Set("x".into()),
+            given_name: Set("x".into()),
+            family_name: Set("Other".into()),
+            email: Set(None),
+            staff_group: Set("Nursing and Midwifery Registered".into()),
+            band: Set("Band 5".into()),
+            org_unit_id: Set(unit.id),
+            job_role_id: Set(None),
+            line_manager_id: Set(None),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&t.db)
+        .await
+        .unwrap()
+        .id;
+        let listed = Listing {
+            listed: true,
+            show_self_assessed: true,
+            contact: String::new(),
+        };
+        for who in [o.a, stranger] {
+            save_listing(&t.db, who, &listed).await.unwrap();
+        }
+
+        let hr = user(o.c, Role::Hr);
+        let found = find(&t.db, &hr, FindQuery::default()).await.unwrap();
+        let ids: Vec<i32> = found.people.iter().map(|f| f.id).collect();
+        assert_eq!(ids, [o.a]);
+        assert_eq!((found.matching, found.listed), (1, 1));
+        assert!(found.units.iter().all(|u| u.value != unit.id.to_string()));
+        let all: Vec<i32> = find_all(&t.db, ORG, &FindQuery::default())
+            .await
+            .unwrap()
+            .iter()
+            .map(|f| f.id)
+            .collect();
+        assert_eq!(all, [o.a]);
+        let there = FindQuery {
+            unit: Some(unit.id),
+            ..FindQuery::default()
+        };
+        assert!(matches!(
+            find(&t.db, &hr, there.clone()).await,
+            Err(AppError::Validation(_))
+        ));
+        let theirs: Vec<i32> = find_all(&t.db, org.id, &there)
+            .await
+            .unwrap()
+            .iter()
+            .map(|f| f.id)
+            .collect();
+        assert_eq!(theirs, [stranger], "their own organisation finds them");
+    }
 }

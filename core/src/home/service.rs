@@ -28,10 +28,12 @@ pub async fn overview(
         }
         None => (None, None, Vec::new()),
     };
-    let org = if user.is_one_of(&[Role::Hr, Role::Admin]) {
-        Some(people::counts(db).await?)
-    } else {
-        None
+    // HR and administrators see the sizes of their own organisation.
+    let org = match user.organisation_id {
+        Some(org) if user.is_one_of(&[Role::Hr, Role::Admin]) => {
+            Some(people::counts(db, org).await?)
+        }
+        _ => None,
     };
     let (progress, to_agree) = match user.person_id {
         Some(id) => (

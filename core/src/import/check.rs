@@ -253,6 +253,8 @@ pub struct PersonRecord {
     pub account: Option<AccountRecord>,
 }
 
+/// The importing organisation's units, roles and people: a file names
+/// them by code and employee number, and those resolve within it only.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     /// By code.
@@ -262,8 +264,16 @@ pub struct Snapshot {
     pub skills: HashSet<String>,
     /// By employee number.
     pub people: HashMap<String, PersonRecord>,
-    /// Account email -> the employee number of its person, if any.
+    /// Every account's email in the system (an email signs one account in,
+    /// whatever its organisation) -> the employee number of its person,
+    /// when that person is this organisation's.
     pub account_emails: HashMap<String, Option<String>>,
+    /// Unit codes, role codes and employee numbers other organisations
+    /// use. They are unique in the whole system, so a new unit, role or
+    /// person may not take one; the file is told so, and nothing more.
+    pub units_elsewhere: HashSet<String>,
+    pub roles_elsewhere: HashSet<String>,
+    pub numbers_elsewhere: HashSet<String>,
 }
 
 // ---------------------------------------------------------------------------
@@ -680,6 +690,10 @@ fn check_org(
             continue;
         }
         seen.insert(code.clone(), *row);
+        if !snapshot.orgs.contains_key(&code) && snapshot.units_elsewhere.contains(&code) {
+            c.bad("code", elsewhere("Unit code", &code));
+            continue;
+        }
         if parent.as_deref() == Some(code.as_str()) {
             c.bad("parent", "A unit cannot be its own parent");
             continue;
@@ -769,6 +783,12 @@ fn check_org(
         out.push((action, r));
     }
     (out, counts)
+}
+
+/// A code or number another organisation already uses: that it is taken,
+/// never whose it is.
+fn elsewhere(what: &str, value: &str) -> String {
+    format!("{what} {value} is already used by another organisation in this system")
 }
 
 fn tally(counts: &mut Counts, action: Action) {
@@ -886,6 +906,12 @@ fn check_roles(
         }
         match index.get(&code) {
             None => {
+                // Reported on the role's first row; its other rows join it
+                // and are left out with it.
+                if !snapshot.roles.contains_key(&code) && snapshot.roles_elsewhere.contains(&code) {
+                    c.bad("code", elsewhere("Role code", &code));
+                    bad_roles.insert(code.clone());
+                }
                 index.insert(code.clone(), roles.len());
                 roles.push(RoleRow {
                     row: *row,
@@ -1078,6 +1104,12 @@ fn check_staff_row(
     let before = c.problems.len();
     let f = read_staff_fields(c, lookups, snapshot);
     check_repeated_number(c, &f.number, &mut seen.numbers);
+    if !f.number.is_empty()
+        && !snapshot.people.contains_key(&f.number)
+        && snapshot.numbers_elsewhere.contains(&f.number)
+    {
+        c.bad("employee_number", elsewhere("Employee number", &f.number));
+    }
     if f.manager.as_deref() == Some(f.number.as_str()) && !f.number.is_empty() {
         c.bad("manager", "A person cannot be their own line manager");
     }
@@ -1241,7 +1273,9 @@ fn staff_role(
 fn staff_app_role(c: &mut Cells<'_>) -> Option<Role> {
     match c.raw("app_role") {
         "" => None,
-        r => match Role::parse(r) {
+        // The workforce lead is the system's, not an organisation's: it is
+        // made on the command line, never imported.
+        r => match Role::parse(r).filter(|role| *role != Role::Lead) {
             Some(role) => Some(role),
             None => {
                 c.bad("app_role", "Use staff, manager, hr or admin");
@@ -1810,6 +1844,70 @@ mod tests {
                 ("DIG-FOUND".to_string(), (3, true)),
                 ("DAT-VIS".to_string(), (2, false))
             ]))
+        );
+    }
+
+    /// Codes and employee numbers are unique in the whole system: a row
+    /// that would create one another organisation uses is an error on that
+    /// row and field, which says it is taken and nothing of whose it is.
+    #[test]
+    fn codes_and_numbers_of_other_organisations_are_refused() {
+        let mut s = snapshot();
+        s.units_elsewhere.insert("RXX-D1".into());
+        s.roles_elsewhere.insert("RXX-R1".into());
+        s.numbers_elsewhere.insert("900".into());
+        // Another organisation's person's account: the email is taken.
+        s.account_emails.insert("zed@other.nhs.uk".into(), None);
+        let org = check(
+            Kind::Org,
+            &table("Code,Name,Parent code\nrxx-d1,Medicine,TRUST\nD2,Surgery,TRUST\n"),
+            &s,
+            HR,
+        );
+        assert_eq!(
+            messages(&org),
+            [
+                "Row 2, Code \u{201c}rxx-d1\u{201d}: Unit code RXX-D1 is already used by another organisation in this system"
+            ]
+        );
+        let roles = check(
+            Kind::Roles,
+            &table(
+                "Role code,Position Title,Staff group,Pay band,Skill code,Required level,Essential or desirable\n\
+                 RXX-R1,Analyst,Administrative and Clerical,6,DIG-FOUND,2,essential\n\
+                 RXX-R1,Analyst,Administrative and Clerical,6,DAT-VIS,3,desirable\n",
+            ),
+            &s,
+            HR,
+        );
+        let m = messages(&roles);
+        assert_eq!(roles.counts.errors, 1, "{m:#?}");
+        assert!(
+            m[0].starts_with(
+                "Row 2, Role code \u{201c}RXX-R1\u{201d}: Role code RXX-R1 is already used by another organisation"
+            ),
+            "{m:#?}"
+        );
+        let Rows::Roles(rows) = &roles.rows else {
+            panic!()
+        };
+        assert!(rows.is_empty(), "{rows:?}");
+        let people = check(
+            Kind::Staff,
+            &table(&format!(
+                "{STAFF_HEAD}900,Yan,New,,T1,,,Administrative and Clerical,5,\n\
+                 901,Zed,New,zed@other.nhs.uk,T1,,,Administrative and Clerical,5,\n"
+            )),
+            &s,
+            HR,
+        );
+        let m = messages(&people);
+        assert_eq!(
+            m,
+            [
+                "Row 2, Employee number \u{201c}900\u{201d}: Employee number 900 is already used by another organisation in this system",
+                "Row 3, Email \u{201c}zed@other.nhs.uk\u{201d}: Another account already uses this email address",
+            ]
         );
     }
 

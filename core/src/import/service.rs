@@ -9,7 +9,8 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionSession,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement,
+    TransactionSession,
 };
 
 use super::check::{
@@ -87,6 +88,7 @@ pub async fn read_file(
 /// read is (`upload` refuses it outright instead).
 pub async fn check_file(
     db: &impl ConnectionTrait,
+    org: i32,
     kind: Kind,
     file_name: &str,
     bytes: Arc<Vec<u8>>,
@@ -96,7 +98,7 @@ pub async fn check_file(
     let table = read_file(bytes, file_name, limits)
         .await?
         .map_err(Problem::from);
-    check_table(db, kind, table, importer).await
+    check_table(db, org, kind, table, importer).await
 }
 
 /// Checks what was read against the database as it is now, off the async
@@ -104,6 +106,7 @@ pub async fn check_file(
 /// read is a plan with that one problem.
 async fn check_table(
     db: &impl ConnectionTrait,
+    org: i32,
     kind: Kind,
     table: Result<Table, Problem>,
     importer: Importer,
@@ -122,7 +125,7 @@ async fn check_table(
             return Ok((plan, Snapshot::default()));
         }
     };
-    let snapshot = snapshot(db, kind).await?;
+    let snapshot = snapshot(db, org, kind).await?;
     tokio::task::spawn_blocking(move || {
         let plan = check(kind, &table, &snapshot, importer);
         (plan, snapshot)
@@ -134,10 +137,22 @@ async fn check_table(
     })
 }
 
-/// What the checks of one kind of file need from the database.
-pub async fn snapshot(db: &impl ConnectionTrait, kind: Kind) -> Result<Snapshot, AppError> {
+/// What the checks of one kind of file need from the database: organisation
+/// `org`'s units, roles (with their requirements) and people, since a file
+/// names them by code and employee number and these resolve within the
+/// organisation only; the codes and numbers other organisations use, which
+/// are unique in the whole system; and every account's email, unique too.
+pub async fn snapshot(
+    db: &impl ConnectionTrait,
+    org: i32,
+    kind: Kind,
+) -> Result<Snapshot, AppError> {
+    use sea_orm::sea_query::Query;
     let mut s = Snapshot::default();
-    let orgs = org_unit::Entity::find().all(db).await?;
+    let orgs = org_unit::Entity::find()
+        .filter(org_unit::Column::OrganisationId.eq(org))
+        .all(db)
+        .await?;
     let org_codes: HashMap<i32, String> = orgs.iter().map(|o| (o.id, o.code.clone())).collect();
     for o in orgs {
         s.orgs.insert(
@@ -151,9 +166,21 @@ pub async fn snapshot(db: &impl ConnectionTrait, kind: Kind) -> Result<Snapshot,
         );
     }
     if kind == Kind::Org {
+        s.units_elsewhere = org_unit::Entity::find()
+            .select_only()
+            .column(org_unit::Column::Code)
+            .filter(org_unit::Column::OrganisationId.ne(org))
+            .into_tuple::<String>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
         return Ok(s);
     }
-    let roles = job_role::Entity::find().all(db).await?;
+    let roles = job_role::Entity::find()
+        .filter(job_role::Column::OrganisationId.eq(org))
+        .all(db)
+        .await?;
     let role_codes: HashMap<i32, String> = roles.iter().map(|r| (r.id, r.code.clone())).collect();
     for r in roles {
         s.roles.insert(
@@ -178,7 +205,25 @@ pub async fn snapshot(db: &impl ConnectionTrait, kind: Kind) -> Result<Snapshot,
             .await?
             .into_iter()
             .collect();
-        for q in role_requirement::Entity::find().all(db).await? {
+        s.roles_elsewhere = job_role::Entity::find()
+            .select_only()
+            .column(job_role::Column::Code)
+            .filter(job_role::Column::OrganisationId.ne(org))
+            .into_tuple::<String>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        let own_roles = Query::select()
+            .column(job_role::Column::Id)
+            .from(job_role::Entity)
+            .and_where(job_role::Column::OrganisationId.eq(org))
+            .to_owned();
+        for q in role_requirement::Entity::find()
+            .filter(role_requirement::Column::JobRoleId.in_subquery(own_roles))
+            .all(db)
+            .await?
+        {
             if let Some(r) = role_codes
                 .get(&q.job_role_id)
                 .and_then(|c| s.roles.get_mut(c))
@@ -189,24 +234,44 @@ pub async fn snapshot(db: &impl ConnectionTrait, kind: Kind) -> Result<Snapshot,
         }
         return Ok(s);
     }
-    let people = person::Entity::find().all(db).await?;
+    let people = person::Entity::find()
+        .filter(person::Column::OrganisationId.eq(org))
+        .all(db)
+        .await?;
+    s.numbers_elsewhere = person::Entity::find()
+        .select_only()
+        .column(person::Column::EmployeeNumber)
+        .filter(person::Column::OrganisationId.ne(org))
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
     let numbers: HashMap<i32, String> = people
         .iter()
         .map(|p| (p.id, p.employee_number.clone()))
         .collect();
+    // Every account's email (one email, one account, in the whole system),
+    // with its owner's employee number only when the owner is this
+    // organisation's: a clash with another's names nobody.
     let mut accounts: HashMap<i32, AccountRecord> = HashMap::new();
-    for a in account::Entity::find().all(db).await? {
-        let owner = a.person_id.and_then(|p| numbers.get(&p).cloned());
-        s.account_emails.insert(a.email.clone(), owner);
-        if let (Some(p), Some(role)) = (a.person_id, Role::parse(&a.role)) {
-            accounts.insert(
-                p,
-                AccountRecord {
-                    id: a.id,
-                    email: a.email,
-                    role,
-                },
-            );
+    let all_accounts: Vec<(i32, String, String, Option<i32>)> = account::Entity::find()
+        .select_only()
+        .columns([
+            account::Column::Id,
+            account::Column::Email,
+            account::Column::Role,
+            account::Column::PersonId,
+        ])
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, email, role, person_id) in all_accounts {
+        let owner = person_id.and_then(|p| numbers.get(&p).cloned());
+        let ours = owner.is_some();
+        s.account_emails.insert(email.clone(), owner);
+        if let (Some(p), Some(role), true) = (person_id, Role::parse(&role), ours) {
+            accounts.insert(p, AccountRecord { id, email, role });
         }
     }
     s.people.reserve(people.len());
@@ -230,10 +295,13 @@ pub async fn snapshot(db: &impl ConnectionTrait, kind: Kind) -> Result<Snapshot,
     Ok(s)
 }
 
-/// Writes a checked plan. Call inside a transaction: on any error the
-/// caller rolls back and nothing is changed.
+/// Writes a checked plan into organisation `org` (the one its snapshot was
+/// taken of): every unit, role, person and account it creates is that
+/// organisation's. Call inside a transaction: on any error the caller
+/// rolls back and nothing is changed.
 pub async fn apply(
     txn: &impl ConnectionTrait,
+    org: i32,
     plan: &Plan,
     snapshot: &Snapshot,
     progress: &(dyn Fn(Progress) + Sync),
@@ -244,9 +312,9 @@ pub async fn apply(
         ));
     }
     match &plan.rows {
-        Rows::Org(rows) => apply_org(txn, rows, snapshot, progress).await?,
-        Rows::Roles(rows) => apply_roles(txn, rows, snapshot, progress).await?,
-        Rows::Staff(rows) => apply_staff(txn, rows, snapshot, progress).await?,
+        Rows::Org(rows) => apply_org(txn, org, rows, snapshot, progress).await?,
+        Rows::Roles(rows) => apply_roles(txn, org, rows, snapshot, progress).await?,
+        Rows::Staff(rows) => apply_staff(txn, org, rows, snapshot, progress).await?,
     }
     // People, units and requirements changed: recount the reports in the
     // same transaction.
@@ -255,6 +323,7 @@ pub async fn apply(
 
 async fn apply_org(
     txn: &impl ConnectionTrait,
+    org: i32,
     rows: &[(Action, OrgRow)],
     snapshot: &Snapshot,
     progress: &(dyn Fn(Progress) + Sync),
@@ -289,6 +358,7 @@ async fn apply_org(
             match action {
                 Action::Create => {
                     let m = org_unit::ActiveModel {
+                        organisation_id: Set(org),
                         code: Set(r.code.clone()),
                         name: Set(r.name.clone()),
                         parent_id: Set(parent_id),
@@ -326,6 +396,7 @@ async fn apply_org(
 
 async fn apply_roles(
     txn: &impl ConnectionTrait,
+    org: i32,
     rows: &[(Action, RoleRow)],
     snapshot: &Snapshot,
     progress: &(dyn Fn(Progress) + Sync),
@@ -339,6 +410,7 @@ async fn apply_roles(
         let id = match action {
             Action::Create => {
                 job_role::ActiveModel {
+                    organisation_id: Set(org),
                     code: Set(r.code.clone()),
                     title: Set(r.title.clone()),
                     staff_group: Set(r.staff_group.clone()),
@@ -428,6 +500,7 @@ async fn reserve_person_ids(txn: &impl ConnectionTrait, n: usize) -> Result<Vec<
 
 async fn apply_staff(
     txn: &impl ConnectionTrait,
+    org: i32,
     rows: &[(Action, StaffRow)],
     snapshot: &Snapshot,
     progress: &(dyn Fn(Progress) + Sync),
@@ -465,8 +538,11 @@ async fn apply_staff(
         ids.insert(r.employee_number.as_str(), *id);
     }
     let now = Utc::now();
+    // The units named resolve within `org`, so a person is their unit's
+    // organisation's, as every person must be.
     let person_model = |r: &StaffRow, id: i32| person::ActiveModel {
         id: Set(id),
+        organisation_id: Set(org),
         employee_number: Set(r.employee_number.clone()),
         given_name: Set(r.given_name.clone()),
         family_name: Set(r.family_name.clone()),
@@ -479,6 +555,7 @@ async fn apply_staff(
         created_at: Set(now),
     };
     let new_account = |email: &str, role: Option<Role>, person_id: i32| account::ActiveModel {
+        organisation_id: Set(Some(org)),
         email: Set(email.to_string()),
         // No password yet: the person sets one from a set-password link.
         password_hash: Set(String::new()),
@@ -553,6 +630,9 @@ async fn apply_staff(
 // Jobs: the record of each file.
 
 pub struct NewJob<'a> {
+    /// The organisation whose data the file is: the uploader's (the
+    /// command line's `--organisation`).
+    pub organisation_id: i32,
     pub kind: Kind,
     pub file_name: &'a str,
     pub actor: &'a str,
@@ -566,6 +646,7 @@ fn report_json(problems: &[Problem]) -> String {
 fn job_model(job: &NewJob<'_>, plan: &Plan, status: Status) -> import_job::ActiveModel {
     let c = plan.counts;
     import_job::ActiveModel {
+        organisation_id: Set(job.organisation_id),
         kind: Set(job.kind.as_str().to_string()),
         file_name: Set(clean_file_name(job.file_name)),
         status: Set(status.as_str().to_string()),
@@ -614,7 +695,7 @@ pub async fn upload(
         Err(ReadError::TooLarge(message)) => return Err(AppError::validation("file", message)),
         read => read.map_err(Problem::from),
     };
-    let (plan, _) = check_table(db, job.kind, table, importer).await?;
+    let (plan, _) = check_table(db, job.organisation_id, job.kind, table, importer).await?;
     let status = if plan.has_errors() {
         Status::Rejected
     } else {
@@ -631,7 +712,9 @@ pub async fn upload(
 /// against the database as it is now; if that finds errors (someone changed
 /// the data meanwhile), nothing is imported and the job says why. Run by
 /// the job queue (`queue_commit`); running it again after it finished
-/// changes nothing ("already imported").
+/// changes nothing ("already imported"). The file is the job's
+/// organisation's, checked against and written into it; the callers that
+/// take an id from a request check the organisation first (`status`).
 pub async fn commit(
     db: &DatabaseConnection,
     id: i32,
@@ -645,6 +728,8 @@ pub async fn commit(
         .await?
         .ok_or_else(|| AppError::NotFound("The import".into()))?;
     let kind = Kind::parse(&job.kind).ok_or(AppError::Internal)?;
+    let org = job.organisation_id;
+    let by = by.in_organisation(Some(org));
     let bytes = match (Status::parse(&job.status), job.content) {
         (Status::Ready | Status::Failed | Status::Importing, Some(bytes)) => bytes,
         (Status::Imported, _) => {
@@ -683,6 +768,7 @@ pub async fn commit(
     }
     let (plan, snapshot) = check_file(
         &txn,
+        org,
         kind,
         &job.file_name,
         Arc::new(bytes),
@@ -702,8 +788,8 @@ pub async fn commit(
         ));
     }
     let started = Utc::now();
-    apply(&txn, &plan, &snapshot, progress).await?;
-    welcome_new_accounts(&txn, started).await?;
+    apply(&txn, org, &plan, &snapshot, progress).await?;
+    welcome_new_accounts(&txn, org, started).await?;
     finish_job(&txn, id, kind, &plan, by).await?;
     txn.commit().await?;
     Ok(plan.counts)
@@ -736,11 +822,13 @@ impl CommitJob {
     }
 }
 
-/// Asks the job queue to import a checked upload, unless it is queued or
-/// being imported already. Any instance may run it, and the page reads its
-/// progress from the database.
+/// Asks the job queue to import a checked upload of organisation `org`,
+/// unless it is queued or being imported already (or is another
+/// organisation's: nothing is queued). Any instance may run it, and the
+/// page reads its progress from the database.
 pub async fn queue_commit(
     db: &DatabaseConnection,
+    org: i32,
     id: i32,
     importer: Importer,
     by: audit::Actor,
@@ -765,6 +853,7 @@ pub async fn queue_commit(
             Expr::value(Option::<String>::None),
         )
         .filter(import_job::Column::Id.eq(id))
+        .filter(import_job::Column::OrganisationId.eq(org))
         .filter(import_job::Column::Status.is_in([Status::Ready.as_str(), Status::Failed.as_str()]))
         .exec(&txn)
         .await?;
@@ -776,14 +865,18 @@ pub async fn queue_commit(
     Ok(())
 }
 
-/// Accounts an import made with no password hear how to sign in.
+/// Accounts an import made with no password hear how to sign in: this
+/// import's, of organisation `org` (another organisation's import at the
+/// same moment welcomes its own).
 async fn welcome_new_accounts(
     txn: &impl ConnectionTrait,
+    org: i32,
     since: chrono::DateTime<Utc>,
 ) -> Result<(), AppError> {
     let ids: Vec<i32> = account::Entity::find()
         .select_only()
         .column(account::Column::Id)
+        .filter(account::Column::OrganisationId.eq(org))
         .filter(account::Column::PasswordHash.eq(""))
         .filter(account::Column::CreatedAt.gte(since))
         .into_tuple()
@@ -970,6 +1063,18 @@ pub async fn purge_finished_files(
     older_than: chrono::Duration,
     now: chrono::DateTime<Utc>,
 ) -> Result<u64, AppError> {
+    purge_files_of(db, None, older_than, now).await
+}
+
+/// `purge_finished_files` for one organisation's imports only (`Some`), as
+/// an erasure there does: another organisation's uploads are not theirs to
+/// purge.
+pub async fn purge_files_of(
+    db: &impl ConnectionTrait,
+    organisation: Option<i32>,
+    older_than: chrono::Duration,
+    now: chrono::DateTime<Utc>,
+) -> Result<u64, AppError> {
     use import_job::Column as C;
     let cutoff = now
         .checked_sub_signed(older_than)
@@ -986,6 +1091,7 @@ pub async fn purge_finished_files(
         .columns([C::Id, C::Status, C::CreatedAt, C::FinishedAt])
         .filter(C::PurgedAt.is_null())
         .filter(C::CreatedAt.lte(cutoff))
+        .apply_if(organisation, |q, org| q.filter(C::OrganisationId.eq(org)))
         .order_by_asc(C::Id)
         .into_tuple()
         .all(db)
@@ -1057,9 +1163,11 @@ pub async fn import_file(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Plan, AppError> {
     let importer = Importer { is_admin: true };
+    let org = job.organisation_id;
     let bytes = Arc::new(bytes.to_vec());
     if dry_run {
-        let (plan, _) = check_file(db, job.kind, job.file_name, bytes, limits, importer).await?;
+        let (plan, _) =
+            check_file(db, org, job.kind, job.file_name, bytes, limits, importer).await?;
         return Ok(plan);
     }
     let txn = crate::kernel::begin_write(db).await?;
@@ -1074,7 +1182,7 @@ pub async fn import_file(
         .await?
         .id;
     let (plan, snapshot) =
-        check_file(&txn, job.kind, job.file_name, bytes, limits, importer).await?;
+        check_file(&txn, org, job.kind, job.file_name, bytes, limits, importer).await?;
     if plan.has_errors() {
         drop(txn);
         job_model(&job, &plan, Status::Rejected).insert(db).await?;
@@ -1084,10 +1192,11 @@ pub async fn import_file(
     m.id = Set(id);
     m.update(&txn).await?;
     let started = Utc::now();
-    apply(&txn, &plan, &snapshot, progress).await?;
-    welcome_new_accounts(&txn, started).await?;
-    // The command line: the system acted.
-    finish_job(&txn, id, job.kind, &plan, audit::Actor::default()).await?;
+    apply(&txn, org, &plan, &snapshot, progress).await?;
+    welcome_new_accounts(&txn, org, started).await?;
+    // The command line: the system acted, on the organisation's data.
+    let by = audit::Actor::default().in_organisation(Some(org));
+    finish_job(&txn, id, job.kind, &plan, by).await?;
     txn.commit().await?;
     Ok(plan)
 }
@@ -1108,29 +1217,34 @@ fn counts_of(j: &import_job::Model) -> Counts {
     }
 }
 
-/// Jobs without their stored file (and, for lists, without their report).
-fn select_jobs(with_report: bool) -> sea_orm::Select<import_job::Entity> {
+/// Organisation `org`'s jobs without their stored file (and, for lists,
+/// without their report).
+fn select_jobs(org: i32, with_report: bool) -> sea_orm::Select<import_job::Entity> {
     use import_job::Column as C;
-    let q = import_job::Entity::find().select_only().columns([
-        C::Id,
-        C::Kind,
-        C::FileName,
-        C::Status,
-        C::Actor,
-        C::CreatedBy,
-        C::CreatedAt,
-        C::FinishedAt,
-        C::Rows,
-        C::Creates,
-        C::Updates,
-        C::Unchanged,
-        C::Errors,
-        C::Warnings,
-        C::NewAccounts,
-        C::Failure,
-        C::PurgedAt,
-        C::QueueJobId,
-    ]);
+    let q = import_job::Entity::find()
+        .filter(C::OrganisationId.eq(org))
+        .select_only()
+        .columns([
+            C::OrganisationId,
+            C::Id,
+            C::Kind,
+            C::FileName,
+            C::Status,
+            C::Actor,
+            C::CreatedBy,
+            C::CreatedAt,
+            C::FinishedAt,
+            C::Rows,
+            C::Creates,
+            C::Updates,
+            C::Unchanged,
+            C::Errors,
+            C::Warnings,
+            C::NewAccounts,
+            C::Failure,
+            C::PurgedAt,
+            C::QueueJobId,
+        ]);
     let q = if with_report {
         q.column(C::Report)
     } else {
@@ -1177,12 +1291,15 @@ async fn progress_of(
 }
 
 /// A job's status and progress only (for polling and before committing).
+/// Another organisation's job is not found, as a missing one is not.
 pub async fn status(
     db: &impl ConnectionTrait,
+    org: i32,
     id: i32,
     running: &Running,
 ) -> Result<(Status, Option<Progress>), AppError> {
     let (stored, queue_job): (String, Option<i32>) = import_job::Entity::find_by_id(id)
+        .filter(import_job::Column::OrganisationId.eq(org))
         .select_only()
         .column(import_job::Column::Status)
         .column(import_job::Column::QueueJobId)
@@ -1194,12 +1311,14 @@ pub async fn status(
     Ok((live_status(&stored, running.get(id).is_some()), progress))
 }
 
+/// An import's preview or record; another organisation's is not found.
 pub async fn job(
     db: &impl ConnectionTrait,
+    org: i32,
     id: i32,
     running: &Running,
 ) -> Result<JobView, AppError> {
-    let j = select_jobs(true)
+    let j = select_jobs(org, true)
         .filter(import_job::Column::Id.eq(id))
         .one(db)
         .await?
@@ -1223,11 +1342,13 @@ pub async fn job(
     })
 }
 
+/// Organisation `org`'s most recent imports.
 pub async fn history(
     db: &impl ConnectionTrait,
+    org: i32,
     running: &Running,
 ) -> Result<Vec<JobRow>, AppError> {
-    let jobs = select_jobs(false)
+    let jobs = select_jobs(org, false)
         .order_by_desc(import_job::Column::Id)
         .limit(200)
         .all(db)
@@ -1247,8 +1368,14 @@ pub async fn history(
 }
 
 /// Every problem with a file, as CSV (formula-safe) for a spreadsheet.
-pub async fn report_csv(db: &impl ConnectionTrait, id: i32) -> Result<(String, String), AppError> {
+/// Another organisation's import is not found.
+pub async fn report_csv(
+    db: &impl ConnectionTrait,
+    org: i32,
+    id: i32,
+) -> Result<(String, String), AppError> {
     let j = import_job::Entity::find_by_id(id)
+        .filter(import_job::Column::OrganisationId.eq(org))
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound("The import".into()))?;
@@ -1284,7 +1411,7 @@ pub fn problems_csv(problems: &[Problem]) -> Result<String, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::testing::test_db;
+    use crate::kernel::testing::{ORG, test_db};
 
     /// A job as an upload or a commit left it, `days` ago.
     async fn insert_job(
@@ -1302,6 +1429,7 @@ mod tests {
             problems: problems.to_vec(),
         };
         let job = NewJob {
+            organisation_id: ORG,
             kind: Kind::Staff,
             file_name: "staff.csv",
             actor: "hr@skillmap.example",
@@ -1365,7 +1493,7 @@ mod tests {
                 ..email.clone()
             }]
         );
-        let (name, csv) = report_csv(db, old_rejected).await.unwrap();
+        let (name, csv) = report_csv(db, ORG, old_rejected).await.unwrap();
         assert!(name.ends_with("-problems.csv"), "{name}");
         assert!(
             csv.contains("2,Email,(removed),Enter an email address"),
@@ -1388,7 +1516,7 @@ mod tests {
             "{refused:?}"
         );
         assert_eq!(
-            job(db, abandoned, &Running::default())
+            job(db, ORG, abandoned, &Running::default())
                 .await
                 .unwrap()
                 .status,
@@ -1421,5 +1549,183 @@ mod tests {
             assert!(!j.report.contains("pia.purge@"), "{id}: {}", j.report);
         }
         assert_eq!(stored(db, waiting).await.status, "expired");
+    }
+
+    /// A second organisation of the deployment.
+    async fn other_organisation(db: &DatabaseConnection) -> i32 {
+        crate::entities::organisation::ActiveModel {
+            code: Set("RYY".into()),
+            name: Set("Other Trust".into()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id
+    }
+
+    /// Imports are their organisation's: another's jobs are not listed,
+    /// and asking for one by id is answered as for a missing one.
+    #[tokio::test]
+    async fn imports_are_their_organisations() {
+        let t = test_db().await;
+        let db = &t.db;
+        let other = other_organisation(db).await;
+        let ours = insert_job(db, Status::Ready, &[], Some(b"a,b\n"), 0, None).await;
+        let running = Running::default();
+        assert_eq!(history(db, ORG, &running).await.unwrap().len(), 1);
+        assert!(history(db, other, &running).await.unwrap().is_empty());
+        assert!(job(db, ORG, ours, &running).await.is_ok());
+        assert!(matches!(
+            job(db, other, ours, &running).await,
+            Err(AppError::NotFound(_))
+        ));
+        assert!(matches!(
+            status(db, other, ours, &running).await,
+            Err(AppError::NotFound(_))
+        ));
+        assert!(matches!(
+            report_csv(db, other, ours).await,
+            Err(AppError::NotFound(_))
+        ));
+        // Nothing is queued for another organisation's import.
+        queue_commit(
+            db,
+            other,
+            ours,
+            Importer { is_admin: true },
+            audit::Actor::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(stored(db, ours).await.status, "ready");
+    }
+
+    /// A file is checked against and written into its organisation: codes
+    /// and numbers resolve within it, another organisation's are refused
+    /// on their row and nothing changes, and the new rows are its own.
+    #[tokio::test]
+    async fn a_file_is_imported_into_its_organisation_only() {
+        let t = test_db().await;
+        let db = &t.db;
+        // An import recounts the reports, which read the framework.
+        crate::framework::service::ensure_default(db).await.unwrap();
+        let other = other_organisation(db).await;
+        let import = async |org: i32, kind: Kind, text: &str| {
+            import_file(
+                db,
+                NewJob {
+                    organisation_id: org,
+                    kind,
+                    file_name: "file.csv",
+                    actor: "command line",
+                    created_by: None,
+                },
+                text.as_bytes(),
+                Limits::default(),
+                false,
+                &|_| {},
+            )
+            .await
+            .unwrap()
+        };
+        let plan = import(
+            ORG,
+            Kind::Org,
+            "Code,Name,Parent code\nRXX,Trust X,\nRXX-D1,Medicine,RXX\n",
+        )
+        .await;
+        assert!(!plan.has_errors(), "{:?}", plan.problems);
+        let plan = import(
+            ORG,
+            Kind::Staff,
+            "Employee number,First name,Last name,Email,Org unit code,Staff group,Band\n\
+             100,Ann,Lead,ann@x.nhs.uk,RXX-D1,Administrative and Clerical,8a\n",
+        )
+        .await;
+        assert!(!plan.has_errors(), "{:?}", plan.problems);
+
+        // The other organisation cannot take the codes, numbers or emails,
+        // nor name the first one's units or people.
+        let plan = import(
+            other,
+            Kind::Org,
+            "Code,Name,Parent code\nRYY,Trust Y,\nRXX-D1,Medicine,RYY\nRYY-D2,Surgery,RXX\n",
+        )
+        .await;
+        let m: Vec<String> = plan.problems.iter().map(Problem::describe).collect();
+        assert_eq!(
+            m,
+            [
+                "Row 3, Code \u{201c}RXX-D1\u{201d}: Unit code RXX-D1 is already used by another organisation in this system",
+                "Row 4, Parent code \u{201c}RXX\u{201d}: No unit has code RXX, in this file or in Skillmap",
+            ]
+        );
+        let plan = import(other, Kind::Org, "Code,Name,Parent code\nRYY,Trust Y,\n").await;
+        assert!(!plan.has_errors(), "{:?}", plan.problems);
+        let plan = import(
+            other,
+            Kind::Staff,
+            "Employee number,First name,Last name,Email,Org unit code,Line manager,Staff group,Band\n\
+             100,Ann,Again,,RYY,,Administrative and Clerical,5\n\
+             200,Bo,New,ann@x.nhs.uk,RYY,,Administrative and Clerical,5\n\
+             201,Cy,New,,RXX-D1,,Administrative and Clerical,5\n\
+             202,Di,New,,RYY,100,Administrative and Clerical,5\n",
+        )
+        .await;
+        let m: Vec<String> = plan.problems.iter().map(Problem::describe).collect();
+        assert_eq!(plan.counts.errors, 4, "{m:#?}");
+        for (row, says) in [
+            (
+                2,
+                "Employee number 100 is already used by another organisation in this system",
+            ),
+            (3, "Another account already uses this email address"),
+            (4, "No organisation unit has code RXX-D1"),
+            (5, "No person has employee number 100"),
+        ] {
+            assert!(
+                m.iter()
+                    .any(|x| x.starts_with(&format!("Row {row}")) && x.contains(says)),
+                "row {row}: {says} in {m:#?}"
+            );
+        }
+        // Nothing of the first organisation's is named to the other.
+        assert!(
+            !m.iter().any(|x| x.contains("Ann") || x.contains("Lead")),
+            "{m:#?}"
+        );
+
+        // What each import made is its own organisation's.
+        let units: Vec<(String, i32)> = org_unit::Entity::find()
+            .select_only()
+            .columns([org_unit::Column::Code, org_unit::Column::OrganisationId])
+            .order_by_asc(org_unit::Column::Code)
+            .into_tuple()
+            .all(db)
+            .await
+            .unwrap();
+        assert_eq!(
+            units,
+            [
+                ("RXX".to_string(), ORG),
+                ("RXX-D1".to_string(), ORG),
+                ("RYY".to_string(), other)
+            ]
+        );
+        let ann = person::Entity::find().one(db).await.unwrap().unwrap();
+        assert_eq!(ann.organisation_id, ORG);
+        let account = account::Entity::find().one(db).await.unwrap().unwrap();
+        assert_eq!(account.organisation_id, Some(ORG));
+        let jobs: Vec<i32> = import_job::Entity::find()
+            .select_only()
+            .column(import_job::Column::OrganisationId)
+            .order_by_asc(import_job::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await
+            .unwrap();
+        assert_eq!(jobs, [ORG, ORG, other, other, other]);
     }
 }

@@ -32,11 +32,26 @@ pub struct Actor {
     /// The signed-in account; none for the system or a stranger.
     pub account_id: Option<i32>,
     pub ip: Option<IpAddr>,
+    /// The organisation whose trail the event joins (the actor's); none
+    /// for the deployment itself.
+    pub organisation_id: Option<i32>,
 }
 
 impl Actor {
     pub fn new(account_id: Option<i32>, ip: Option<IpAddr>) -> Self {
-        Self { account_id, ip }
+        Self {
+            account_id,
+            ip,
+            organisation_id: None,
+        }
+    }
+
+    /// The same actor, recording into this organisation's trail.
+    pub const fn in_organisation(self, organisation_id: Option<i32>) -> Self {
+        Self {
+            organisation_id,
+            ..self
+        }
     }
 
     /// The system itself: the CLI, a job, start-up.
@@ -44,6 +59,7 @@ impl Actor {
         Self {
             account_id: None,
             ip: None,
+            organisation_id: None,
         }
     }
 }
@@ -78,6 +94,7 @@ fn event(
         target_id: Set(target.map(|(_, id)| id)),
         detail: Set(detail),
         ip: Set(actor.ip.map(|ip| ip.to_string())),
+        organisation_id: Set(actor.organisation_id),
         ..Default::default()
     }
 }

@@ -13,6 +13,7 @@ pub mod queue;
 pub mod session;
 pub mod settings;
 pub mod table;
+pub mod tenant;
 #[cfg(test)]
 pub mod testing;
 
@@ -212,7 +213,7 @@ mod tests {
 
     async fn add_unit(db: &impl ConnectionTrait, code: &str) {
         db.execute_unprepared(&format!(
-            "INSERT INTO org_unit (code, name, kind) VALUES ('{code}', 'Unit {code}', 'team')"
+            "INSERT INTO org_unit (organisation_id, code, name, kind) VALUES (1, '{code}', 'Unit {code}', 'team')"
         ))
         .await
         .unwrap();

@@ -218,7 +218,8 @@ pub async fn resolve_with(
          NULL AS s_sso_provider, NULL AS s_sso_subject, \
          NULL AS s_sso_sid, NULL AS s_sso_id_token, \
          a.email AS email, a.role AS role, a.disabled AS disabled, \
-         a.person_id AS person_id, p.given_name AS given, p.family_name AS family, \
+         a.person_id AS person_id, a.organisation_id AS organisation_id, \
+         p.given_name AS given, p.family_name AS family, \
          CAST({} AS BIGINT) AS extra \
          FROM session s JOIN account a ON a.id = s.account_id \
          LEFT JOIN person p ON p.id = a.person_id WHERE s.id = ?",
@@ -278,6 +279,7 @@ pub async fn resolve_with(
                 email,
                 display_name,
                 role,
+                organisation_id: found.try_get("", "organisation_id")?,
             },
             session_id: id,
         },

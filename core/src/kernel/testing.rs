@@ -84,6 +84,10 @@ impl Drop for TestDb {
     }
 }
 
+/// The organisation every fresh database has (the migration makes it):
+/// test fixtures belong to it.
+pub const ORG: i32 = 1;
+
 /// A tiny organisation: one team, a manager `m` with a report `a` who
 /// manages `b`, and `c` elsewhere in the same team with no relation.
 pub struct Tiny {
@@ -95,6 +99,7 @@ pub struct Tiny {
 
 pub async fn tiny_org(db: &DatabaseConnection) -> Tiny {
     let unit = org_unit::ActiveModel {
+        organisation_id: Set(ORG),
         parent_id: Set(None),
         code: Set("T1".into()),
         name: Set("Team".into()),
@@ -105,6 +110,7 @@ pub async fn tiny_org(db: &DatabaseConnection) -> Tiny {
     .await
     .unwrap();
     let role = job_role::ActiveModel {
+        organisation_id: Set(ORG),
         code: Set("R1".into()),
         title: Set("Staff Nurse".into()),
         staff_group: Set("Nursing and Midwifery Registered".into()),
@@ -116,6 +122,7 @@ pub async fn tiny_org(db: &DatabaseConnection) -> Tiny {
     .unwrap();
     let add = async |n: &str, manager: Option<i32>| {
         person::ActiveModel {
+            organisation_id: Set(ORG),
             employee_number: Set(n.into()),
             given_name: Set(n.into()),
             family_name: Set("Test".into()),
@@ -151,6 +158,7 @@ pub fn user(person: i32, role: Role) -> CurrentUser {
         email: format!("p{person}@example.org"),
         display_name: format!("Person {person}"),
         role,
+        organisation_id: Some(ORG),
     }
 }
 

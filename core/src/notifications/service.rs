@@ -525,7 +525,8 @@ pub async fn digest_accounts(db: &impl ConnectionTrait) -> Result<Vec<i32>, AppE
         .await?)
 }
 
-/// For the admin page: email waiting to go, by state.
+/// For the admin page: email waiting to go, by state. Every
+/// organisation's: the outbox, like the job queue, is the deployment's.
 pub async fn outbox_waiting(db: &impl ConnectionTrait) -> Result<u64, AppError> {
     Ok(notification::Entity::find()
         .filter(notification::Column::EmailState.is_in([email_state::QUEUED, email_state::DIGEST]))
@@ -541,6 +542,7 @@ mod tests {
 
     async fn account(db: &impl ConnectionTrait, email: &str) -> i32 {
         account::ActiveModel {
+            organisation_id: Set(Some(crate::kernel::testing::ORG)),
             email: Set(email.into()),
             password_hash: Set(String::new()),
             role: Set("staff".into()),

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     Statement, TransactionSession, TransactionTrait,
@@ -26,6 +27,7 @@ use crate::framework::read as framework;
 use crate::import::model::Problem;
 use crate::kernel::audit;
 use crate::kernel::audit::Actor;
+use crate::kernel::db::placeholders;
 use crate::kernel::table::Table;
 use crate::people::model::full_name;
 use crate::profile::service::requirements;
@@ -390,17 +392,24 @@ fn framework_skills(fw: &FrameworkView) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Colleagues who offer mentoring and have an agreed Expert level in one of
-/// these gaps' skills.
+/// Colleagues of organisation `org` who offer mentoring and have an
+/// agreed Expert level in one of these gaps' skills.
 async fn mentor_candidates(
     db: &impl ConnectionTrait,
+    org: i32,
     gaps: &[Gap],
     my_unit: i32,
 ) -> Result<Vec<MentorCandidate>, AppError> {
     if gaps.is_empty() {
         return Ok(Vec::new());
     }
+    let own_people = Query::select()
+        .column(person::Column::Id)
+        .from(person::Entity)
+        .and_where(person::Column::OrganisationId.eq(org))
+        .to_owned();
     let ids: Vec<i32> = mentor::Entity::find()
+        .filter(mentor::Column::PersonId.in_subquery(own_people))
         .all(db)
         .await?
         .into_iter()
@@ -418,12 +427,13 @@ async fn mentor_candidates(
         .await?;
     let people: HashMap<i32, person::Model> = person::Entity::find()
         .filter(person::Column::Id.is_in(experts.iter().map(|a| a.person_id).collect::<Vec<_>>()))
+        .filter(person::Column::OrganisationId.eq(org))
         .all(db)
         .await?
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    let titles = role_titles(db).await?;
+    let titles = role_titles(db, org).await?;
     Ok(experts
         .into_iter()
         .filter_map(|a| {
@@ -439,8 +449,13 @@ async fn mentor_candidates(
         .collect())
 }
 
-async fn role_titles(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, AppError> {
+/// The titles of organisation `org`'s job roles, by id.
+async fn role_titles(
+    db: &impl ConnectionTrait,
+    org: i32,
+) -> Result<HashMap<i32, String>, AppError> {
     Ok(job_role::Entity::find()
+        .filter(job_role::Column::OrganisationId.eq(org))
         .all(db)
         .await?
         .into_iter()
@@ -454,8 +469,9 @@ fn counted(a: &assessment::Model) -> u8 {
 }
 
 /// Everything "My learning" shows: the gaps against the person's role (and
-/// the role they aim for), the recommended pathway, mentors, and the
-/// pathway they accepted.
+/// the role they aim for, one of their organisation's), the recommended
+/// pathway, mentors (of their organisation), and the pathway they
+/// accepted.
 pub async fn my_learning(
     db: &impl ConnectionTrait,
     person_id: i32,
@@ -480,9 +496,11 @@ pub async fn my_learning(
         None => None,
     };
     let role_needs = requirements(db, me.job_role_id).await?;
+    // Another organisation's role is refused as one that does not exist.
     let aim = match aspiration {
         Some(id) => Some(
             job_role::Entity::find_by_id(id)
+                .filter(job_role::Column::OrganisationId.eq(me.organisation_id))
                 .one(db)
                 .await?
                 .ok_or_else(|| {
@@ -539,10 +557,11 @@ pub async fn my_learning(
     let plan = recommend(&gaps, &catalogue, weekly);
     let mentors = suggest_mentors(
         &gaps,
-        &mentor_candidates(db, &gaps, me.org_unit_id).await?,
+        &mentor_candidates(db, me.organisation_id, &gaps, me.org_unit_id).await?,
         person_id,
     );
     let roles = job_role::Entity::find()
+        .filter(job_role::Column::OrganisationId.eq(me.organisation_id))
         .order_by_asc(job_role::Column::Title)
         .all(db)
         .await?
@@ -809,8 +828,9 @@ pub async fn accept(
     Ok(count)
 }
 
-/// Adds a mentoring step with a colleague who offers mentoring and has an
-/// agreed Expert level in the skill.
+/// Adds a mentoring step with a colleague of the person's organisation who
+/// offers mentoring and has an agreed Expert level in the skill. Someone of
+/// another organisation is refused exactly as an id that does not exist.
 pub async fn add_mentor(
     db: &(impl ConnectionTrait + TransactionTrait),
     person_id: i32,
@@ -823,6 +843,10 @@ pub async fn add_mentor(
             "You cannot be your own mentor",
         ));
     }
+    let me = person::Entity::find_by_id(person_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That person".into()))?;
     let fw = framework::current(db).await?;
     let skill_name = fw
         .skill(skill_code)
@@ -844,7 +868,11 @@ pub async fn add_mentor(
         .one(db)
         .await?
         .is_some();
-    let Some(m) = person::Entity::find_by_id(mentor_id).one(db).await? else {
+    let Some(m) = person::Entity::find_by_id(mentor_id)
+        .filter(person::Column::OrganisationId.eq(me.organisation_id))
+        .one(db)
+        .await?
+    else {
         return Err(AppError::validation(
             "mentor",
             "Choose a mentor from the list",
@@ -859,10 +887,6 @@ pub async fn add_mentor(
         ));
     }
     let name = full_name(&m.given_name, &m.family_name);
-    let me = person::Entity::find_by_id(person_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::NotFound("That person".into()))?;
     let now_level = assessment::Entity::find()
         .filter(assessment::Column::PersonId.eq(person_id))
         .filter(assessment::Column::SkillCode.eq(skill_code))
@@ -1149,7 +1173,8 @@ pub async fn team_progress(
             by_person.entry(p.person_id).or_default().push(s);
         }
     }
-    let role_titles = role_titles(db).await?;
+    // The manager's reports are of the manager's organisation.
+    let role_titles = role_titles(db, manager.organisation_id).await?;
     let rows = people
         .into_iter()
         .map(|p| {
@@ -1190,29 +1215,40 @@ pub async fn team_progress(
     })
 }
 
-/// Pathway uptake by org unit (each unit's own members), for HR.
-pub async fn uptake(db: &impl ConnectionTrait) -> Result<Vec<UptakeRow>, AppError> {
+/// Pathway uptake by org unit of organisation `org` (each unit's own
+/// members), for HR.
+pub async fn uptake(db: &impl ConnectionTrait, org: i32) -> Result<Vec<UptakeRow>, AppError> {
     let backend = db.get_database_backend();
     let rows = db
-        .query_all_raw(Statement::from_string(
+        .query_all_raw(Statement::from_sql_and_values(
             backend,
-            "SELECT u.id AS id, u.name AS name, COUNT(DISTINCT p.id) AS staff, \
-             COUNT(DISTINCT pw.id) AS with_pathway, COUNT(s.id) AS steps, \
-             COALESCE(SUM(CASE WHEN s.status = 'done' THEN 1 ELSE 0 END), 0) AS done \
-             FROM org_unit u JOIN person p ON p.org_unit_id = u.id \
-             LEFT JOIN pathway pw ON pw.person_id = p.id \
-             LEFT JOIN pathway_step s ON s.pathway_id = pw.id \
-             GROUP BY u.id, u.name ORDER BY u.name",
+            placeholders(
+                backend,
+                "SELECT u.id AS id, u.name AS name, COUNT(DISTINCT p.id) AS staff, \
+                 COUNT(DISTINCT pw.id) AS with_pathway, COUNT(s.id) AS steps, \
+                 COALESCE(SUM(CASE WHEN s.status = 'done' THEN 1 ELSE 0 END), 0) AS done \
+                 FROM org_unit u JOIN person p ON p.org_unit_id = u.id \
+                 LEFT JOIN pathway pw ON pw.person_id = p.id \
+                 LEFT JOIN pathway_step s ON s.pathway_id = pw.id \
+                 WHERE u.organisation_id = ? \
+                 GROUP BY u.id, u.name ORDER BY u.name",
+            ),
+            [org.into()],
         ))
         .await?;
     let completed: HashMap<i32, i64> = db
-        .query_all_raw(Statement::from_string(
+        .query_all_raw(Statement::from_sql_and_values(
             backend,
-            "SELECT p.org_unit_id AS id, COUNT(*) AS n FROM pathway pw \
-             JOIN person p ON p.id = pw.person_id \
-             WHERE EXISTS (SELECT 1 FROM pathway_step s WHERE s.pathway_id = pw.id) \
-             AND NOT EXISTS (SELECT 1 FROM pathway_step s WHERE s.pathway_id = pw.id AND s.status <> 'done') \
-             GROUP BY p.org_unit_id",
+            placeholders(
+                backend,
+                "SELECT p.org_unit_id AS id, COUNT(*) AS n FROM pathway pw \
+                 JOIN person p ON p.id = pw.person_id \
+                 WHERE p.organisation_id = ? \
+                 AND EXISTS (SELECT 1 FROM pathway_step s WHERE s.pathway_id = pw.id) \
+                 AND NOT EXISTS (SELECT 1 FROM pathway_step s WHERE s.pathway_id = pw.id AND s.status <> 'done') \
+                 GROUP BY p.org_unit_id",
+            ),
+            [org.into()],
         ))
         .await?
         .into_iter()
@@ -1241,7 +1277,7 @@ pub async fn uptake(db: &impl ConnectionTrait) -> Result<Vec<UptakeRow>, AppErro
 mod tests {
     use super::*;
     use crate::auth::model::Role;
-    use crate::kernel::testing::{agree, assess, role_id, user};
+    use crate::kernel::testing::{ORG, agree, assess, role_id, user};
     use crate::kernel::testing::{test_db, tiny_org};
     use crate::roles::service as roles;
 
@@ -1463,7 +1499,7 @@ mod tests {
         assert_eq!(team.rows.len(), 1);
         assert_eq!(team.rows[0].done, 1);
         assert_eq!(team.rows[0].steps, path.steps.len() - 1);
-        let up = uptake(&t.db).await.unwrap();
+        let up = uptake(&t.db, ORG).await.unwrap();
         assert_eq!(up.len(), 1);
         assert_eq!((up[0].staff, up[0].with_pathway, up[0].done), (4, 1, 1));
         assert_eq!(up[0].completed, 0);
@@ -1548,6 +1584,7 @@ mod tests {
         let aim = roles::save(
             &t.db,
             crate::kernel::audit::Actor::system(),
+            ORG,
             None,
             &crate::roles::model::JobRoleInput {
                 code: "DATA-LEAD".into(),
@@ -1624,5 +1661,98 @@ mod tests {
         set_mentoring(&t.db, o.a, false).await.unwrap();
         let mine = my_learning(&t.db, o.b, Some(aim), None).await.unwrap();
         assert!(mine.mentors.is_empty());
+    }
+
+    /// A second organisation with one unit: (organisation, unit).
+    async fn other_organisation(db: &sea_orm::DatabaseConnection) -> (i32, i32) {
+        use crate::entities::{org_unit, organisation};
+        let org = organisation::ActiveModel {
+            code: Set("OTHER".into()),
+            name: Set("Other Trust".into()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id;
+        let unit = org_unit::ActiveModel {
+            organisation_id: Set(org),
+            parent_id: Set(None),
+            code: Set("OTHER-T1".into()),
+            name: Set("Other team".into()),
+            kind: Set("team".into()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id;
+        (org, unit)
+    }
+
+    #[tokio::test]
+    async fn roles_and_mentors_of_another_organisation_are_out_of_reach() {
+        let t = test_db().await;
+        starter(&t.db).await;
+        let o = tiny_org(&t.db).await;
+        let (other, their_unit) = other_organisation(&t.db).await;
+        let by = crate::kernel::audit::Actor::system;
+        let role = |code: &str, title: &str| crate::roles::model::JobRoleInput {
+            code: code.into(),
+            title: title.into(),
+            staff_group: "Administrative and Clerical".into(),
+            band: "Band 7".into(),
+        };
+        let aim = roles::save(&t.db, by(), ORG, None, &role("DATA-LEAD", "Data Lead"))
+            .await
+            .unwrap();
+        roles::set_requirement(&t.db, by(), aim, "DAT-ANA", Some(3), true)
+            .await
+            .unwrap();
+        let theirs = roles::save(&t.db, by(), other, None, &role("THEIR-LEAD", "Their Lead"))
+            .await
+            .unwrap();
+
+        // Their roles are neither offered nor accepted as an aim.
+        let mine = my_learning(&t.db, o.b, None, None).await.unwrap();
+        assert!(mine.roles.iter().all(|r| r.id != theirs));
+        assert!(mine.roles.iter().any(|r| r.id == aim));
+        assert!(matches!(
+            my_learning(&t.db, o.b, Some(theirs), None).await,
+            Err(AppError::Validation(_))
+        ));
+
+        // `a` mentors in DAT-ANA; once in the other organisation, they are
+        // neither suggested nor accepted, as if they did not exist.
+        assess(&t.db, o.a, "DAT-ANA", 4).await;
+        agree(&t.db, o.m, o.a, "DAT-ANA").await;
+        set_mentoring(&t.db, o.a, true).await.unwrap();
+        let mine = my_learning(&t.db, o.b, Some(aim), None).await.unwrap();
+        assert_eq!(mine.mentors.len(), 1);
+        person::ActiveModel {
+            id: Set(o.a),
+            organisation_id: Set(other),
+            org_unit_id: Set(their_unit),
+            ..Default::default()
+        }
+        .update(&t.db)
+        .await
+        .unwrap();
+        let mine = my_learning(&t.db, o.b, Some(aim), None).await.unwrap();
+        assert!(mine.mentors.is_empty());
+        let refused = add_mentor(&t.db, o.b, o.a, "DAT-ANA").await.unwrap_err();
+        let missing = add_mentor(&t.db, o.b, 999_999, "DAT-ANA")
+            .await
+            .unwrap_err();
+        assert_eq!(refused, missing);
+
+        // HR's uptake: their unit is theirs alone.
+        let up = uptake(&t.db, ORG).await.unwrap();
+        assert!(up.iter().all(|u| u.unit_id != their_unit));
+        assert_eq!(up.iter().map(|u| u.staff).sum::<u32>(), 3);
+        let up = uptake(&t.db, other).await.unwrap();
+        assert_eq!(up.len(), 1);
+        assert_eq!((up[0].unit_id, up[0].staff), (their_unit, 1));
     }
 }

@@ -144,36 +144,47 @@ pub async fn org_path(db: &impl ConnectionTrait, unit_id: i32) -> Result<Vec<Str
     Ok(path)
 }
 
-pub async fn counts(db: &impl ConnectionTrait) -> Result<OrgCounts, AppError> {
+/// The sizes of organisation `org`: its units, people, job roles and
+/// accounts (another organisation's are never counted).
+pub async fn counts(db: &impl ConnectionTrait, org: i32) -> Result<OrgCounts, AppError> {
     let units = |kind: &'static str| {
         org_unit::Entity::find()
+            .filter(org_unit::Column::OrganisationId.eq(org))
             .filter(org_unit::Column::Kind.eq(kind))
             .count(db)
     };
+    let accounts = || account::Entity::find().filter(account::Column::OrganisationId.eq(org));
     Ok(OrgCounts {
         directorates: units("directorate").await?,
         teams: units("team").await?,
-        people: person::Entity::find().count(db).await?,
-        job_roles: job_role::Entity::find().count(db).await?,
-        accounts: account::Entity::find().count(db).await?,
-        disabled_accounts: account::Entity::find()
+        people: person::Entity::find()
+            .filter(person::Column::OrganisationId.eq(org))
+            .count(db)
+            .await?,
+        job_roles: job_role::Entity::find()
+            .filter(job_role::Column::OrganisationId.eq(org))
+            .count(db)
+            .await?,
+        accounts: accounts().count(db).await?,
+        disabled_accounts: accounts()
             .filter(account::Column::Disabled.eq(true))
             .count(db)
             .await?,
     })
 }
 
-/// People whose name, employee number or email contains `query` (at most
-/// `limit`), and how many match in all.
+/// People of organisation `org` whose name, employee number or email
+/// contains `query` (at most `limit`), and how many match in all.
 pub async fn search(
     db: &impl ConnectionTrait,
+    org: i32,
     query: &str,
     limit: u64,
 ) -> Result<(Vec<PersonSummary>, u64), AppError> {
     use sea_orm::sea_query::{Expr, ExprTrait, Func};
     use sea_orm::{Condition, QuerySelect};
     let q = query.trim().to_lowercase();
-    let mut find = person::Entity::find();
+    let mut find = person::Entity::find().filter(person::Column::OrganisationId.eq(org));
     if !q.is_empty() {
         let pattern = format!("%{}%", q.replace(['%', '_'], ""));
         let lower = |c: person::Column| Expr::expr(Func::lower(Expr::col(c)));
@@ -235,8 +246,67 @@ pub async fn manages(db: &impl ConnectionTrait, manager: i32, person: i32) -> Re
 
 #[cfg(test)]
 mod tests {
-    use super::manages;
-    use crate::kernel::testing::{test_db, tiny_org};
+    use super::{counts, manages, search};
+    use crate::entities::{org_unit, organisation, person};
+    use crate::kernel::testing::{ORG, test_db, tiny_org};
+    use sea_orm::{ActiveModelTrait, Set};
+
+    /// HR's search and the home page's sizes are their organisation's:
+    /// another's people, units and roles are neither found nor counted.
+    #[tokio::test]
+    async fn search_and_counts_are_the_organisations() {
+        let t = test_db().await;
+        let db = &t.db;
+        tiny_org(db).await;
+        let other = organisation::ActiveModel {
+            code: Set("RYY".into()),
+            name: Set("Other Trust".into()),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id;
+        let unit = org_unit::ActiveModel {
+            organisation_id: Set(other),
+            parent_id: Set(None),
+            code: Set("Y1".into()),
+            name: Set("Their team".into()),
+            kind: Set("team".into()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        person::ActiveModel {
+            organisation_id: Set(other),
+            employee_number: Set("y1".into()),
+            given_name: Set("Yan".into()),
+            family_name: Set("Test".into()),
+            email: Set(None),
+            staff_group: Set("Nursing and Midwifery Registered".into()),
+            band: Set("Band 5".into()),
+            org_unit_id: Set(unit.id),
+            job_role_id: Set(None),
+            line_manager_id: Set(None),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        let (found, total) = search(db, ORG, "test", 50).await.unwrap();
+        assert_eq!(total, 4);
+        assert!(found.iter().all(|p| p.name != "Yan Test"), "{found:?}");
+        let (found, total) = search(db, other, "test", 50).await.unwrap();
+        assert_eq!((found.len(), total), (1, 1));
+        assert_eq!(search(db, ORG, "yan", 50).await.unwrap().1, 0);
+        let ours = counts(db, ORG).await.unwrap();
+        assert_eq!((ours.people, ours.teams, ours.job_roles), (4, 1, 1));
+        let theirs = counts(db, other).await.unwrap();
+        assert_eq!((theirs.people, theirs.teams, theirs.job_roles), (1, 1, 0));
+    }
 
     #[tokio::test]
     async fn managers_manage_their_whole_subtree_only() {

@@ -50,6 +50,8 @@ const PERSON: &[(&str, Col)] = &[
     ("email", Own),
     ("staff_group", Own),
     ("band", Own),
+    // The organisation they belong to (their unit's).
+    ("organisation_id", Own),
     ("org_unit_id", Own),
     ("job_role_id", Own),
     ("line_manager_id", Named("line_manager")),
@@ -64,6 +66,7 @@ const ACCOUNT: &[(&str, Col)] = &[
     ("role", Own),
     ("disabled", Own),
     ("person_id", Own),
+    ("organisation_id", Own),
     ("created_at", Own),
     ("last_login_at", Own),
     ("disabled_at", Own),
@@ -244,7 +247,9 @@ const BADGE: &[(&str, Col)] = &[
     ("revoked_reason", Own),
 ];
 
-/// The audit trail's columns, all read by `audit_row`.
+/// The audit trail's columns, all read by `audit_row` but the organisation
+/// whose trail an event joins (the actor's: not exported, it says nothing
+/// of the person).
 const AUDIT: &[&str] = &[
     "id",
     "at",
@@ -254,6 +259,7 @@ const AUDIT: &[&str] = &[
     "target_id",
     "detail",
     "ip",
+    "organisation_id",
 ];
 
 /// Events about someone else whose detail is kept in the export (it names
@@ -732,12 +738,15 @@ fn write_zip(document: &JsonValue) -> Result<Vec<u8>, Box<dyn std::error::Error>
     Ok(zip.finish()?.into_inner())
 }
 
-/// What erasing this person would remove.
+/// What erasing this person of organisation `org` would remove; someone of
+/// another organisation is not found.
 pub async fn erase_preview(
     db: &impl ConnectionTrait,
+    org: i32,
     person_id: i32,
 ) -> Result<ErasePreview, AppError> {
     let p = person::Entity::find_by_id(person_id)
+        .filter(person::Column::OrganisationId.eq(org))
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound("That person".into()))?;
@@ -790,7 +799,8 @@ pub async fn erase_preview(
 /// audit trail keeps its events, by ids, without the addresses their
 /// account used; finished imports lose their files. The team figures are
 /// recomputed without them; the monthly trend keeps its history. The trail
-/// records the erasure by ids and counts only.
+/// records the erasure by ids and counts only. Only someone of `acting`'s
+/// organisation: anyone else is not found.
 pub async fn erase(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: audit::Actor,
@@ -803,8 +813,9 @@ pub async fn erase(
             "You cannot erase your own record. Ask another HR colleague.".into(),
         ));
     }
+    let org = acting.organisation()?;
     let txn = crate::kernel::begin_write(db).await?;
-    let preview = erase_preview(&txn, person_id).await?;
+    let preview = erase_preview(&txn, org, person_id).await?;
     super::model::check_confirm(confirm, &preview.employee_number)
         .map_err(|e| AppError::Validation(vec![e]))?;
     if let Some(why) = preview.blocker() {
@@ -879,13 +890,15 @@ pub async fn erase(
                 backend,
                 "UPDATE notification SET title = REPLACE(title, ?, 'A former colleague'), \
                  body = REPLACE(body, ?, 'a former colleague') \
-                 WHERE title LIKE ? OR body LIKE ?",
+                 WHERE (title LIKE ? OR body LIKE ?) AND account_id IN \
+                 (SELECT id FROM account WHERE organisation_id = ?)",
             ),
             [
                 preview.name.clone().into(),
                 preview.name.clone().into(),
                 format!("%{}%", preview.name).into(),
                 format!("%{}%", preview.name).into(),
+                org.into(),
             ],
         ))
         .await?;
@@ -938,8 +951,9 @@ pub async fn erase(
         account::Entity::delete_by_id(a.id).exec(&txn).await?;
     }
     // Uploaded import files, and the cell values of their problem reports,
-    // may hold their staff record: every finished import's go now.
-    crate::import::service::purge_finished_files(&txn, chrono::Duration::zero(), Utc::now())
+    // may hold their staff record: every finished import of their
+    // organisation's goes now.
+    crate::import::service::purge_files_of(&txn, Some(org), chrono::Duration::zero(), Utc::now())
         .await?;
     // Assessments (and their history), pathways (and steps), the mentoring
     // offer, recognition and badges received, and the capability summary
@@ -969,15 +983,18 @@ pub async fn erase(
     Ok(preview)
 }
 
-/// Accounts disabled more than `months` ago (or at an unrecorded time),
-/// oldest first: due for review, and for erasure if they have left.
+/// Accounts of organisation `org` disabled more than `months` ago (or at
+/// an unrecorded time), oldest first: due for review, and for erasure if
+/// they have left.
 pub async fn retention(
     db: &impl ConnectionTrait,
+    org: i32,
     months: u32,
     now: DateTime<Utc>,
 ) -> Result<Retention, AppError> {
     let cutoff = now.checked_sub_months(Months::new(months)).unwrap_or(now);
     let accounts = account::Entity::find()
+        .filter(account::Column::OrganisationId.eq(org))
         .filter(account::Column::Disabled.eq(true))
         .filter(
             account::Column::DisabledAt
@@ -1021,7 +1038,7 @@ mod tests {
     use super::*;
     use crate::auth::service::create_account;
     use crate::kernel::audit::{Actor, record};
-    use crate::kernel::testing::{agree, assess, user};
+    use crate::kernel::testing::{ORG, agree, assess, user};
     use crate::kernel::testing::{test_db, tiny_org};
     use crate::pathways::model::StepAction;
     use crate::pathways::service as pathways;
@@ -1067,15 +1084,36 @@ mod tests {
         crate::framework::service::ensure_default(db).await.unwrap();
         // `a` manages `b`; `c` is in HR.
         let o = tiny_org(db).await;
-        let acc_a = create_account(db, "a@trust.example", Role::Manager, PASSWORD, Some(o.a))
-            .await
-            .unwrap();
-        let acc_b = create_account(db, "b@trust.example", Role::Staff, PASSWORD, Some(o.b))
-            .await
-            .unwrap();
-        let acc_c = create_account(db, "c@trust.example", Role::Hr, PASSWORD, Some(o.c))
-            .await
-            .unwrap();
+        let acc_a = create_account(
+            db,
+            "a@trust.example",
+            Role::Manager,
+            PASSWORD,
+            Some(o.a),
+            Some(ORG),
+        )
+        .await
+        .unwrap();
+        let acc_b = create_account(
+            db,
+            "b@trust.example",
+            Role::Staff,
+            PASSWORD,
+            Some(o.b),
+            Some(ORG),
+        )
+        .await
+        .unwrap();
+        let acc_c = create_account(
+            db,
+            "c@trust.example",
+            Role::Hr,
+            PASSWORD,
+            Some(o.c),
+            Some(ORG),
+        )
+        .await
+        .unwrap();
 
         // Something in every table: a level `a` agreed (and its badge),
         // mentoring with `a`, an endorsement from `c`, one to `a`.
@@ -1297,6 +1335,7 @@ mod tests {
             email: acc_b.email.clone(),
             display_name: "b Test".into(),
             role: Role::Staff,
+            organisation_id: Some(ORG),
         };
         let zip = export(db, &b, Actor::default()).await.unwrap();
         assert!(zip.len() > 500);
@@ -1332,12 +1371,26 @@ mod tests {
         .update(db)
         .await
         .unwrap();
-        let acc_a = create_account(db, "a@trust.example", Role::Manager, PASSWORD, Some(o.a))
-            .await
-            .unwrap();
-        let acc_c = create_account(db, "c@trust.example", Role::Hr, PASSWORD, Some(o.c))
-            .await
-            .unwrap();
+        let acc_a = create_account(
+            db,
+            "a@trust.example",
+            Role::Manager,
+            PASSWORD,
+            Some(o.a),
+            Some(ORG),
+        )
+        .await
+        .unwrap();
+        let acc_c = create_account(
+            db,
+            "c@trust.example",
+            Role::Hr,
+            PASSWORD,
+            Some(o.c),
+            Some(ORG),
+        )
+        .await
+        .unwrap();
         for (by, from, target) in [
             (Some(acc_a.id), "10.2.0.2", None),
             (None, "10.2.0.2", Some(("account", acc_a.id))),
@@ -1447,5 +1500,64 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(theirs, 1, "the event stays");
+    }
+
+    #[tokio::test]
+    async fn another_organisation_neither_reviews_nor_erases_our_people() {
+        let t = test_db().await;
+        let db = &t.db;
+        crate::framework::service::ensure_default(db).await.unwrap();
+        let o = tiny_org(db).await;
+        let acc_a = create_account(
+            db,
+            "a@trust.example",
+            Role::Manager,
+            PASSWORD,
+            Some(o.a),
+            Some(ORG),
+        )
+        .await
+        .unwrap();
+        account::ActiveModel {
+            id: Set(acc_a.id),
+            disabled: Set(true),
+            ..Default::default()
+        }
+        .update(db)
+        .await
+        .unwrap();
+        let now = chrono::Utc::now();
+        let ours = retention(db, ORG, 12, now).await.unwrap();
+        assert_eq!(ours.rows.len(), 1);
+        assert_eq!(ours.rows[0].account_id, acc_a.id);
+        assert!(
+            retention(db, ORG + 1, 12, now)
+                .await
+                .unwrap()
+                .rows
+                .is_empty()
+        );
+
+        // HR of another organisation: not found, and nothing changes.
+        assert!(matches!(
+            erase_preview(db, ORG + 1, o.a).await,
+            Err(AppError::NotFound(_))
+        ));
+        let mut their_hr = user(o.c, Role::Hr);
+        their_hr.person_id = None;
+        their_hr.organisation_id = Some(ORG + 1);
+        assert!(matches!(
+            erase(db, Actor::system(), &their_hr, o.a, "a").await,
+            Err(AppError::NotFound(_))
+        ));
+        assert!(
+            person::Entity::find_by_id(o.a)
+                .one(db)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        // Ours may.
+        assert_eq!(erase_preview(db, ORG, o.a).await.unwrap().person_id, o.a);
     }
 }

@@ -25,10 +25,11 @@ use super::review_base::{BaseEvent, base_of, bases, note_base};
 use crate::audit::model::Action;
 use crate::auth::model::CurrentUser;
 use crate::entities::{
-    app_setting, assessment, org_unit, person, review_fixed_date, skills_review,
+    app_setting, assessment, org_unit, organisation, person, review_fixed_date, skills_review,
 };
 use crate::error::AppError;
 use crate::kernel::audit::{self, Actor};
+use crate::kernel::tenant::{Owned, ensure_in, organisation_of};
 use crate::notifications::model::Kind;
 use crate::notifications::service::{self as notices, NewNotice};
 use crate::people::model::full_name;
@@ -98,24 +99,18 @@ pub async fn save_settings(
     Ok(())
 }
 
-/// A unit's fixed date (replacing any it had), in the audit trail.
+/// A unit of organisation `org`'s fixed date (replacing any it had), in the
+/// audit trail. A unit of another organisation is not found, as one that
+/// does not exist.
 pub async fn set_fixed_date(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: Actor,
+    org: i32,
     unit_id: i32,
     date: NaiveDate,
 ) -> Result<(), AppError> {
     let txn = crate::kernel::begin_write(db).await?;
-    if org_unit::Entity::find_by_id(unit_id)
-        .one(&txn)
-        .await?
-        .is_none()
-    {
-        return Err(AppError::validation(
-            "unit_id",
-            "Choose a unit from the list",
-        ));
-    }
+    ensure_in(&txn, org, Owned::Unit, unit_id).await?;
     review_fixed_date::Entity::insert(review_fixed_date::ActiveModel {
         unit_id: Set(unit_id),
         due_date: Set(date),
@@ -144,12 +139,16 @@ pub async fn set_fixed_date(
     Ok(())
 }
 
+/// Removes a unit of organisation `org`'s fixed date, in the audit trail. A
+/// unit of another organisation is not found, as one that does not exist.
 pub async fn remove_fixed_date(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: Actor,
+    org: i32,
     unit_id: i32,
 ) -> Result<(), AppError> {
     let txn = crate::kernel::begin_write(db).await?;
+    ensure_in(&txn, org, Owned::Unit, unit_id).await?;
     let r = review_fixed_date::Entity::delete_by_id(unit_id)
         .exec(&txn)
         .await?;
@@ -169,7 +168,7 @@ pub async fn remove_fixed_date(
     Ok(())
 }
 
-/// Everything the date rules need about the organisation.
+/// Everything the date rules need about one organisation.
 struct World {
     settings: CycleSettings,
     parents: HashMap<i32, Option<i32>>,
@@ -177,39 +176,50 @@ struct World {
     fixed: Vec<FixedDate>,
 }
 
-async fn world(db: &impl ConnectionTrait) -> Result<World, AppError> {
-    world_with(db, settings(db).await?).await
+/// The date rules' world of organisation `org`.
+async fn world(db: &impl ConnectionTrait, org: i32) -> Result<World, AppError> {
+    world_with(db, org, settings(db).await?).await
 }
 
-/// The date rules' world, the organisation's rule already read.
-async fn world_with(db: &impl ConnectionTrait, settings: CycleSettings) -> Result<World, AppError> {
-    let units = org_unit::Entity::find().all(db).await?;
+/// The date rules' world of organisation `org`, the rule already read.
+async fn world_with(
+    db: &impl ConnectionTrait,
+    org: i32,
+    settings: CycleSettings,
+) -> Result<World, AppError> {
+    let units = org_unit::Entity::find()
+        .filter(org_unit::Column::OrganisationId.eq(org))
+        .all(db)
+        .await?;
     world_of_units(db, settings, units.iter()).await
 }
 
-/// The date rules' world from units a caller has already read (the
-/// organisation view has the whole tree): the rule and the fixed dates
-/// still come from the database.
+/// The date rules' world from one organisation's units, which a caller has
+/// already read (the organisation view has the whole tree): the rule and
+/// the fixed dates still come from the database, those of these units only
+/// (another organisation's dates are none of this world's business).
 async fn world_of_units<'a>(
     db: &impl ConnectionTrait,
     settings: CycleSettings,
     units: impl Iterator<Item = &'a org_unit::Model>,
 ) -> Result<World, AppError> {
-    let fixed: Vec<FixedDate> = review_fixed_date::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|f| FixedDate {
-            unit_id: f.unit_id,
-            date: f.due_date,
-        })
-        .collect();
     let mut parents = HashMap::new();
     let mut names = HashMap::new();
     for u in units {
         parents.insert(u.id, u.parent_id);
         names.insert(u.id, u.name.clone());
     }
+    // One row at most per unit: read them all and keep these units'.
+    let fixed: Vec<FixedDate> = review_fixed_date::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|f| parents.contains_key(&f.unit_id))
+        .map(|f| FixedDate {
+            unit_id: f.unit_id,
+            date: f.due_date,
+        })
+        .collect();
     Ok(World {
         settings,
         parents,
@@ -237,7 +247,7 @@ pub async fn status(
 ) -> Result<ReviewStatus, AppError> {
     // The person's unit, where their cycle starts and the organisation's
     // rule, in one statement; the fixed dates (and the units, for their
-    // ancestors) only where a unit has one.
+    // ancestors) only where a unit of their organisation has one.
     let backend = db.get_database_backend();
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
@@ -245,11 +255,13 @@ pub async fn status(
             crate::kernel::db::placeholders(
                 backend,
                 &format!(
-                    "SELECT p.org_unit_id AS unit, b.first_assessed_at, b.last_review_at, \
+                    "SELECT p.org_unit_id AS unit, p.organisation_id AS org, \
+                     b.first_assessed_at, b.last_review_at, \
                      (SELECT value FROM app_setting WHERE name = '{MONTHS}') AS {MONTHS}, \
                      (SELECT value FROM app_setting WHERE name = '{BEFORE}') AS {BEFORE}, \
                      (SELECT value FROM app_setting WHERE name = '{AFTER}') AS {AFTER}, \
-                     (SELECT COUNT(*) FROM review_fixed_date) AS fixed \
+                     (SELECT COUNT(*) FROM review_fixed_date f JOIN org_unit fu ON fu.id = f.unit_id \
+                     WHERE fu.organisation_id = p.organisation_id) AS fixed \
                      FROM person p LEFT JOIN review_base b ON b.person_id = p.id WHERE p.id = ?"
                 ),
             ),
@@ -258,12 +270,13 @@ pub async fn status(
         .await?
         .ok_or_else(|| AppError::NotFound("That person".into()))?;
     let unit: i32 = row.try_get("", "unit")?;
+    let org: i32 = row.try_get("", "org")?;
     let last: Option<DateTime<Utc>> = row.try_get("", "last_review_at")?;
     let fixed: i64 = row.try_get("", "fixed")?;
     // (The rule's values come in columns named as the settings are.)
     let settings = settings_from(|name| row.try_get::<Option<String>>("", name).ok().flatten());
     let w = if fixed > 0 {
-        world_with(db, settings).await?
+        world_with(db, org, settings).await?
     } else {
         World {
             settings,
@@ -426,8 +439,16 @@ pub async fn team_overdue(
     today: NaiveDate,
 ) -> Result<Vec<OverdueReview>, AppError> {
     let ids = super::service::managed_people(db, manager).await?;
-    let w = world(db).await?;
-    if w.settings.months == 0 || ids.is_empty() {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The manager's organisation's units and dates: their people's too (a
+    // line never crosses organisations).
+    let Some(Some(org)) = organisation_of(db, Owned::Person, manager).await? else {
+        return Ok(Vec::new());
+    };
+    let w = world(db, org).await?;
+    if w.settings.months == 0 {
         return Ok(Vec::new());
     }
     let base = bases(db, Some(&ids)).await?;
@@ -456,18 +477,24 @@ pub async fn team_overdue(
     Ok(rows.into_iter().map(|(_, r)| r).collect())
 }
 
-/// How many profiles in `unit` and the units below it are up to date.
+/// How many profiles in `unit` and the units below it are up to date, of
+/// organisation `org` (a unit of another is counted as none: all zero).
 pub async fn counts(
     db: &impl ConnectionTrait,
+    org: i32,
     unit: i32,
     today: NaiveDate,
 ) -> Result<ReviewCounts, AppError> {
-    let units = org_unit::Entity::find().all(db).await?;
+    let units = org_unit::Entity::find()
+        .filter(org_unit::Column::OrganisationId.eq(org))
+        .all(db)
+        .await?;
     counts_with_units(db, units.iter(), unit, today).await
 }
 
 /// `counts`, with the organisation's units already read (the organisation
-/// view loads them once for the whole page).
+/// view loads them once for the whole page): one organisation's units, so
+/// that its fixed dates alone apply.
 pub(crate) async fn counts_with_units<'a>(
     db: &impl ConnectionTrait,
     units: impl Iterator<Item = &'a org_unit::Model>,
@@ -539,7 +566,8 @@ pub(crate) async fn counts_with_units<'a>(
 
 /// The review counts as `viewer` may see them: the organisation view's
 /// small-number rule, so the figures of a handful of people are not sent
-/// at all to a viewer who does not see everything.
+/// at all to a viewer who does not see everything (HR and administrators,
+/// whose counts are always of their own organisation's units).
 pub fn shown_to(viewer: &CurrentUser, counts: ReviewCounts) -> ReviewCounts {
     use crate::auth::model::Role;
     if !viewer.is_one_of(&[Role::Hr, Role::Admin])
@@ -569,9 +597,10 @@ fn base_day_sql(backend: sea_orm::DatabaseBackend) -> &'static str {
     }
 }
 
-/// The administrators' page.
-pub async fn admin_page(db: &impl ConnectionTrait) -> Result<CyclePage, AppError> {
-    let w = world(db).await?;
+/// The administrators' page: the rule, and organisation `org`'s units and
+/// their fixed dates.
+pub async fn admin_page(db: &impl ConnectionTrait, org: i32) -> Result<CyclePage, AppError> {
+    let w = world(db, org).await?;
     let label = |id: i32| {
         let name = w.names.get(&id).cloned().unwrap_or_default();
         match w.parents.get(&id).copied().flatten() {
@@ -600,17 +629,18 @@ pub async fn admin_page(db: &impl ConnectionTrait) -> Result<CyclePage, AppError
 
 /// The reminders due `today`: each person whose review is due soon or
 /// overdue (once per due date and kind), and once a week each manager
-/// with people overdue. Returns (people reminded, managers told).
+/// with people overdue. Returns (people reminded, managers told). A daily
+/// job over every organisation, one at a time: a person's due date follows
+/// the fixed dates of their own organisation's units alone.
 pub async fn send_reminders(
     db: &(impl ConnectionTrait + TransactionTrait),
     today: NaiveDate,
 ) -> Result<(usize, usize), AppError> {
-    let w = world(db).await?;
-    if w.settings.months == 0 {
+    let settings = settings(db).await?;
+    if settings.months == 0 {
         return Ok((0, 0));
     }
     let base = bases(db, None).await?;
-    let people = person::Entity::find().all(db).await?;
     // Reminders already written (every overdue person matches every day:
     // their key is what keeps it to once), and who has an account, read
     // once rather than per person.
@@ -618,42 +648,49 @@ pub async fn send_reminders(
     let with_account = notices::people_with_accounts(db).await?;
     let mut overdue_by_manager: HashMap<i32, Vec<String>> = HashMap::new();
     let (mut reminded, mut told) = (0, 0);
-    for p in &people {
-        let due = w.due(p.org_unit_id, base.get(&p.id).copied(), today);
-        let Some(date) = due.date else { continue };
-        let Some(r) = reminder_due(&w.settings, date, today) else {
-            continue;
-        };
-        if r == cycle::Reminder::Overdue
-            && let Some(m) = p.line_manager_id
-        {
-            overdue_by_manager
-                .entry(m)
-                .or_default()
-                .push(full_name(&p.given_name, &p.family_name));
+    for org in organisation::Entity::find().all(db).await? {
+        let w = world_with(db, org.id, settings).await?;
+        let people = person::Entity::find()
+            .filter(person::Column::OrganisationId.eq(org.id))
+            .all(db)
+            .await?;
+        for p in &people {
+            let due = w.due(p.org_unit_id, base.get(&p.id).copied(), today);
+            let Some(date) = due.date else { continue };
+            let Some(r) = reminder_due(&w.settings, date, today) else {
+                continue;
+            };
+            if r == cycle::Reminder::Overdue
+                && let Some(m) = p.line_manager_id
+            {
+                overdue_by_manager
+                    .entry(m)
+                    .or_default()
+                    .push(full_name(&p.given_name, &p.family_name));
+            }
+            let key = reminder_key(p.id, date, r);
+            if sent.contains(&key) || !with_account.contains(&p.id) {
+                continue;
+            }
+            let when = date.format("%-d %B %Y");
+            let (title, body) = match r {
+                cycle::Reminder::Soon => (
+                    format!("Your skills review is due by {when}"),
+                    "Look over your skills profile: confirm each level is still right, or change it. It takes a few minutes.".to_string(),
+                ),
+                cycle::Reminder::Overdue => (
+                    format!("Your skills review was due on {when}"),
+                    "Your skills profile has not been reviewed this cycle. Confirm each level is still right, or change it, so your team's picture stays current.".to_string(),
+                ),
+            };
+            let written = notices::notify_person(
+                db,
+                p.id,
+                NewNotice::new(Kind::ReviewDue, title, body, "/skills/review").once(key),
+            )
+            .await?;
+            reminded += usize::from(written.is_some());
         }
-        let key = reminder_key(p.id, date, r);
-        if sent.contains(&key) || !with_account.contains(&p.id) {
-            continue;
-        }
-        let when = date.format("%-d %B %Y");
-        let (title, body) = match r {
-            cycle::Reminder::Soon => (
-                format!("Your skills review is due by {when}"),
-                "Look over your skills profile: confirm each level is still right, or change it. It takes a few minutes.".to_string(),
-            ),
-            cycle::Reminder::Overdue => (
-                format!("Your skills review was due on {when}"),
-                "Your skills profile has not been reviewed this cycle. Confirm each level is still right, or change it, so your team's picture stays current.".to_string(),
-            ),
-        };
-        let written = notices::notify_person(
-            db,
-            p.id,
-            NewNotice::new(Kind::ReviewDue, title, body, "/skills/review").once(key),
-        )
-        .await?;
-        reminded += usize::from(written.is_some());
     }
     // Once a week (ISO week) per manager.
     let week = today.format("%G-W%V");
@@ -758,7 +795,7 @@ mod tests {
         assert_eq!(live, kept(&t.db).await, "kept == rebuilt from the history");
         let unit = unit_of(&t.db, o.a).await;
         let today = Utc::now().date_naive();
-        let c = counts(&t.db, unit, today).await.unwrap();
+        let c = counts(&t.db, ORG, unit, today).await.unwrap();
         assert_eq!((c.total, c.up_to_date, c.not_started), (4, 2, 2), "{c:?}");
     }
 
@@ -834,7 +871,7 @@ mod tests {
             }
         }
         let unit = unit_of(&t.db, o.a).await;
-        assert_eq!(counts(&t.db, unit, today).await.unwrap(), expected);
+        assert_eq!(counts(&t.db, ORG, unit, today).await.unwrap(), expected);
         let units = org_unit::Entity::find().all(&t.db).await.unwrap();
         assert_eq!(
             counts_with_units(&t.db, units.iter(), unit, today)
@@ -870,11 +907,11 @@ mod tests {
         assert_eq!(s.due.date, due(3), "the saved rule");
         let unit = unit_of(&t.db, o.a).await;
         let anchor = today + chrono::Duration::days(10);
-        set_fixed_date(&t.db, Actor::system(), unit, anchor)
+        set_fixed_date(&t.db, Actor::system(), ORG, unit, anchor)
             .await
             .unwrap();
         let s = status(&t.db, o.a, today).await.unwrap();
-        let w = world(&t.db).await.unwrap();
+        let w = world(&t.db, ORG).await.unwrap();
         assert_eq!(s.due, w.due(unit, Some(first), today), "the fixed date");
         // The assessment falls in the cycle ending at the anchor: the
         // review is due at the end of the next.
@@ -883,5 +920,73 @@ mod tests {
             anchor.checked_add_months(chrono::Months::new(3)),
             "{s:?}"
         );
+    }
+
+    /// A second organisation with one unit: (organisation, unit).
+    async fn other_org(db: &sea_orm::DatabaseConnection) -> (i32, i32) {
+        use sea_orm::ActiveModelTrait;
+        let org = organisation::ActiveModel {
+            code: Set("OTHER".into()),
+            name: Set("Other Trust".into()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        let unit = org_unit::ActiveModel {
+            organisation_id: Set(org.id),
+            parent_id: Set(None),
+            code: Set("O1".into()),
+            name: Set("Other team".into()),
+            kind: Set("team".into()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        (org.id, unit.id)
+    }
+
+    /// Another organisation's fixed date changes no one's status here and
+    /// is not on this organisation's page; its unit can be given no date
+    /// from here, nor have one taken away (not found, as no unit at all).
+    #[tokio::test]
+    async fn another_organisations_units_and_dates_stay_apart() {
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        assess(&t.db, o.a, "DIG-FOUND", 2).await;
+        let today = Utc::now().date_naive();
+        let before = status(&t.db, o.a, today).await.unwrap();
+        let (other, unit) = other_org(&t.db).await;
+        set_fixed_date(
+            &t.db,
+            Actor::system(),
+            other,
+            unit,
+            today + chrono::Duration::days(10),
+        )
+        .await
+        .unwrap();
+        assert_eq!(status(&t.db, o.a, today).await.unwrap(), before);
+        let page = admin_page(&t.db, ORG).await.unwrap();
+        assert!(page.fixed.is_empty(), "{page:?}");
+        assert!(page.units.iter().all(|(id, _)| *id != unit), "{page:?}");
+        assert_eq!(admin_page(&t.db, other).await.unwrap().fixed.len(), 1);
+        assert!(matches!(
+            set_fixed_date(&t.db, Actor::system(), ORG, unit, today).await,
+            Err(AppError::NotFound(_))
+        ));
+        assert!(matches!(
+            remove_fixed_date(&t.db, Actor::system(), ORG, unit).await,
+            Err(AppError::NotFound(_))
+        ));
+        assert_eq!(admin_page(&t.db, other).await.unwrap().fixed.len(), 1);
+        let mine = unit_of(&t.db, o.a).await;
+        assert_eq!(counts(&t.db, other, mine, today).await.unwrap().total, 0);
+        assert_eq!(counts(&t.db, ORG, mine, today).await.unwrap().total, 4);
     }
 }

@@ -30,15 +30,24 @@ use super::model::{
 };
 use crate::audit::model::Action;
 use crate::auth::model::{CurrentUser, Role};
-use crate::entities::{account, assessment, badge, org_unit, person};
+use crate::entities::{account, assessment, badge, org_unit, organisation, person};
 use crate::error::AppError;
 use crate::framework::read as framework;
 use crate::kernel::audit;
 use crate::kernel::audit::Actor;
+use crate::kernel::tenant::{Owned, ensure_in};
 use crate::people::model::full_name;
 use crate::privacy::model::FORMER_COLLEAGUE;
 
-/// The issuer: the organisation (the root of the org tree) at `base_url`.
+/// The deployment's issuer at `base_url`: what the public issuer profile
+/// shows and verification checks against, named after the first root of
+/// the org tree. A badge names its holder's organisation instead
+/// (`issuer_of`); both share this address and key ring, so a badge of any
+/// organisation verifies here.
+// TODO(issue 26): one issuer profile and key ring serve every organisation
+// of the deployment. Per-organisation issuers (`/issuer/{org}`, their own
+// keys, the issuing organisation recorded on the badge so it still
+// verifies once its holder moves) wait for the key ring's redesign.
 pub async fn issuer(db: &impl ConnectionTrait, base_url: String) -> Result<Issuer, AppError> {
     let name = org_unit::Entity::find()
         .filter(org_unit::Column::ParentId.is_null())
@@ -48,6 +57,28 @@ pub async fn issuer(db: &impl ConnectionTrait, base_url: String) -> Result<Issue
         .map(|u| u.name)
         .unwrap_or_else(|| "Skillmap".into());
     Ok(Issuer { base_url, name })
+}
+
+/// `deployment`'s issuer as a badge of a holder in organisation `org`
+/// names it: after that organisation's root unit (the first by id), else
+/// the organisation's own name.
+async fn issuer_of(
+    db: &impl ConnectionTrait,
+    deployment: &Issuer,
+    org: i32,
+) -> Result<Issuer, AppError> {
+    // The organisation's name as the operator set it (the command line,
+    // the migration), never a unit name HR's import could make look like
+    // another organisation's.
+    let name = organisation::Entity::find_by_id(org)
+        .one(db)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_else(|| deployment.name.clone());
+    Ok(Issuer {
+        base_url: deployment.base_url.clone(),
+        name,
+    })
 }
 
 fn new_uuid() -> String {
@@ -417,13 +448,16 @@ pub async fn set_hidden(
     Ok(())
 }
 
-/// HR revokes a badge; verification then says so.
+/// HR revokes a badge of someone in their organisation `org` (another
+/// organisation's is not found); verification then says so.
 pub async fn revoke(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: Actor,
+    org: i32,
     badge_id: i32,
     reason: &str,
 ) -> Result<(), AppError> {
+    ensure_in(db, org, Owned::Badge, badge_id).await?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(AppError::validation(
@@ -455,7 +489,9 @@ pub async fn revoke(
     Ok(())
 }
 
-/// The person's badge as a signed Open Badges 3.0 credential (VC-JWT).
+/// The person's badge as a signed Open Badges 3.0 credential (VC-JWT),
+/// issued in the name of the person's organisation (`issuer_of`) at
+/// `issuer`'s address.
 pub async fn signed_credential(
     db: &impl ConnectionTrait,
     issuer: &Issuer,
@@ -472,6 +508,7 @@ pub async fn signed_credential(
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound("That person".into()))?;
+    let issuer = &issuer_of(db, issuer, p.organisation_id).await?;
     let email = match p.email.filter(|e| !e.trim().is_empty()) {
         Some(e) => e,
         None => account::Entity::find()
@@ -537,6 +574,12 @@ pub async fn verify(
         }
     };
     let c = &checked.credential;
+    // The organisation the signed credential names: badges of every
+    // organisation here share one address and key ring.
+    let issued_by = c["issuer"]["name"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| issuer.name.clone());
     let identifier = &c["credentialSubject"]["identifier"][0];
     let identity = identifier["identityHash"].as_str().map(str::to_string);
     let email_matches = email.filter(|e| !e.trim().is_empty()).map(|e| {
@@ -562,7 +605,7 @@ pub async fn verify(
                 Outcome::Revoked,
                 format!(
                     "This badge was issued by {}, but was revoked on {}{}.",
-                    issuer.name,
+                    issued_by,
                     at.format("%-d %B %Y"),
                     b.revoked_reason
                         .map(|r| format!(": {r}"))
@@ -573,7 +616,7 @@ pub async fn verify(
                 Outcome::Valid,
                 format!(
                     "This badge is genuine: {} issued it and it has not been changed or revoked.",
-                    issuer.name
+                    issued_by
                 ),
             ),
         },
@@ -595,7 +638,7 @@ pub async fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::testing::{agree, assess, user};
+    use crate::kernel::testing::{ORG, agree, assess, user};
     use crate::kernel::testing::{test_db, tiny_org};
 
     #[tokio::test]
@@ -685,6 +728,14 @@ mod tests {
             .unwrap();
         assert_eq!(ok.outcome, Outcome::Valid, "{}", ok.message);
         assert_eq!(ok.email_matches, Some(true));
+        // Issued in the name of the holder's organisation (as the operator
+        // named it; a fresh database's is "Organisation").
+        assert_eq!(ok.issuer.as_deref(), Some("Organisation"));
+        assert!(
+            ok.message.contains("Organisation issued it"),
+            "{}",
+            ok.message
+        );
         let other = verify(&t.db, &issuer, &jwt, Some("c@example.org"))
             .await
             .unwrap();
@@ -711,13 +762,26 @@ mod tests {
 
         // Revoked: verification says so; it can no longer be downloaded.
         assert!(
-            revoke(&t.db, crate::kernel::audit::Actor::system(), b.id, " ")
+            revoke(&t.db, crate::kernel::audit::Actor::system(), ORG, b.id, " ")
                 .await
                 .is_err()
         );
+        // Not another organisation's to revoke.
+        assert!(matches!(
+            revoke(
+                &t.db,
+                crate::kernel::audit::Actor::system(),
+                ORG + 1,
+                b.id,
+                "Agreed in error",
+            )
+            .await,
+            Err(AppError::NotFound(_))
+        ));
         revoke(
             &t.db,
             crate::kernel::audit::Actor::system(),
+            ORG,
             b.id,
             "Agreed in error",
         )

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
@@ -13,15 +13,26 @@ use crate::error::AppError;
 use crate::framework::read as framework;
 use crate::kernel::audit;
 use crate::kernel::audit::Actor;
+use crate::kernel::tenant::{Owned, ensure_in};
 
-pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<JobRoleRow>, AppError> {
+/// The job roles of organisation `org`, with their requirement and people
+/// counts.
+pub async fn list(db: &impl ConnectionTrait, org: i32) -> Result<Vec<JobRoleRow>, AppError> {
     let roles = job_role::Entity::find()
+        .filter(job_role::Column::OrganisationId.eq(org))
         .order_by_asc(job_role::Column::Title)
         .all(db)
         .await?;
-    // Counted in the database: one row per role, however many staff.
+    // Counted in the database: one row per role, however many staff; only
+    // the organisation's roles and people.
+    let own_roles = Query::select()
+        .column(job_role::Column::Id)
+        .from(job_role::Entity)
+        .and_where(job_role::Column::OrganisationId.eq(org))
+        .to_owned();
     let requirements = count_by_role(
         role_requirement::Entity::find()
+            .filter(role_requirement::Column::JobRoleId.in_subquery(own_roles))
             .select_only()
             .column(role_requirement::Column::JobRoleId)
             .column_as(Expr::col(role_requirement::Column::Id).count(), "n")
@@ -32,6 +43,7 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<JobRoleRow>, AppError
     );
     let people = count_by_role(
         person::Entity::find()
+            .filter(person::Column::OrganisationId.eq(org))
             .select_only()
             .column(person::Column::JobRoleId)
             .column_as(Expr::col(person::Column::Id).count(), "n")
@@ -68,12 +80,16 @@ fn row(
     }
 }
 
+/// A job role of organisation `org`; one of another organisation is not
+/// found, as a missing one.
 pub async fn detail(
     db: &impl ConnectionTrait,
+    org: i32,
     id: i32,
     editable: bool,
 ) -> Result<JobRoleDetail, AppError> {
     let role = job_role::Entity::find_by_id(id)
+        .filter(job_role::Column::OrganisationId.eq(org))
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound("That job role".into()))?;
@@ -111,14 +127,22 @@ pub async fn detail(
     })
 }
 
-/// Creates a job role (no id) or changes one. Codes are unique.
+/// Creates a job role of organisation `org` (no id) or changes one of its
+/// roles (another organisation's id is not found). Codes are unique.
 pub async fn save(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: Actor,
+    org: i32,
     id: Option<i32>,
     input: &JobRoleInput,
 ) -> Result<i32, AppError> {
+    if let Some(id) = id {
+        ensure_in(db, org, Owned::JobRole, id).await?;
+    }
     let input = input.validated()?;
+    // The database keeps codes unique across the whole deployment, so a
+    // code another organisation uses is refused too, without naming its
+    // role.
     let clash = job_role::Entity::find()
         .filter(job_role::Column::Code.eq(&input.code))
         .one(db)
@@ -126,18 +150,24 @@ pub async fn save(
     if let Some(other) = clash
         && Some(other.id) != id
     {
-        return Err(AppError::validation(
-            "code",
+        let message = if other.organisation_id == org {
             format!(
                 "Another job role ({}) already has the code {}",
                 other.title, input.code
-            ),
-        ));
+            )
+        } else {
+            format!(
+                "A job role with the code {} already exists in the system; choose another code",
+                input.code
+            )
+        };
+        return Err(AppError::validation("code", message));
     }
     let txn = crate::kernel::begin_write(db).await?;
     let model = match id {
         Some(id) => {
             let existing = job_role::Entity::find_by_id(id)
+                .filter(job_role::Column::OrganisationId.eq(org))
                 .one(&txn)
                 .await?
                 .ok_or_else(|| AppError::NotFound("That job role".into()))?;
@@ -150,6 +180,7 @@ pub async fn save(
         }
         None => {
             job_role::ActiveModel {
+                organisation_id: Set(org),
                 code: Set(input.code),
                 title: Set(input.title),
                 staff_group: Set(input.staff_group),
@@ -272,7 +303,7 @@ pub async fn remove_requirement(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::testing::test_db;
+    use crate::kernel::testing::{ORG, test_db};
 
     fn nurse() -> JobRoleInput {
         JobRoleInput {
@@ -289,12 +320,25 @@ mod tests {
         crate::framework::service::ensure_default(&t.db)
             .await
             .unwrap();
-        let id = save(&t.db, crate::kernel::audit::Actor::system(), None, &nurse())
-            .await
-            .unwrap();
+        let id = save(
+            &t.db,
+            crate::kernel::audit::Actor::system(),
+            ORG,
+            None,
+            &nurse(),
+        )
+        .await
+        .unwrap();
         assert!(
             matches!(
-                save(&t.db, crate::kernel::audit::Actor::system(), None, &nurse()).await,
+                save(
+                    &t.db,
+                    crate::kernel::audit::Actor::system(),
+                    ORG,
+                    None,
+                    &nurse()
+                )
+                .await,
                 Err(AppError::Validation(_))
             ),
             "duplicate code"
@@ -343,7 +387,7 @@ mod tests {
             .await
             .is_err()
         );
-        let d = detail(&t.db, id, true).await.unwrap();
+        let d = detail(&t.db, ORG, id, true).await.unwrap();
         assert_eq!(d.requirements.len(), 1);
         assert_eq!(d.requirements[0].level, 3);
         assert!(!d.requirements[0].essential);
@@ -366,8 +410,58 @@ mod tests {
             .await,
             Err(AppError::NotFound(_))
         ));
-        let list = list(&t.db).await.unwrap();
+        let list = list(&t.db, ORG).await.unwrap();
         assert_eq!(list[0].code, "NUR-RN5");
         assert_eq!(list[0].requirements, 0);
+    }
+
+    /// A second organisation in the test database.
+    async fn other_organisation(db: &sea_orm::DatabaseConnection) -> i32 {
+        crate::entities::organisation::ActiveModel {
+            code: Set("OTHER".into()),
+            name: Set("Other Trust".into()),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id
+    }
+
+    #[tokio::test]
+    async fn another_organisations_roles_are_not_found() {
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let other = other_organisation(&t.db).await;
+        let by = crate::kernel::audit::Actor::system;
+        let theirs = save(&t.db, by(), other, None, &nurse()).await.unwrap();
+        assert!(list(&t.db, ORG).await.unwrap().is_empty());
+        assert_eq!(list(&t.db, other).await.unwrap().len(), 1);
+        assert!(matches!(
+            detail(&t.db, ORG, theirs, true).await,
+            Err(AppError::NotFound(_))
+        ));
+        let mut changed = nurse();
+        changed.code = "NUR-RN6".into();
+        assert!(matches!(
+            save(&t.db, by(), ORG, Some(theirs), &changed).await,
+            Err(AppError::NotFound(_))
+        ));
+        // Their code is taken (one index for the deployment), but the
+        // refusal does not name their role.
+        let err = save(&t.db, by(), ORG, None, &nurse()).await.unwrap_err();
+        let errors = err.field_errors();
+        let message = &errors[0].message;
+        assert!(
+            message.contains("already exists in the system"),
+            "{message}"
+        );
+        assert!(!message.contains("Staff Nurse"), "{message}");
+        let ours = save(&t.db, by(), ORG, None, &changed).await.unwrap();
+        let role = job_role::Entity::find_by_id(ours).one(&t.db).await.unwrap();
+        assert_eq!(role.map(|r| r.organisation_id), Some(ORG));
     }
 }

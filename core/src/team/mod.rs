@@ -7,3 +7,5 @@ pub mod model;
 pub mod service;
 #[cfg(feature = "server")]
 pub mod summary;
+#[cfg(feature = "server")]
+mod suppression;

@@ -571,6 +571,52 @@ pub fn suppress(n: u32, sees_all: bool) -> bool {
     !sees_all && n > 0 && n < MIN_GROUP
 }
 
+/// Secondary suppression. A figure hidden because its group is small
+/// (`suppress`) could still be worked out by subtraction: a unit of 19
+/// shows two bands of 9 and 6, so the hidden bands hold 4, and every
+/// figure about them follows from the unit's less the shown ones. So when
+/// the parts a reader cannot see hold, together, between 1 and
+/// MIN_GROUP - 1 people (the total less the parts shown), the smallest
+/// part still shown is hidden too, and so on, until what the hidden parts
+/// hold is none or at least MIN_GROUP (as NHS statistical publications
+/// do).
+///
+/// `total` is what the parts add up to as a reader can know it: a total
+/// shown, or the same people counted another way. It may exceed the sum of
+/// `sizes` (people counted in no part: a unit's own staff where only its
+/// branches are rows); they count as hidden. `hidden` comes in with the
+/// parts already hidden and goes out with those hidden as well.
+pub fn suppress_secondary(total: u32, sizes: &[u32], hidden: &mut [bool]) {
+    debug_assert_eq!(sizes.len(), hidden.len());
+    loop {
+        let shown: u32 = sizes
+            .iter()
+            .zip(hidden.iter())
+            .filter(|(_, h)| !**h)
+            .map(|(s, _)| *s)
+            .sum();
+        let recoverable = total.saturating_sub(shown);
+        if recoverable == 0 || recoverable >= MIN_GROUP {
+            return;
+        }
+        // The smallest part still shown (the first of equals, so the
+        // choice is the same every time).
+        let next = sizes
+            .iter()
+            .zip(hidden.iter())
+            .enumerate()
+            .filter(|(_, (s, h))| !**h && **s > 0)
+            .min_by_key(|(i, (s, _))| (**s, *i))
+            .map(|(i, _)| i);
+        match next {
+            Some(i) => hidden[i] = true,
+            // Nothing left to hide: everything is hidden but the total,
+            // which is itself at least MIN_GROUP or hidden by its size.
+            None => return,
+        }
+    }
+}
+
 /// One unit and one skill as a report shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatCell {
@@ -582,6 +628,16 @@ pub struct StatCell {
 }
 
 impl StatCell {
+    /// A cell withheld whole.
+    pub fn hidden() -> StatCell {
+        StatCell {
+            assessed: 0,
+            meeting: Share::hidden(),
+            median: None,
+            suppressed: true,
+        }
+    }
+
     pub fn new(stat: &SkillStat, sees_all: bool) -> StatCell {
         let assessed = stat.assessed();
         // Hidden when either group it describes is small.
@@ -828,6 +884,14 @@ pub struct OrgReport {
     /// by `service::organisation`, the page's one call.
     #[serde(default)]
     pub reviews: crate::profile::model::ReviewCounts,
+    /// The viewer may open the people behind the pipeline's figures (not
+    /// the system's workforce lead, who sees no individual).
+    #[serde(default)]
+    pub names: bool,
+    /// The view of the whole system (the workforce lead's top), its rows
+    /// organisations.
+    #[serde(default)]
+    pub system: bool,
 }
 
 /// Marks the rows whose first share is highest (at least 1 in 5 and the top
@@ -1282,5 +1346,78 @@ mod tests {
             ["2025-11", "2025-12", "2026-01", "2026-02"]
         );
         assert!(months_between((2026, 3), (2026, 2)).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod secondary_tests {
+    use super::*;
+
+    /// Every way a reader could subtract: the total less the shown parts.
+    fn recoverable(total: u32, sizes: &[u32], hidden: &[bool]) -> u32 {
+        total
+            - sizes
+                .iter()
+                .zip(hidden)
+                .filter(|(_, h)| !**h)
+                .map(|(s, _)| s)
+                .sum::<u32>()
+    }
+
+    #[test]
+    fn the_issues_example_hides_the_next_smallest_band() {
+        // A team of 19: bands of 9, 6, 3 and 1; the last two are small.
+        let sizes = [9, 6, 3, 1];
+        let mut hidden = sizes.map(|s| suppress(s, false));
+        assert_eq!(recoverable(19, &sizes, &hidden), 4, "the hole before");
+        suppress_secondary(19, &sizes, &mut hidden);
+        assert_eq!(hidden, [false, true, true, true]);
+        assert_eq!(recoverable(19, &sizes, &hidden), 10);
+    }
+
+    #[test]
+    fn own_staff_counted_in_no_part_are_protected_too() {
+        // A trust's chief executive (1) above three directorates.
+        let sizes = [40, 12, 30];
+        let mut hidden = [false; 3];
+        suppress_secondary(83, &sizes, &mut hidden);
+        assert_eq!(hidden, [false, true, false]);
+    }
+
+    #[test]
+    fn nothing_changes_when_nothing_can_be_worked_out() {
+        let sizes = [9, 6, 0, 5];
+        let mut hidden = [false; 4];
+        suppress_secondary(20, &sizes, &mut hidden);
+        assert_eq!(hidden, [false; 4]);
+        // Two hidden parts holding 6 together: safe as they are.
+        let sizes = [9, 5, 3, 3];
+        let mut hidden = sizes.map(|s| suppress(s, false));
+        suppress_secondary(20, &sizes, &mut hidden);
+        assert_eq!(hidden, [false, false, true, true]);
+    }
+
+    #[test]
+    fn every_small_hole_is_closed() {
+        // Exhaustively over small tables: after secondary suppression no
+        // subtraction gives a figure about 1 to 4 people.
+        for a in 0..8u32 {
+            for b in 0..8u32 {
+                for c in 0..8u32 {
+                    for own in 0..3u32 {
+                        let sizes = [a, b, c];
+                        let total = a + b + c + own;
+                        let mut hidden = sizes.map(|s| suppress(s, false));
+                        suppress_secondary(total, &sizes, &mut hidden);
+                        let r = recoverable(total, &sizes, &hidden);
+                        // A total under MIN_GROUP is itself hidden.
+                        assert!(
+                            r == 0 || r >= MIN_GROUP || total < MIN_GROUP,
+                            "{sizes:?} own {own}: {hidden:?} leaves {r}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

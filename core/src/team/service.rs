@@ -10,6 +10,7 @@ use super::model::{
     PIPELINE_PEOPLE_MAX, PipelineGroup, PipelinePeople, PipelinePerson, Share, SkillStat, Stage,
     StatCell, TrendPoint, UnitRef, UnitRow, current_level, highlight_highest, is_clinical, stage,
 };
+use super::suppression::{Plan, Sizes};
 use crate::auth::model::{CurrentUser, Role};
 use crate::entities::{
     job_role, org_unit, person, role_requirement, skill_interest, unit_domain_month,
@@ -19,21 +20,32 @@ use crate::error::AppError;
 use crate::framework::model::FrameworkView;
 use crate::framework::read as framework;
 use crate::kernel::db::placeholders;
+use crate::kernel::tenant::{Owned, ensure_in};
 use crate::people::model::full_name;
 use crate::people::service::manages;
 
+/// The root of the whole system in the workforce lead's tree: not a stored
+/// unit (ids start at 1), its children every organisation's top unit.
+pub const SYSTEM: i32 = 0;
+const SYSTEM_NAME: &str = "All organisations in the system";
+
+/// HR and administrators see all of their own organisation (never another's:
+/// every read below is of the caller's organisation's units and people).
 fn sees_all(user: &CurrentUser) -> bool {
     user.is_one_of(&[Role::Hr, Role::Admin])
 }
 
 /// The manager whose team `user` asks to see: themself by default; HR and
-/// administrators any manager; a manager anyone they manage. Anything else
-/// is refused, so changing the id in the address shows no one else's team.
+/// administrators any manager of their organisation; a manager anyone they
+/// manage. Anything else is refused, so changing the id in the address
+/// shows no one else's team; a manager of another organisation is not
+/// found, as one that does not exist.
 pub async fn heatmap_access(
     db: &impl ConnectionTrait,
     user: &CurrentUser,
     manager: Option<i32>,
 ) -> Result<i32, AppError> {
+    let org = user.organisation()?;
     let target = match (manager, user.person_id) {
         (Some(m), _) => m,
         (None, Some(me)) => me,
@@ -44,6 +56,9 @@ pub async fn heatmap_access(
             ));
         }
     };
+    if user.person_id != Some(target) {
+        ensure_in(db, org, Owned::Person, target).await?;
+    }
     if sees_all(user) || user.person_id == Some(target) {
         return Ok(target);
     }
@@ -274,16 +289,22 @@ pub async fn with_interest(
     Ok(map)
 }
 
-/// Everyone who manages someone, for HR's team picker: (id, "Name, Team").
-pub async fn managers(db: &impl ConnectionTrait) -> Result<Vec<Choice>, AppError> {
+/// Everyone in organisation `org` who manages someone, for HR's team
+/// picker: (id, "Name, Team").
+pub async fn managers(db: &impl ConnectionTrait, org: i32) -> Result<Vec<Choice>, AppError> {
     let backend = db.get_database_backend();
     let rows = db
-        .query_all_raw(Statement::from_string(
+        .query_all_raw(Statement::from_sql_and_values(
             backend,
-            "SELECT m.id AS id, m.given_name AS given, m.family_name AS family, u.name AS unit \
-             FROM person m JOIN org_unit u ON u.id = m.org_unit_id \
-             WHERE m.id IN (SELECT DISTINCT line_manager_id FROM person WHERE line_manager_id IS NOT NULL) \
-             ORDER BY u.name, m.family_name, m.given_name",
+            placeholders(
+                backend,
+                "SELECT m.id AS id, m.given_name AS given, m.family_name AS family, u.name AS unit \
+                 FROM person m JOIN org_unit u ON u.id = m.org_unit_id \
+                 WHERE u.organisation_id = ? AND m.id IN (SELECT DISTINCT line_manager_id \
+                 FROM person WHERE organisation_id = ? AND line_manager_id IS NOT NULL) \
+                 ORDER BY u.name, m.family_name, m.given_name",
+            ),
+            [Value::from(org), Value::from(org)],
         ))
         .await?;
     rows.into_iter()
@@ -303,15 +324,18 @@ pub async fn managers(db: &impl ConnectionTrait) -> Result<Vec<Choice>, AppError
         .collect()
 }
 
-/// The org tree, loaded once per report (units are few).
+/// One organisation's unit tree, loaded once per report (units are few).
+/// A unit of another organisation is not in it, so every lookup by id
+/// below finds it no more than a unit that does not exist.
 struct Tree {
     units: HashMap<i32, org_unit::Model>,
     children: HashMap<i32, Vec<i32>>,
 }
 
 impl Tree {
-    async fn load(db: &impl ConnectionTrait) -> Result<Tree, AppError> {
+    async fn load(db: &impl ConnectionTrait, org: i32) -> Result<Tree, AppError> {
         let units: HashMap<i32, org_unit::Model> = org_unit::Entity::find()
+            .filter(org_unit::Column::OrganisationId.eq(org))
             .all(db)
             .await?
             .into_iter()
@@ -329,6 +353,56 @@ impl Tree {
         Ok(Tree { units, children })
     }
 
+    /// Every organisation's units under one root of the whole system
+    /// (`SYSTEM`, not a stored unit), each organisation's top unit its
+    /// child: the workforce lead's tree.
+    async fn load_system(db: &impl ConnectionTrait) -> Result<Tree, AppError> {
+        let mut units: HashMap<i32, org_unit::Model> = org_unit::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        for u in units.values_mut() {
+            if u.parent_id.is_none() {
+                u.parent_id = Some(SYSTEM);
+            }
+        }
+        units.insert(
+            SYSTEM,
+            org_unit::Model {
+                id: SYSTEM,
+                organisation_id: 0,
+                parent_id: None,
+                code: String::new(),
+                name: SYSTEM_NAME.into(),
+                kind: "system".into(),
+            },
+        );
+        let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
+        for u in units.values() {
+            if let Some(p) = u.parent_id {
+                children.entry(p).or_default().push(u.id);
+            }
+        }
+        for list in children.values_mut() {
+            list.sort_by(|a, b| units[a].code.cmp(&units[b].code));
+        }
+        Ok(Tree { units, children })
+    }
+
+    /// The tree `user` reads: the system's for the workforce lead, else
+    /// their organisation's.
+    async fn of(db: &impl ConnectionTrait, user: &CurrentUser) -> Result<Tree, AppError> {
+        if user.role == Role::Lead {
+            Tree::load_system(db).await
+        } else {
+            Tree::load(db, user.organisation()?).await
+        }
+    }
+
+    /// The organisation's top unit (the first by code, should it have
+    /// several).
     fn root(&self) -> Option<i32> {
         let mut roots: Vec<&org_unit::Model> = self
             .units
@@ -417,23 +491,33 @@ pub async fn led_unit(db: &impl ConnectionTrait, person_id: i32) -> Result<Optio
 }
 
 /// Which unit's report `user` asks for, if they may see it: HR and
-/// administrators any unit (the top by default); a manager who leads a unit
-/// that unit and the units below it.
+/// administrators any unit of their organisation (its top by default); a
+/// manager who leads a unit that unit and the units below it. A unit of
+/// another organisation is not found, as one that does not exist.
 pub async fn report_access(
     db: &impl ConnectionTrait,
     user: &CurrentUser,
     unit: Option<i32>,
 ) -> Result<i32, AppError> {
-    access_in(db, user, unit, &Tree::load(db).await?).await
+    access_in(db, user, unit, &Tree::of(db, user).await?).await
 }
 
-/// `report_access` against a tree already loaded.
+/// `report_access` against the user's organisation's tree, already loaded.
 async fn access_in(
     db: &impl ConnectionTrait,
     user: &CurrentUser,
     unit: Option<i32>,
     tree: &Tree,
 ) -> Result<i32, AppError> {
+    if let Some(u) = unit
+        && !tree.units.contains_key(&u)
+    {
+        return Err(AppError::NotFound("That part of the organisation".into()));
+    }
+    if user.role == Role::Lead {
+        // Any part of any organisation, the whole system by default.
+        return Ok(unit.unwrap_or(SYSTEM));
+    }
     if sees_all(user) {
         return match unit.or_else(|| tree.root()) {
             Some(u) if tree.units.contains_key(&u) => Ok(u),
@@ -481,12 +565,13 @@ async fn leader_of(db: &impl ConnectionTrait, unit: i32) -> Result<Option<i32>, 
 
 /// `unit` and every unit below it, for other capabilities' filters (the
 /// expertise directory's "in this part of the organisation"). `None` when
-/// there is no such unit.
+/// there is no such unit in organisation `org`.
 pub async fn units_below(
     db: &impl ConnectionTrait,
+    org: i32,
     unit: i32,
 ) -> Result<Option<Vec<i32>>, AppError> {
-    let tree = Tree::load(db).await?;
+    let tree = Tree::load(db, org).await?;
     if !tree.units.contains_key(&unit) {
         return Ok(None);
     }
@@ -498,13 +583,15 @@ pub async fn units_below(
 /// The people behind one of the pipeline's figures for `unit` and every
 /// unit below it, by family name. The caller checked `report_access`
 /// (HR, administrators, and the unit's leader or a leader above it, who
-/// see these people's agreed levels on their heatmap already).
+/// see these people's agreed levels on their heatmap already); a unit
+/// outside organisation `org` is not found all the same.
 pub async fn pipeline_people(
     db: &impl ConnectionTrait,
+    org: i32,
     unit: i32,
     group: PipelineGroup,
 ) -> Result<PipelinePeople, AppError> {
-    let tree = Tree::load(db).await?;
+    let tree = Tree::load(db, org).await?;
     if !tree.units.contains_key(&unit) {
         return Err(AppError::NotFound("That part of the organisation".into()));
     }
@@ -561,20 +648,23 @@ pub async fn pipeline_people(
 
 /// The organisation view of `unit` and everything below it, for a caller
 /// that has checked access itself; its `reviews` are left empty (all zero,
-/// not hidden): the page's call is `organisation`, which fills them.
+/// not hidden): the page's call is `organisation`, which fills them. A
+/// unit outside the user's organisation is not found.
 pub async fn org_report(
     db: &impl ConnectionTrait,
     user: &CurrentUser,
     unit: i32,
     domain: Option<String>,
 ) -> Result<OrgReport, AppError> {
-    report_in(db, user, unit, domain, &Tree::load(db).await?).await
+    let tree = Tree::of(db, user).await?;
+    report_in(db, user, unit, domain, &tree).await
 }
 
 /// The organisation view's page in one go: who may see which unit (`asked`,
 /// or the viewer's own), its report and how many of its profiles are up to
-/// date, reading the unit tree once for all three (it was read four times
-/// when the page asked for the report and the review counts apart).
+/// date, reading the unit tree (of the viewer's organisation) once for all
+/// three (it was read four times when the page asked for the report and
+/// the review counts apart).
 pub async fn organisation(
     db: &impl ConnectionTrait,
     user: &CurrentUser,
@@ -582,12 +672,20 @@ pub async fn organisation(
     domain: Option<String>,
     today: chrono::NaiveDate,
 ) -> Result<OrgReport, AppError> {
-    let tree = Tree::load(db).await?;
+    let tree = Tree::of(db, user).await?;
     let unit = access_in(db, user, asked, &tree).await?;
     let mut report = report_in(db, user, unit, domain, &tree).await?;
     let counts =
         crate::profile::reviews::counts_with_units(db, tree.units.values(), unit, today).await?;
     report.reviews = crate::profile::reviews::shown_to(user, counts);
+    // A unit withheld from this viewer withholds its reviews too.
+    if report.total.hidden {
+        report.reviews = crate::profile::model::ReviewCounts {
+            hidden: true,
+            off: report.reviews.off,
+            ..Default::default()
+        };
+    }
     Ok(report)
 }
 
@@ -607,10 +705,16 @@ async fn report_in(
     let scope = report_scope(tree, unit);
     let stats = skill_counts(db, &scope, &columns.skills).await?;
     let heads = read_head_counts(db, &scope, fw.domains.len() as u32).await?;
-    let pipeline = integrative_pipeline(tree, &scope, &heads, all);
-    let inclusion = digital_inclusion(tree, &scope, &heads, all);
-    let rows = unit_rows(tree, &scope, &stats, &heads, columns.skills.len(), all);
-    let hide_trend = super::model::suppress(heads.total_people, all);
+    let plan = if all {
+        Plan::default()
+    } else {
+        suppression_plan(db, user, tree, unit, &columns.skills).await?
+    };
+    let pipeline = integrative_pipeline(tree, &scope, &heads, all, &plan);
+    let inclusion = digital_inclusion(tree, &scope, &heads, all, &plan);
+    let mut rows = unit_rows(tree, &scope, &stats, &heads, columns.skills.len(), all);
+    apply_to_rows(&plan, unit, &mut rows);
+    let hide_trend = super::model::suppress(heads.total_people, all) || plan.unit_hidden;
     let trend = domain_trend(db, &scope.subtree, &columns.domains, hide_trend).await?;
     let leader_heatmap = leader_heatmap_of(db, user, unit, all).await?;
     Ok(OrgReport {
@@ -634,6 +738,8 @@ async fn report_in(
         trend,
         leader_heatmap,
         reviews: Default::default(),
+        names: user.role != Role::Lead,
+        system: unit == SYSTEM && user.role == Role::Lead,
     })
 }
 
@@ -880,7 +986,10 @@ fn branch_label(tree: &Tree, unit: i32, b: i32) -> String {
 }
 
 /// Integrative leaders (first) and near (second) of everyone in the group.
-fn pipeline_row(label: String, g: Group, unit: Option<i32>, all: bool) -> GroupRow {
+fn pipeline_row(label: String, g: Group, unit: Option<i32>, all: bool, hide: bool) -> GroupRow {
+    if hide {
+        return hidden_row(label, Some(Share::hidden()), unit);
+    }
     GroupRow {
         label,
         people: if super::model::suppress(g.people, all) {
@@ -898,7 +1007,23 @@ fn pipeline_row(label: String, g: Group, unit: Option<i32>, all: bool) -> GroupR
 
 /// Below Working (first) of those assessed, and assessed (second) of
 /// everyone in the group.
-fn inclusion_row(label: String, g: Group, all: bool) -> GroupRow {
+/// A row withheld whole (see `suppression`).
+fn hidden_row(label: String, third: Option<Share>, unit: Option<i32>) -> GroupRow {
+    GroupRow {
+        label,
+        people: 0,
+        first: Share::hidden(),
+        second: Share::hidden(),
+        third,
+        unit,
+        highlight: false,
+    }
+}
+
+fn inclusion_row(label: String, g: Group, all: bool, hide: bool) -> GroupRow {
+    if hide {
+        return hidden_row(label, None, None);
+    }
     let assessed = g.below + g.working;
     GroupRow {
         label,
@@ -924,35 +1049,89 @@ struct Pipeline {
 /// The pipeline of integrative leaders, by branch and by clinical or not
 /// (clinical first), so the view shows where the next leaders are coming
 /// from and where they are not.
-fn integrative_pipeline(tree: &Tree, scope: &Scope, heads: &HeadCounts, all: bool) -> Pipeline {
+fn integrative_pipeline(
+    tree: &Tree,
+    scope: &Scope,
+    heads: &HeadCounts,
+    all: bool,
+    plan: &Plan,
+) -> Pipeline {
     let units = branch_rows(scope, heads)
         .into_iter()
         .map(|(b, g)| {
             // A unit's own row counts only its own staff; its drill-down
             // would list the subtree, so only child rows link through.
-            let unit = (b != scope.unit).then_some(b);
-            pipeline_row(branch_label(tree, scope.unit, b), g, unit, all)
+            // The system's rows are whole organisations: no one's names.
+            let unit = (b != scope.unit && scope.unit != SYSTEM).then_some(b);
+            let hide = !all && plan.branch_hidden(scope.unit, b);
+            pipeline_row(branch_label(tree, scope.unit, b), g, unit, all, hide)
         })
         .collect();
-    let groups = heads
-        .by_clinical
+    let clinical: Vec<(&bool, &Group)> = heads.by_clinical.iter().rev().collect();
+    let hide = groups_hidden(
+        heads.total_people,
+        clinical.iter().map(|(_, g)| **g),
+        all,
+        plan,
+    );
+    let groups = clinical
         .iter()
-        .rev()
-        .map(|(clinical, g)| {
+        .zip(hide)
+        .map(|((clinical, g), hide)| {
             pipeline_row(
-                if *clinical {
+                if **clinical {
                     "Clinical"
                 } else {
                     "Non-clinical"
                 }
                 .into(),
-                *g,
+                **g,
                 None,
                 all,
+                hide,
             )
         })
         .collect();
     Pipeline { units, groups }
+}
+
+/// Which rows of a table of groups (bands, staff groups) that together are
+/// everyone in the view are withheld: small ones, the next-smallest where
+/// a small one could be worked out from the total, or all of them when the
+/// view's unit is withheld.
+fn groups_hidden(
+    total: u32,
+    groups: impl Iterator<Item = Group>,
+    all: bool,
+    plan: &Plan,
+) -> Vec<bool> {
+    let sizes: Vec<u32> = groups.map(|g| g.people).collect();
+    if all {
+        return vec![false; sizes.len()];
+    }
+    let mut hidden: Vec<bool> = sizes
+        .iter()
+        .map(|n| plan.unit_hidden || super::model::suppress(*n, false))
+        .collect();
+    super::model::suppress_secondary(total, &sizes, &mut hidden);
+    hidden
+}
+
+/// Inclusion's first share (below Working, of those assessed) in a table:
+/// where hidden ones could be worked out from the others (every table adds
+/// up to the same people), the next-smallest is withheld too.
+fn secondary_first_shares(rows: &mut [GroupRow], assessed: &[u32], all: bool) {
+    if all {
+        return;
+    }
+    let mut hidden: Vec<bool> = rows.iter().map(|r| r.first.suppressed).collect();
+    let total = assessed.iter().sum();
+    super::model::suppress_secondary(total, assessed, &mut hidden);
+    for (row, hide) in rows.iter_mut().zip(hidden) {
+        if hide {
+            row.first = Share::hidden();
+        }
+    }
 }
 
 /// The digital-inclusion rows, by unit, band and staff group.
@@ -965,21 +1144,85 @@ struct Inclusion {
 /// Digital inclusion by branch, band and staff group, the groups with the
 /// highest share below Working highlighted, so support goes where it is
 /// most needed.
-fn digital_inclusion(tree: &Tree, scope: &Scope, heads: &HeadCounts, all: bool) -> Inclusion {
-    let mut units: Vec<GroupRow> = branch_rows(scope, heads)
-        .into_iter()
-        .map(|(b, g)| inclusion_row(branch_label(tree, scope.unit, b), g, all))
+fn digital_inclusion(
+    tree: &Tree,
+    scope: &Scope,
+    heads: &HeadCounts,
+    all: bool,
+    plan: &Plan,
+) -> Inclusion {
+    let branches = branch_rows(scope, heads);
+    let mut units: Vec<GroupRow> = branches
+        .iter()
+        .map(|(b, g)| {
+            let hide = !all && plan.branch_hidden(scope.unit, *b);
+            inclusion_row(branch_label(tree, scope.unit, *b), *g, all, hide)
+        })
         .collect();
+    let assessed = |g: &Group| g.below + g.working;
+    secondary_first_shares(
+        &mut units,
+        &branches
+            .iter()
+            .map(|(_, g)| assessed(g))
+            .collect::<Vec<_>>(),
+        all,
+    );
+    let hide = groups_hidden(
+        heads.total_people,
+        heads.by_band.values().copied(),
+        all,
+        plan,
+    );
     let mut bands: Vec<GroupRow> = heads
         .by_band
         .iter()
-        .map(|(band, g)| inclusion_row(band.clone(), *g, all))
+        .zip(hide)
+        .map(|((band, g), hide)| inclusion_row(band.clone(), *g, all, hide))
         .collect();
+    secondary_first_shares(
+        &mut bands,
+        &heads.by_band.values().map(assessed).collect::<Vec<_>>(),
+        all,
+    );
+    let mut hide = groups_hidden(
+        heads.total_people,
+        heads.by_group.values().copied(),
+        all,
+        plan,
+    );
+    // The pipeline shows clinical and non-clinical staff as two rows: each
+    // is a total of its staff groups, so the groups are protected within
+    // each as well.
+    if !all {
+        let sizes: Vec<(bool, u32)> = heads
+            .by_group
+            .iter()
+            .map(|(sg, g)| (is_clinical(sg), g.people))
+            .collect();
+        for (clinical, class) in &heads.by_clinical {
+            let members: Vec<usize> = (0..sizes.len())
+                .filter(|i| sizes[*i].0 == *clinical)
+                .collect();
+            let of_class: Vec<u32> = members.iter().map(|i| sizes[*i].1).collect();
+            let mut hidden: Vec<bool> = members.iter().map(|i| hide[*i]).collect();
+            super::model::suppress_secondary(class.people, &of_class, &mut hidden);
+            for (i, h) in members.iter().zip(hidden) {
+                hide[*i] = h;
+            }
+        }
+    }
     let mut groups: Vec<GroupRow> = heads
         .by_group
         .iter()
-        .map(|(sg, g)| inclusion_row(sg.clone(), *g, all))
+        .zip(hide)
+        .map(|((sg, g), hide)| inclusion_row(sg.clone(), *g, all, hide))
         .collect();
+    secondary_first_shares(
+        &mut groups,
+        &heads.by_group.values().map(assessed).collect::<Vec<_>>(),
+        all,
+    );
     for rows in [&mut units, &mut bands, &mut groups] {
         highlight_highest(rows);
     }
@@ -1038,6 +1281,130 @@ fn unit_rows(
         })
         .collect();
     UnitRows { total, children }
+}
+
+/// Withholds what the plan says in the unit table: the total and each
+/// child's row and cells.
+fn apply_to_rows(plan: &Plan, unit: i32, rows: &mut UnitRows) {
+    let hide_row = |row: &mut UnitRow| {
+        row.people = 0;
+        row.hidden = true;
+        for cell in &mut row.cells {
+            *cell = StatCell::hidden();
+        }
+    };
+    if plan.unit_hidden {
+        hide_row(&mut rows.total);
+    }
+    for (j, cell) in rows.total.cells.iter_mut().enumerate() {
+        if plan.columns_hidden.get(j).copied().unwrap_or(false) {
+            *cell = StatCell::hidden();
+        }
+    }
+    for row in &mut rows.children {
+        let b = row.unit.id;
+        if plan.branch_hidden(unit, b) {
+            hide_row(row);
+        }
+        for (j, cell) in row.cells.iter_mut().enumerate() {
+            if plan.cell_hidden(b, j) {
+                *cell = StatCell::hidden();
+            }
+        }
+    }
+}
+
+/// What this viewer may not see of `unit`'s view (see `suppression`),
+/// decided from the top of what they may open (the whole system for the
+/// workforce lead, a manager's own unit) down to it: each unit's own
+/// members and skill counts under that top, read per unit.
+async fn suppression_plan(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    tree: &Tree,
+    unit: i32,
+    skills: &[HeatSkill],
+) -> Result<Plan, AppError> {
+    let top = if user.role == Role::Lead {
+        SYSTEM
+    } else {
+        match user.person_id {
+            Some(me) => led_unit(db, me).await?.unwrap_or(unit),
+            None => unit,
+        }
+    };
+    let mut path: Vec<i32> = tree.path(unit);
+    path.push(unit);
+    let Some(from) = path.iter().position(|u| *u == top) else {
+        // Not below the viewer's top (access_in refuses that): withhold.
+        return Ok(Plan {
+            unit_hidden: true,
+            columns_hidden: vec![true; skills.len()],
+            own_hidden: true,
+            children: HashMap::new(),
+        });
+    };
+    let path = &path[from..];
+    let units: Vec<i32> = tree
+        .branches(top)
+        .into_keys()
+        .filter(|u| *u != SYSTEM)
+        .collect();
+    let column: HashMap<&str, usize> = skills
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.code.as_str(), i))
+        .collect();
+    let backend = db.get_database_backend();
+    let mut own: HashMap<i32, u32> = HashMap::new();
+    let mut own_stats: HashMap<i32, Vec<SkillStat>> = HashMap::new();
+    for chunk in units.chunks(500) {
+        let ids = chunk
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        for r in db
+            .query_all_raw(Statement::from_string(
+                backend,
+                format!(
+                    "SELECT org_unit_id AS unit, CAST(COUNT(*) AS INTEGER) AS n FROM person \
+                     WHERE org_unit_id IN ({ids}) GROUP BY org_unit_id"
+                ),
+            ))
+            .await?
+        {
+            let n: i32 = r.try_get("", "n")?;
+            own.insert(r.try_get("", "unit")?, n.max(0) as u32);
+        }
+        for s in unit_skill_stat::Entity::find()
+            .filter(unit_skill_stat::Column::OrgUnitId.is_in(chunk.to_vec()))
+            .filter(unit_skill_stat::Column::SkillCode.is_in(column.keys().copied()))
+            .all(db)
+            .await?
+        {
+            let Some(i) = column.get(s.skill_code.as_str()) else {
+                continue;
+            };
+            let stat = SkillStat {
+                levels: [s.l0, s.l1, s.l2, s.l3, s.l4].map(|n| n.max(0) as u32),
+                agreed: s.agreed.max(0) as u32,
+                required: s.required.max(0) as u32,
+                meeting: s.meeting.max(0) as u32,
+            };
+            own_stats
+                .entry(s.org_unit_id)
+                .or_insert_with(|| vec![SkillStat::default(); skills.len()])[*i]
+                .add(&stat);
+        }
+    }
+    let sizes = Sizes::summed(top, &tree.children, own, own_stats, skills.len());
+    Ok(super::suppression::plan(
+        path,
+        &tree.children,
+        &sizes,
+        skills.len(),
+    ))
 }
 
 /// Trend: carry each unit's latest month forward, sum per domain, over the
@@ -1269,5 +1636,107 @@ mod tests {
         assert_eq!((inclusion.first.count, inclusion.first.of), (1, 2));
         assert_eq!((inclusion.second.count, inclusion.second.of), (2, 4));
         assert_eq!(all.trend.last().unwrap().shares[0].count, 1);
+    }
+
+    /// A second organisation, whose top unit's code sorts before the
+    /// first's: HR of the first finds neither its manager nor its unit
+    /// (not found, as ids that do not exist), its managers are not in the
+    /// first's picker, and each organisation's HR opens their own top unit.
+    #[tokio::test]
+    async fn another_organisation_is_not_found() {
+        use crate::kernel::testing::{ORG, unit_of};
+        use sea_orm::{ActiveModelTrait, Set};
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        let org = crate::entities::organisation::ActiveModel {
+            code: Set("OTHER".into()),
+            name: Set("Other Trust".into()),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&t.db)
+        .await
+        .unwrap();
+        let unit = org_unit::ActiveModel {
+            organisation_id: Set(org.id),
+            parent_id: Set(None),
+            code: Set("O1".into()),
+            name: Set("Other team".into()),
+            kind: Set("team".into()),
+            ..Default::default()
+        }
+        .insert(&t.db)
+        .await
+        .unwrap();
+        let add = async |n: &str, manager: Option<i32>| {
+            person::ActiveModel {
+                organisation_id: Set(org.id),
+                employee_number: Set(n.into()),
+                given_name: Set(n.into()),
+                family_name: Set("Other".into()),
+                email: Set(None),
+                staff_group: Set("Nursing and Midwifery Registered".into()),
+                band: Set("Band 5".into()),
+                org_unit_id: Set(unit.id),
+                job_role_id: Set(None),
+                line_manager_id: Set(manager),
+                created_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            }
+            .insert(&t.db)
+            .await
+            .unwrap()
+            .id
+        };
+        let boss = add("x", None).await;
+        add("y", Some(boss)).await;
+        let not_found = |r: Result<i32, AppError>| matches!(r, Err(AppError::NotFound(_)));
+
+        let hr = user(o.c, Role::Hr);
+        assert!(not_found(heatmap_access(&t.db, &hr, Some(boss)).await));
+        assert!(not_found(report_access(&t.db, &hr, Some(unit.id)).await));
+        assert!(not_found(
+            report_access(&t.db, &user(o.m, Role::Manager), Some(unit.id)).await
+        ));
+        assert!(matches!(
+            org_report(&t.db, &hr, unit.id, None).await,
+            Err(AppError::NotFound(_))
+        ));
+        assert!(matches!(
+            pipeline_people(&t.db, ORG, unit.id, PipelineGroup::Leaders).await,
+            Err(AppError::NotFound(_))
+        ));
+        assert_eq!(units_below(&t.db, ORG, unit.id).await.unwrap(), None);
+        let picker = managers(&t.db, ORG).await.unwrap();
+        assert!(
+            picker.iter().all(|c| c.code != boss.to_string()),
+            "{picker:?}"
+        );
+        assert!(
+            picker.iter().any(|c| c.code == o.m.to_string()),
+            "{picker:?}"
+        );
+        assert_eq!(
+            report_access(&t.db, &hr, None).await.unwrap(),
+            unit_of(&t.db, o.m).await,
+            "the first organisation's top unit, though the other's code sorts first"
+        );
+
+        let their_hr = CurrentUser {
+            organisation_id: Some(org.id),
+            ..user(boss, Role::Hr)
+        };
+        assert_eq!(
+            report_access(&t.db, &their_hr, None).await.unwrap(),
+            unit.id
+        );
+        assert!(not_found(heatmap_access(&t.db, &their_hr, Some(o.m)).await));
+        assert_eq!(
+            heatmap_access(&t.db, &their_hr, Some(boss)).await.unwrap(),
+            boss
+        );
     }
 }

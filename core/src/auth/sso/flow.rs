@@ -236,7 +236,20 @@ pub async fn finish(
     .await;
     if let Err((refused, account)) = &outcome {
         tracing::warn!(provider = provider_id, reason = %refused.reason, "single sign-on refused");
-        let by = audit::Actor::new(*account, client_ip);
+        // A refusal for a known account is that account's organisation's.
+        let organisation = match account {
+            Some(id) => crate::kernel::tenant::organisation_of(
+                db,
+                crate::kernel::tenant::Owned::Account,
+                *id,
+            )
+            .await
+            .ok()
+            .flatten()
+            .flatten(),
+            None => None,
+        };
+        let by = audit::Actor::new(*account, client_ip).in_organisation(organisation);
         let target = account.map(|id| ("account", id));
         let detail = format!("{provider_id}: {}", refused.reason);
         if let Err(e) = audit::record_repeat(db, by, Action::SsoRefused, target, detail).await {
@@ -699,7 +712,8 @@ async fn sign_in(
     }
     let internal = |e| (database(e), Some(account_id));
     let now = Utc::now();
-    let by = audit::Actor::new(Some(account_id), client_ip);
+    // The sign-in joins the account's organisation's trail.
+    let by = audit::Actor::new(Some(account_id), client_ip).in_organisation(acc.organisation_id);
     let target = Some(("account", account_id));
     let txn = crate::kernel::begin_write(db).await.map_err(internal)?;
     if new_link {

@@ -128,9 +128,17 @@ pub async fn back_channel(
     accounts.dedup();
     for account in accounts {
         let detail = format!("{provider_id}: back-channel logout");
+        let organisation = crate::kernel::tenant::organisation_of(
+            db,
+            crate::kernel::tenant::Owned::Account,
+            account,
+        )
+        .await
+        .map_err(internal)?
+        .flatten();
         audit::record(
             db,
-            audit::Actor::system(),
+            audit::Actor::system().in_organisation(organisation),
             Action::SsoLogout,
             Some(("account", account)),
             detail,

@@ -7,7 +7,7 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
     TransactionSession, TransactionTrait,
 };
 
@@ -89,10 +89,14 @@ pub async fn set_password_for_everyone(
     Ok(everyone)
 }
 
-/// Marks an administrator as break-glass, or not.
+/// Marks an administrator of organisation `org` as break-glass, or not
+/// (another organisation's account is not found, as a missing one is not).
+/// The rule it serves, that someone can still sign in with a password, is
+/// the deployment's.
 pub async fn set_break_glass(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: audit::Actor,
+    org: i32,
     account_id: i32,
     on: bool,
 ) -> Result<(), AppError> {
@@ -100,6 +104,7 @@ pub async fn set_break_glass(
     let acc = account::Entity::find_by_id(account_id)
         .one(&txn)
         .await?
+        .filter(|a| a.organisation_id == Some(org))
         .ok_or_else(|| AppError::NotFound("The account".into()))?;
     if on && acc.role != Role::Admin.as_str() {
         return Err(AppError::Conflict(
@@ -156,17 +161,33 @@ pub async fn keep_a_way_in(db: &impl ConnectionTrait, refusal: &str) -> Result<(
     }
 }
 
-/// The links, by account: every account's (for the accounts list), or one
-/// account's.
+/// Whose links `links_by_account` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinksOf {
+    /// One account's.
+    Account(i32),
+    /// Every account's of an organisation (for its accounts list).
+    Organisation(i32),
+}
+
+/// The links, by account: an organisation's accounts' (for the accounts
+/// list), or one account's.
 pub async fn links_by_account(
     db: &impl ConnectionTrait,
-    only: Option<i32>,
+    of: LinksOf,
 ) -> Result<std::collections::HashMap<i32, Vec<SsoLinkRow>>, AppError> {
     let mut out: std::collections::HashMap<i32, Vec<SsoLinkRow>> = Default::default();
-    let mut query = sso_link::Entity::find();
-    if let Some(id) = only {
-        query = query.filter(sso_link::Column::AccountId.eq(id));
-    }
+    let query = match of {
+        LinksOf::Account(id) => sso_link::Entity::find().filter(sso_link::Column::AccountId.eq(id)),
+        LinksOf::Organisation(org) => {
+            let accounts = sea_orm::sea_query::Query::select()
+                .column(account::Column::Id)
+                .from(account::Entity)
+                .and_where(account::Column::OrganisationId.eq(org))
+                .to_owned();
+            sso_link::Entity::find().filter(sso_link::Column::AccountId.in_subquery(accounts))
+        }
+    };
     for l in query.all(db).await? {
         out.entry(l.account_id).or_default().push(SsoLinkRow {
             id: l.id,
@@ -181,18 +202,30 @@ pub async fn links_by_account(
     Ok(out)
 }
 
-/// Removes a link: the person's next sign-in with that provider matches
-/// them afresh. Their sessions from that provider end.
+/// Removes a link of an account of organisation `org` (another's is not
+/// found, as a missing one is not): the person's next sign-in with that
+/// provider matches them afresh. Their sessions from that provider end.
 pub async fn remove_link(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: audit::Actor,
+    org: i32,
     link_id: i32,
 ) -> Result<(), AppError> {
     let txn = crate::kernel::begin_write(db).await?;
+    let not_found = || AppError::NotFound("The sign-in link".into());
     let link = sso_link::Entity::find_by_id(link_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::NotFound("The sign-in link".into()))?;
+        .ok_or_else(not_found)?;
+    let owner: Option<Option<i32>> = account::Entity::find_by_id(link.account_id)
+        .select_only()
+        .column(account::Column::OrganisationId)
+        .into_tuple()
+        .one(&txn)
+        .await?;
+    if owner != Some(Some(org)) {
+        return Err(not_found());
+    }
     sso_link::Entity::delete_by_id(link_id).exec(&txn).await?;
     crate::entities::session::Entity::delete_many()
         .filter(crate::entities::session::Column::AccountId.eq(link.account_id))

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::framework::read as framework;
 use crate::kernel::audit;
 use crate::kernel::audit::Actor;
+use crate::kernel::tenant::{Owned, ensure_in};
 use crate::people::model::full_name;
 use crate::people::service as people;
 use crate::people::service::manages;
@@ -95,10 +96,11 @@ pub async fn set_item_hidden(
     Ok(())
 }
 
-/// Colleagues whose name contains `query` (two letters at least), not the
-/// person searching.
+/// Colleagues of organisation `org` whose name contains `query` (two
+/// letters at least), not the person searching.
 pub async fn colleagues(
     db: &impl ConnectionTrait,
+    org: i32,
     me: Option<i32>,
     query: &str,
 ) -> Result<Vec<Colleague>, AppError> {
@@ -118,7 +120,9 @@ pub async fn colleagues(
                 .add(lower(person::Column::FamilyName).like(format!("{}%", family.trim()))),
         );
     }
-    let mut find = person::Entity::find().filter(any);
+    let mut find = person::Entity::find()
+        .filter(person::Column::OrganisationId.eq(org))
+        .filter(any);
     if let Some(me) = me {
         find = find.filter(person::Column::Id.ne(me));
     }
@@ -151,10 +155,18 @@ async fn may_award(
     })
 }
 
-async fn recipient(db: &impl ConnectionTrait, person_id: i32) -> Result<person::Model, AppError> {
+/// The person `giver` recognises: someone of the giver's organisation; one
+/// of another (or a giver of none, a system account) is not found, as a
+/// missing one.
+async fn recipient(
+    db: &impl ConnectionTrait,
+    giver: &CurrentUser,
+    person_id: i32,
+) -> Result<person::Model, AppError> {
     person::Entity::find_by_id(person_id)
         .one(db)
         .await?
+        .filter(|p| giver.organisation_id == Some(p.organisation_id))
         .ok_or_else(|| AppError::NotFound("That colleague".into()))
 }
 
@@ -206,7 +218,7 @@ pub async fn give_form(
     giver: &CurrentUser,
     person_id: i32,
 ) -> Result<GiveForm, AppError> {
-    let p = recipient(db, person_id).await?;
+    let p = recipient(db, giver, person_id).await?;
     not_yourself(giver, person_id)?;
     let mine = given_by(db, giver, person_id).await?;
     let endorsed: std::collections::HashSet<String> = mine
@@ -225,7 +237,7 @@ pub async fn give_form(
         .collect();
     let can_award = may_award(db, giver, person_id).await?;
     let award_kinds = if can_award {
-        award_kinds(db, false).await?
+        award_kinds(db, p.organisation_id, false).await?
     } else {
         Vec::new()
     };
@@ -239,8 +251,9 @@ pub async fn give_form(
     })
 }
 
-/// Records an endorsement or award. The input is checked first and nothing
-/// is stored unless all of it is right. (The form's five fields, the giver
+/// Records an endorsement or award. The recipient (one of the giver's
+/// organisation) and the input are checked first and nothing is stored
+/// unless all of it is right. (The form's five fields, the giver
 /// and who is acting: a struct for them would only be taken apart again.)
 #[allow(clippy::too_many_arguments)]
 pub async fn give(
@@ -253,10 +266,12 @@ pub async fn give(
     award_kind_id: Option<i32>,
     message: &str,
 ) -> Result<Gift, AppError> {
+    // Someone of another organisation is not found, whatever was sent.
+    recipient(db, giver, person_id).await?;
     let gift =
         check_gift(kind, skill_code, award_kind_id, message).map_err(AppError::Validation)?;
     let txn = crate::kernel::begin_write(db).await?;
-    let p = recipient(&txn, person_id).await?;
+    let p = recipient(&txn, giver, person_id).await?;
     not_yourself(giver, person_id)?;
     let mut row = recognition::ActiveModel {
         person_id: Set(p.id),
@@ -295,10 +310,11 @@ pub async fn give(
             if !may_award(&txn, giver, person_id).await? {
                 return Err(AppError::Forbidden);
             }
+            // Only the organisation's own awards are offered.
             let kind = award_kind::Entity::find_by_id(award_kind_id.unwrap_or_default())
                 .one(&txn)
                 .await?
-                .filter(|k| k.active)
+                .filter(|k| k.active && k.organisation_id == p.organisation_id)
                 .ok_or_else(|| {
                     AppError::validation("award_kind_id", "Choose one of the awards offered")
                 })?;
@@ -337,23 +353,30 @@ pub async fn give(
     Ok(gift)
 }
 
-/// The award kinds, with how often each was given; retired ones too when
-/// `include_retired`.
+/// The award kinds of organisation `org`, with how often each was given;
+/// retired ones too when `include_retired`.
 pub async fn award_kinds(
     db: &impl ConnectionTrait,
+    org: i32,
     include_retired: bool,
 ) -> Result<Vec<AwardKind>, AppError> {
-    let mut find = award_kind::Entity::find();
+    let mut find = award_kind::Entity::find().filter(award_kind::Column::OrganisationId.eq(org));
     if !include_retired {
         find = find.filter(award_kind::Column::Active.eq(true));
     }
     let kinds = find.order_by_asc(award_kind::Column::Name).all(db).await?;
-    // How often each was given, in one grouped query.
+    // How often each was given, in one grouped query over the
+    // organisation's kinds.
+    let own_kinds = Query::select()
+        .column(award_kind::Column::Id)
+        .from(award_kind::Entity)
+        .and_where(award_kind::Column::OrganisationId.eq(org))
+        .to_owned();
     let given: HashMap<i32, i64> = recognition::Entity::find()
         .select_only()
         .column(recognition::Column::AwardKindId)
         .column_as(recognition::Column::Id.count(), "n")
-        .filter(recognition::Column::AwardKindId.is_not_null())
+        .filter(recognition::Column::AwardKindId.in_subquery(own_kinds))
         .group_by(recognition::Column::AwardKindId)
         .into_tuple::<(i32, i64)>()
         .all(db)
@@ -372,21 +395,29 @@ pub async fn award_kinds(
         .collect())
 }
 
-/// Adds an award kind (no `id`) or changes one; `active: false` retires it
-/// (past awards keep it; nobody can give it).
+/// Adds an award kind to organisation `org` (no `id`) or changes one of
+/// its kinds (another organisation's id is not found); `active: false`
+/// retires it (past awards keep it; nobody can give it).
 pub async fn save_award_kind(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: Actor,
+    org: i32,
     id: Option<i32>,
     name: &str,
     description: &str,
     active: bool,
 ) -> Result<i32, AppError> {
+    if let Some(id) = id {
+        ensure_in(db, org, Owned::AwardKind, id).await?;
+    }
     let errors = check_award_kind(name, description);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
     let name = name.trim();
+    // Names are unique across the whole deployment (the database's
+    // index), so another organisation's name is refused too, in words
+    // that say nothing of that organisation.
     let clash = award_kind::Entity::find()
         .filter(
             Expr::expr(Func::lower(Expr::col(award_kind::Column::Name))).eq(name.to_lowercase()),
@@ -394,16 +425,19 @@ pub async fn save_award_kind(
         .one(db)
         .await?
         .filter(|k| Some(k.id) != id);
-    if clash.is_some() {
-        return Err(AppError::validation(
-            "name",
-            format!("There is already an award called {name}"),
-        ));
+    if let Some(other) = clash {
+        let message = if other.organisation_id == org {
+            format!("There is already an award called {name}")
+        } else {
+            "An award with this name already exists in the system; choose another name".into()
+        };
+        return Err(AppError::validation("name", message));
     }
     let txn = crate::kernel::begin_write(db).await?;
     let row = match id {
         Some(id) => {
             let k = award_kind::Entity::find_by_id(id)
+                .filter(award_kind::Column::OrganisationId.eq(org))
                 .one(&txn)
                 .await?
                 .ok_or_else(|| AppError::NotFound("That award".into()))?;
@@ -419,6 +453,7 @@ pub async fn save_award_kind(
         }
         None => {
             award_kind::ActiveModel {
+                organisation_id: Set(org),
                 name: Set(name.to_string()),
                 description: Set(description.trim().to_string()),
                 active: Set(active),
@@ -447,7 +482,7 @@ pub async fn save_award_kind(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::testing::user;
+    use crate::kernel::testing::{ORG, user};
     use crate::kernel::testing::{test_db, tiny_org};
     use crate::recognition::service::{badges, report, team_recent};
     use sea_orm::PaginatorTrait;
@@ -536,6 +571,7 @@ mod tests {
         let kind = save_award_kind(
             &t.db,
             crate::kernel::audit::Actor::system(),
+            ORG,
             None,
             "Data hero",
             "Used data well",
@@ -597,12 +633,13 @@ mod tests {
         .await
         .unwrap();
         assert!(matches!(
-            save_award_kind(&t.db, crate::kernel::audit::Actor::system(), None, " data HERO ", "", true).await,
+            save_award_kind(&t.db, crate::kernel::audit::Actor::system(), ORG, None, " data HERO ", "", true).await,
             Err(AppError::Validation(e)) if e[0].field == "name"
         ));
         save_award_kind(
             &t.db,
             crate::kernel::audit::Actor::system(),
+            ORG,
             Some(kind),
             "Data hero",
             "Used data well",
@@ -610,8 +647,8 @@ mod tests {
         )
         .await
         .unwrap();
-        assert!(award_kinds(&t.db, false).await.unwrap().is_empty());
-        assert_eq!(award_kinds(&t.db, true).await.unwrap()[0].given, 1);
+        assert!(award_kinds(&t.db, ORG, false).await.unwrap().is_empty());
+        assert_eq!(award_kinds(&t.db, ORG, true).await.unwrap()[0].given, 1);
         assert!(matches!(
             give(
                 &t.db,
@@ -667,25 +704,160 @@ mod tests {
 
         // HR's report counts both (hidden too: it counts, it does not show),
         // and lists who in the unit had none.
-        let r = report(&t.db, None, Utc::now()).await.unwrap();
+        let r = report(&t.db, ORG, None, Utc::now()).await.unwrap();
         assert_eq!(r.months.len(), 6);
         assert_eq!(r.total.staff, 4);
         assert_eq!(r.total.per_month[5], 2);
         assert_eq!((r.total.recognised, r.total.percent()), (1, 25));
         let unit = r.rows[0].unit_id;
-        let r = report(&t.db, Some(unit), Utc::now()).await.unwrap();
+        let r = report(&t.db, ORG, Some(unit), Utc::now()).await.unwrap();
         let (_, left) = r.unit.unwrap();
         assert_eq!(left.len(), 3);
         assert!(left.iter().all(|p| p.id != o.b));
         assert!(matches!(
-            report(&t.db, Some(999_999), Utc::now()).await,
+            report(&t.db, ORG, Some(999_999), Utc::now()).await,
             Err(AppError::NotFound(_))
         ));
 
         // Colleagues are found by name, never oneself.
-        let found = colleagues(&t.db, Some(o.b), "test").await.unwrap();
+        let found = colleagues(&t.db, ORG, Some(o.b), "test").await.unwrap();
         assert_eq!(found.len(), 3);
-        assert!(colleagues(&t.db, Some(o.b), "t").await.unwrap().is_empty());
-        assert_eq!(colleagues(&t.db, None, "c test").await.unwrap()[0].id, o.c);
+        assert!(
+            colleagues(&t.db, ORG, Some(o.b), "t")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            colleagues(&t.db, ORG, None, "c test").await.unwrap()[0].id,
+            o.c
+        );
+    }
+
+    /// A second organisation with one unit and one person, "x Test".
+    async fn other_organisation(db: &sea_orm::DatabaseConnection) -> (i32, i32, i32) {
+        use crate::entities::{org_unit, organisation};
+        let org = organisation::ActiveModel {
+            code: Set("OTHER".into()),
+            name: Set("Other Trust".into()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id;
+        let unit = org_unit::ActiveModel {
+            organisation_id: Set(org),
+            parent_id: Set(None),
+            code: Set("OTHER-T1".into()),
+            name: Set("Other team".into()),
+            kind: Set("team".into()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id;
+        let person = person::ActiveModel {
+            organisation_id: Set(org),
+            employee_number: Set("x".into()),
+            given_name: Set("x".into()),
+            family_name: Set("Test".into()),
+            email: Set(None),
+            staff_group: Set("Nursing and Midwifery Registered".into()),
+            band: Set("Band 5".into()),
+            org_unit_id: Set(unit),
+            job_role_id: Set(None),
+            line_manager_id: Set(None),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id;
+        (org, unit, person)
+    }
+
+    #[tokio::test]
+    async fn another_organisations_people_units_and_awards_are_out_of_reach() {
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        let (other, their_unit, theirs) = other_organisation(&t.db).await;
+        let by = crate::kernel::audit::Actor::system;
+        let hr = user(o.m, Role::Hr);
+
+        // Not found by name, not to be recognised, even by HR.
+        let found = colleagues(&t.db, ORG, Some(o.m), "test").await.unwrap();
+        assert!(found.iter().all(|c| c.id != theirs), "{found:?}");
+        assert_eq!(found.len(), 3);
+        assert!(matches!(
+            give_form(&t.db, &hr, theirs).await,
+            Err(AppError::NotFound(_))
+        ));
+        assert!(matches!(
+            give(
+                &t.db,
+                by(),
+                &hr,
+                theirs,
+                "endorsement",
+                Some("DAT-ANA"),
+                None,
+                "Hi"
+            )
+            .await,
+            Err(AppError::NotFound(_))
+        ));
+
+        // Their award kinds are theirs: not listed, not changed, not given;
+        // a name they use is refused without a word about them.
+        let their_kind = save_award_kind(&t.db, by(), other, None, "Star", "", true)
+            .await
+            .unwrap();
+        assert!(award_kinds(&t.db, ORG, true).await.unwrap().is_empty());
+        assert_eq!(award_kinds(&t.db, other, true).await.unwrap().len(), 1);
+        assert!(matches!(
+            save_award_kind(&t.db, by(), ORG, Some(their_kind), "Ours", "", true).await,
+            Err(AppError::NotFound(_))
+        ));
+        match save_award_kind(&t.db, by(), ORG, None, "star", "", true).await {
+            Err(AppError::Validation(e)) => {
+                assert_eq!(e[0].field, "name");
+                assert!(
+                    e[0].message.contains("already exists in the system"),
+                    "{e:?}"
+                );
+            }
+            unexpected => panic!("{unexpected:?}"),
+        }
+        let ours = save_award_kind(&t.db, by(), ORG, None, "Team player", "", true)
+            .await
+            .unwrap();
+        let stored = award_kind::Entity::find_by_id(ours)
+            .one(&t.db)
+            .await
+            .unwrap();
+        assert_eq!(stored.map(|k| k.organisation_id), Some(ORG));
+        assert!(matches!(
+            give(&t.db, by(), &hr, o.b, "award", None, Some(their_kind), "Great").await,
+            Err(AppError::Validation(e)) if e[0].field == "award_kind_id"
+        ));
+        let form = give_form(&t.db, &hr, o.b).await.unwrap();
+        let offered: Vec<i32> = form.award_kinds.iter().map(|k| k.id).collect();
+        assert_eq!(offered, [ours]);
+
+        // HR's report: their staff are not counted, their unit not found.
+        let r = report(&t.db, ORG, None, Utc::now()).await.unwrap();
+        assert_eq!(r.total.staff, 4);
+        assert!(r.rows.iter().all(|row| row.unit_id != their_unit));
+        assert!(matches!(
+            report(&t.db, ORG, Some(their_unit), Utc::now()).await,
+            Err(AppError::NotFound(_))
+        ));
     }
 }

@@ -111,13 +111,15 @@ fn month_start(now: DateTime<Utc>, back: usize) -> NaiveDate {
         .unwrap_or_default()
 }
 
-/// Endorsements and awards received by each unit's staff in the last
-/// `REPORT_MONTHS` months (this one included), by month, and the share of
-/// staff who received any. With `unit`, also that unit's staff who received
-/// none. Badges are left out: they follow agreed levels, not people's
-/// choices to recognise.
+/// Endorsements and awards received by each unit's staff of organisation
+/// `org` in the last `REPORT_MONTHS` months (this one included), by month,
+/// and the share of staff who received any. With `unit` (one of the
+/// organisation's; another is not found), also that unit's staff who
+/// received none. Badges are left out: they follow agreed levels, not
+/// people's choices to recognise.
 pub async fn report(
     db: &impl ConnectionTrait,
+    org: i32,
     unit: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<RecognitionReport, AppError> {
@@ -143,9 +145,14 @@ pub async fn report(
         recognised: 0,
     };
     for row in db
-        .query_all_raw(Statement::from_string(
+        .query_all_raw(Statement::from_sql_and_values(
             backend,
-            "SELECT org_unit_id AS unit, COUNT(*) AS n FROM person GROUP BY org_unit_id",
+            placeholders(
+                backend,
+                "SELECT org_unit_id AS unit, COUNT(*) AS n FROM person \
+                 WHERE organisation_id = ? GROUP BY org_unit_id",
+            ),
+            [org.into()],
         ))
         .await?
     {
@@ -159,9 +166,10 @@ pub async fn report(
             placeholders(
                 backend,
                 "SELECT p.org_unit_id AS unit, r.person_id AS person, r.created_at AS at \
-                 FROM recognition r JOIN person p ON p.id = r.person_id WHERE r.created_at >= ?",
+                 FROM recognition r JOIN person p ON p.id = r.person_id \
+                 WHERE p.organisation_id = ? AND r.created_at >= ?",
             ),
-            [since.into()],
+            [org.into(), since.into()],
         ))
         .await?;
     let mut recognised: HashSet<i32> = HashSet::new();
@@ -176,7 +184,9 @@ pub async fn report(
             entry.recognised += 1;
         }
     }
+    // The organisation's units only: a unit of another is not found below.
     let names: HashMap<i32, String> = org_unit::Entity::find()
+        .filter(org_unit::Column::OrganisationId.eq(org))
         .all(db)
         .await?
         .into_iter()

@@ -1,0 +1,20 @@
+use sea_orm::entity::prelude::*;
+
+/// A tenant: one NHS organisation (a trust, a primary care network) of
+/// the integrated care system the deployment serves.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "organisation")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    /// A short code, unique in the deployment (an ODS code, say).
+    #[sea_orm(unique)]
+    pub code: String,
+    pub name: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

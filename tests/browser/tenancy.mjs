@@ -1,0 +1,98 @@
+// Two organisations in one deployment, in a real browser (headless Debian
+// Chromium, playwright-core): each HR searches their people and sees only
+// their own; the other organisation's person, their skills, badges and
+// erasure pages, and its units, are "Page not found" to them, with nothing
+// of the person shown; each organisation view starts at its own trust.
+// axe checks the pages; any console error fails.
+//
+// Run by tests/tests/browser.rs, which starts Skillmap with a demo system
+// of two organisations and passes BASE_URL, DEMO_PASSWORD, HR_EMAIL,
+// OTHER_HR_EMAIL, PERSON_ID and PERSON_NAME (a person of the first
+// organisation), FIRST_NAME and OTHER_NAME (the two trusts' names),
+// FIRST_UNIT (the first trust's root unit id) and ARTIFACTS_DIR.
+
+import { base, artifacts, check, browser, watch, axe, finish, signIn } from './common.mjs';
+import path from 'node:path';
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+const hrEmail = env('HR_EMAIL');
+const otherHrEmail = env('OTHER_HR_EMAIL');
+const personId = env('PERSON_ID');
+const personName = env('PERSON_NAME');
+const firstName = env('FIRST_NAME');
+const otherName = env('OTHER_NAME');
+const firstUnit = env('FIRST_UNIT');
+
+async function mainText(page) {
+  return ((await page.textContent('main')) || '').replace(/\s+/g, ' ');
+}
+
+// The people a search lists, as their page addresses.
+async function peopleListed(page, query) {
+  await page.goto(`${base}/people`);
+  await page.fill('input[name="q"]', query);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/people\?q=/);
+  return page.$$eval('main table a[href^="/people/"]', (links) => links.map((a) => a.getAttribute('href')));
+}
+
+try {
+  // The first organisation's HR finds the person.
+  {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    watch(page);
+    await signIn(page, hrEmail);
+    const family = personName.split(' ').slice(-1)[0];
+    const listed = await peopleListed(page, family);
+    check(listed.includes(`/people/${personId}`), `first HR: searching "${family}" finds ${personName}`);
+    await page.goto(`${base}/organisation`);
+    check((await mainText(page)).includes(firstName), `first HR: the organisation view starts at ${firstName}`);
+    await context.close();
+  }
+
+  // The other organisation's HR: the same search and the person's pages.
+  {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    watch(page);
+    await signIn(page, otherHrEmail);
+    const family = personName.split(' ').slice(-1)[0];
+    const listed = await peopleListed(page, family);
+    check(!listed.includes(`/people/${personId}`), `other HR: searching "${family}" does not list ${personName} of the other organisation`);
+    check(listed.every((href) => href !== `/people/${personId}`), 'other HR: no link to the person');
+    await axe(page, "the other organisation's people search");
+    await page.screenshot({ path: path.join(artifacts, 'tenancy-other-hr-search.png'), fullPage: true });
+
+    for (const address of [
+      `/people/${personId}`,
+      `/people/${personId}/skills`,
+      `/people/${personId}/badges`,
+      `/people/${personId}/erase`,
+      `/recognise/${personId}`,
+      `/organisation?unit=${firstUnit}`,
+    ]) {
+      const response = await page.goto(`${base}${address}`);
+      check(response.status() === 404, `other HR: ${address} answers 404 (got ${response.status()})`);
+      const text = await mainText(page);
+      check(text.includes('Page not found'), `other HR: ${address} says the page was not found`);
+      check(!text.includes(personName), `other HR: ${address} shows nothing of ${personName}`);
+    }
+    await page.screenshot({ path: path.join(artifacts, 'tenancy-other-hr-not-found.png'), fullPage: true });
+    await axe(page, 'the not-found page');
+
+    await page.goto(`${base}/organisation`);
+    const text = await mainText(page);
+    check(text.includes(otherName), `other HR: the organisation view starts at ${otherName}`);
+    check(!text.includes(firstName), `other HR: the organisation view shows nothing of ${firstName}`);
+    await context.close();
+  }
+} catch (err) {
+  check(false, `journey stopped: ${err.stack || err}`);
+}
+
+await finish('tenancy journeys passed');

@@ -1,0 +1,385 @@
+//! Several organisations in one deployment (issue 26): HR and
+//! administrators of one organisation see and change only their own. The
+//! authorization matrix (authz.rs) checks every server function's status
+//! for the other organisation's HR and administrator; this file checks what
+//! the lists, downloads and pages *contain*, where a status cannot show a
+//! leak, and that the other organisation's ids are "not found" through
+//! the pages too.
+
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use skillmap_tests::*;
+
+/// The `key` of every row of every list in a JSON document (a row's own
+/// nested objects are not searched: a person's unit id is not a person id).
+fn ids_under(v: &Value, key: &str, out: &mut BTreeSet<i64>) {
+    match v {
+        Value::Array(items) => {
+            for item in items {
+                let id = item
+                    .get(key)
+                    .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()));
+                match id {
+                    Some(n) => {
+                        out.insert(n);
+                    }
+                    None => ids_under(item, key, out),
+                }
+            }
+        }
+        Value::Object(map) => map.values().for_each(|x| ids_under(x, key, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn each_organisation_sees_only_its_own() {
+    let app = TestServer::start_system(2, 240, &[("SKILLMAP_LOGIN_BURST", "100")]);
+    let hr = app.login_demo(HR).await;
+    let admin = app.login_demo(ADMIN).await;
+    let other_hr = app.login_demo(OTHER_HR).await;
+    let other_admin = app.login_demo(OTHER_ADMIN).await;
+    let staff = app.login_demo(STAFF).await;
+    let other_staff = app.login_demo(OTHER_STAFF).await;
+
+    // Both organisations are there, each with its own people.
+    let json = async |client: &reqwest::Client, path: &str, args: &[(&str, &str)]| -> Value {
+        let res = app.call(client, path, args).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        res.json().await.unwrap()
+    };
+    let mut ours = BTreeSet::new();
+    let mut theirs = BTreeSet::new();
+    for q in ["a", "e", "o", "i"] {
+        ids_under(
+            &json(&hr, "/api/people/search", &[("query", q)]).await,
+            "id",
+            &mut ours,
+        );
+        ids_under(
+            &json(&other_hr, "/api/people/search", &[("query", q)]).await,
+            "id",
+            &mut theirs,
+        );
+    }
+    assert!(ours.len() > 20 && theirs.len() > 20, "{ours:?} {theirs:?}");
+    assert!(
+        ours.is_disjoint(&theirs),
+        "people search crosses organisations: {:?}",
+        ours.intersection(&theirs).collect::<Vec<_>>()
+    );
+
+    // Lists any signed-in user or HR reads: nothing of the other's.
+    for (path, key) in [
+        ("/api/team/managers", "code"),
+        ("/api/roles/list", "id"),
+        ("/api/recognition/award_kinds", "id"),
+        ("/api/admin/accounts", "id"),
+    ] {
+        let (a, b) = if path == "/api/admin/accounts" {
+            (&admin, &other_admin)
+        } else {
+            (&hr, &other_hr)
+        };
+        let args: &[(&str, &str)] = if path == "/api/admin/accounts" {
+            &[("query", "")]
+        } else {
+            &[]
+        };
+        let mut mine = BTreeSet::new();
+        let mut other = BTreeSet::new();
+        ids_under(&json(a, path, args).await, key, &mut mine);
+        ids_under(&json(b, path, args).await, key, &mut other);
+        assert!(!mine.is_empty() && !other.is_empty(), "{path}");
+        assert!(mine.is_disjoint(&other), "{path} crosses organisations");
+    }
+
+    // Someone to recognise, and people who know: only colleagues.
+    let mut found = BTreeSet::new();
+    for q in ["an", "ar", "er", "on", "el", "is"] {
+        ids_under(
+            &json(&other_staff, "/api/recognition/colleagues", &[("query", q)]).await,
+            "id",
+            &mut found,
+        );
+    }
+    assert!(!found.is_empty());
+    assert!(
+        found.is_disjoint(&ours),
+        "colleagues from another organisation"
+    );
+    let mut experts = BTreeSet::new();
+    ids_under(
+        &json(
+            &other_staff,
+            "/api/expertise/find",
+            &[("skills", "DAT-VIS"), ("level", "1")],
+        )
+        .await["people"],
+        "id",
+        &mut experts,
+    );
+    assert!(
+        experts.is_disjoint(&ours),
+        "expertise from another organisation"
+    );
+
+    // The organisation view: each HR sees their own organisation's root.
+    let mine = json(&hr, "/api/team/organisation", &[]).await;
+    let other = json(&other_hr, "/api/team/organisation", &[]).await;
+    assert_ne!(mine["unit"]["id"], other["unit"]["id"]);
+    assert!(
+        other["unit"]["name"].as_str().unwrap().contains("Eastvale"),
+        "{}",
+        other["unit"]
+    );
+    let first_unit = mine["unit"]["id"].to_string();
+    let res = app
+        .call(
+            &other_hr,
+            "/api/team/organisation",
+            &[("unit", &first_unit)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // Set-password links: the other organisation's HR gets none of ours.
+    // (Every demo account has a password; an import would leave some
+    // without. The download's rows name emails: none of the first's.)
+    let csv = other_hr
+        .post(app.url("/admin/import/links.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!csv.contains("northfield"), "{csv}");
+
+    // The audit trail: the staff member's doings are the first's to see.
+    let res = app
+        .call(
+            &staff,
+            "/api/profile/save",
+            &[
+                ("skill_code", "DIG-FOUND"),
+                ("level", "2"),
+                ("revision", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let me = app.whoami(&staff).await;
+    let staff_person = me["person_id"].to_string();
+    // The staff member's sign-in and change, recorded with their email.
+    let trail = |v: &Value| v.to_string().contains(&format!("\"{STAFF}\""));
+    assert!(
+        trail(&json(&hr, "/api/audit/search", &[]).await),
+        "HR sees their organisation's trail"
+    );
+    assert!(
+        !trail(&json(&other_hr, "/api/audit/search", &[]).await),
+        "another organisation's HR sees the trail"
+    );
+    for (client, download) in [
+        (&other_hr, "/admin/audit.csv"),
+        (&other_hr, "/find.csv?skill=DAT-VIS&level=1"),
+    ] {
+        let text = client
+            .get(app.url(download))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!text.contains("northfield"), "{download}: {text}");
+    }
+
+    // Pages: the other organisation's people and units are not found.
+    for page in [
+        format!("/people/{staff_person}"),
+        format!("/people/{staff_person}/skills"),
+        format!("/people/{staff_person}/badges"),
+        format!("/people/{staff_person}/erase"),
+        format!("/organisation?unit={first_unit}"),
+        format!("/recognise/{staff_person}"),
+    ] {
+        for client in [&other_hr, &other_admin] {
+            let res = client.get(app.url(&page)).send().await.unwrap();
+            let status = res.status();
+            let body = res.text().await.unwrap();
+            assert_eq!(status, StatusCode::NOT_FOUND, "{page}");
+            assert!(
+                !body.contains(me["display_name"].as_str().unwrap()),
+                "{page}"
+            );
+        }
+    }
+}
+
+/// The small-number rules hold against subtraction (issue 26): in every
+/// view the system's workforce lead can open (the system, each
+/// organisation, each unit below), what the hidden rows of a table hold
+/// together (the shown total less the shown rows) is none or at least 5
+/// people, for the head counts of every table and each skill's counts;
+/// a unit hidden in its parent's view stays hidden when opened, and one
+/// shown there shows the same total. HR of the first organisation (who
+/// sees everything of it) confirms that some rows were hidden only
+/// because a smaller one could otherwise be worked out.
+#[tokio::test]
+async fn no_view_of_the_system_gives_a_small_group_away_by_subtraction() {
+    let app = TestServer::start_system(3, 300, &[("SKILLMAP_LOGIN_BURST", "100")]);
+    let lead = app.login_demo(LEAD).await;
+    let hr = app.login_demo(HR).await;
+    let me = app.whoami(&lead).await;
+    assert_eq!(me["role"], "lead");
+    assert!(me["organisation_id"].is_null() && me["person_id"].is_null());
+
+    let view = async |client: &reqwest::Client, unit: Option<i64>| -> Value {
+        let unit = unit.map(|u| u.to_string());
+        let args: Vec<(&str, &str)> = unit.iter().map(|u| ("unit", u.as_str())).collect();
+        let res = app.call(client, "/api/team/organisation", &args).await;
+        assert_eq!(res.status(), StatusCode::OK, "{unit:?}");
+        res.json().await.unwrap()
+    };
+    let n = |v: &Value| v.as_u64().unwrap();
+    let ok = |r: u64| r == 0 || r >= 5;
+
+    let system = view(&lead, None).await;
+    assert_eq!(system["system"], true);
+    assert_eq!(system["sees_all"], false);
+    assert_eq!(system["names"], false);
+    assert_eq!(
+        system["children"].as_array().unwrap().len(),
+        3,
+        "one row per organisation"
+    );
+
+    // Every view, breadth first from the system.
+    let mut queue = vec![(None, system)];
+    let mut seen = 0;
+    let mut secondary_checked = 0;
+    while let Some((parent_row, report)) = queue.pop() {
+        seen += 1;
+        let total = &report["total"];
+        let unit = report["unit"]["id"].as_i64().unwrap();
+        // Consistent with the parent's view: hidden there, hidden here;
+        // shown there, the same head count here.
+        if let Some(row) = parent_row {
+            let row: &Value = &row;
+            assert_eq!(total["hidden"], row["hidden"], "unit {unit}");
+            assert_eq!(total["people"], row["people"], "unit {unit}");
+        }
+        if total["hidden"] == true {
+            // Nothing of a withheld unit is shown.
+            for child in report["children"].as_array().unwrap() {
+                assert_eq!(child["hidden"], true, "under withheld {unit}");
+            }
+            for table in ["pipeline_units", "inclusion_units", "inclusion_bands"] {
+                for row in report[table].as_array().unwrap() {
+                    assert_eq!(n(&row["people"]), 0, "{table} under withheld {unit}");
+                }
+            }
+            assert_eq!(
+                report["reviews"]["hidden"], true,
+                "reviews of withheld {unit}"
+            );
+        } else {
+            let people = n(&total["people"]);
+            // The unit table, its head counts and each skill's counts.
+            let children = report["children"].as_array().unwrap();
+            let shown: u64 = children.iter().map(|c| n(&c["people"])).sum();
+            // The own members, where the pipeline table shows them.
+            let own: u64 = report["pipeline_units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["label"].as_str().unwrap().ends_with("(its own staff)"))
+                .map(|r| n(&r["people"]))
+                .sum();
+            assert!(
+                ok(people - shown - own),
+                "unit {unit}: {people} - {shown} - {own}"
+            );
+            for (j, cell) in total["cells"].as_array().unwrap().iter().enumerate() {
+                if cell["suppressed"] == true {
+                    continue;
+                }
+                let visible = children.iter().map(|c| &c["cells"][j]);
+                let assessed: u64 = visible.clone().map(|c| n(&c["assessed"])).sum();
+                let required: u64 = visible.map(|c| n(&c["meeting"]["of"])).sum();
+                assert!(ok(n(&cell["assessed"]) - assessed), "unit {unit} skill {j}");
+                assert!(
+                    ok(n(&cell["meeting"]["of"]) - required),
+                    "unit {unit} skill {j}"
+                );
+            }
+            // The pipeline and inclusion tables: each adds up to everyone.
+            for table in [
+                "pipeline_units",
+                "pipeline_groups",
+                "inclusion_units",
+                "inclusion_bands",
+                "inclusion_groups",
+            ] {
+                let rows = report[table].as_array().unwrap();
+                let shown: u64 = rows.iter().map(|r| n(&r["people"])).sum();
+                assert!(
+                    ok(people - shown),
+                    "unit {unit} {table}: {people} - {shown}"
+                );
+            }
+            for child in children {
+                let id = child["unit"]["id"].as_i64().unwrap();
+                queue.push((Some(child.clone()), view(&lead, Some(id)).await));
+            }
+        }
+        // Rows the lead does not see that HR (first organisation) does,
+        // with 5 or more people: hidden only for the subtraction.
+        if unit != 0 {
+            let hr_view = app
+                .call(
+                    &hr,
+                    "/api/team/organisation",
+                    &[("unit", &unit.to_string())],
+                )
+                .await;
+            if hr_view.status() == StatusCode::OK {
+                let hr_view: Value = hr_view.json().await.unwrap();
+                for (mine, truth) in report["children"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .zip(hr_view["children"].as_array().unwrap())
+                {
+                    if mine["hidden"] == true && n(&truth["people"]) >= 5 {
+                        secondary_checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen > 50, "only {seen} views");
+    assert!(
+        secondary_checked > 0,
+        "no row was hidden because of another: the demo gives the rule nothing to do"
+    );
+
+    // The lead sees no one: not a person, not the people behind a figure,
+    // not the expertise directory, not an organisation's lists.
+    for (path, args) in [
+        (
+            "/api/team/pipeline_people",
+            vec![("unit", "1"), ("group", "leaders")],
+        ),
+        ("/api/expertise/find", vec![]),
+        ("/api/people/search", vec![("query", "a")]),
+        ("/api/roles/list", vec![]),
+    ] {
+        let res = app.call(&lead, path, &args).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+}
