@@ -493,12 +493,12 @@ pub async fn seed_system(
     };
     let mut all_demo_ids = Vec::new();
     let mut first_of_org = Vec::new();
-    for index in 0..organisations {
+    for (index, share) in STAFF_SHARE.iter().enumerate().take(organisations) {
         first_of_org.push(people.roles.len());
         let org_staff = if organisations == 1 {
             staff
         } else {
-            staff * STAFF_SHARE[index] / shares
+            staff * share / shares
         };
         let (demo_ids, one) = seed_organisation(
             &txn,

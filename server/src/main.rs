@@ -428,13 +428,13 @@ async fn create_user(
                 .map_err(|e| e.to_string())?
                 .flatten()
                 .ok_or("that person has no organisation")?;
-            if let Some(code) = organisation {
-                if tenant::chosen(&db, Some(code)).await? != of_person {
-                    return Err(format!(
-                        "the person with employee number {:?} is not in organisation {code:?}",
-                        employee_number.unwrap_or_default()
-                    ));
-                }
+            if let Some(code) = organisation
+                && tenant::chosen(&db, Some(code)).await? != of_person
+            {
+                return Err(format!(
+                    "the person with employee number {:?} is not in organisation {code:?}",
+                    employee_number.unwrap_or_default()
+                ));
             }
             Some(of_person)
         }
