@@ -215,7 +215,7 @@ mod tests {
     use crate::auth::model::Role;
     use crate::kernel::audit::{Actor, record};
     use crate::kernel::testing::{ORG, test_db};
-    use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set};
+    use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 
     #[tokio::test]
     async fn the_trail_filters_pages_and_refuses_rewrites() {
@@ -233,16 +233,10 @@ mod tests {
         .unwrap();
         // Another organisation, whose HR lead's address looks alike: none
         // of its events are in this trail (the deployment's own are).
-        let other = crate::entities::organisation::ActiveModel {
-            code: Set("RYY".into()),
-            name: Set("Other Trust".into()),
-            created_at: Set(chrono::Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap()
-        .id;
+        let other = crate::kernel::tenant::create(db, "RYY", "Other Trust")
+            .await
+            .unwrap()
+            .id;
         let their_hr = crate::auth::service::create_account(
             db,
             "hr.lead@other.example",

@@ -344,16 +344,10 @@ mod tests {
         use sea_orm::PaginatorTrait;
         let t = test_db().await;
         let db = &t.db;
-        let other = crate::entities::organisation::ActiveModel {
-            code: Set("RYY".into()),
-            name: Set("Other Trust".into()),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap()
-        .id;
+        let other = crate::kernel::tenant::create(db, "RYY", "Other Trust")
+            .await
+            .unwrap()
+            .id;
         let new_account = async |org: i32, email: &str, role: Role| {
             account::ActiveModel {
                 organisation_id: Set(Some(org)),

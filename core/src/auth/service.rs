@@ -510,16 +510,10 @@ mod tests {
         ));
         // Another organisation's account is not found either, and stays
         // as it was.
-        let other = crate::entities::organisation::ActiveModel {
-            code: Set("RYY".into()),
-            name: Set("Other Trust".into()),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(&t.db)
-        .await
-        .unwrap()
-        .id;
+        let other = crate::kernel::tenant::create(&t.db, "RYY", "Other Trust")
+            .await
+            .unwrap()
+            .id;
         let theirs = create_account(&t.db, "y@other.nhs.uk", Role::Staff, PW, None, Some(other))
             .await
             .unwrap();

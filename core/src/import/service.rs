@@ -1553,16 +1553,10 @@ mod tests {
 
     /// A second organisation of the deployment.
     async fn other_organisation(db: &DatabaseConnection) -> i32 {
-        crate::entities::organisation::ActiveModel {
-            code: Set("RYY".into()),
-            name: Set("Other Trust".into()),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap()
-        .id
+        crate::kernel::tenant::create(db, "RYY", "Other Trust")
+            .await
+            .unwrap()
+            .id
     }
 
     /// Imports are their organisation's: another's jobs are not listed,

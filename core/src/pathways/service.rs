@@ -1665,17 +1665,11 @@ mod tests {
 
     /// A second organisation with one unit: (organisation, unit).
     async fn other_organisation(db: &sea_orm::DatabaseConnection) -> (i32, i32) {
-        use crate::entities::{org_unit, organisation};
-        let org = organisation::ActiveModel {
-            code: Set("OTHER".into()),
-            name: Set("Other Trust".into()),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap()
-        .id;
+        use crate::entities::org_unit;
+        let org = crate::kernel::tenant::create(db, "OTHER", "Other Trust")
+            .await
+            .unwrap()
+            .id;
         let unit = org_unit::ActiveModel {
             organisation_id: Set(org),
             parent_id: Set(None),

@@ -247,7 +247,7 @@ pub async fn manages(db: &impl ConnectionTrait, manager: i32, person: i32) -> Re
 #[cfg(test)]
 mod tests {
     use super::{counts, manages, search};
-    use crate::entities::{org_unit, organisation, person};
+    use crate::entities::{org_unit, person};
     use crate::kernel::testing::{ORG, test_db, tiny_org};
     use sea_orm::{ActiveModelTrait, Set};
 
@@ -258,16 +258,10 @@ mod tests {
         let t = test_db().await;
         let db = &t.db;
         tiny_org(db).await;
-        let other = organisation::ActiveModel {
-            code: Set("RYY".into()),
-            name: Set("Other Trust".into()),
-            created_at: Set(chrono::Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap()
-        .id;
+        let other = crate::kernel::tenant::create(db, "RYY", "Other Trust")
+            .await
+            .unwrap()
+            .id;
         let unit = org_unit::ActiveModel {
             organisation_id: Set(other),
             parent_id: Set(None),

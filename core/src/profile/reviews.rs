@@ -925,15 +925,9 @@ mod tests {
     /// A second organisation with one unit: (organisation, unit).
     async fn other_org(db: &sea_orm::DatabaseConnection) -> (i32, i32) {
         use sea_orm::ActiveModelTrait;
-        let org = organisation::ActiveModel {
-            code: Set("OTHER".into()),
-            name: Set("Other Trust".into()),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
+        let org = crate::kernel::tenant::create(db, "OTHER", "Other Trust")
+            .await
+            .unwrap();
         let unit = org_unit::ActiveModel {
             organisation_id: Set(org.id),
             parent_id: Set(None),

@@ -417,16 +417,10 @@ mod tests {
 
     /// A second organisation in the test database.
     async fn other_organisation(db: &sea_orm::DatabaseConnection) -> i32 {
-        crate::entities::organisation::ActiveModel {
-            code: Set("OTHER".into()),
-            name: Set("Other Trust".into()),
-            created_at: Set(chrono::Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap()
-        .id
+        crate::kernel::tenant::create(db, "OTHER", "Other Trust")
+            .await
+            .unwrap()
+            .id
     }
 
     #[tokio::test]

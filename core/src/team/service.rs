@@ -1651,15 +1651,9 @@ mod tests {
             .await
             .unwrap();
         let o = tiny_org(&t.db).await;
-        let org = crate::entities::organisation::ActiveModel {
-            code: Set("OTHER".into()),
-            name: Set("Other Trust".into()),
-            created_at: Set(chrono::Utc::now()),
-            ..Default::default()
-        }
-        .insert(&t.db)
-        .await
-        .unwrap();
+        let org = crate::kernel::tenant::create(&t.db, "OTHER", "Other Trust")
+            .await
+            .unwrap();
         let unit = org_unit::ActiveModel {
             organisation_id: Set(org.id),
             parent_id: Set(None),
