@@ -17,7 +17,7 @@ use crate::notifications::view::{InboxPage, PreferencesPage};
 use crate::pathways::view::{
     CataloguePage, MyLearningPage, ResourceEditPage, TeamLearningPage, UptakePage,
 };
-use crate::people::view::{PeoplePage, PersonPage};
+use crate::people::view::{MovePage, PeoplePage, PersonPage};
 use crate::privacy::view::{ErasePage, MyDataPage, RetentionPage};
 use crate::profile::view::{
     AssessSkillPage, GapsPage, HistoryPage, MySkillsPage, PersonSkillsPage, ReviewCyclePage,
@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/people") view=PeoplePage ssr=SsrMode::Async/>
                 <Route path=path!("/people/:id") view=PersonPage ssr=SsrMode::Async/>
                 <Route path=path!("/people/:id/erase") view=ErasePage ssr=SsrMode::Async/>
+                <Route path=path!("/people/:id/move") view=MovePage ssr=SsrMode::Async/>
                 <Route path=path!("/my-data") view=MyDataPage ssr=SsrMode::Async/>
                 <Route path=path!("/notifications") view=InboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/notifications/settings") view=PreferencesPage ssr=SsrMode::Async/>

@@ -125,6 +125,16 @@ where
         )
         .add(
             "GET",
+            "/issuer/{code}",
+            get(crate::recognition::download::organisation_profile),
+        )
+        .add(
+            "GET",
+            "/issuer/{code}/keys/{kid}",
+            get(crate::recognition::download::organisation_key),
+        )
+        .add(
+            "GET",
             "/badges/{id}/credential.jwt",
             get(crate::recognition::download::badge_credential),
         )

@@ -28,6 +28,7 @@ mod m20261205_000021_review_cycles;
 mod m20261206_000022_expertise;
 mod m20261206_000023_review_base;
 mod m20261207_000024_organisations;
+mod m20261207_000025_issuers_and_moves;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000022_expertise::Migration),
             Box::new(m20261206_000023_review_base::Migration),
             Box::new(m20261207_000024_organisations::Migration),
+            Box::new(m20261207_000025_issuers_and_moves::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(Transactional(m)) as Box<dyn MigrationTrait>)

@@ -3,13 +3,15 @@
 // their own; the other organisation's person, their skills, badges and
 // erasure pages, and its units, are "Page not found" to them, with nothing
 // of the person shown; each organisation view starts at its own trust.
+// The system's workforce lead opens the system view: one row per
+// organisation, drilling into one, with no one named and no person's page.
 // axe checks the pages; any console error fails.
 //
 // Run by tests/tests/browser.rs, which starts Skillmap with a demo system
 // of two organisations and passes BASE_URL, DEMO_PASSWORD, HR_EMAIL,
 // OTHER_HR_EMAIL, PERSON_ID and PERSON_NAME (a person of the first
 // organisation), FIRST_NAME and OTHER_NAME (the two trusts' names),
-// FIRST_UNIT (the first trust's root unit id) and ARTIFACTS_DIR.
+// FIRST_UNIT (the first trust's root unit id), LEAD_EMAIL and ARTIFACTS_DIR.
 
 import { base, artifacts, check, browser, watch, axe, finish, signIn } from './common.mjs';
 import path from 'node:path';
@@ -26,6 +28,7 @@ const personName = env('PERSON_NAME');
 const firstName = env('FIRST_NAME');
 const otherName = env('OTHER_NAME');
 const firstUnit = env('FIRST_UNIT');
+const leadEmail = env('LEAD_EMAIL');
 
 async function mainText(page) {
   return ((await page.textContent('main')) || '').replace(/\s+/g, ' ');
@@ -89,6 +92,32 @@ try {
     const text = await mainText(page);
     check(text.includes(otherName), `other HR: the organisation view starts at ${otherName}`);
     check(!text.includes(firstName), `other HR: the organisation view shows nothing of ${firstName}`);
+    await context.close();
+  }
+
+  // The system's workforce lead.
+  {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    watch(page);
+    await signIn(page, leadEmail);
+    await page.goto(`${base}/organisation`);
+    const text = await mainText(page);
+    check(text.includes('All organisations in the system'), 'lead: the organisation view opens at the whole system');
+    check(text.includes(firstName) && text.includes(otherName), 'lead: the system view has a row for each organisation');
+    check(!text.includes(personName), 'lead: the system view names no one');
+    await axe(page, "the workforce lead's system view");
+    await page.screenshot({ path: path.join(artifacts, 'tenancy-lead-system.png'), fullPage: true });
+    await page.click(`main table a:has-text("${otherName}")`);
+    await page.waitForURL(/\/organisation\?unit=/);
+    const inside = await mainText(page);
+    check(inside.includes(otherName), `lead: drills into ${otherName}`);
+    const people = await page.$$eval('main a[href^="/people/"]', (links) => links.length);
+    check(people === 0, 'lead: no link to anyone in an organisation');
+    await axe(page, "the workforce lead's view of one organisation");
+    const response = await page.goto(`${base}/people/${personId}`);
+    check(response.status() >= 400, `lead: a person's page is not theirs (got ${response.status()})`);
+    check(!(await mainText(page)).includes(personName), "lead: shows nothing of the person");
     await context.close();
   }
 } catch (err) {

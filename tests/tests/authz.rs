@@ -105,6 +105,7 @@ fn lead_expected(what: &str) -> u16 {
         | "GET /framework/export.json"
         | "GET /framework/export.csv"
         | "GET /issuer"
+        | "GET /issuer/{code}"
         | "GET /my-data/skillmap-my-data.zip" => 200,
         // Someone's record, or an id of theirs: not found.
         "/api/people/detail"
@@ -117,6 +118,7 @@ fn lead_expected(what: &str) -> u16 {
         | "/api/recognition/hide"
         | "/api/recognition/hide_item"
         | "GET /issuer/keys/{kid}"
+        | "GET /issuer/{code}/keys/{kid}"
         | "GET /badges/{id}/credential.jwt" => 404,
         // A person's own things: the lead is no person ("not linked to a
         // person", or nothing to list).
@@ -384,6 +386,12 @@ async fn every_server_function_authorizes_every_caller() {
         RouteCase(
             "GET /issuer/keys/{kid}",
             "/issuer/keys/no-such-key".into(),
+            same(PUBLIC_NOT_FOUND),
+        ),
+        RouteCase("GET /issuer/{code}", "/issuer/RNF".into(), same(PUBLIC)),
+        RouteCase(
+            "GET /issuer/{code}/keys/{kid}",
+            "/issuer/RNF/keys/no-such-key".into(),
             same(PUBLIC_NOT_FOUND),
         ),
         RouteCase(
@@ -769,6 +777,21 @@ async fn every_server_function_authorizes_every_caller() {
             theirs(HR_ADMIN_BAD_INPUT),
         ),
         Case("/api/privacy/retention", vec![], same(HR_ADMIN)),
+        // Moving someone to another organisation of the system: HR and
+        // administrators of theirs (an empty confirmation moves no one).
+        Case(
+            "/api/people/move_preview",
+            vec![("person_id", staff_person.clone())],
+            theirs(HR_ADMIN),
+        ),
+        Case(
+            "/api/people/move",
+            vec![
+                ("person_id", staff_person.clone()),
+                ("confirm", String::new()),
+            ],
+            theirs(HR_ADMIN_BAD_INPUT),
+        ),
         Case("/api/learning/catalogue", vec![], same(ANY_USER)),
         Case(
             "/api/learning/resource",

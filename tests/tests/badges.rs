@@ -117,9 +117,10 @@ async fn an_agreed_practitioner_level_becomes_a_credential_anyone_can_verify() {
     let a = &c["credentialSubject"]["achievement"];
     assert_eq!(a["alignment"][0]["targetCode"], "DAT-VIS");
     assert_eq!(a["achievementType"], "Competency");
-    // The issuer profile publishes the same key.
+    // The organisation's own issuer profile publishes the same key.
+    assert_eq!(c["iss"], app.url("/issuer/RNF"));
     let profile: Value = anonymous
-        .get(app.url("/issuer"))
+        .get(c["iss"].as_str().unwrap())
         .send()
         .await
         .unwrap()

@@ -345,8 +345,87 @@ fn hr_of_one_organisation_cannot_reach_another_through_the_pages() {
             ("FIRST_UNIT", &first_unit),
             ("FIRST_NAME", &first_name),
             ("OTHER_NAME", &other_name),
+            ("LEAD_EMAIL", LEAD),
         ],
         "tenancy journeys",
     );
     assert!(artifacts.join("tenancy-other-hr-not-found.png").exists());
+}
+
+/// Issue 26: a person moves to another organisation of the system and
+/// keeps their agreed levels and badges; the credentials downloaded
+/// before and after the move verify against the organisation that issued
+/// them (tests/browser/move.mjs).
+#[test]
+fn a_person_moves_organisation_with_their_levels_and_badges() {
+    let app = TestServer::start_system(2, 240, &[("SKILLMAP_LOGIN_BURST", "100")]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let env = rt.block_on(async {
+        let staff = app.login_demo(STAFF).await;
+        let manager = app.login_demo(MANAGER).await;
+        let hr = app.login_demo(HR).await;
+        let other_hr = app.login_demo(OTHER_HR).await;
+        let me = app.whoami(&staff).await;
+        let person = me["person_id"].to_string();
+        app.json(
+            &staff,
+            "/api/profile/save",
+            &[("skill_code", "DAT-VIS"), ("level", "3"), ("revision", "0")],
+        )
+        .await;
+        app.json(
+            &manager,
+            "/api/profile/review",
+            &[
+                ("person_id", &person),
+                ("skill_code", "DAT-VIS"),
+                ("decision", "agree"),
+                ("revision", "1"),
+            ],
+        )
+        .await;
+        let detail = app
+            .json(&hr, "/api/people/detail", &[("person_id", &person)])
+            .await;
+        let first = app.json(&hr, "/api/team/organisation", &[]).await;
+        let other = app.json(&other_hr, "/api/team/organisation", &[]).await;
+        vec![
+            ("PERSON_ID", person),
+            (
+                "PERSON_NAME",
+                me["display_name"].as_str().unwrap().to_string(),
+            ),
+            (
+                "EMPLOYEE_NUMBER",
+                detail["summary"]["employee_number"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            ),
+            (
+                "MANAGER_NAME",
+                app.whoami(&manager).await["display_name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            ),
+            (
+                "FIRST_NAME",
+                first["unit"]["name"].as_str().unwrap().to_string(),
+            ),
+            (
+                "OTHER_NAME",
+                other["unit"]["name"].as_str().unwrap().to_string(),
+            ),
+        ]
+    });
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.extend([
+        ("HR_EMAIL", HR),
+        ("OTHER_HR_EMAIL", OTHER_HR),
+        ("STAFF_EMAIL", STAFF),
+        ("OTHER_CODE", "RXE"),
+    ]);
+    let artifacts = journey(&app, "move", &vars, "move journey");
+    assert!(artifacts.join("move-skills.png").exists());
 }

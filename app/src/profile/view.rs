@@ -929,7 +929,12 @@ fn ReviewCard(item: ProfileItem, person_id: i32, can_review: bool) -> impl IntoV
                             {if pending {
                                 "Waiting for agreement".to_string()
                             } else {
-                                format!("Agreed at {}", a.agreed_level.map(level_label).unwrap_or_default())
+                                format!(
+                                    "Agreed at {}{}{}",
+                                    a.agreed_level.map(level_label).unwrap_or_default(),
+                                    a.reviewed_by.as_ref().map(|w| format!(" by {w}")).unwrap_or_default(),
+                                    a.reviewed_at.as_ref().map(|d| format!(" on {d}")).unwrap_or_default()
+                                )
                             }}
                             {a.manager_comment.clone().map(|c| view! { <p class="nhsuk-body-s">{format!("Comment: {c}")}</p> })}
                         </dd>

@@ -22,13 +22,12 @@ use super::model::{
 };
 use crate::error::AppError;
 
-/// The issuer at the configured public URL: never the `Host` a request
-/// supplied, so nobody can have a genuine credential name another site.
+/// The configured public URL, that issuers' addresses start with: never
+/// the `Host` a request supplied, so nobody can have a genuine credential
+/// name another site.
 #[cfg(feature = "ssr")]
-async fn issuer() -> Result<super::credential::Issuer, AppError> {
-    let state = crate::platform::state()?;
-    let base = state.settings.public_base().to_string();
-    super::service::issuer(&state.db, base).await
+fn public_base() -> Result<String, AppError> {
+    Ok(crate::platform::state()?.settings.public_base().to_string())
 }
 
 /// A person's badges (the caller's own when `person_id` is empty).
@@ -90,8 +89,8 @@ pub async fn verify_credential(
     // whether this organisation revoked it.
     use crate::platform;
     let db = platform::db()?;
-    let issuer = platform::reply(issuer().await)?;
-    platform::reply(super::service::verify(&db, &issuer, &credential, email.as_deref()).await)
+    let base = platform::reply(public_base())?;
+    platform::reply(super::service::verify(&db, &base, &credential, email.as_deref()).await)
 }
 
 /// The recipient hides an endorsement or award from others, or shows it.

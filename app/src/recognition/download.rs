@@ -16,33 +16,82 @@ use crate::routes::respond::{download, failed, json_response};
 /// few kilobytes.
 const MAX_CREDENTIAL_BYTES: usize = 64 * 1024;
 
-/// The issuer at the configured public URL (never the request's `Host`).
-async fn badge_issuer(state: &AppState) -> Result<Issuer, AppError> {
-    let base = state.settings.public_base().to_string();
-    super::service::issuer(&state.db, base).await
+/// The configured public URL (never the request's `Host`).
+fn public_base(state: &AppState) -> String {
+    state.settings.public_base().to_string()
 }
 
-/// The issuer's Open Badges Profile, with its public keys: public.
+/// An issuer's Open Badges Profile with its public keys, as JSON.
+fn profile(issuer: &Issuer, keys: &[super::keys::Jwk]) -> Response {
+    json_response(issuer.profile(keys))
+}
+
+/// One key of a set as a bare JWK, or 404.
+fn one_key(keys: Vec<super::keys::Jwk>, kid: &str) -> Response {
+    match keys.into_iter().find(|k| k.kid == kid) {
+        Some(k) => json_response(serde_json::to_value(k).unwrap_or_default()),
+        None => (StatusCode::NOT_FOUND, "No such key.\n").into_response(),
+    }
+}
+
+/// The deployment's first issuer's profile (`/issuer`), with the keys that
+/// signed credentials before each organisation had its own: public.
 pub(crate) async fn issuer_profile(State(state): State<AppState>) -> Response {
     let result = async {
-        let issuer = badge_issuer(&state).await?;
-        let keys = super::keys::public_keys(&state.db).await?;
-        Ok::<_, AppError>(issuer.profile(&keys))
+        let issuer = super::service::issuer(&state.db, public_base(&state)).await?;
+        let keys = super::keys::public_keys(&state.db, None).await?;
+        Ok::<_, AppError>((issuer, keys))
     }
     .await;
     match result {
-        Ok(body) => json_response(body),
+        Ok((issuer, keys)) => profile(&issuer, &keys),
         Err(e) => failed("issuer profile", &e),
     }
 }
 
-/// One public key as a bare JWK: what a credential's `kid` points at.
+/// One of the deployment's first issuer's keys: public.
 pub(crate) async fn issuer_key(State(state): State<AppState>, Path(kid): Path<String>) -> Response {
-    match super::keys::public_keys(&state.db).await {
-        Ok(keys) => match keys.into_iter().find(|k| k.kid == kid) {
-            Some(k) => json_response(serde_json::to_value(k).unwrap_or_default()),
-            None => (StatusCode::NOT_FOUND, "No such key.\n").into_response(),
-        },
+    match super::keys::public_keys(&state.db, None).await {
+        Ok(keys) => one_key(keys, &kid),
+        Err(e) => failed("issuer key", &e),
+    }
+}
+
+/// An organisation's issuer by the code in its address, or 404.
+async fn organisation_issuer(
+    state: &AppState,
+    code: &str,
+) -> Result<Option<(Issuer, Vec<super::keys::Jwk>)>, AppError> {
+    let Some(o) = crate::platform::tenant::by_code(&state.db, code).await? else {
+        return Ok(None);
+    };
+    let issuer = Issuer::organisation(public_base(state), &o.code, o.name);
+    let keys = super::keys::public_keys(&state.db, Some(o.id)).await?;
+    Ok(Some((issuer, keys)))
+}
+
+/// An organisation's issuer profile (`/issuer/{code}`), with its keys:
+/// public, as its credentials name it.
+pub(crate) async fn organisation_profile(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Response {
+    match organisation_issuer(&state, &code).await {
+        Ok(Some((issuer, keys))) => profile(&issuer, &keys),
+        Ok(None) => (StatusCode::NOT_FOUND, "No such issuer.\n").into_response(),
+        Err(e) => failed("issuer profile", &e),
+    }
+}
+
+/// One key of an organisation's issuer: what its credentials' `kid`
+/// points at. Public.
+pub(crate) async fn organisation_key(
+    State(state): State<AppState>,
+    Path((code, kid)): Path<(String, String)>,
+) -> Response {
+    match organisation_issuer(&state, &code).await {
+        Ok(Some((_, keys))) => one_key(keys, &kid),
+        Ok(None) => (StatusCode::NOT_FOUND, "No such issuer.\n").into_response(),
         Err(e) => failed("issuer key", &e),
     }
 }
@@ -56,11 +105,9 @@ pub(crate) async fn badge_credential(
     let Some(me) = user.person_id else {
         return (StatusCode::NOT_FOUND, "That badge was not found.\n").into_response();
     };
-    let result = async {
-        let issuer = badge_issuer(&state).await?;
-        super::service::signed_credential(&state.db, &issuer, me, id).await
-    }
-    .await;
+    let result =
+        async { super::service::signed_credential(&state.db, public_base(&state), me, id).await }
+            .await;
     match result {
         Ok(jwt) => download(&format!("skillmap-badge-{id}.jwt"), "application/jwt", jwt),
         Err(e) => failed("badge credential", &e),
@@ -140,11 +187,7 @@ async fn verified(state: &AppState, credential: &str, email: &str) -> Response {
         return back_to_verify("upload=empty");
     }
     let email = Some(email.trim()).filter(|e| !e.is_empty());
-    let result = async {
-        let issuer = badge_issuer(state).await?;
-        super::service::verify(&state.db, &issuer, credential, email).await
-    }
-    .await;
+    let result = super::service::verify(&state.db, &public_base(state), credential, email).await;
     match result {
         Ok(verification) => {
             let now = chrono::Utc::now().timestamp();

@@ -198,7 +198,7 @@ fn BadgeList(badges: Badges) -> impl IntoView {
             view! {
                 <li class="skillmap-step" data-testid="badge">
                     <h3 class="nhsuk-heading-s">{title.clone()}" "{status}</h3>
-                    <p class="nhsuk-body-s skillmap-muted">{format!("Issued {}{}", b.issued, b.awarded_by.map(|m| format!(", agreed by {m}")).unwrap_or_default())}</p>
+                    <p class="nhsuk-body-s skillmap-muted">{format!("Issued by {} on {}{}", b.issued_by, b.issued, b.awarded_by.map(|m| format!(", agreed by {m}")).unwrap_or_default())}</p>
                     {b.revoked.clone().map(|r| view! { <p class="nhsuk-body-s">{r}</p> })}
                     <div class="skillmap-step-actions">{download}{hide}</div>
                     {revoke}

@@ -61,6 +61,7 @@ actions! {
     DirectoryExported = "directory_exported", "Downloaded an expertise directory search";
     DataDownloaded = "data_downloaded", "Downloaded their own data";
     PersonErased = "person_erased", "Erased a leaver's data";
+    PersonMoved = "person_moved", "Moved someone between organisations";
     SsoLinked = "sso_linked", "Linked a single sign-on identity";
     SsoUnlinked = "sso_unlinked", "Removed a single sign-on link";
     SsoRefused = "sso_refused", "Single sign-on refused";

@@ -22,6 +22,9 @@ pub struct Model {
     pub hidden: bool,
     pub revoked_at: Option<DateTimeUtc>,
     pub revoked_reason: Option<String>,
+    /// The organisation that issued it: its holder's when it was awarded,
+    /// kept when they move (none only for a badge of a deleted row).
+    pub organisation_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,10 @@ pub struct Model {
     pub public_key: String,
     pub private_key: String,
     pub created_at: DateTimeUtc,
+    /// Whose key: none for the deployment's first issuer (`/issuer`),
+    /// whose keys signed the credentials made before organisations had
+    /// issuers of their own.
+    pub organisation_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

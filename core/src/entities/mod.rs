@@ -28,6 +28,7 @@ pub mod pathway;
 pub mod pathway_step;
 pub mod person;
 pub mod person_capability;
+pub mod person_move;
 pub mod recognition;
 pub mod resource_skill;
 pub mod review_fixed_date;

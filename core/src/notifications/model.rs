@@ -29,10 +29,13 @@ pub enum Kind {
     ImportFinished,
     /// A new account: how to sign in for the first time.
     Welcome,
+    /// HR: someone moved to their organisation from another of the system,
+    /// to be placed in a unit and job role.
+    PersonJoined,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::LevelsWaiting,
         Kind::TeamReviewsOverdue,
         Kind::LevelAgreed,
@@ -42,6 +45,7 @@ impl Kind {
         Kind::MentorChosen,
         Kind::ImportFinished,
         Kind::Welcome,
+        Kind::PersonJoined,
     ];
 
     pub fn code(self) -> &'static str {
@@ -55,6 +59,7 @@ impl Kind {
             Kind::MentorChosen => "mentor_chosen",
             Kind::ImportFinished => "import_finished",
             Kind::Welcome => "welcome",
+            Kind::PersonJoined => "person_joined",
         }
     }
 
@@ -74,6 +79,7 @@ impl Kind {
             Kind::MentorChosen => "A colleague chose you as their mentor",
             Kind::ImportFinished => "An import you started has finished or failed",
             Kind::Welcome => "Your new account",
+            Kind::PersonJoined => "Someone moved to your organisation from another in the system",
         }
     }
 
@@ -91,7 +97,7 @@ impl Kind {
     pub fn applies_to(self, role: Role) -> bool {
         match self {
             Kind::LevelsWaiting | Kind::TeamReviewsOverdue => role != Role::Staff,
-            Kind::ImportFinished => matches!(role, Role::Hr | Role::Admin),
+            Kind::ImportFinished | Kind::PersonJoined => matches!(role, Role::Hr | Role::Admin),
             Kind::Welcome => false,
             _ => true,
         }

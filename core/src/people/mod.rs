@@ -4,3 +4,5 @@
 pub mod model;
 #[cfg(feature = "server")]
 pub mod service;
+#[cfg(feature = "server")]
+pub mod transfer;

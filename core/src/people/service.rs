@@ -114,6 +114,7 @@ pub async fn detail(db: &impl ConnectionTrait, person_id: i32) -> Result<PersonD
     let org_path = org_path(db, p.org_unit_id).await?;
     let email = p.email.clone();
     let direct_reports = direct_reports(db, p.id).await?;
+    let moves = super::transfer::moves_of(db, p.id).await?;
     let summary = summarise(db, vec![p]).await?.remove(0);
     Ok(PersonDetail {
         summary,
@@ -121,6 +122,11 @@ pub async fn detail(db: &impl ConnectionTrait, person_id: i32) -> Result<PersonD
         line_manager,
         org_path,
         direct_reports,
+        moves,
+        other_organisations: crate::entities::organisation::Entity::find()
+            .count(db)
+            .await?
+            > 1,
     })
 }
 

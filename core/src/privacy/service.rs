@@ -245,6 +245,17 @@ const BADGE: &[(&str, Col)] = &[
     ("hidden", Own),
     ("revoked_at", Own),
     ("revoked_reason", Own),
+    // The organisation that issued it.
+    ("organisation_id", Own),
+];
+
+/// Their moves between organisations of the system.
+const PERSON_MOVE: &[(&str, Col)] = &[
+    ("id", Own),
+    ("person_id", Own),
+    ("from_organisation_id", Own),
+    ("to_organisation_id", Own),
+    ("moved_at", Own),
 ];
 
 /// The audit trail's columns, all read by `audit_row` but the organisation
@@ -388,6 +399,11 @@ fn parts(person: i32, account: i32) -> Vec<Part> {
             "badges",
             format!("SELECT * FROM badge WHERE person_id = {p} ORDER BY id"),
             BADGE,
+        ),
+        part(
+            "moves",
+            format!("SELECT * FROM person_move WHERE person_id = {p} ORDER BY id"),
+            PERSON_MOVE,
         ),
     ]
 }
@@ -1250,6 +1266,16 @@ mod tests {
         ))
         .await
         .unwrap();
+        crate::entities::person_move::ActiveModel {
+            person_id: Set(o.b),
+            from_organisation_id: Set(ORG),
+            to_organisation_id: Set(ORG),
+            moved_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
         let (tables, unknown) = tables(db, o.b, acc_b.id).await.unwrap();
         // Every column of every table is one the export decided about.
         assert!(unknown.is_empty(), "{unknown:?}");
@@ -1409,16 +1435,14 @@ mod tests {
         .await
         .unwrap();
 
-        let issuer = recognition_service::issuer(db, "https://skillmap.example".into())
-            .await
-            .unwrap();
+        let issuer = "https://skillmap.example";
         let credentials = async || {
             let mine = recognition_service::badges(db, o.b, &user(o.b, Role::Staff))
                 .await
                 .unwrap();
             let mut payloads = Vec::new();
             for b in &mine.badges {
-                let jwt = recognition_service::signed_credential(db, &issuer, o.b, b.id)
+                let jwt = recognition_service::signed_credential(db, issuer.into(), o.b, b.id)
                     .await
                     .unwrap();
                 let part = jwt.split('.').nth(1).unwrap().to_string();

@@ -19,21 +19,78 @@ use crate::framework::model::{LEVELS, MAX_LEVEL, level_name};
 pub const VC_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
 pub const OB_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
 
-/// Who issues: the organisation, at its public address.
+/// Who issues: an organisation of the deployment at its own address
+/// (`/issuer/{code}`), or the deployment's first issuer (`/issuer`), whose
+/// keys signed the credentials made before organisations had their own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issuer {
     /// "https://skillmap.example.nhs.uk", no trailing slash.
     pub base_url: String,
     pub name: String,
+    /// "issuer", or "issuer/RNF": the profile's path under `base_url`.
+    pub path: String,
+}
+
+/// An organisation code as one path segment: letters, digits and `-._~`
+/// as they are, anything else percent-encoded.
+pub fn encode_code(code: &str) -> String {
+    code.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The code one path segment names (`encode_code`'s inverse); none for a
+/// segment that is not one (a slash, bad escapes).
+pub fn decode_code(segment: &str) -> Option<String> {
+    if segment.is_empty() || segment.contains('/') {
+        return None;
+    }
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = segment.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 impl Issuer {
+    /// The deployment's first issuer, at `/issuer`.
+    pub fn deployment(base_url: String, name: String) -> Self {
+        Issuer {
+            base_url,
+            name,
+            path: "issuer".into(),
+        }
+    }
+
+    /// An organisation's issuer, at `/issuer/{code}`.
+    pub fn organisation(base_url: String, code: &str, name: String) -> Self {
+        Issuer {
+            base_url,
+            name,
+            path: format!("issuer/{}", encode_code(code)),
+        }
+    }
+
     pub fn id(&self) -> String {
-        format!("{}/issuer", self.base_url)
+        format!("{}/{}", self.base_url, self.path)
     }
 
     pub fn key_url(&self, kid: &str) -> String {
-        format!("{}/issuer/keys/{kid}", self.base_url)
+        format!("{}/{}/keys/{kid}", self.base_url, self.path)
     }
 
     /// The issuer Profile, with its keys as verification methods.
@@ -80,6 +137,15 @@ pub fn identity_hash(email: &str, salt: &str) -> String {
 
 fn level_id(achievement: &str, level: u8) -> String {
     format!("{achievement}#level-{level}")
+}
+
+/// The issuer a VC-JWT claims (its `iss`), read before anything is
+/// checked: it says which issuer's keys to check the signature with.
+pub fn claimed_issuer(jwt: &str) -> Option<String> {
+    let payload = jwt.trim().split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.as_bytes()).ok()?;
+    let value: Value = serde_json::from_slice(&bytes).ok()?;
+    value["iss"].as_str().map(str::to_string)
 }
 
 /// The `OpenBadgeCredential` for a badge.
@@ -341,15 +407,16 @@ mod tests {
 
     #[test]
     fn the_credential_has_what_ob_3_requires() {
-        let issuer = Issuer {
-            base_url: "https://skillmap.example".into(),
-            name: "Northfield".into(),
-        };
+        let issuer = Issuer::organisation(
+            "https://skillmap.example".into(),
+            "RNF",
+            "Northfield".into(),
+        );
         let c = credential(&issuer, &facts());
         assert_eq!(c["@context"][0], VC_CONTEXT);
         assert_eq!(c["@context"][1], OB_CONTEXT);
         assert_eq!(c["type"][1], "OpenBadgeCredential");
-        assert_eq!(c["issuer"]["id"], "https://skillmap.example/issuer");
+        assert_eq!(c["issuer"]["id"], "https://skillmap.example/issuer/RNF");
         assert_eq!(c["validFrom"], "2026-11-20T10:00:00Z");
         let subject = &c["credentialSubject"];
         assert_eq!(subject["identifier"][0]["hashed"], true);
@@ -376,11 +443,23 @@ mod tests {
     }
 
     #[test]
+    fn organisation_codes_round_trip_as_one_path_segment() {
+        for code in ["RNF", "U81001", "a b/c%", "Ysbyty\u{2019}"] {
+            let segment = encode_code(code);
+            assert!(
+                !segment.contains('/') && !segment.contains(' '),
+                "{segment}"
+            );
+            assert_eq!(decode_code(&segment).as_deref(), Some(code));
+        }
+        assert_eq!(decode_code("a/b"), None);
+        assert_eq!(decode_code("%zz"), None);
+        assert_eq!(decode_code(""), None);
+    }
+
+    #[test]
     fn a_pathway_badge_is_a_learning_programme() {
-        let issuer = Issuer {
-            base_url: "https://skillmap.example".into(),
-            name: "Northfield".into(),
-        };
+        let issuer = Issuer::deployment("https://skillmap.example".into(), "Northfield".into());
         let c = credential(
             &issuer,
             &BadgeFacts {

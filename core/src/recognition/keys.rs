@@ -1,6 +1,8 @@
-//! The organisation's badge-signing keys: Ed25519 (ring), generated on first
-//! use and kept in the database, so every instance behind a load balancer,
-//! and a restored backup, signs and verifies with the same keys. The
+//! Each organisation's badge-signing keys: Ed25519 (ring), generated on
+//! first use and kept in the database, so every instance behind a load
+//! balancer, and a restored backup, signs and verifies with the same keys.
+//! Keys with no organisation are the deployment's first issuer's, kept to
+//! verify what they signed before organisations had keys of their own. The
 //! private half is only ever read here; it is not in any export or log.
 
 use base64::Engine;
@@ -8,10 +10,13 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::Utc;
 use ring::rand::SystemRandom;
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select,
+    Set,
+};
 use sha2::{Digest, Sha256};
 
-use crate::entities::issuer_key;
+use crate::entities::{issuer_key, organisation};
 use crate::error::AppError;
 
 /// A public key as a JSON Web Key (RFC 8037), with its RFC 7638 thumbprint
@@ -62,26 +67,36 @@ fn internal(what: &str) -> AppError {
     AppError::Internal
 }
 
-/// Creates the badge-signing key if there is none. Called at start-up
-/// under the migration lock, so instances that start together create one
-/// key between them, not one each.
+/// Creates a badge-signing key for every organisation that has none.
+/// Called at start-up under the migration lock, so instances that start
+/// together create one key each between them, not one each.
 pub async fn ensure(db: &impl ConnectionTrait) -> Result<(), AppError> {
-    if issuer_key::Entity::find().one(db).await?.is_none() {
-        create(db).await?;
+    for o in organisation::Entity::find().all(db).await? {
+        if of(Some(o.id)).one(db).await?.is_none() {
+            create(db, Some(o.id)).await?;
+        }
     }
     Ok(())
 }
 
-/// The newest key, to sign with. Start-up made one (`ensure`); a key is
-/// created here only for a database whose keys were removed since.
-pub async fn signer(db: &impl ConnectionTrait) -> Result<Signer, AppError> {
-    let row = match issuer_key::Entity::find()
-        .order_by_desc(issuer_key::Column::Id)
-        .one(db)
-        .await?
-    {
+/// The keys of organisation `org` (the deployment's first issuer's when
+/// `None`), newest first.
+fn of(org: Option<i32>) -> Select<issuer_key::Entity> {
+    let q = issuer_key::Entity::find();
+    match org {
+        Some(o) => q.filter(issuer_key::Column::OrganisationId.eq(o)),
+        None => q.filter(issuer_key::Column::OrganisationId.is_null()),
+    }
+    .order_by_desc(issuer_key::Column::Id)
+}
+
+/// Organisation `org`'s newest key, to sign with. Start-up made one
+/// (`ensure`); a key is created here for an organisation made since, or
+/// whose keys were removed.
+pub async fn signer(db: &impl ConnectionTrait, org: i32) -> Result<Signer, AppError> {
+    let row = match of(Some(org)).one(db).await? {
         Some(row) => row,
-        None => create(db).await?,
+        None => create(db, Some(org)).await?,
     };
     let pkcs8 = STANDARD
         .decode(row.private_key.as_bytes())
@@ -90,7 +105,10 @@ pub async fn signer(db: &impl ConnectionTrait) -> Result<Signer, AppError> {
     Ok(Signer { kid: row.kid, pair })
 }
 
-async fn create(db: &impl ConnectionTrait) -> Result<issuer_key::Model, AppError> {
+async fn create(
+    db: &impl ConnectionTrait,
+    org: Option<i32>,
+) -> Result<issuer_key::Model, AppError> {
     let rng = SystemRandom::new();
     let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| internal("could not generate"))?;
     let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref())
@@ -101,18 +119,22 @@ async fn create(db: &impl ConnectionTrait) -> Result<issuer_key::Model, AppError
         public_key: Set(x),
         private_key: Set(STANDARD.encode(pkcs8.as_ref())),
         created_at: Set(Utc::now()),
+        organisation_id: Set(org),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    tracing::info!(kid = %row.kid, "generated a new badge-signing key");
+    tracing::info!(kid = %row.kid, organisation = ?org, "generated a new badge-signing key");
     Ok(row)
 }
 
-/// Every public key, newest first (the issuer's JWK set).
-pub async fn public_keys(db: &impl ConnectionTrait) -> Result<Vec<Jwk>, AppError> {
-    Ok(issuer_key::Entity::find()
-        .order_by_desc(issuer_key::Column::Id)
+/// Organisation `org`'s public keys (the deployment's first issuer's
+/// when `None`), newest first: the issuer's JWK set.
+pub async fn public_keys(
+    db: &impl ConnectionTrait,
+    org: Option<i32>,
+) -> Result<Vec<Jwk>, AppError> {
+    Ok(of(org)
         .all(db)
         .await?
         .into_iter()
@@ -144,16 +166,29 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_key_is_made_once_and_signs_verifiably() {
+    async fn each_organisation_has_its_own_key_made_once() {
+        use crate::kernel::testing::ORG;
         let t = crate::kernel::testing::test_db().await;
-        let a = signer(&t.db).await.unwrap();
-        let b = signer(&t.db).await.unwrap();
+        let other = crate::kernel::tenant::create(&t.db, "OTH", "Other Trust")
+            .await
+            .unwrap()
+            .id;
+        let a = signer(&t.db, ORG).await.unwrap();
+        let b = signer(&t.db, ORG).await.unwrap();
         assert_eq!(a.kid, b.kid, "generated once, then reused");
-        let keys = public_keys(&t.db).await.unwrap();
+        let keys = public_keys(&t.db, Some(ORG)).await.unwrap();
         assert_eq!(keys.len(), 1);
         assert_eq!(keys[0].kid, a.kid);
         let sig = a.sign(b"hello");
         assert!(verify(&keys[0], b"hello", &sig));
         assert!(!verify(&keys[0], b"hellO", &sig));
+
+        // Another organisation's key is another key, in another set.
+        ensure(&t.db).await.unwrap();
+        let theirs = public_keys(&t.db, Some(other)).await.unwrap();
+        assert_eq!(theirs.len(), 1);
+        assert_ne!(theirs[0].kid, a.kid);
+        assert!(!verify(&theirs[0], b"hello", &sig));
+        assert!(public_keys(&t.db, None).await.unwrap().is_empty());
     }
 }

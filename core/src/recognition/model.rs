@@ -253,6 +253,9 @@ pub struct BadgeView {
     /// "3 December 2026".
     pub issued: String,
     pub awarded_by: Option<String>,
+    /// The organisation that issued it: its name, always (what its
+    /// credential names as issuer).
+    pub issued_by: String,
     /// Hidden from everyone but the person (and HR).
     pub hidden: bool,
     /// Why HR revoked it, if they did.

@@ -30,7 +30,7 @@ use super::model::{
 };
 use crate::audit::model::Action;
 use crate::auth::model::{CurrentUser, Role};
-use crate::entities::{account, assessment, badge, org_unit, organisation, person};
+use crate::entities::{account, assessment, badge, organisation, person};
 use crate::error::AppError;
 use crate::framework::read as framework;
 use crate::kernel::audit;
@@ -39,46 +39,75 @@ use crate::kernel::tenant::{Owned, ensure_in};
 use crate::people::model::full_name;
 use crate::privacy::model::FORMER_COLLEAGUE;
 
-/// The deployment's issuer at `base_url`: what the public issuer profile
-/// shows and verification checks against, named after the first root of
-/// the org tree. A badge names its holder's organisation instead
-/// (`issuer_of`); both share this address and key ring, so a badge of any
-/// organisation verifies here.
-// TODO(issue 26): one issuer profile and key ring serve every organisation
-// of the deployment. Per-organisation issuers (`/issuer/{org}`, their own
-// keys, the issuing organisation recorded on the badge so it still
-// verifies once its holder moves) wait for the key ring's redesign.
+/// The deployment's first issuer at `base_url` (`/issuer`): the one
+/// whose keys signed every credential made before each organisation had
+/// an issuer of its own, named after the first organisation. Its keys are
+/// those with no organisation; it signs nothing new.
 pub async fn issuer(db: &impl ConnectionTrait, base_url: String) -> Result<Issuer, AppError> {
-    let name = org_unit::Entity::find()
-        .filter(org_unit::Column::ParentId.is_null())
-        .order_by_asc(org_unit::Column::Id)
-        .one(db)
-        .await?
-        .map(|u| u.name)
-        .unwrap_or_else(|| "Skillmap".into());
-    Ok(Issuer { base_url, name })
-}
-
-/// `deployment`'s issuer as a badge of a holder in organisation `org`
-/// names it: after that organisation's root unit (the first by id), else
-/// the organisation's own name.
-async fn issuer_of(
-    db: &impl ConnectionTrait,
-    deployment: &Issuer,
-    org: i32,
-) -> Result<Issuer, AppError> {
-    // The organisation's name as the operator set it (the command line,
-    // the migration), never a unit name HR's import could make look like
-    // another organisation's.
-    let name = organisation::Entity::find_by_id(org)
+    let name = organisation::Entity::find()
+        .order_by_asc(organisation::Column::Id)
         .one(db)
         .await?
         .map(|o| o.name)
-        .unwrap_or_else(|| deployment.name.clone());
-    Ok(Issuer {
-        base_url: deployment.base_url.clone(),
-        name,
-    })
+        .unwrap_or_else(|| "Skillmap".into());
+    Ok(Issuer::deployment(base_url, name))
+}
+
+/// Organisation `org`'s issuer at `base_url` (`/issuer/{code}`), named
+/// as the operator named the organisation (the command line, the
+/// migration), never after a unit name HR's import could make look like
+/// another organisation's.
+pub async fn issuer_of(
+    db: &impl ConnectionTrait,
+    base_url: String,
+    org: i32,
+) -> Result<Issuer, AppError> {
+    let o = organisation::Entity::find_by_id(org)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That issuer".into()))?;
+    Ok(Issuer::organisation(base_url, &o.code, o.name))
+}
+
+/// The issuer a credential says issued it and the keys to check it with:
+/// the deployment's first issuer, or an organisation's by the code in its
+/// address. None when the credential names no issuer of this deployment.
+pub async fn claimed_issuer(
+    db: &impl ConnectionTrait,
+    base_url: &str,
+    jwt: &str,
+) -> Result<Option<(Issuer, Vec<keys::Jwk>)>, AppError> {
+    let Some(iss) = credential::claimed_issuer(jwt) else {
+        return Ok(None);
+    };
+    let deployment = Issuer::deployment(base_url.to_string(), String::new());
+    if iss == deployment.id() {
+        let issuer = issuer(db, base_url.to_string()).await?;
+        return Ok(Some((issuer, keys::public_keys(db, None).await?)));
+    }
+    let Some(code) = iss
+        .strip_prefix(&format!("{}/", deployment.id()))
+        .and_then(credential::decode_code)
+    else {
+        return Ok(None);
+    };
+    let Some(o) = crate::kernel::tenant::by_code(db, &code).await? else {
+        return Ok(None);
+    };
+    let issuer = Issuer::organisation(base_url.to_string(), &o.code, o.name);
+    Ok(Some((issuer, keys::public_keys(db, Some(o.id)).await?)))
+}
+
+/// The organisation a new badge of `person_id` is issued by: theirs.
+async fn issuing_organisation(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+) -> Result<Option<i32>, AppError> {
+    Ok(
+        crate::kernel::tenant::organisation_of(db, Owned::Person, person_id)
+            .await?
+            .flatten(),
+    )
 }
 
 fn new_uuid() -> String {
@@ -148,6 +177,7 @@ pub async fn award_for_agreement(
     let now = Utc::now();
     badge::ActiveModel {
         uuid: Set(new_uuid()),
+        organisation_id: Set(issuing_organisation(db, person_id).await?),
         person_id: Set(person_id),
         skill_code: Set(skill_code.to_string()),
         skill_name: Set(skill_name),
@@ -234,6 +264,7 @@ pub async fn award_for_pathway(
     let titles: Vec<&str> = steps.iter().map(|(_, t)| t.as_str()).collect();
     badge::ActiveModel {
         uuid: Set(new_uuid()),
+        organisation_id: Set(issuing_organisation(db, person_id).await?),
         person_id: Set(person_id),
         skill_code: Set(key),
         skill_name: Set(PATHWAY_BADGE.into()),
@@ -306,6 +337,13 @@ pub async fn backfill_badges(db: &impl ConnectionTrait) -> Result<usize, AppErro
     for chunk in rows.chunks(500) {
         badge::Entity::insert_many(chunk.to_vec()).exec(db).await?;
     }
+    // Issued by each holder's organisation: one statement for them all.
+    db.execute_unprepared(
+        "UPDATE badge SET organisation_id = \
+         (SELECT p.organisation_id FROM person p WHERE p.id = badge.person_id) \
+         WHERE organisation_id IS NULL",
+    )
+    .await?;
     Ok(n)
 }
 
@@ -352,9 +390,29 @@ fn evidence(b: &badge::Model, agreers: &HashMap<i32, String>) -> String {
     }
 }
 
-fn view(b: badge::Model, agreers: &HashMap<i32, String>) -> BadgeView {
+/// Every organisation's name, by id: who issued each badge (a handful of
+/// rows).
+async fn issuer_names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, AppError> {
+    Ok(organisation::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect())
+}
+
+fn view(
+    b: badge::Model,
+    agreers: &HashMap<i32, String>,
+    issuers: &HashMap<i32, String>,
+) -> BadgeView {
     let awarded_by = agreed_by(&b, agreers);
+    let issued_by = b
+        .organisation_id
+        .and_then(|o| issuers.get(&o).cloned())
+        .unwrap_or_default();
     BadgeView {
+        issued_by,
         id: b.id,
         source: b.source,
         skill_code: b.skill_code,
@@ -395,13 +453,14 @@ pub async fn badges(
         .all(db)
         .await?;
     let agreers = agreers(db, &rows).await?;
+    let issuers = issuer_names(db).await?;
     Ok(Badges {
         person_id,
         person_name: full_name(&p.given_name, &p.family_name),
         badges: rows
             .into_iter()
             .filter(|b| own || hr || !b.hidden)
-            .map(|b| view(b, &agreers))
+            .map(|b| view(b, &agreers, &issuers))
             .collect(),
         received: received_by(db, person_id, own || hr).await?,
         own,
@@ -490,11 +549,12 @@ pub async fn revoke(
 }
 
 /// The person's badge as a signed Open Badges 3.0 credential (VC-JWT),
-/// issued in the name of the person's organisation (`issuer_of`) at
-/// `issuer`'s address.
+/// issued by the organisation that issued the badge (their own, or the
+/// one they were in when it was awarded) at its address under `base_url`,
+/// signed with that organisation's key.
 pub async fn signed_credential(
     db: &impl ConnectionTrait,
-    issuer: &Issuer,
+    base_url: String,
     person_id: i32,
     badge_id: i32,
 ) -> Result<String, AppError> {
@@ -508,7 +568,8 @@ pub async fn signed_credential(
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound("That person".into()))?;
-    let issuer = &issuer_of(db, issuer, p.organisation_id).await?;
+    let org = b.organisation_id.unwrap_or(p.organisation_id);
+    let issuer = &issuer_of(db, base_url, org).await?;
     let email = match p.email.filter(|e| !e.trim().is_empty()) {
         Some(e) => e,
         None => account::Entity::find()
@@ -542,7 +603,7 @@ pub async fn signed_credential(
         evidence: narrative,
         email,
     };
-    let signer = keys::signer(db).await?;
+    let signer = keys::signer(db, org).await?;
     Ok(credential::sign(
         issuer,
         &signer,
@@ -551,31 +612,37 @@ pub async fn signed_credential(
 }
 
 /// Verifies a pasted credential: signature, claims, and whether HR has
-/// revoked it; with an email, whether it names that person.
+/// revoked it; with an email, whether it names that person. A credential
+/// is checked against the keys of the issuer it names, when that is an
+/// issuer of this deployment (an organisation's, or the deployment's
+/// first): a badge keeps verifying against the organisation that issued
+/// it after its holder moves to another.
 pub async fn verify(
     db: &impl ConnectionTrait,
-    issuer: &Issuer,
+    base_url: &str,
     jwt: &str,
     email: Option<&str>,
 ) -> Result<Verification, AppError> {
-    let keys = keys::public_keys(db).await?;
-    let checked = match credential::check(jwt, issuer, &keys, Utc::now()) {
+    let invalid = |message: String| Verification {
+        outcome: Outcome::Invalid,
+        message,
+        issuer: None,
+        achievement: None,
+        issued: None,
+        identity: None,
+        email_matches: None,
+    };
+    let Some((issuer, keys)) = claimed_issuer(db, base_url, jwt).await? else {
+        return Ok(invalid(
+            "This credential was not issued by an organisation of this Skillmap, or is not a whole signed credential: paste the whole text of the .jwt file.".into(),
+        ));
+    };
+    let checked = match credential::check(jwt, &issuer, &keys, Utc::now()) {
         Ok(c) => c,
-        Err(message) => {
-            return Ok(Verification {
-                outcome: Outcome::Invalid,
-                message,
-                issuer: None,
-                achievement: None,
-                issued: None,
-                identity: None,
-                email_matches: None,
-            });
-        }
+        Err(message) => return Ok(invalid(message)),
     };
     let c = &checked.credential;
-    // The organisation the signed credential names: badges of every
-    // organisation here share one address and key ring.
+    // The organisation the signed credential names.
     let issued_by = c["issuer"]["name"]
         .as_str()
         .map(str::to_string)
@@ -713,17 +780,23 @@ mod tests {
         .update(&t.db)
         .await
         .unwrap();
-        let issuer = issuer(&t.db, "https://skillmap.example".into())
+        let issuer = "https://skillmap.example";
+        let jwt = signed_credential(&t.db, issuer.into(), o.b, b.id)
             .await
             .unwrap();
-        let jwt = signed_credential(&t.db, &issuer, o.b, b.id).await.unwrap();
         assert_eq!(
             jwt,
-            signed_credential(&t.db, &issuer, o.b, b.id).await.unwrap(),
+            signed_credential(&t.db, issuer.into(), o.b, b.id)
+                .await
+                .unwrap(),
             "stable"
         );
-        assert!(signed_credential(&t.db, &issuer, o.c, b.id).await.is_err());
-        let ok = verify(&t.db, &issuer, &jwt, Some(" B@example.org"))
+        assert!(
+            signed_credential(&t.db, issuer.into(), o.c, b.id)
+                .await
+                .is_err()
+        );
+        let ok = verify(&t.db, issuer, &jwt, Some(" B@example.org"))
             .await
             .unwrap();
         assert_eq!(ok.outcome, Outcome::Valid, "{}", ok.message);
@@ -736,7 +809,7 @@ mod tests {
             "{}",
             ok.message
         );
-        let other = verify(&t.db, &issuer, &jwt, Some("c@example.org"))
+        let other = verify(&t.db, issuer, &jwt, Some("c@example.org"))
             .await
             .unwrap();
         assert_eq!(other.email_matches, Some(false));
@@ -752,10 +825,10 @@ mod tests {
         );
         let forged = payload.replace("Practitioner", "Expert");
         let tampered = format!("{}.{}.{}", parts[0], engine.encode(forged), parts[2]);
-        let bad = verify(&t.db, &issuer, &tampered, None).await.unwrap();
+        let bad = verify(&t.db, issuer, &tampered, None).await.unwrap();
         assert_eq!(bad.outcome, Outcome::Invalid);
         assert!(bad.message.contains("changed"), "{}", bad.message);
-        let junk = verify(&t.db, &issuer, "not a credential", None)
+        let junk = verify(&t.db, issuer, "not a credential", None)
             .await
             .unwrap();
         assert_eq!(junk.outcome, Outcome::Invalid);
@@ -787,9 +860,13 @@ mod tests {
         )
         .await
         .unwrap();
-        let revoked = verify(&t.db, &issuer, &jwt, None).await.unwrap();
+        let revoked = verify(&t.db, issuer, &jwt, None).await.unwrap();
         assert_eq!(revoked.outcome, Outcome::Revoked);
         assert!(revoked.message.contains("Agreed in error"));
-        assert!(signed_credential(&t.db, &issuer, o.b, b.id).await.is_err());
+        assert!(
+            signed_credential(&t.db, issuer.into(), o.b, b.id)
+                .await
+                .is_err()
+        );
     }
 }

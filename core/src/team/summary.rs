@@ -826,6 +826,27 @@ pub async fn refresh_units(db: &impl ConnectionTrait, units: &[i32]) -> Result<(
     write_this_month(db, &framework::current(db).await?, Some(&units)).await
 }
 
+/// After a person moved unit (between organisations, say): their own
+/// summaries (capability, team cells) and both units' counts.
+pub async fn refresh_moved(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+    units: &[i32],
+) -> Result<(), AppError> {
+    let units: Vec<i32> = units
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    lock_units(db, Some(&units), Hold::Exclusive).await?;
+    write_stats(db, Some(&units), None).await?;
+    let fw = framework::current(db).await?;
+    write_capability(db, &fw, Some(&[person_id])).await?;
+    write_cells(db, Some(&[person_id])).await?;
+    write_this_month(db, &fw, Some(&units)).await
+}
+
 /// The units with people in this job role.
 pub async fn units_with_role(
     db: &impl ConnectionTrait,

@@ -73,9 +73,10 @@ pub async fn team_recent(
         .all(db)
         .await?;
     let agreers = super::agreers(db, &badges).await?;
+    let issuers = super::issuer_names(db).await?;
     for b in badges {
         let (at, id, person_id) = (b.issued_at, b.id, b.person_id);
-        let view = super::view(b, &agreers);
+        let view = super::view(b, &agreers, &issuers);
         items.push((
             at,
             -id,
