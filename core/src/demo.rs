@@ -13,8 +13,8 @@ use chrono::Utc;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, Set,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 
 /// The password of every demo account. Demo data is for trying Skillmap
@@ -1139,6 +1139,102 @@ fn demo_requirements() -> std::collections::HashMap<String, Vec<DemoRequirement>
         .expect("demo requirements parse (checked by a unit test)")
 }
 
+/// How far a demo person's levels lean from what their role needs, so that
+/// units, bands and staff groups differ as the 2021 review found them to
+/// (variable commitment to digital transformation between teams, too few
+/// integrative leaders, staff left behind digitally): see
+/// docs/organisations.md, "The demo's levels". Drawn from the person's
+/// team (their manager) and role, never from the seeded generator, so the
+/// demo's other draws are as before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Lean {
+    /// The team's culture: -1 (a team needing support), 0, or +1 (a team
+    /// well ahead), for every skill.
+    team: i16,
+    /// By domain (data, leadership): from band and staff group.
+    data: i16,
+    leadership: i16,
+    /// In a staff group the review's digital-inequality finding is about:
+    /// more of its people are behind (`person`).
+    left_behind: bool,
+}
+
+impl Lean {
+    fn of(role: &str, manager: Option<i32>) -> Self {
+        // About one team in six behind, one in four ahead, the rest
+        // typical: a fixed mix of each manager's id, so a team leans
+        // together.
+        let team = match manager.map(|m| (m as u32).wrapping_mul(2_654_435_761) % 20) {
+            Some(0..=2) => -1,
+            Some(15..=19) => 1,
+            _ => 0,
+        };
+        let def = ROLES.iter().find(|d| d.code == role);
+        let group = def.map_or("", |d| d.group);
+        let band = def.map_or("", |d| d.band);
+        let senior = matches!(
+            band,
+            "Band 7" | "Band 8a" | "Band 8b" | "Band 8c" | "Band 8d" | "Band 9" | "Consultant"
+        );
+        let junior = matches!(band, "Band 2" | "Band 3" | "Band 4");
+        // Staff groups the review's digital-inequality finding is about:
+        // support and estates roles, whose work has least digital in it.
+        let left_behind = group == ADDITIONAL || group == ESTATES;
+        Lean {
+            team,
+            data: if group == MEDICAL || group == SCIENTIST || group == PST {
+                1
+            } else {
+                0
+            },
+            leadership: if senior {
+                1
+            } else if junior {
+                -1
+            } else {
+                0
+            },
+            left_behind,
+        }
+    }
+
+    /// The person's own lean, for every skill: one in twelve behind and
+    /// one in three ahead of the rest of their team; in the staff groups
+    /// left behind, one in three behind and one in seven ahead.
+    fn person(self, own: &mut StdRng) -> i16 {
+        let roll = own.gen_range(0..100);
+        let (behind, ahead) = if self.left_behind { (35, 85) } else { (8, 63) };
+        if roll < behind {
+            -1
+        } else if roll < ahead {
+            0
+        } else {
+            1
+        }
+    }
+
+    /// One skill's own variation: mostly none, now and then one either way.
+    fn noise(own: &mut StdRng) -> i16 {
+        match own.gen_range(0..20) {
+            0 => -1,
+            1..=16 => 0,
+            _ => 1,
+        }
+    }
+
+    /// The shift for one skill, by its domain (its code's prefix).
+    fn shift(self, skill: &str) -> i16 {
+        let domain = if skill.starts_with("DIG") {
+            0
+        } else if skill.starts_with("DAT") {
+            self.data
+        } else {
+            self.leadership
+        };
+        self.team + domain
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn seed_assessments(
     db: &impl ConnectionTrait,
@@ -1181,10 +1277,20 @@ async fn seed_assessments(
                 })
                 .collect()
         };
+        let lean = Lean::of(role, *manager);
+        // The person's own spread: from their id, not the shared generator,
+        // whose draws below stay as they were (their dates, who agreed).
+        let mut own = StdRng::seed_from_u64(0x5eed_0000 ^ u64::from(id.unsigned_abs()));
+        let person = lean.person(&mut own);
         for (skill, near) in targets {
-            let level = (near + rng.gen_range(-2..=1)).clamp(0, 4);
+            let _ = rng.gen_range(-2..=1);
+            let level = (near + lean.shift(&skill) + person + Lean::noise(&mut own)).clamp(0, 4);
             let agreed = manager.is_some() && rng.gen_bool(0.7);
-            let agreed_level = agreed.then(|| (level + rng.gen_range(-1..=0)).clamp(0, 4));
+            let _ = rng.gen_range(-1..=0);
+            // A manager agrees most levels as given, and one in ten a
+            // level lower.
+            let lower = own.gen_bool(0.1);
+            let agreed_level = agreed.then(|| (level - i16::from(lower)).clamp(0, 4));
             // Spread over the last year, so the trend has a history; the
             // agreement follows within a month.
             let assessed_at = now - chrono::Duration::days(rng.gen_range(1..=365));
@@ -1223,8 +1329,15 @@ async fn seed_assessments(
             .exec(db)
             .await?;
     }
-    // History rows need the assessments' ids.
+    // History rows need the assessments' ids: this batch's people only
+    // (their ids are one run), not every organisation seeded before.
+    let (first, last) = people
+        .iter()
+        .fold((i32::MAX, i32::MIN), |(lo, hi), (id, ..)| {
+            (lo.min(*id), hi.max(*id))
+        });
     let ids: std::collections::HashMap<(i32, String), i32> = assessment::Entity::find()
+        .filter(assessment::Column::PersonId.between(first, last))
         .all(db)
         .await?
         .into_iter()
