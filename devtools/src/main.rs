@@ -51,6 +51,10 @@ enum Command {
         staff: usize,
         #[arg(long, default_value_t = 30)]
         runs: usize,
+        /// Demo organisations of one system (1 to 5); with more than one,
+        /// the workforce lead's system view is measured too.
+        #[arg(long, default_value_t = 1)]
+        organisations: usize,
         #[arg(long)]
         postgres: Option<String>,
     },
@@ -140,8 +144,9 @@ fn main() -> ExitCode {
             Command::BenchReports {
                 staff,
                 runs,
+                organisations,
                 postgres,
-            } => bench_reports::run(staff, runs, postgres.as_deref()).await,
+            } => bench_reports::run(staff, runs, organisations, postgres.as_deref()).await,
             Command::BenchFind {
                 staff,
                 runs,
