@@ -13,6 +13,10 @@
 //! - `person_move`: a person's moves between organisations of the system
 //!   (the transfer HR does), so their new organisation can see where their
 //!   agreed levels and badges were agreed and issued.
+//! - Covering indexes for the organisation view's head counts (people by
+//!   unit, staff group and band; their pipeline stage and digital
+//!   foundation): the workforce lead's system view groups every person of
+//!   every organisation, and reads these indexes instead of the tables.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -93,14 +97,21 @@ impl MigrationTrait for Migration {
                     .col(PersonMove::PersonId)
                     .to_owned(),
             )
-            .await
+            .await?;
+        for sql in HEAD_COUNT_INDEXES {
+            db.execute_unprepared(sql).await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for name in ["idx_person_head_count", "idx_person_capability_head_count"] {
+            db.execute_unprepared(&format!("DROP INDEX {name}")).await?;
+        }
         manager
             .drop_table(Table::drop().table(PersonMove::Table).to_owned())
             .await?;
-        let db = manager.get_connection();
         for table in ["badge", "issuer_key"] {
             db.execute_unprepared(&format!("ALTER TABLE {table} DROP COLUMN organisation_id"))
                 .await?;
@@ -108,3 +119,11 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 }
+
+/// What the organisation view's two head-count queries group by, in their
+/// order, so both read an index alone.
+const HEAD_COUNT_INDEXES: [&str; 2] = [
+    "CREATE INDEX idx_person_head_count ON person (org_unit_id, staff_group, band)",
+    "CREATE INDEX idx_person_capability_head_count ON person_capability \
+     (org_unit_id, staff_group, band, lead_domains, digital, interest_short)",
+];

@@ -403,30 +403,37 @@ async fn mentor_candidates(
     if gaps.is_empty() {
         return Ok(Vec::new());
     }
+    // Subqueries, not id lists: an organisation may have more mentors and
+    // experts than a statement may carry parameters (SQLite's 32,766).
     let own_people = Query::select()
         .column(person::Column::Id)
         .from(person::Entity)
         .and_where(person::Column::OrganisationId.eq(org))
         .to_owned();
-    let ids: Vec<i32> = mentor::Entity::find()
-        .filter(mentor::Column::PersonId.in_subquery(own_people))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.person_id)
-        .collect();
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
+    let mentors_here = Query::select()
+        .column(mentor::Column::PersonId)
+        .from(mentor::Entity)
+        .and_where(mentor::Column::PersonId.in_subquery(own_people))
+        .to_owned();
     let codes: Vec<String> = gaps.iter().map(|g| g.skill_code.clone()).collect();
     let experts = assessment::Entity::find()
-        .filter(assessment::Column::PersonId.is_in(ids))
-        .filter(assessment::Column::SkillCode.is_in(codes))
+        .filter(assessment::Column::PersonId.in_subquery(mentors_here.clone()))
+        .filter(assessment::Column::SkillCode.is_in(codes.clone()))
         .filter(assessment::Column::AgreedLevel.eq(i16::from(MAX_LEVEL)))
         .all(db)
         .await?;
+    if experts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let expert_people = Query::select()
+        .column(assessment::Column::PersonId)
+        .from(assessment::Entity)
+        .and_where(assessment::Column::PersonId.in_subquery(mentors_here))
+        .and_where(assessment::Column::SkillCode.is_in(codes))
+        .and_where(assessment::Column::AgreedLevel.eq(i16::from(MAX_LEVEL)))
+        .to_owned();
     let people: HashMap<i32, person::Model> = person::Entity::find()
-        .filter(person::Column::Id.is_in(experts.iter().map(|a| a.person_id).collect::<Vec<_>>()))
+        .filter(person::Column::Id.in_subquery(expert_people))
         .filter(person::Column::OrganisationId.eq(org))
         .all(db)
         .await?

@@ -13,8 +13,7 @@ use super::model::{
 use super::suppression::{Plan, Sizes};
 use crate::auth::model::{CurrentUser, Role};
 use crate::entities::{
-    job_role, org_unit, person, role_requirement, skill_interest, unit_domain_month,
-    unit_skill_stat,
+    job_role, org_unit, person, role_requirement, skill_interest, unit_skill_stat,
 };
 use crate::error::AppError;
 use crate::framework::model::FrameworkView;
@@ -703,12 +702,42 @@ async fn report_in(
     let fw = framework::current(db).await?;
     let columns = report_columns(&fw, domain);
     let scope = report_scope(tree, unit);
-    let stats = skill_counts(db, &scope, &columns.skills).await?;
-    let heads = read_head_counts(db, &scope, fw.domains.len() as u32).await?;
-    let plan = if all {
-        Plan::default()
+    // Suppression is planned from the top of what the viewer may open,
+    // over every unit below it (which holds this report's): each unit's
+    // own skill counts are read once, for both.
+    let top = if all {
+        None
     } else {
-        suppression_plan(db, user, tree, unit, &columns.skills).await?
+        Some(suppression_top(db, user, unit).await?)
+    };
+    let plan_units: Option<Vec<i32>> = top
+        .filter(|t| *t == unit || tree.path(unit).contains(t))
+        .map(|t| {
+            tree.branches(t)
+                .into_keys()
+                .filter(|u| *u != SYSTEM)
+                .collect()
+        });
+    let own = unit_skill_stats(
+        db,
+        plan_units.as_deref().unwrap_or(&scope.subtree),
+        &columns.skills,
+    )
+    .await?;
+    let stats = skill_counts(&scope, &own, columns.skills.len());
+    let heads = read_head_counts(db, &scope, fw.domains.len() as u32).await?;
+    let plan = match (top, plan_units) {
+        (None, _) => Plan::default(),
+        (Some(top), Some(units)) => {
+            suppression_plan(db, tree, unit, top, &units, own, columns.skills.len()).await?
+        }
+        // Not below the viewer's top (access_in refuses that): withhold.
+        (Some(_), None) => Plan {
+            unit_hidden: true,
+            columns_hidden: vec![true; columns.skills.len()],
+            own_hidden: true,
+            children: HashMap::new(),
+        },
     };
     let pipeline = integrative_pipeline(tree, &scope, &heads, all, &plan);
     let inclusion = digital_inclusion(tree, &scope, &heads, all, &plan);
@@ -797,13 +826,14 @@ fn report_scope(tree: &Tree, unit: i32) -> Scope {
     }
 }
 
-/// Skill counts per branch (the unit itself = its own members). They come
-/// from `unit_skill_stat`, kept up to date as assessments, people and roles
-/// change, so the report reads a few rows per unit instead of every
-/// assessment; units go 500 at a time to keep each `IN` list short.
-async fn skill_counts(
+/// Each unit's own skill counts (its own members, not those below), for
+/// these skills. They come from `unit_skill_stat`, kept up to date as
+/// assessments, people and roles change, so the report reads a few rows per
+/// unit instead of every assessment; units go 500 at a time to keep each
+/// `IN` list short.
+async fn unit_skill_stats(
     db: &impl ConnectionTrait,
-    scope: &Scope,
+    units: &[i32],
     skills: &[HeatSkill],
 ) -> Result<HashMap<i32, Vec<SkillStat>>, AppError> {
     let column: HashMap<&str, usize> = skills
@@ -811,21 +841,15 @@ async fn skill_counts(
         .enumerate()
         .map(|(i, s)| (s.code.as_str(), i))
         .collect();
-    let mut stats: HashMap<i32, Vec<SkillStat>> = scope
-        .order
-        .iter()
-        .map(|b| (*b, vec![SkillStat::default(); skills.len()]))
-        .collect();
-    for chunk in scope.subtree.chunks(500) {
+    let mut stats: HashMap<i32, Vec<SkillStat>> = HashMap::new();
+    for chunk in units.chunks(500) {
         for s in unit_skill_stat::Entity::find()
             .filter(unit_skill_stat::Column::OrgUnitId.is_in(chunk.to_vec()))
+            .filter(unit_skill_stat::Column::SkillCode.is_in(column.keys().copied()))
             .all(db)
             .await?
         {
-            let (Some(i), Some(b)) = (
-                column.get(s.skill_code.as_str()),
-                scope.branches.get(&s.org_unit_id),
-            ) else {
+            let Some(i) = column.get(s.skill_code.as_str()) else {
                 continue;
             };
             let stat = SkillStat {
@@ -834,12 +858,38 @@ async fn skill_counts(
                 required: s.required.max(0) as u32,
                 meeting: s.meeting.max(0) as u32,
             };
-            if let Some(v) = stats.get_mut(b) {
-                v[*i].add(&stat);
-            }
+            stats
+                .entry(s.org_unit_id)
+                .or_insert_with(|| vec![SkillStat::default(); skills.len()])[*i]
+                .add(&stat);
         }
     }
     Ok(stats)
+}
+
+/// Skill counts per branch of the report (the unit itself = its own
+/// members), summed from each unit's own.
+fn skill_counts(
+    scope: &Scope,
+    own: &HashMap<i32, Vec<SkillStat>>,
+    skills: usize,
+) -> HashMap<i32, Vec<SkillStat>> {
+    let mut stats: HashMap<i32, Vec<SkillStat>> = scope
+        .order
+        .iter()
+        .map(|b| (*b, vec![SkillStat::default(); skills]))
+        .collect();
+    for u in &scope.subtree {
+        let (Some(row), Some(b)) = (own.get(u), scope.branches.get(u)) else {
+            continue;
+        };
+        if let Some(v) = stats.get_mut(b) {
+            for (sum, stat) in v.iter_mut().zip(row) {
+                sum.add(stat);
+            }
+        }
+    }
+    stats
 }
 
 /// People in one group, and how many of them are integrative leaders, one
@@ -1314,50 +1364,43 @@ fn apply_to_rows(plan: &Plan, unit: i32, rows: &mut UnitRows) {
     }
 }
 
-/// What this viewer may not see of `unit`'s view (see `suppression`),
-/// decided from the top of what they may open (the whole system for the
-/// workforce lead, a manager's own unit) down to it: each unit's own
-/// members and skill counts under that top, read per unit.
-async fn suppression_plan(
+/// Where suppression is decided from for this viewer: the top of what they
+/// may open (the whole system for the workforce lead, a manager's own
+/// unit).
+async fn suppression_top(
     db: &impl ConnectionTrait,
     user: &CurrentUser,
-    tree: &Tree,
     unit: i32,
-    skills: &[HeatSkill],
-) -> Result<Plan, AppError> {
-    let top = if user.role == Role::Lead {
+) -> Result<i32, AppError> {
+    Ok(if user.role == Role::Lead {
         SYSTEM
     } else {
         match user.person_id {
             Some(me) => led_unit(db, me).await?.unwrap_or(unit),
             None => unit,
         }
-    };
+    })
+}
+
+/// What the viewer may not see of `unit`'s view (see `suppression`),
+/// decided from `top` (`suppression_top`) down to it: `units` are every
+/// unit below `top`, `own_stats` their own skill counts
+/// (`unit_skill_stats`); their own members are counted here, per unit.
+async fn suppression_plan(
+    db: &impl ConnectionTrait,
+    tree: &Tree,
+    unit: i32,
+    top: i32,
+    units: &[i32],
+    own_stats: HashMap<i32, Vec<SkillStat>>,
+    skills: usize,
+) -> Result<Plan, AppError> {
     let mut path: Vec<i32> = tree.path(unit);
     path.push(unit);
-    let Some(from) = path.iter().position(|u| *u == top) else {
-        // Not below the viewer's top (access_in refuses that): withhold.
-        return Ok(Plan {
-            unit_hidden: true,
-            columns_hidden: vec![true; skills.len()],
-            own_hidden: true,
-            children: HashMap::new(),
-        });
-    };
+    let from = path.iter().position(|u| *u == top).unwrap_or(0);
     let path = &path[from..];
-    let units: Vec<i32> = tree
-        .branches(top)
-        .into_keys()
-        .filter(|u| *u != SYSTEM)
-        .collect();
-    let column: HashMap<&str, usize> = skills
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.code.as_str(), i))
-        .collect();
     let backend = db.get_database_backend();
     let mut own: HashMap<i32, u32> = HashMap::new();
-    let mut own_stats: HashMap<i32, Vec<SkillStat>> = HashMap::new();
     for chunk in units.chunks(500) {
         let ids = chunk
             .iter()
@@ -1377,33 +1420,13 @@ async fn suppression_plan(
             let n: i32 = r.try_get("", "n")?;
             own.insert(r.try_get("", "unit")?, n.max(0) as u32);
         }
-        for s in unit_skill_stat::Entity::find()
-            .filter(unit_skill_stat::Column::OrgUnitId.is_in(chunk.to_vec()))
-            .filter(unit_skill_stat::Column::SkillCode.is_in(column.keys().copied()))
-            .all(db)
-            .await?
-        {
-            let Some(i) = column.get(s.skill_code.as_str()) else {
-                continue;
-            };
-            let stat = SkillStat {
-                levels: [s.l0, s.l1, s.l2, s.l3, s.l4].map(|n| n.max(0) as u32),
-                agreed: s.agreed.max(0) as u32,
-                required: s.required.max(0) as u32,
-                meeting: s.meeting.max(0) as u32,
-            };
-            own_stats
-                .entry(s.org_unit_id)
-                .or_insert_with(|| vec![SkillStat::default(); skills.len()])[*i]
-                .add(&stat);
-        }
     }
-    let sizes = Sizes::summed(top, &tree.children, own, own_stats, skills.len());
+    let sizes = Sizes::summed(top, &tree.children, own, own_stats, skills);
     Ok(super::suppression::plan(
         path,
         &tree.children,
         &sizes,
-        skills.len(),
+        skills,
     ))
 }
 
@@ -1418,53 +1441,67 @@ async fn domain_trend(
     domains: &[Choice],
     hide: bool,
 ) -> Result<Vec<TrendPoint>, AppError> {
-    let mut trend_rows: Vec<unit_domain_month::Model> = Vec::new();
-    for chunk in subtree.chunks(500) {
-        trend_rows.extend(
-            unit_domain_month::Entity::find()
-                .filter(unit_domain_month::Column::OrgUnitId.is_in(chunk.to_vec()))
-                .all(db)
-                .await?,
-        );
-    }
-    trend_rows.sort_by(|a, b| a.month.cmp(&b.month));
     let domain_index: HashMap<&str, usize> = domains
         .iter()
         .enumerate()
         .map(|(i, d)| (d.code.as_str(), i))
         .collect();
-    let months: Vec<String> = trend_rows
-        .iter()
-        .map(|r| r.month.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let mut latest: HashMap<(i32, usize), (i32, i32)> = HashMap::new();
-    let mut trend = Vec::new();
-    let mut rows_iter = trend_rows.iter().peekable();
-    for month in &months {
-        while let Some(r) = rows_iter.peek() {
-            if &r.month != month {
-                break;
+    // Carrying each unit's latest month forward and summing is the same as
+    // summing, month by month, each row's change from the unit's month
+    // before: SQL gives those changes per month and domain (a window over
+    // each unit's rows), so the report reads a few rows per month, not one
+    // per unit and month.
+    let backend = db.get_database_backend();
+    let mut changes: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
+    for chunk in subtree.chunks(500) {
+        let ids = chunk
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                backend,
+                format!(
+                    "SELECT month, domain_code AS d, \
+                     CAST(SUM(required - COALESCE(pr, 0)) AS BIGINT) AS dr, \
+                     CAST(SUM(meeting - COALESCE(pm, 0)) AS BIGINT) AS dm \
+                     FROM (SELECT month, domain_code, required, meeting, \
+                     LAG(required) OVER w AS pr, LAG(meeting) OVER w AS pm \
+                     FROM unit_domain_month WHERE org_unit_id IN ({ids}) \
+                     WINDOW w AS (PARTITION BY org_unit_id, domain_code ORDER BY month)) t \
+                     GROUP BY month, domain_code"
+                ),
+            ))
+            .await?;
+        for r in rows {
+            let month: String = r.try_get("", "month")?;
+            let d: String = r.try_get("", "d")?;
+            let entry = changes
+                .entry(month)
+                .or_insert_with(|| vec![(0, 0); domains.len()]);
+            if let Some(i) = domain_index.get(d.as_str()) {
+                entry[*i].0 += r.try_get::<i64>("", "dr")?;
+                entry[*i].1 += r.try_get::<i64>("", "dm")?;
             }
-            if let Some(d) = domain_index.get(r.domain_code.as_str()) {
-                latest.insert((r.org_unit_id, *d), (r.required, r.meeting));
-            }
-            rows_iter.next();
         }
-        let mut sums = vec![(0u32, 0u32); domains.len()];
-        for ((_, d), (required, meeting)) in &latest {
-            sums[*d].0 += (*required).max(0) as u32;
-            sums[*d].1 += (*meeting).max(0) as u32;
+    }
+    let mut sums = vec![(0i64, 0i64); domains.len()];
+    let mut trend = Vec::new();
+    for (month, change) in changes {
+        for (sum, (dr, dm)) in sums.iter_mut().zip(change) {
+            sum.0 += dr;
+            sum.1 += dm;
         }
         trend.push(TrendPoint {
-            month: month.clone(),
+            month,
             shares: sums
-                .into_iter()
-                .map(|(required, meeting)| {
+                .iter()
+                .map(|&(required, meeting)| {
                     if hide {
                         Share::hidden()
                     } else {
+                        let (required, meeting) = (required.max(0) as u32, meeting.max(0) as u32);
                         Share::new(meeting, required, required, true)
                     }
                 })
@@ -1498,6 +1535,82 @@ mod tests {
     use super::*;
     use crate::kernel::testing::{agree, assess, role_id, user};
     use crate::kernel::testing::{test_db, tiny_org};
+
+    /// The trend carries each unit's latest month forward: a unit quiet in
+    /// a month still counts with its month before, a unit not yet written
+    /// counts nothing, and domains not shown are left out.
+    #[tokio::test]
+    async fn the_trend_carries_each_units_latest_month_forward() {
+        use crate::entities::unit_domain_month;
+        use sea_orm::ActiveModelTrait;
+        let t = test_db().await;
+        let o = tiny_org(&t.db).await;
+        let second = org_unit::ActiveModel {
+            organisation_id: sea_orm::Set(crate::kernel::testing::ORG),
+            parent_id: sea_orm::Set(None),
+            code: sea_orm::Set("T2".into()),
+            name: sea_orm::Set("Second".into()),
+            kind: sea_orm::Set("team".into()),
+            ..Default::default()
+        }
+        .insert(&t.db)
+        .await
+        .unwrap()
+        .id;
+        let first = crate::kernel::testing::unit_of(&t.db, o.a).await;
+        let rows = [
+            (first, "2026-01", "DIG", 4, 1),
+            (first, "2026-03", "DIG", 4, 3),
+            (first, "2026-01", "DAT", 2, 2),
+            (second, "2026-02", "DIG", 6, 2),
+            (second, "2026-03", "DIG", 5, 5),
+            (second, "2026-02", "LEAD", 9, 9),
+        ];
+        for (unit, month, domain, required, meeting) in rows {
+            unit_domain_month::ActiveModel {
+                org_unit_id: sea_orm::Set(unit),
+                month: sea_orm::Set(month.into()),
+                domain_code: sea_orm::Set(domain.into()),
+                required: sea_orm::Set(required),
+                meeting: sea_orm::Set(meeting),
+            }
+            .insert(&t.db)
+            .await
+            .unwrap();
+        }
+        let domains = ["DIG", "DAT"].map(|c| Choice {
+            code: c.into(),
+            label: c.into(),
+        });
+        let trend = domain_trend(&t.db, &[first, second], &domains, false)
+            .await
+            .unwrap();
+        let got: Vec<(&str, Vec<(u32, u32)>)> = trend
+            .iter()
+            .map(|p| {
+                (
+                    p.month.as_str(),
+                    p.shares.iter().map(|s| (s.count, s.of)).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2026-01", vec![(1, 4), (2, 2)]),
+                // The first unit's January carried; the second's first month.
+                ("2026-02", vec![(1 + 2, 4 + 6), (2, 2)]),
+                ("2026-03", vec![(3 + 5, 4 + 5), (2, 2)]),
+            ]
+        );
+        // Only the second unit: nothing before its first month.
+        let alone = domain_trend(&t.db, &[second], &domains, false)
+            .await
+            .unwrap();
+        assert_eq!(alone[0].month, "2026-02");
+        assert_eq!((alone[0].shares[0].count, alone[0].shares[0].of), (2, 6));
+        assert_eq!(alone[0].shares[1].of, 0);
+    }
 
     #[test]
     fn packed_cells_unpack() {
