@@ -114,7 +114,7 @@ pub async fn detail(db: &impl ConnectionTrait, person_id: i32) -> Result<PersonD
     let org_path = org_path(db, p.org_unit_id).await?;
     let email = p.email.clone();
     let direct_reports = direct_reports(db, p.id).await?;
-    let moves = super::transfer::moves_of(db, p.id).await?;
+    let moves = moves_of(db, p.id).await?;
     let summary = summarise(db, vec![p]).await?.remove(0);
     Ok(PersonDetail {
         summary,
@@ -248,6 +248,52 @@ pub async fn manages(db: &impl ConnectionTrait, manager: i32, person: i32) -> Re
         }
     }
     Ok(false)
+}
+
+/// The people who have `person_id` as line manager keep their records with
+/// no line manager recorded (they leave, or move to another organisation),
+/// until one is set.
+pub async fn release_reports(db: &impl ConnectionTrait, person_id: i32) -> Result<(), AppError> {
+    person::Entity::update_many()
+        .col_expr(
+            person::Column::LineManagerId,
+            sea_orm::sea_query::Expr::value(Option::<i32>::None),
+        )
+        .filter(person::Column::LineManagerId.eq(person_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A person's moves between organisations, oldest first.
+pub async fn moves_of(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+) -> Result<Vec<super::model::MoveRecord>, AppError> {
+    let rows = crate::entities::person_move::Entity::find()
+        .filter(crate::entities::person_move::Column::PersonId.eq(person_id))
+        .order_by_asc(crate::entities::person_move::Column::Id)
+        .all(db)
+        .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: std::collections::HashMap<i32, String> =
+        crate::entities::organisation::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+    let name = |id: i32| names.get(&id).cloned().unwrap_or_default();
+    Ok(rows
+        .into_iter()
+        .map(|m| super::model::MoveRecord {
+            from: name(m.from_organisation_id),
+            to: name(m.to_organisation_id),
+            on: m.moved_at.format("%-d %B %Y").to_string(),
+        })
+        .collect())
 }
 
 #[cfg(test)]

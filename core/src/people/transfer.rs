@@ -19,12 +19,10 @@ use sea_orm::{
     QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 
-use super::model::{MovePreview, MoveRecord, full_name};
+use super::model::{MovePreview, full_name};
 use crate::audit::model::Action;
 use crate::auth::model::{CurrentUser, Role};
-use crate::entities::{
-    account, assessment, badge, org_unit, organisation, pathway, person, person_move,
-};
+use crate::entities::{account, assessment, badge, org_unit, pathway, person, person_move};
 use crate::error::{AppError, FieldError};
 use crate::kernel::audit::{self, Actor};
 use crate::kernel::tenant::{self, Owned, ensure_in};
@@ -152,14 +150,7 @@ pub async fn move_person(
     let old_unit = p.org_unit_id;
 
     // Their reports stay, with no line manager recorded until one is set.
-    person::Entity::update_many()
-        .col_expr(
-            person::Column::LineManagerId,
-            Expr::value(Option::<i32>::None),
-        )
-        .filter(person::Column::LineManagerId.eq(person_id))
-        .exec(&txn)
-        .await?;
+    super::service::release_reports(&txn, person_id).await?;
     person::ActiveModel {
         id: Set(person_id),
         organisation_id: Set(dest.id),
@@ -266,36 +257,6 @@ async fn tell_hr(
         .await?;
     }
     Ok(())
-}
-
-/// A person's moves between organisations, oldest first.
-pub async fn moves_of(
-    db: &impl ConnectionTrait,
-    person_id: i32,
-) -> Result<Vec<MoveRecord>, AppError> {
-    let rows = person_move::Entity::find()
-        .filter(person_move::Column::PersonId.eq(person_id))
-        .order_by_asc(person_move::Column::Id)
-        .all(db)
-        .await?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let names: std::collections::HashMap<i32, String> = organisation::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
-    let name = |id: i32| names.get(&id).cloned().unwrap_or_default();
-    Ok(rows
-        .into_iter()
-        .map(|m| MoveRecord {
-            from: name(m.from_organisation_id),
-            to: name(m.to_organisation_id),
-            on: m.moved_at.format("%-d %B %Y").to_string(),
-        })
-        .collect())
 }
 
 #[cfg(test)]
@@ -416,7 +377,7 @@ mod tests {
             .unwrap();
         assert_eq!(vis.agreed_level, Some(3));
         assert_eq!(vis.reviewed_by.as_deref(), Some("a Test"));
-        let moves = moves_of(&t.db, o.b).await.unwrap();
+        let moves = super::super::service::moves_of(&t.db, o.b).await.unwrap();
         assert_eq!(moves.len(), 1);
         assert_eq!(
             (moves[0].from.as_str(), moves[0].to.as_str()),

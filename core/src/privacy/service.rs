@@ -847,14 +847,7 @@ pub async fn erase(
         .await?;
 
     // Others' records that name them keep the record, not the name.
-    person::Entity::update_many()
-        .col_expr(
-            person::Column::LineManagerId,
-            Expr::value(Option::<i32>::None),
-        )
-        .filter(person::Column::LineManagerId.eq(person_id))
-        .exec(&txn)
-        .await?;
+    crate::people::service::release_reports(&txn, person_id).await?;
     recognition::Entity::update_many()
         .col_expr(
             recognition::Column::GivenByName,

@@ -815,6 +815,13 @@ pub async fn refresh_interests(db: &impl ConnectionTrait, person_id: i32) -> Res
 /// After changes that touch every skill of some units' people (role
 /// requirements, people moving).
 pub async fn refresh_units(db: &impl ConnectionTrait, units: &[i32]) -> Result<(), AppError> {
+    let units = restat_units(db, units).await?;
+    write_this_month(db, &framework::current(db).await?, Some(&units)).await
+}
+
+/// Locks these units (each once, in order) and recounts their skill
+/// counts; returns them as locked, for the month's figures after.
+async fn restat_units(db: &impl ConnectionTrait, units: &[i32]) -> Result<Vec<i32>, AppError> {
     let units: Vec<i32> = units
         .iter()
         .copied()
@@ -823,7 +830,7 @@ pub async fn refresh_units(db: &impl ConnectionTrait, units: &[i32]) -> Result<(
         .collect();
     lock_units(db, Some(&units), Hold::Exclusive).await?;
     write_stats(db, Some(&units), None).await?;
-    write_this_month(db, &framework::current(db).await?, Some(&units)).await
+    Ok(units)
 }
 
 /// After a person moved unit (between organisations, say): their own
@@ -833,14 +840,7 @@ pub async fn refresh_moved(
     person_id: i32,
     units: &[i32],
 ) -> Result<(), AppError> {
-    let units: Vec<i32> = units
-        .iter()
-        .copied()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    lock_units(db, Some(&units), Hold::Exclusive).await?;
-    write_stats(db, Some(&units), None).await?;
+    let units = restat_units(db, units).await?;
     let fw = framework::current(db).await?;
     write_capability(db, &fw, Some(&[person_id])).await?;
     write_cells(db, Some(&[person_id])).await?;
