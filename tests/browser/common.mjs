@@ -10,6 +10,13 @@ const require = createRequire(import.meta.url);
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 export const base = process.env.BASE_URL;
+
+// A setting the test passes in the environment; missing is a mistake.
+export const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
 export const artifacts = process.env.ARTIFACTS_DIR;
 fs.mkdirSync(artifacts, { recursive: true });
 

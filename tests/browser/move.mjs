@@ -14,14 +14,9 @@
 // OTHER_HR_EMAIL, STAFF_EMAIL, PERSON_ID, PERSON_NAME, EMPLOYEE_NUMBER,
 // MANAGER_NAME, FIRST_NAME, OTHER_NAME, OTHER_CODE and ARTIFACTS_DIR.
 
-import { base, artifacts, check, browser, watch, axe, finish, signIn } from './common.mjs';
+import { base, artifacts, check, browser, watch, axe, finish, signIn, env } from './common.mjs';
 import path from 'node:path';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const hrEmail = env('HR_EMAIL');
 const otherHrEmail = env('OTHER_HR_EMAIL');
 const staffEmail = env('STAFF_EMAIL');

@@ -13,14 +13,9 @@
 // organisation), FIRST_NAME and OTHER_NAME (the two trusts' names),
 // FIRST_UNIT (the first trust's root unit id), LEAD_EMAIL and ARTIFACTS_DIR.
 
-import { base, artifacts, check, browser, watch, axe, finish, signIn } from './common.mjs';
+import { base, artifacts, check, browser, watch, axe, finish, signIn, env } from './common.mjs';
 import path from 'node:path';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const hrEmail = env('HR_EMAIL');
 const otherHrEmail = env('OTHER_HR_EMAIL');
 const personId = env('PERSON_ID');

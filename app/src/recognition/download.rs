@@ -57,26 +57,13 @@ pub(crate) async fn issuer_key(State(state): State<AppState>, Path(kid): Path<St
     }
 }
 
-/// An organisation's issuer by the code in its address, or 404.
-async fn organisation_issuer(
-    state: &AppState,
-    code: &str,
-) -> Result<Option<(Issuer, Vec<super::keys::Jwk>)>, AppError> {
-    let Some(o) = crate::platform::tenant::by_code(&state.db, code).await? else {
-        return Ok(None);
-    };
-    let issuer = Issuer::organisation(public_base(state), &o.code, o.name);
-    let keys = super::keys::public_keys(&state.db, Some(o.id)).await?;
-    Ok(Some((issuer, keys)))
-}
-
 /// An organisation's issuer profile (`/issuer/{code}`), with its keys:
 /// public, as its credentials name it.
 pub(crate) async fn organisation_profile(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Response {
-    match organisation_issuer(&state, &code).await {
+    match super::service::organisation_issuer(&state.db, &public_base(&state), &code).await {
         Ok(Some((issuer, keys))) => profile(&issuer, &keys),
         Ok(None) => (StatusCode::NOT_FOUND, "No such issuer.\n").into_response(),
         Err(e) => failed("issuer profile", &e),
@@ -89,7 +76,7 @@ pub(crate) async fn organisation_key(
     State(state): State<AppState>,
     Path((code, kid)): Path<(String, String)>,
 ) -> Response {
-    match organisation_issuer(&state, &code).await {
+    match super::service::organisation_issuer(&state.db, &public_base(&state), &code).await {
         Ok(Some((_, keys))) => one_key(keys, &kid),
         Ok(None) => (StatusCode::NOT_FOUND, "No such issuer.\n").into_response(),
         Err(e) => failed("issuer key", &e),

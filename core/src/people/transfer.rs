@@ -128,9 +128,16 @@ pub async fn move_person(
     let Some((code, dest_name)) = dest.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    let dest = tenant::by_code(&txn, &code)
-        .await?
-        .ok_or(AppError::Internal)?;
+    // Both organisations, from one read of them all (a handful of rows).
+    let organisations = tenant::all(&txn).await?;
+    let of = |pick: &dyn Fn(&tenant::Organisation) -> bool| {
+        organisations
+            .iter()
+            .find(|o| pick(o))
+            .ok_or(AppError::Internal)
+    };
+    let dest = of(&|o| o.code == code)?;
+    let from_code = of(&|o| o.id == org)?.code.clone();
     // Placed at the top of the new organisation until its HR places them.
     let Some(top) = org_unit::Entity::find()
         .filter(org_unit::Column::OrganisationId.eq(dest.id))
@@ -209,12 +216,6 @@ pub async fn move_person(
         format!("to {code}"),
     )
     .await?;
-    let from_code = tenant::all(&txn)
-        .await?
-        .into_iter()
-        .find(|o| o.id == org)
-        .map(|o| o.code)
-        .unwrap_or_default();
     audit::record(
         &txn,
         by.in_organisation(Some(dest.id)),

@@ -91,7 +91,17 @@ pub async fn claimed_issuer(
     else {
         return Ok(None);
     };
-    let Some(o) = crate::kernel::tenant::by_code(db, &code).await? else {
+    organisation_issuer(db, base_url, &code).await
+}
+
+/// The issuer of the organisation with this code, with its public keys
+/// (`/issuer/{code}`); none when no organisation has the code.
+pub async fn organisation_issuer(
+    db: &impl ConnectionTrait,
+    base_url: &str,
+    code: &str,
+) -> Result<Option<(Issuer, Vec<keys::Jwk>)>, AppError> {
+    let Some(o) = crate::kernel::tenant::by_code(db, code).await? else {
         return Ok(None);
     };
     let issuer = Issuer::organisation(base_url.to_string(), &o.code, o.name);
