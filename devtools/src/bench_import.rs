@@ -345,7 +345,7 @@ pub(crate) async fn recreate_database(
     Ok(replace_db(base, name))
 }
 
-fn replace_db(url: &str, name: &str) -> String {
+pub(crate) fn replace_db(url: &str, name: &str) -> String {
     match url.rsplit_once('/') {
         Some((server, _)) => format!("{server}/{name}"),
         None => format!("{url}/{name}"),

@@ -122,16 +122,31 @@ async fn bench_one(
     organisations: usize,
 ) -> Result<Vec<String>, String> {
     let db = open(url).await?;
-    let started = Instant::now();
-    let seeded = skillmap::demo::seed_system(&db, staff, true, organisations)
-        .await
-        .map_err(|e| e.to_string())?;
-    println!(
-        "{name}: seeded {} people in {organisations} organisation(s), each assessing every skill, in {:.0} s",
-        seeded.people,
-        started.elapsed().as_secs_f64()
-    );
     let backend = db.get_database_backend();
+    let already = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM person",
+        ))
+        .await
+        .map_err(|e| e.to_string())?
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+        .unwrap_or(0);
+    if already > 0 {
+        // A kept database (`--keep`) seeded by an earlier run: its
+        // summaries are rebuilt below, by this build's code.
+        println!("{name}: reusing {already} people seeded by an earlier run");
+    } else {
+        let started = Instant::now();
+        let seeded = skillmap::demo::seed_system(&db, staff, true, organisations)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!(
+            "{name}: seeded {} people in {organisations} organisation(s), each assessing every skill, in {:.0} s",
+            seeded.people,
+            started.elapsed().as_secs_f64()
+        );
+    }
     let count = |sql: &str| {
         let db = &db;
         let sql = sql.to_string();
@@ -389,32 +404,66 @@ pub async fn run(
     runs: usize,
     organisations: usize,
     postgres: Option<&str>,
+    keep: Option<&std::path::Path>,
 ) -> Result<(), String> {
     let runs = runs.max(3);
-    let dir = std::env::temp_dir().join(format!("skillmap-bench-reports-{}", std::process::id()));
+    // With `--keep DIR` the seeded databases outlive the run (SQLite in
+    // DIR, PostgreSQL as a database named for the size) and a later run of
+    // the same size reuses them: seeding 100,000 people takes half an hour.
+    let dir = match keep {
+        Some(d) => d.to_path_buf(),
+        None => std::env::temp_dir().join(format!("skillmap-bench-reports-{}", std::process::id())),
+    };
+    let file = match keep {
+        Some(_) => format!("reports-{staff}-{organisations}.db"),
+        None => "reports.db".to_string(),
+    };
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     println!(
         "Reports benchmark: {staff} staff in {organisations} organisation(s), every skill assessed.\n"
     );
     let mut summary = bench_one(
         "SQLite",
-        &format!("sqlite://{}/reports.db?mode=rwc", dir.display()),
+        &format!("sqlite://{}/{file}?mode=rwc", dir.display()),
         staff,
         runs,
         organisations,
     )
     .await?;
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     if let Some(base) = postgres {
         let admin = sea_orm::Database::connect(base)
             .await
             .map_err(|e| e.to_string())?;
-        let name = "skillmap_bench_reports";
-        let url = crate::bench_import::recreate_database(&admin, base, name).await?;
-        let result = bench_one("PostgreSQL", &url, staff, runs, organisations).await;
-        let _ = admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await;
+        let result = if keep.is_some() {
+            let name = format!("skillmap_bench_reports_{staff}_{organisations}");
+            let exists = admin
+                .query_one_raw(Statement::from_string(
+                    admin.get_database_backend(),
+                    format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
+                ))
+                .await
+                .map_err(|e| e.to_string())?
+                .is_some();
+            if !exists {
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            let url = crate::bench_import::replace_db(base, &name);
+            bench_one("PostgreSQL", &url, staff, runs, organisations).await
+        } else {
+            let name = "skillmap_bench_reports";
+            let url = crate::bench_import::recreate_database(&admin, base, name).await?;
+            let result = bench_one("PostgreSQL", &url, staff, runs, organisations).await;
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+            result
+        };
         summary.extend(result?);
     }
     for s in summary {

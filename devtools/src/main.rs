@@ -57,6 +57,10 @@ enum Command {
         organisations: usize,
         #[arg(long)]
         postgres: Option<String>,
+        /// Keep the seeded databases (SQLite in this folder, PostgreSQL as
+        /// a database named for the size) and reuse them on a later run.
+        #[arg(long)]
+        keep: Option<std::path::PathBuf>,
     },
     /// Benchmark the expertise directory's search (four searches, as HR)
     /// against one hand-written query each returning the same people, on a
@@ -146,7 +150,17 @@ fn main() -> ExitCode {
                 runs,
                 organisations,
                 postgres,
-            } => bench_reports::run(staff, runs, organisations, postgres.as_deref()).await,
+                keep,
+            } => {
+                bench_reports::run(
+                    staff,
+                    runs,
+                    organisations,
+                    postgres.as_deref(),
+                    keep.as_deref(),
+                )
+                .await
+            }
             Command::BenchFind {
                 staff,
                 runs,
