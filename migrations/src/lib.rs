@@ -29,6 +29,8 @@ mod m20261206_000022_expertise;
 mod m20261206_000023_review_base;
 mod m20261207_000024_organisations;
 mod m20261207_000025_issuers_and_moves;
+mod m20261207_000026_unit_head_count;
+mod m20261207_000027_passport_upload;
 
 pub struct Migrator;
 
@@ -61,6 +63,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000023_review_base::Migration),
             Box::new(m20261207_000024_organisations::Migration),
             Box::new(m20261207_000025_issuers_and_moves::Migration),
+            Box::new(m20261207_000026_unit_head_count::Migration),
+            Box::new(m20261207_000027_passport_upload::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(Transactional(m)) as Box<dyn MigrationTrait>)

@@ -6,14 +6,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement, Value};
 
 use super::model::{
-    Cell, Choice, Digital, GroupRow, HeatQuery, HeatRow, HeatSkill, Heatmap, OrgReport,
-    PIPELINE_PEOPLE_MAX, PipelineGroup, PipelinePeople, PipelinePerson, Share, SkillStat, Stage,
-    StatCell, TrendPoint, UnitRef, UnitRow, current_level, highlight_highest, is_clinical, stage,
+    Cell, Choice, GroupRow, HeatQuery, HeatRow, HeatSkill, Heatmap, OrgReport, PIPELINE_PEOPLE_MAX,
+    PipelineGroup, PipelinePeople, PipelinePerson, Share, SkillStat, StatCell, TrendPoint, UnitRef,
+    UnitRow, current_level, highlight_highest, is_clinical,
 };
 use super::suppression::{Plan, Sizes};
 use crate::auth::model::{CurrentUser, Role};
 use crate::entities::{
-    job_role, org_unit, person, role_requirement, skill_interest, unit_skill_stat,
+    job_role, org_unit, person, role_requirement, skill_interest, unit_head_count, unit_skill_stat,
 };
 use crate::error::AppError;
 use crate::framework::model::FrameworkView;
@@ -718,18 +718,15 @@ async fn report_in(
                 .filter(|u| *u != SYSTEM)
                 .collect()
         });
-    let own = unit_skill_stats(
-        db,
-        plan_units.as_deref().unwrap_or(&scope.subtree),
-        &columns.skills,
-    )
-    .await?;
+    let read_units = plan_units.as_deref().unwrap_or(&scope.subtree);
+    let own = unit_skill_stats(db, read_units, &columns.skills).await?;
     let stats = skill_counts(&scope, &own, columns.skills.len());
-    let heads = read_head_counts(db, &scope, fw.domains.len() as u32).await?;
+    let own_heads = unit_heads(db, read_units).await?;
+    let heads = head_counts(&scope, &own_heads);
     let plan = match (top, plan_units) {
         (None, _) => Plan::default(),
-        (Some(top), Some(units)) => {
-            suppression_plan(db, tree, unit, top, &units, own, columns.skills.len()).await?
+        (Some(top), Some(_)) => {
+            suppression_plan(tree, unit, top, &own_heads, own, columns.skills.len())
         }
         // Not below the viewer's top (access_in refuses that): withhold.
         (Some(_), None) => Plan {
@@ -905,6 +902,17 @@ struct Group {
     working: u32,
 }
 
+impl Group {
+    fn add(&mut self, other: &Group) {
+        self.people += other.people;
+        self.leaders += other.leaders;
+        self.near += other.near;
+        self.interested += other.interested;
+        self.below += other.below;
+        self.working += other.working;
+    }
+}
+
 /// The groups the pipeline and inclusion figures are given for.
 #[derive(Default)]
 struct HeadCounts {
@@ -929,88 +937,53 @@ impl HeadCounts {
     }
 }
 
-/// Head counts per unit, staff group and band, over the units shown only (a
-/// team's view reads its own people, not the whole trust's). Stages and
-/// digital standing come from the `person_capability` summary, grouped in
-/// the database, so no one's assessments are read here.
-async fn read_head_counts(
+/// Each unit's own head counts by staff group and band (its own members,
+/// not those below), from `unit_head_count`, kept up to date with people's
+/// capability, so no one's assessments or records are read here; units go
+/// 500 at a time to keep each `IN` list short.
+async fn unit_heads(
     db: &impl ConnectionTrait,
-    scope: &Scope,
-    domain_count: u32,
-) -> Result<HeadCounts, AppError> {
-    let backend = db.get_database_backend();
-    let in_subtree = format!(
-        "org_unit_id IN ({})",
-        scope
-            .subtree
-            .iter()
-            .map(i32::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-    let counts = db
-        .query_all_raw(Statement::from_string(
-            backend,
-            format!(
-                "SELECT org_unit_id AS unit, staff_group AS sg, band AS band, \
-                 CAST(COUNT(*) AS INTEGER) AS n FROM person WHERE {in_subtree} \
-                 GROUP BY org_unit_id, staff_group, band"
-            ),
-        ))
-        .await?;
-    let caps = db
-        .query_all_raw(Statement::from_string(
-            backend,
-            format!(
-                "SELECT org_unit_id AS unit, staff_group AS sg, band AS band, \
-                 CAST(lead_domains AS INTEGER) AS lead, digital AS digital, \
-                 CAST(SUM(CASE WHEN interest_short THEN 1 ELSE 0 END) AS INTEGER) AS keen, \
-                 CAST(COUNT(*) AS INTEGER) AS n FROM person_capability WHERE {in_subtree} \
-                 GROUP BY org_unit_id, staff_group, band, lead_domains, digital"
-            ),
-        ))
-        .await?;
-    let mut heads = HeadCounts::default();
-    for r in counts {
-        let u: i32 = r.try_get("", "unit")?;
-        let Some(b) = scope.branches.get(&u) else {
-            continue;
-        };
-        let n = r.try_get::<i32>("", "n")?.max(0) as u32;
-        let sg: String = r.try_get("", "sg")?;
-        let band: String = r.try_get("", "band")?;
-        heads.total_people += n;
-        heads.add(*b, sg, band, |g| g.people += n);
-    }
-    for r in caps {
-        let u: i32 = r.try_get("", "unit")?;
-        let Some(b) = scope.branches.get(&u) else {
-            continue;
-        };
-        let n = r.try_get::<i32>("", "n")?.max(0) as u32;
-        let sg: String = r.try_get("", "sg")?;
-        let band: String = r.try_get("", "band")?;
-        let lead = r.try_get::<i32>("", "lead")?.max(0) as u32;
-        let digital = Digital::parse(&r.try_get::<String>("", "digital")?);
-        let keen = r.try_get::<i32>("", "keen")?.max(0) as u32;
-        let st = stage(lead, domain_count);
-        heads.add(*b, sg, band, |g| {
-            match st {
-                Stage::Leader => g.leaders += n,
-                Stage::Near => {
-                    g.near += n;
-                    g.interested += keen;
-                }
-                Stage::Other => {}
-            }
-            match digital {
-                Digital::Below => g.below += n,
-                Digital::Working => g.working += n,
-                Digital::Unassessed => {}
-            }
-        });
+    units: &[i32],
+) -> Result<HashMap<i32, Vec<(String, String, Group)>>, AppError> {
+    let mut heads: HashMap<i32, Vec<(String, String, Group)>> = HashMap::new();
+    let count = |n: i32| n.max(0) as u32;
+    for chunk in units.chunks(500) {
+        for h in unit_head_count::Entity::find()
+            .filter(unit_head_count::Column::OrgUnitId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            heads.entry(h.org_unit_id).or_default().push((
+                h.staff_group,
+                h.band,
+                Group {
+                    people: count(h.people),
+                    leaders: count(h.leaders),
+                    near: count(h.near),
+                    interested: count(h.interested),
+                    below: count(h.below),
+                    working: count(h.working),
+                },
+            ));
+        }
     }
     Ok(heads)
+}
+
+/// Head counts per branch, staff group and band, over the units shown
+/// only (a team's view counts its own people, not the whole trust's).
+fn head_counts(scope: &Scope, own: &HashMap<i32, Vec<(String, String, Group)>>) -> HeadCounts {
+    let mut heads = HeadCounts::default();
+    for u in &scope.subtree {
+        let (Some(rows), Some(b)) = (own.get(u), scope.branches.get(u)) else {
+            continue;
+        };
+        for (sg, band, g) in rows {
+            heads.total_people += g.people;
+            heads.add(*b, sg.clone(), band.clone(), |sum| sum.add(g));
+        }
+    }
+    heads
 }
 
 /// The branches with their counts. The unit's own row is left out when no
@@ -1383,51 +1356,27 @@ async fn suppression_top(
 }
 
 /// What the viewer may not see of `unit`'s view (see `suppression`),
-/// decided from `top` (`suppression_top`) down to it: `units` are every
-/// unit below `top`, `own_stats` their own skill counts
-/// (`unit_skill_stats`); their own members are counted here, per unit.
-async fn suppression_plan(
-    db: &impl ConnectionTrait,
+/// decided from `top` (`suppression_top`) down to it: `own_heads`
+/// (`unit_heads`) and `own_stats` (`unit_skill_stats`) are every unit's
+/// below `top`, its own members counted.
+fn suppression_plan(
     tree: &Tree,
     unit: i32,
     top: i32,
-    units: &[i32],
+    own_heads: &HashMap<i32, Vec<(String, String, Group)>>,
     own_stats: HashMap<i32, Vec<SkillStat>>,
     skills: usize,
-) -> Result<Plan, AppError> {
+) -> Plan {
     let mut path: Vec<i32> = tree.path(unit);
     path.push(unit);
     let from = path.iter().position(|u| *u == top).unwrap_or(0);
     let path = &path[from..];
-    let backend = db.get_database_backend();
-    let mut own: HashMap<i32, u32> = HashMap::new();
-    for chunk in units.chunks(500) {
-        let ids = chunk
-            .iter()
-            .map(i32::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        for r in db
-            .query_all_raw(Statement::from_string(
-                backend,
-                format!(
-                    "SELECT org_unit_id AS unit, CAST(COUNT(*) AS INTEGER) AS n FROM person \
-                     WHERE org_unit_id IN ({ids}) GROUP BY org_unit_id"
-                ),
-            ))
-            .await?
-        {
-            let n: i32 = r.try_get("", "n")?;
-            own.insert(r.try_get("", "unit")?, n.max(0) as u32);
-        }
-    }
+    let own: HashMap<i32, u32> = own_heads
+        .iter()
+        .map(|(u, rows)| (*u, rows.iter().map(|(_, _, g)| g.people).sum()))
+        .collect();
     let sizes = Sizes::summed(top, &tree.children, own, own_stats, skills);
-    Ok(super::suppression::plan(
-        path,
-        &tree.children,
-        &sizes,
-        skills,
-    ))
+    super::suppression::plan(path, &tree.children, &sizes, skills)
 }
 
 /// Trend: carry each unit's latest month forward, sum per domain, over the

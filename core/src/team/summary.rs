@@ -6,6 +6,9 @@
 //! - `refresh_assessment`: one person and one skill (a save or an
 //!   agreement): that unit and skill only.
 //! - `refresh_units`: every skill of some units (role requirement edits).
+//! - `unit_head_count` moves with `person_capability`: a save that changes
+//!   someone's standing moves their counts (`apply_change`), and every
+//!   recount of people's capability recounts their units' heads.
 //! - `rebuild`: everything but the past months of the trend (imports,
 //!   framework publishing, start-up on a database without summaries).
 //! - `backfill_trend`: replays the assessment history into the monthly
@@ -19,10 +22,10 @@ use sea_orm::{
     QueryTrait, Set, Statement, Value,
 };
 
-use super::model::{Digital, LEADER_LEVEL};
+use super::model::{Digital, LEADER_LEVEL, Stage, stage};
 use crate::entities::{
     assessment, org_unit, person, person_capability, role_requirement, unit_domain_month,
-    unit_skill_stat,
+    unit_head_count, unit_skill_stat,
 };
 use crate::error::AppError;
 use crate::framework::model::FrameworkView;
@@ -362,6 +365,158 @@ async fn capability_of(
         .collect())
 }
 
+/// Where a person with this capability row stands in their unit's head
+/// counts: leaders, near, interested (near, and wanting to develop the
+/// domain they are short in), below Working and at Working on the
+/// foundation skills; each 0 or 1.
+fn standing(lead_domains: i16, digital: &str, interest_short: bool, domains: usize) -> [i32; 5] {
+    let st = stage(lead_domains.max(0) as u32, domains as u32);
+    let digital = Digital::parse(digital);
+    [
+        i32::from(st == Stage::Leader),
+        i32::from(st == Stage::Near),
+        i32::from(st == Stage::Near && interest_short),
+        i32::from(digital == Digital::Below),
+        i32::from(digital == Digital::Working),
+    ]
+}
+
+/// Recounts the head counts of these units (all when `None`) from their
+/// people and their capability rows, 500 units at a time.
+async fn write_heads(
+    db: &impl ConnectionTrait,
+    fw: &FrameworkView,
+    units: Option<&[i32]>,
+) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    let chunks: Vec<Option<&[i32]>> = match units {
+        Some(ids) => ids.chunks(500).map(Some).collect(),
+        None => vec![None],
+    };
+    for chunk in chunks {
+        let which = id_filter("org_unit_id", chunk);
+        db.execute_raw(stmt(
+            backend,
+            &format!("DELETE FROM unit_head_count WHERE {which}"),
+            vec![],
+        ))
+        .await?;
+        // (unit, staff group, band) -> people, then the five standings.
+        let mut acc: BTreeMap<(i32, String, String), [i32; 6]> = BTreeMap::new();
+        for r in db
+            .query_all_raw(stmt(
+                backend,
+                &format!(
+                    "SELECT org_unit_id AS unit, staff_group AS sg, band AS band, \
+                     CAST(COUNT(*) AS INTEGER) AS n FROM person WHERE {which} \
+                     GROUP BY org_unit_id, staff_group, band"
+                ),
+                vec![],
+            ))
+            .await?
+        {
+            let key = (
+                r.try_get("", "unit")?,
+                r.try_get("", "sg")?,
+                r.try_get("", "band")?,
+            );
+            acc.entry(key).or_default()[0] += r.try_get::<i32>("", "n")?;
+        }
+        for r in db
+            .query_all_raw(stmt(
+                backend,
+                &format!(
+                    "SELECT org_unit_id AS unit, staff_group AS sg, band AS band, \
+                     CAST(lead_domains AS INTEGER) AS lead, digital AS digital, \
+                     CAST(SUM(CASE WHEN interest_short THEN 1 ELSE 0 END) AS INTEGER) AS keen, \
+                     CAST(COUNT(*) AS INTEGER) AS n FROM person_capability WHERE {which} \
+                     GROUP BY org_unit_id, staff_group, band, lead_domains, digital"
+                ),
+                vec![],
+            ))
+            .await?
+        {
+            let key = (
+                r.try_get("", "unit")?,
+                r.try_get("", "sg")?,
+                r.try_get("", "band")?,
+            );
+            let n: i32 = r.try_get("", "n")?;
+            let keen: i32 = r.try_get("", "keen")?;
+            let lead: i32 = r.try_get("", "lead")?;
+            let digital: String = r.try_get("", "digital")?;
+            let all = standing(lead as i16, &digital, false, fw.domains.len());
+            let keen_one = standing(lead as i16, &digital, true, fw.domains.len());
+            let row = acc.entry(key).or_default();
+            for (i, (one, with_interest)) in all.iter().zip(keen_one).enumerate() {
+                // "Interested" counts only those of the group who are.
+                let count = if i == 2 {
+                    keen * with_interest
+                } else {
+                    n * one
+                };
+                row[i + 1] += count;
+            }
+        }
+        let rows: Vec<unit_head_count::ActiveModel> = acc
+            .into_iter()
+            .map(|((unit, sg, band), c)| unit_head_count::ActiveModel {
+                org_unit_id: Set(unit),
+                staff_group: Set(sg),
+                band: Set(band),
+                people: Set(c[0]),
+                leaders: Set(c[1]),
+                near: Set(c[2]),
+                interested: Set(c[3]),
+                below: Set(c[4]),
+                working: Set(c[5]),
+            })
+            .collect();
+        insert_chunks(db, &rows).await?;
+    }
+    Ok(())
+}
+
+/// Moves one person's head counts from the standing of their old
+/// capability row (`None`: they had none) to their new one's: the
+/// statement, to be sent after the rows it moves were seen to exist.
+fn move_heads(
+    backend: DatabaseBackend,
+    fw: &FrameworkView,
+    old: Option<&person_capability::Model>,
+    new: Option<&person_capability::ActiveModel>,
+    at: (i32, &str, &str),
+) -> Option<Statement> {
+    let domains = fw.domains.len();
+    let before = old.map_or([0; 5], |c| {
+        standing(c.lead_domains, &c.digital, c.interest_short, domains)
+    });
+    let after = new.map_or([0; 5], |c| {
+        standing(
+            *c.lead_domains.as_ref(),
+            c.digital.as_ref(),
+            *c.interest_short.as_ref(),
+            domains,
+        )
+    });
+    if before == after {
+        return None;
+    }
+    let mut values: Vec<Value> = after
+        .iter()
+        .zip(before)
+        .map(|(a, b)| Value::from(a - b))
+        .collect();
+    values.extend([at.0.into(), at.1.into(), at.2.into()]);
+    Some(stmt(
+        backend,
+        "UPDATE unit_head_count SET leaders = leaders + ?, near = near + ?, \
+         interested = interested + ?, below = below + ?, working = working + ? \
+         WHERE org_unit_id = ? AND staff_group = ? AND band = ?",
+        values,
+    ))
+}
+
 /// Skill code -> domain code, for the current framework.
 fn skill_domains(fw: &FrameworkView) -> (Vec<String>, HashMap<String, String>) {
     let domains = fw.domains.iter().map(|d| d.code.clone()).collect();
@@ -549,13 +704,15 @@ pub(crate) async fn apply_change<C: ConnectionTrait>(
         .query_one_raw(stmt(
             backend,
             &format!(
-                "SELECT p.org_unit_id AS unit, \
+                "SELECT p.org_unit_id AS unit, p.staff_group AS sg, p.band AS band, \
                  (SELECT CAST(MAX(r.level) AS INTEGER) FROM role_requirement r \
                   WHERE r.job_role_id = p.job_role_id AND r.skill_code = ? AND r.level > 0) AS required, \
                  (SELECT COUNT(*) FROM unit_skill_stat st \
                   WHERE st.org_unit_id = p.org_unit_id AND st.skill_code = ?) AS stats, \
                  (SELECT COUNT(*) FROM unit_domain_month m WHERE m.org_unit_id = p.org_unit_id \
-                  AND m.month = ? AND m.domain_code = ?) AS months \
+                  AND m.month = ? AND m.domain_code = ?) AS months, \
+                 (SELECT COUNT(*) FROM unit_head_count h WHERE h.org_unit_id = p.org_unit_id \
+                  AND h.staff_group = p.staff_group AND h.band = p.band) AS heads \
                  FROM person p WHERE p.id = ?{lock_person}"
             ),
             vec![
@@ -574,13 +731,21 @@ pub(crate) async fn apply_change<C: ConnectionTrait>(
     let required: Option<i32> = row.try_get("", "required")?;
     let stats: i64 = row.try_get("", "stats")?;
     let months: i64 = row.try_get("", "months")?;
+    let heads: i64 = row.try_get("", "heads")?;
+    let staff_group: String = row.try_get("", "sg")?;
+    let band: String = row.try_get("", "band")?;
     let units = [unit];
     // Counts can move where the rows to move exist; otherwise this save
     // recounts the unit and takes it alone from the start (taking it alone
     // later, while other savers share it, could deadlock two such saves).
-    let moving = stats > 0 && (domain.is_none() || months > 0);
+    let moving = stats > 0 && (domain.is_none() || months > 0) && heads > 0;
     let hold = if moving { Hold::Share } else { Hold::Exclusive };
     lock_units(db, Some(&units), hold).await?;
+    if heads == 0 {
+        // Counted as they stood before this save; the save's own change
+        // moves their counts below, like any other.
+        write_heads(db, fw, Some(&units)).await?;
+    }
 
     let before = old.map(Counted::of);
     let after = Counted::of(new);
@@ -597,7 +762,17 @@ pub(crate) async fn apply_change<C: ConnectionTrait>(
     };
     if touches_person {
         let person = [new.person_id];
+        let was = person_capability::Entity::find_by_id(new.person_id)
+            .one(db)
+            .await?;
         let rows = capability_of(db, fw, Some(&person)).await?;
+        let heads_move = move_heads(
+            backend,
+            fw,
+            was.as_ref(),
+            rows.first(),
+            (unit, &staff_group, &band),
+        );
         batch
             .push(
                 person_capability::Entity::delete_many()
@@ -609,6 +784,19 @@ pub(crate) async fn apply_change<C: ConnectionTrait>(
             batch
                 .push(person_capability::Entity::insert_many(rows).build(backend))
                 .await?;
+        }
+        match heads_move {
+            // The row was seen in this turn (SQLite has one writer).
+            Some(s) if backend == DatabaseBackend::Sqlite => batch.push(s).await?,
+            Some(s) => {
+                if db.execute_raw(s).await?.rows_affected() == 0 {
+                    // Gone since it was seen: recount, alone (the new
+                    // capability row is written: PostgreSQL sent it).
+                    lock_units(db, Some(&units), Hold::Exclusive).await?;
+                    write_heads(db, fw, Some(&units)).await?;
+                }
+            }
+            None => {}
         }
     }
     for s in directory_level_of(backend, new.person_id, &new.skill_code) {
@@ -717,6 +905,7 @@ pub async fn refresh_assessment(
     // One framework load per save, shared by both.
     let fw = framework::current(db).await?;
     write_capability(db, &fw, Some(&[person_id])).await?;
+    write_heads(db, &fw, Some(&units)).await?;
     write_cells(db, Some(&[person_id])).await?;
     write_directory_levels(db, Some(&[person_id])).await?;
     write_this_month(db, &fw, Some(&units)).await
@@ -806,17 +995,26 @@ pub async fn refresh_directory(db: &impl ConnectionTrait, person_id: i32) -> Res
 }
 
 /// After a person's skill interests changed: their place in the
-/// integrative-leader pipeline ("interested, one domain short").
+/// integrative-leader pipeline ("interested, one domain short"), and their
+/// unit's head counts, recounted with the unit held.
 pub async fn refresh_interests(db: &impl ConnectionTrait, person_id: i32) -> Result<(), AppError> {
+    let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
+        return Ok(());
+    };
+    let units = [p.org_unit_id];
+    lock_units(db, Some(&units), Hold::Exclusive).await?;
     let fw = framework::current(db).await?;
-    write_capability(db, &fw, Some(&[person_id])).await
+    write_capability(db, &fw, Some(&[person_id])).await?;
+    write_heads(db, &fw, Some(&units)).await
 }
 
 /// After changes that touch every skill of some units' people (role
-/// requirements, people moving).
+/// requirements, people leaving).
 pub async fn refresh_units(db: &impl ConnectionTrait, units: &[i32]) -> Result<(), AppError> {
     let units = restat_units(db, units).await?;
-    write_this_month(db, &framework::current(db).await?, Some(&units)).await
+    let fw = framework::current(db).await?;
+    write_heads(db, &fw, Some(&units)).await?;
+    write_this_month(db, &fw, Some(&units)).await
 }
 
 /// Locks these units (each once, in order) and recounts their skill
@@ -843,6 +1041,7 @@ pub async fn refresh_moved(
     let units = restat_units(db, units).await?;
     let fw = framework::current(db).await?;
     write_capability(db, &fw, Some(&[person_id])).await?;
+    write_heads(db, &fw, Some(&units)).await?;
     write_cells(db, Some(&[person_id])).await?;
     write_this_month(db, &fw, Some(&units)).await
 }
@@ -868,6 +1067,7 @@ pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), AppError> {
     write_stats(db, None, None).await?;
     let fw = framework::current(db).await?;
     write_capability(db, &fw, None).await?;
+    write_heads(db, &fw, None).await?;
     write_cells(db, None).await?;
     write_directory_levels(db, None).await?;
     write_this_month(db, &fw, None).await
@@ -875,7 +1075,8 @@ pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), AppError> {
 
 /// Builds the summaries of a database that has none (one made before they
 /// existed, or a new one): a no-op when they exist or there is no one. A
-/// database from before `team_cells` gets those alone.
+/// database from before `team_cells` or `unit_head_count` gets those
+/// alone.
 pub async fn ensure(db: &impl ConnectionTrait) -> Result<bool, AppError> {
     if person::Entity::find().count(db).await? == 0 {
         return Ok(false);
@@ -889,11 +1090,17 @@ pub async fn ensure(db: &impl ConnectionTrait) -> Result<bool, AppError> {
                 vec![],
             ))
         };
-        if exists("team_cells").await?.is_some() || exists("assessment").await?.is_none() {
-            return Ok(false);
+        let mut built = false;
+        if exists("team_cells").await?.is_none() && exists("assessment").await?.is_some() {
+            write_cells(db, None).await?;
+            built = true;
         }
-        write_cells(db, None).await?;
-        return Ok(true);
+        if exists("unit_head_count").await?.is_none() {
+            lock_units(db, None, Hold::Exclusive).await?;
+            write_heads(db, &framework::current(db).await?, None).await?;
+            built = true;
+        }
+        return Ok(built);
     }
     rebuild(db).await?;
     backfill_trend(db).await?;
@@ -1070,7 +1277,14 @@ mod tests {
                 (r.try_get("", "person_id").unwrap(), cells)
             })
             .collect();
-        format!("{stats:?}\n{caps:?}\n{months:?}\n{cells:?}")
+        let heads = unit_head_count::Entity::find()
+            .order_by_asc(unit_head_count::Column::OrgUnitId)
+            .order_by_asc(unit_head_count::Column::StaffGroup)
+            .order_by_asc(unit_head_count::Column::Band)
+            .all(db)
+            .await
+            .unwrap();
+        format!("{stats:?}\n{caps:?}\n{months:?}\n{cells:?}\n{heads:?}")
     }
 
     #[tokio::test]
@@ -1268,6 +1482,12 @@ mod tests {
                     .exec(&t.db)
                     .await
                     .unwrap();
+                // Head counts not there yet (written before they were
+                // kept): the next save that moves someone counts the unit.
+                unit_head_count::Entity::delete_many()
+                    .exec(&t.db)
+                    .await
+                    .unwrap();
             }
         }
         assert!(reviews > 20, "the mix reviews as well as saves: {reviews}");
@@ -1282,6 +1502,25 @@ mod tests {
         assert!(ensure(&t.db).await.unwrap());
         assert_eq!(live, snapshot(&t.db).await, "cells rebuilt at start-up");
         assert!(!ensure(&t.db).await.unwrap(), "only when they are missing");
+        // So do head counts, for a database from before them.
+        unit_head_count::Entity::delete_many()
+            .exec(&t.db)
+            .await
+            .unwrap();
+        assert!(ensure(&t.db).await.unwrap());
+        assert_eq!(
+            live,
+            snapshot(&t.db).await,
+            "head counts rebuilt at start-up"
+        );
+        let people: i32 = unit_head_count::Entity::find()
+            .all(&t.db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|h| h.people)
+            .sum();
+        assert_eq!(people, 4, "everyone counted, assessed or not");
     }
 
     /// On PostgreSQL, two people of one team saving skills of different
