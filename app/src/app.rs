@@ -18,7 +18,7 @@ use crate::pathways::view::{
     CataloguePage, MyLearningPage, ResourceEditPage, TeamLearningPage, UptakePage,
 };
 use crate::people::view::{MovePage, PeoplePage, PersonPage};
-use crate::privacy::view::{ErasePage, MyDataPage, RetentionPage};
+use crate::privacy::view::{ErasePage, MyDataPage, PassportPage, RetentionPage};
 use crate::profile::view::{
     AssessSkillPage, GapsPage, HistoryPage, MySkillsPage, PersonSkillsPage, ReviewCyclePage,
     ReviewsPage, SkillsReviewPage,
@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/people/:id/erase") view=ErasePage ssr=SsrMode::Async/>
                 <Route path=path!("/people/:id/move") view=MovePage ssr=SsrMode::Async/>
                 <Route path=path!("/my-data") view=MyDataPage ssr=SsrMode::Async/>
+                <Route path=path!("/my-data/passport/:id") view=PassportPage ssr=SsrMode::Async/>
                 <Route path=path!("/notifications") view=InboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/notifications/settings") view=PreferencesPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/jobs") view=JobsPage ssr=SsrMode::Async/>

@@ -114,6 +114,16 @@ where
             get(crate::privacy::download::my_data),
         )
         .add(
+            "POST",
+            crate::privacy::view::PASSPORT_PATH,
+            post(crate::privacy::download::skills_passport),
+        )
+        .add(
+            "POST",
+            crate::privacy::view::PASSPORT_UPLOAD_PATH,
+            post(crate::privacy::download::passport_upload),
+        )
+        .add(
             "GET",
             "/issuer",
             get(crate::recognition::download::issuer_profile),

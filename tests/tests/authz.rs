@@ -138,6 +138,11 @@ fn lead_expected(what: &str) -> u16 {
         | "/api/recognition/gift_form"
         | "/api/recognition/give" => 404,
         "POST /verify" | "POST /verify/upload" => 303,
+        // The passport forms send everyone signed in back to the page
+        // (no consent ticked; no file chosen).
+        "POST /my-data/skills-passport.jwt" | "POST /my-data/passport/upload" => 303,
+        // An upload that is not theirs (the lead has none).
+        "/api/privacy/passport_preview" | "/api/privacy/passport_import" => 404,
         "GET /auth/sso/{provider}" | "GET /auth/sso/{provider}/callback" => 303,
         "POST /auth/sso/{provider}/backchannel-logout" => 400,
         _ => 403,
@@ -204,6 +209,8 @@ const DOWNLOAD_TEAM: Own = [303, 403, 403, 200, 200, 200];
 const DOWNLOAD_OWN: Own = [303, 404, 404, 404, 404, 404];
 /// Public, and answered by going back to the page with the result.
 const PUBLIC_BACK_TO_PAGE: Own = [303, 303, 303, 303, 303, 303];
+/// Signed in, answered by going back to the page; signed out, refused.
+const SIGNED_IN_BACK_TO_PAGE: Own = [401, 303, 303, 303, 303, 303];
 const PUBLIC_NOT_FOUND: Own = [404, 404, 404, 404, 404, 404];
 const PUBLIC_BAD_REQUEST: Own = [400, 400, 400, 400, 400, 400];
 
@@ -382,6 +389,19 @@ async fn every_server_function_authorizes_every_caller() {
             "/my-data/skillmap-my-data.zip".into(),
             same(DOWNLOAD_ANY_USER),
         ),
+        // A person's skills passport: downloaded only with the consent box
+        // ticked, uploaded only with a file (both go back to the page,
+        // saying what is missing); signed out, refused.
+        RouteCase(
+            "POST /my-data/skills-passport.jwt",
+            "/my-data/skills-passport.jwt".into(),
+            same(SIGNED_IN_BACK_TO_PAGE),
+        ),
+        RouteCase(
+            "POST /my-data/passport/upload",
+            "/my-data/passport/upload".into(),
+            same(SIGNED_IN_BACK_TO_PAGE),
+        ),
         RouteCase("GET /issuer", "/issuer".into(), same(PUBLIC)),
         RouteCase(
             "GET /issuer/keys/{kid}",
@@ -445,14 +465,12 @@ async fn every_server_function_authorizes_every_caller() {
             let client = &clients[caller];
             let request = match route.split_once(' ') {
                 Some(("GET", _)) => client.get(app.url(url)),
-                Some(("POST", "/verify/upload")) => {
-                    client
-                        .post(app.url(url))
-                        .multipart(reqwest::multipart::Form::new().part(
-                            "file",
-                            reqwest::multipart::Part::bytes(Vec::new()).file_name("empty.jwt"),
-                        ))
-                }
+                Some(("POST", "/verify/upload" | "/my-data/passport/upload")) => client
+                    .post(app.url(url))
+                    .multipart(reqwest::multipart::Form::new().part(
+                        "file",
+                        reqwest::multipart::Part::bytes(Vec::new()).file_name("empty.jwt"),
+                    )),
                 Some(("POST", r)) if r.ends_with("/backchannel-logout") => client
                     .post(app.url(url))
                     .form(&[("logout_token", "not.a.token")]),
@@ -777,6 +795,18 @@ async fn every_server_function_authorizes_every_caller() {
             theirs(HR_ADMIN_BAD_INPUT),
         ),
         Case("/api/privacy/retention", vec![], same(HR_ADMIN)),
+        // A person's own uploaded skills passport: anyone else's (here, an
+        // id that is no one's) is not found.
+        Case(
+            "/api/privacy/passport_preview",
+            vec![("upload_id", "999999".into())],
+            same(SIGNED_IN_NOT_FOUND),
+        ),
+        Case(
+            "/api/privacy/passport_import",
+            vec![("upload_id", "999999".into())],
+            same(SIGNED_IN_NOT_FOUND),
+        ),
         // Moving someone to another organisation of the system: HR and
         // administrators of theirs (an empty confirmation moves no one).
         Case(

@@ -429,3 +429,90 @@ fn a_person_moves_organisation_with_their_levels_and_badges() {
     let artifacts = journey(&app, "move", &vars, "move journey");
     assert!(artifacts.join("move-skills.png").exists());
 }
+
+/// The revision of `client`'s own assessment of `skill` (0: none yet).
+async fn own_revision(app: &TestServer, client: &reqwest::Client, skill: &str) -> String {
+    let profile = app.json(client, "/api/profile/get", &[]).await;
+    profile["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["skill"]["code"] == skill)
+        .and_then(|i| i["assessment"]["revision"].as_i64())
+        .unwrap_or(0)
+        .to_string()
+}
+
+/// Issue 26: with their consent, a person takes their agreed levels to a
+/// Skillmap of another system as a signed skills passport; that Skillmap,
+/// set up to trust the first's issuer, fetches its key, checks the
+/// passport, refuses a changed one, and imports the levels as the
+/// person's own for their new manager to agree (tests/browser/passport.mjs).
+#[test]
+fn a_skills_passport_takes_agreed_levels_to_another_system() {
+    let first = TestServer::start_with(&[("SKILLMAP_LOGIN_BURST", "100")]);
+    let trusted = format!("{}/issuer/RNF", first.base);
+    let second = TestServer::start_with(&[
+        ("SKILLMAP_LOGIN_BURST", "100"),
+        ("SKILLMAP_TRUSTED_ISSUERS", &trusted),
+    ]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let env = rt.block_on(async {
+        // There: Expert in visualisation, agreed by their manager.
+        let staff = first.login_demo(STAFF).await;
+        let manager = first.login_demo(MANAGER).await;
+        let person = first.whoami(&staff).await["person_id"].to_string();
+        let revision = own_revision(&first, &staff, "DAT-VIS").await;
+        let saved = first
+            .json(
+                &staff,
+                "/api/profile/save",
+                &[
+                    ("skill_code", "DAT-VIS"),
+                    ("level", "4"),
+                    ("revision", &revision),
+                ],
+            )
+            .await;
+        let revision = saved["revision"].to_string();
+        first
+            .json(
+                &manager,
+                "/api/profile/review",
+                &[
+                    ("person_id", &person),
+                    ("skill_code", "DAT-VIS"),
+                    ("decision", "agree"),
+                    ("revision", &revision),
+                ],
+            )
+            .await;
+        // Here: the same person, at Awareness so far.
+        let here = second.login_demo(STAFF).await;
+        let revision = own_revision(&second, &here, "DAT-VIS").await;
+        second
+            .json(
+                &here,
+                "/api/profile/save",
+                &[
+                    ("skill_code", "DAT-VIS"),
+                    ("level", "1"),
+                    ("revision", &revision),
+                ],
+            )
+            .await;
+        let name = |v: serde_json::Value| v["display_name"].as_str().unwrap().to_string();
+        vec![
+            ("FIRST_MANAGER_NAME", name(first.whoami(&manager).await)),
+            (
+                "SECOND_PERSON_ID",
+                second.whoami(&here).await["person_id"].to_string(),
+            ),
+            ("OTHER_BASE_URL", second.base.clone()),
+        ]
+    });
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.extend([("STAFF_EMAIL", STAFF), ("MANAGER_EMAIL", MANAGER)]);
+    let artifacts = journey(&first, "passport", &vars, "skills passport journey");
+    assert!(artifacts.join("passport-preview.png").exists());
+}

@@ -1,7 +1,8 @@
 //! Server functions for data rights: HR and administrators see what
 //! erasing a person would remove, erase a leaver, and review long-disabled
-//! accounts. (A person's own download is a plain GET route in `server`,
-//! for the signed-in user only.)
+//! accounts; a person looks over and imports the skills passport they
+//! uploaded. (A person's own download, their passport's download and its
+//! upload are plain routes in `download`, for the signed-in user only.)
 
 use leptos::prelude::*;
 
@@ -50,4 +51,41 @@ pub async fn retention_review() -> Result<Retention, AppError> {
     let state = platform::state()?;
     let months = state.settings.retention_months;
     platform::reply(super::service::retention(&state.db, org, months, chrono::Utc::now()).await)
+}
+
+/// What the signed-in person's uploaded skills passport would bring,
+/// checked afresh: their own upload only (anyone else's is not found).
+#[server(endpoint = "privacy/passport_preview")]
+pub async fn passport_preview(upload_id: i32) -> Result<super::model::PassportPreview, AppError> {
+    use crate::platform;
+    let user = platform::require_user()?;
+    let db = platform::db()?;
+    let state = platform::state()?;
+    let trust = super::passport::Trust {
+        base_url: state.settings.public_base(),
+        trusted: &state.settings.trusted_issuers,
+    };
+    platform::reply(super::passport::preview(&db, &trust, &user, upload_id).await)
+}
+
+/// Imports the signed-in person's uploaded skills passport: its levels
+/// become their own, for their manager to agree. A plain form post goes on
+/// to their skills, which say how many came.
+#[server(endpoint = "privacy/passport_import")]
+pub async fn import_passport(upload_id: i32) -> Result<usize, AppError> {
+    use crate::platform;
+    let user = platform::require_user()?;
+    let db = platform::db()?;
+    let state = platform::state()?;
+    let trust = super::passport::Trust {
+        base_url: state.settings.public_base(),
+        trusted: &state.settings.trusted_issuers,
+    };
+    let added = platform::reply(
+        super::passport::import(&db, &trust, platform::actor(), &user, upload_id).await,
+    )?;
+    if platform::guard::is_form_post() {
+        leptos_axum::redirect(&format!("/skills?passport={added}"));
+    }
+    Ok(added)
 }

@@ -41,10 +41,10 @@ fn status_tag(a: Option<&AssessmentView>) -> AnyView {
 
 #[component]
 pub fn MySkillsPage() -> impl IntoView {
-    let reviewed = leptos_router::hooks::use_query_map()
-        .get_untracked()
-        .get("reviewed")
-        .and_then(|v| v.parse::<usize>().ok());
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    let reviewed = query.get("reviewed").and_then(|v| v.parse::<usize>().ok());
+    // Levels just brought in from a skills passport (`privacy`).
+    let imported = query.get("passport").and_then(|v| v.parse::<usize>().ok());
     let load = || async {
         let profile = get_profile(None).await?;
         let review = super::api::review_status().await?;
@@ -54,6 +54,16 @@ pub fn MySkillsPage() -> impl IntoView {
         let (profile, review) = loaded;
         view! {
             <Title text="My skills - Skillmap"/>
+            {imported.map(|n| view! {
+                <div class="nhsuk-inset-text" role="status" data-testid="passport-imported">
+                    <span class="nhsuk-u-visually-hidden">"Information: "</span>
+                    <p>{match n {
+                        0 => "Your skills passport is imported: it had nothing to add.".to_string(),
+                        1 => "1 level from your skills passport is now yours; your manager will be asked to agree it.".to_string(),
+                        n => format!("{n} levels from your skills passport are now yours; your manager will be asked to agree them."),
+                    }}</p>
+                </div>
+            })}
             <ReviewBanner status=review reviewed=reviewed/>
             <MySkills profile=profile/>
         }

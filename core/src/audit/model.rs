@@ -62,6 +62,8 @@ actions! {
     DataDownloaded = "data_downloaded", "Downloaded their own data";
     PersonErased = "person_erased", "Erased a leaver's data";
     PersonMoved = "person_moved", "Moved someone between organisations";
+    PassportExported = "passport_exported", "Downloaded their skills passport";
+    PassportImported = "passport_imported", "Imported a skills passport";
     SsoLinked = "sso_linked", "Linked a single sign-on identity";
     SsoUnlinked = "sso_unlinked", "Removed a single sign-on link";
     SsoRefused = "sso_refused", "Single sign-on refused";

@@ -63,6 +63,10 @@ pub struct Settings {
     pub smtp: Option<SmtpSettings>,
     /// The job queue's workers (`SKILLMAP_JOB_*`).
     pub jobs: JobSettings,
+    /// Badge issuers of other Skillmaps whose skills passports people here
+    /// may import (`SKILLMAP_TRUSTED_ISSUERS`: their issuer addresses,
+    /// `https://skillmap.other-ics.nhs.uk/issuer/RXX`, comma-separated).
+    pub trusted_issuers: Vec<String>,
 }
 
 /// How TLS is used with the mail server.
@@ -179,8 +183,40 @@ impl Default for Settings {
             sso: Vec::new(),
             smtp: None,
             jobs: JobSettings::default(),
+            trusted_issuers: Vec::new(),
         }
     }
+}
+
+/// `SKILLMAP_TRUSTED_ISSUERS`: issuer addresses, comma-separated, each an
+/// http(s) address with a path (`…/issuer/RXX`), kept without a trailing
+/// slash.
+fn trusted_issuers(v: Option<&str>) -> Result<Vec<String>, SettingsError> {
+    let mut out = Vec::new();
+    for item in v.unwrap_or_default().split(',') {
+        let item = item.trim().trim_end_matches('/');
+        if item.is_empty() {
+            continue;
+        }
+        let rest = item
+            .strip_prefix("https://")
+            .or_else(|| item.strip_prefix("http://"));
+        let ok = rest.is_some_and(|r| {
+            r.contains('/')
+                && !r.starts_with('/')
+                && !r.contains(|c: char| c.is_whitespace() || matches!(c, '?' | '#' | '@'))
+        });
+        if !ok {
+            return Err(SettingsError {
+                name: "SKILLMAP_TRUSTED_ISSUERS",
+                message: format!(
+                    "expected issuer addresses such as https://skillmap.example.nhs.uk/issuer/RXX, got {item:?}"
+                ),
+            });
+        }
+        out.push(item.to_string());
+    }
+    Ok(out)
 }
 
 impl Settings {
@@ -313,6 +349,7 @@ impl Settings {
                 message: e.message,
             })?,
             smtp: smtp(&get, &number)?,
+            trusted_issuers: trusted_issuers(get("SKILLMAP_TRUSTED_ISSUERS").as_deref())?,
             jobs: JobSettings {
                 workers: number("SKILLMAP_JOB_WORKERS", d.jobs.workers as u64)?.min(64) as usize,
                 poll: Duration::from_millis(
@@ -472,6 +509,31 @@ mod tests {
         assert_eq!(s.session_idle, Duration::from_secs(1800));
         assert_eq!(s.session_absolute, Duration::from_secs(8 * 3600));
         assert!(!s.secure_cookies);
+    }
+
+    #[test]
+    fn trusted_issuers_are_issuer_addresses() {
+        assert!(from(&[]).unwrap().trusted_issuers.is_empty());
+        let s = from(&[(
+            "SKILLMAP_TRUSTED_ISSUERS",
+            " https://a.example.nhs.uk/issuer/RXX/ , http://127.0.0.1:4000/issuer/R1,",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.trusted_issuers,
+            [
+                "https://a.example.nhs.uk/issuer/RXX",
+                "http://127.0.0.1:4000/issuer/R1"
+            ]
+        );
+        for bad in [
+            "a.example.nhs.uk/issuer/R",
+            "https://a.example.nhs.uk",
+            "ftp://x/y",
+        ] {
+            let e = from(&[("SKILLMAP_TRUSTED_ISSUERS", bad)]).unwrap_err();
+            assert_eq!(e.name, "SKILLMAP_TRUSTED_ISSUERS", "{bad}");
+        }
     }
 
     #[test]

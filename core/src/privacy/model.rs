@@ -110,3 +110,69 @@ mod tests {
         assert!(p.blocker().is_none());
     }
 }
+
+/// What a skills passport would bring, shown before the person confirms
+/// (`privacy::passport`). A passport that cannot be used says why in
+/// `problem`, and brings nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PassportPreview {
+    pub upload_id: i32,
+    pub problem: Option<String>,
+    /// The organisation that signed it, and its issuer address.
+    pub issuer_name: String,
+    pub issuer_url: String,
+    /// Whom it is for, as it says.
+    pub name: String,
+    /// "3 December 2026".
+    pub issued: String,
+    pub valid_until: String,
+    pub levels: Vec<PassportLevel>,
+    /// Badges in it: Open Badges credentials the person keeps, which
+    /// verify at their issuer.
+    pub badges: u32,
+}
+
+impl PassportPreview {
+    /// The levels importing would add.
+    pub fn to_add(&self) -> usize {
+        self.levels
+            .iter()
+            .filter(|l| l.outcome == PassportOutcome::Add)
+            .count()
+    }
+}
+
+/// One agreed level in a passport, and what importing does with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PassportLevel {
+    pub skill_code: String,
+    pub skill_name: String,
+    pub level: u8,
+    pub level_name: String,
+    /// Who agreed it and when, as the passport says.
+    pub agreed_by: Option<String>,
+    pub agreed_at: Option<String>,
+    pub outcome: PassportOutcome,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PassportOutcome {
+    /// Becomes the person's own level, for their manager here to agree.
+    Add,
+    /// They already have this level or higher here.
+    HaveAlready,
+    /// This Skillmap's framework has no such skill.
+    NotInFramework,
+}
+
+impl PassportOutcome {
+    pub fn describe(self) -> &'static str {
+        match self {
+            PassportOutcome::Add => "Added as your own level, for your manager to agree",
+            PassportOutcome::HaveAlready => "Not added: you already have this level or higher",
+            PassportOutcome::NotInFramework => {
+                "Not added: this Skillmap's framework has no such skill"
+            }
+        }
+    }
+}

@@ -258,6 +258,14 @@ const PERSON_MOVE: &[(&str, Col)] = &[
     ("moved_at", Own),
 ];
 
+/// A skills passport they uploaded and have not imported yet.
+const PASSPORT_UPLOAD: &[(&str, Col)] = &[
+    ("id", Own),
+    ("person_id", Own),
+    ("token", Own),
+    ("uploaded_at", Own),
+];
+
 /// The audit trail's columns, all read by `audit_row` but the organisation
 /// whose trail an event joins (the actor's: not exported, it says nothing
 /// of the person).
@@ -404,6 +412,11 @@ fn parts(person: i32, account: i32) -> Vec<Part> {
             "moves",
             format!("SELECT * FROM person_move WHERE person_id = {p} ORDER BY id"),
             PERSON_MOVE,
+        ),
+        part(
+            "passport_uploads",
+            format!("SELECT * FROM passport_upload WHERE person_id = {p} ORDER BY id"),
+            PASSPORT_UPLOAD,
         ),
     ]
 }
@@ -697,6 +710,8 @@ mentoring_offer        whether you offered to mentor\n\
 recognition_received   endorsements and awards colleagues gave you\n\
 recognition_given      endorsements and awards you gave, and to whom\n\
 badges                 your badges (download each credential from My recognition)\n\
+moves                  your moves between organisations of this system\n\
+passport_uploads       a skills passport you uploaded and have not imported yet\n\
 audit_trail            what you did in Skillmap, and what others did to your records\n\n\
 Other people appear by name and role only: this file holds none of their\n\
 record numbers, sign-in details or addresses. The audit trail keeps the\n\
@@ -1264,6 +1279,15 @@ mod tests {
             from_organisation_id: Set(ORG),
             to_organisation_id: Set(ORG),
             moved_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        crate::entities::passport_upload::ActiveModel {
+            person_id: Set(o.b),
+            token: Set("a.b.c".into()),
+            uploaded_at: Set(chrono::Utc::now()),
             ..Default::default()
         }
         .insert(db)

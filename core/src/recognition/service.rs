@@ -120,7 +120,7 @@ async fn issuing_organisation(
     )
 }
 
-fn new_uuid() -> String {
+pub(crate) fn new_uuid() -> String {
     let mut b = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut b);
     // Version 4, variant 1.
