@@ -53,6 +53,15 @@ pub async fn retention_review() -> Result<Retention, AppError> {
     platform::reply(super::service::retention(&state.db, org, months, chrono::Utc::now()).await)
 }
 
+/// Where skills passports may come from, as this deployment is set up.
+#[cfg(feature = "ssr")]
+fn trust_of(state: &crate::platform::AppState) -> super::passport::Trust<'_> {
+    super::passport::Trust {
+        base_url: state.settings.public_base(),
+        trusted: &state.settings.trusted_issuers,
+    }
+}
+
 /// What the signed-in person's uploaded skills passport would bring,
 /// checked afresh: their own upload only (anyone else's is not found).
 #[server(endpoint = "privacy/passport_preview")]
@@ -61,10 +70,7 @@ pub async fn passport_preview(upload_id: i32) -> Result<super::model::PassportPr
     let user = platform::require_user()?;
     let db = platform::db()?;
     let state = platform::state()?;
-    let trust = super::passport::Trust {
-        base_url: state.settings.public_base(),
-        trusted: &state.settings.trusted_issuers,
-    };
+    let trust = trust_of(&state);
     platform::reply(super::passport::preview(&db, &trust, &user, upload_id).await)
 }
 
@@ -77,10 +83,7 @@ pub async fn import_passport(upload_id: i32) -> Result<usize, AppError> {
     let user = platform::require_user()?;
     let db = platform::db()?;
     let state = platform::state()?;
-    let trust = super::passport::Trust {
-        base_url: state.settings.public_base(),
-        trusted: &state.settings.trusted_issuers,
-    };
+    let trust = trust_of(&state);
     let added = platform::reply(
         super::passport::import(&db, &trust, platform::actor(), &user, upload_id).await,
     )?;

@@ -74,6 +74,15 @@ where
     Ok(())
 }
 
+/// Ids 500 at a time (each chunk one `IN` list within both engines'
+/// limits), or one pass over everyone for `None`.
+fn in_chunks(ids: Option<&[i32]>) -> Vec<Option<&[i32]>> {
+    match ids {
+        Some(ids) => ids.chunks(500).map(Some).collect(),
+        None => vec![None],
+    }
+}
+
 /// Counts per (unit, skill) over the units' own members.
 async fn unit_stats(
     db: &impl ConnectionTrait,
@@ -210,10 +219,7 @@ fn insert_cells(backend: DatabaseBackend, filter: &str) -> String {
 /// assessment index.
 async fn write_cells(db: &impl ConnectionTrait, people: Option<&[i32]>) -> Result<(), AppError> {
     let backend = db.get_database_backend();
-    let chunks: Vec<Option<&[i32]>> = match people {
-        Some(ids) => ids.chunks(500).map(Some).collect(),
-        None => vec![None],
-    };
+    let chunks = in_chunks(people);
     for chunk in chunks {
         db.execute_raw(stmt(
             backend,
@@ -254,10 +260,7 @@ async fn write_capability(
             person_capability::Entity::delete_many().exec(db).await?;
         }
     }
-    let chunks: Vec<Option<&[i32]>> = match people {
-        Some(ids) => ids.chunks(500).map(Some).collect(),
-        None => vec![None],
-    };
+    let chunks = in_chunks(people);
     for chunk in chunks {
         let models = capability_of(db, fw, chunk).await?;
         insert_chunks(db, &models).await?;
@@ -389,10 +392,7 @@ async fn write_heads(
     units: Option<&[i32]>,
 ) -> Result<(), AppError> {
     let backend = db.get_database_backend();
-    let chunks: Vec<Option<&[i32]>> = match units {
-        Some(ids) => ids.chunks(500).map(Some).collect(),
-        None => vec![None],
-    };
+    let chunks = in_chunks(units);
     for chunk in chunks {
         let which = id_filter("org_unit_id", chunk);
         db.execute_raw(stmt(
@@ -785,18 +785,20 @@ pub(crate) async fn apply_change<C: ConnectionTrait>(
                 .push(person_capability::Entity::insert_many(rows).build(backend))
                 .await?;
         }
-        match heads_move {
+        let heads_moved = match heads_move {
             // The row was seen in this turn (SQLite has one writer).
-            Some(s) if backend == DatabaseBackend::Sqlite => batch.push(s).await?,
-            Some(s) => {
-                if db.execute_raw(s).await?.rows_affected() == 0 {
-                    // Gone since it was seen: recount, alone (the new
-                    // capability row is written: PostgreSQL sent it).
-                    lock_units(db, Some(&units), Hold::Exclusive).await?;
-                    write_heads(db, fw, Some(&units)).await?;
-                }
+            Some(s) if backend == DatabaseBackend::Sqlite => {
+                batch.push(s).await?;
+                true
             }
-            None => {}
+            Some(s) => db.execute_raw(s).await?.rows_affected() > 0,
+            None => true,
+        };
+        if !heads_moved {
+            // Gone since it was seen: recount, alone (the new capability
+            // row is written: PostgreSQL sent it).
+            lock_units(db, Some(&units), Hold::Exclusive).await?;
+            write_heads(db, fw, Some(&units)).await?;
         }
     }
     for s in directory_level_of(backend, new.person_id, &new.skill_code) {
@@ -936,10 +938,7 @@ async fn write_directory_levels(
     people: Option<&[i32]>,
 ) -> Result<(), AppError> {
     let backend = db.get_database_backend();
-    let chunks: Vec<Option<&[i32]>> = match people {
-        Some(ids) => ids.chunks(500).map(Some).collect(),
-        None => vec![None],
-    };
+    let chunks = in_chunks(people);
     for chunk in chunks {
         db.execute_raw(stmt(
             backend,
