@@ -68,10 +68,9 @@ fn trust_of(state: &crate::platform::AppState) -> super::passport::Trust<'_> {
 pub async fn passport_preview(upload_id: i32) -> Result<super::model::PassportPreview, AppError> {
     use crate::platform;
     let user = platform::require_user()?;
-    let db = platform::db()?;
     let state = platform::state()?;
-    let trust = trust_of(&state);
-    platform::reply(super::passport::preview(&db, &trust, &user, upload_id).await)
+    let (db, trust) = (&state.db, trust_of(&state));
+    platform::reply(super::passport::preview(db, &trust, &user, upload_id).await)
 }
 
 /// Imports the signed-in person's uploaded skills passport: its levels
@@ -81,11 +80,10 @@ pub async fn passport_preview(upload_id: i32) -> Result<super::model::PassportPr
 pub async fn import_passport(upload_id: i32) -> Result<usize, AppError> {
     use crate::platform;
     let user = platform::require_user()?;
-    let db = platform::db()?;
     let state = platform::state()?;
-    let trust = trust_of(&state);
+    let (db, trust) = (&state.db, trust_of(&state));
     let added = platform::reply(
-        super::passport::import(&db, &trust, platform::actor(), &user, upload_id).await,
+        super::passport::import(db, &trust, platform::actor(), &user, upload_id).await,
     )?;
     if platform::guard::is_form_post() {
         leptos_axum::redirect(&format!("/skills?passport={added}"));

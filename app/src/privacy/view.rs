@@ -14,7 +14,8 @@ use super::model::{ErasePreview, PassportPreview, Retention};
 use crate::auth::api::whoami;
 use crate::error::{AppError, FieldError};
 use crate::ui::{
-    Cell, ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, TextField, page, url_error,
+    Cell, ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, TextField, group_class, page,
+    url_error,
 };
 
 /// Where a person downloads their data (a plain GET route, `privacy::download`).
@@ -25,14 +26,6 @@ pub const DOWNLOAD_PATH: &str = "/my-data/skillmap-my-data.zip";
 pub const PASSPORT_PATH: &str = "/my-data/skills-passport.jwt";
 /// Where a person uploads a skills passport from another Skillmap.
 pub const PASSPORT_UPLOAD_PATH: &str = "/my-data/passport/upload";
-
-fn group_class(error: &Option<String>) -> &'static str {
-    if error.is_some() {
-        "nhsuk-form-group nhsuk-form-group--error"
-    } else {
-        "nhsuk-form-group"
-    }
-}
 
 #[component]
 pub fn MyDataPage() -> impl IntoView {

@@ -22,7 +22,8 @@ use crate::error::FieldError;
 use crate::team::model::Choice;
 use crate::team::view::TeamChoice;
 use crate::ui::{
-    Cell, CellHeading, ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, page, url_error,
+    Cell, CellHeading, ErrorPage, ErrorSummary, FieldErrorMessage, Layout, Table, group_class,
+    page, url_error,
 };
 
 fn query(key: &str) -> Option<String> {
@@ -389,14 +390,6 @@ fn colleague_list(people: Vec<Colleague>) -> impl IntoView {
         })
         .collect_view();
     view! { <ul class="nhsuk-list skillmap-steps">{rows}</ul> }
-}
-
-fn group_class(error: &Option<String>) -> &'static str {
-    if error.is_some() {
-        "nhsuk-form-group nhsuk-form-group--error"
-    } else {
-        "nhsuk-form-group"
-    }
 }
 
 /// A select of `choices` with a "Choose ..." first option.

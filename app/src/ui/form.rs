@@ -37,6 +37,15 @@ fn signed_here(_: &str, _: &str, _: &leptos_router::params::ParamsMap) -> bool {
     false
 }
 
+/// A form group's classes: with the error style when it has an error.
+pub fn group_class(error: &Option<String>) -> &'static str {
+    if error.is_some() {
+        "nhsuk-form-group nhsuk-form-group--error"
+    } else {
+        "nhsuk-form-group"
+    }
+}
+
 /// "There is a problem" box listing each error, linking to its field.
 #[component]
 pub fn ErrorSummary(errors: Vec<FieldError>) -> impl IntoView {

@@ -7,7 +7,8 @@ mod menu;
 
 pub use assets::{AssetNames, SiteAssets};
 pub use form::{
-    Cell, CellHeading, ErrorSummary, FieldErrorMessage, SelectField, Table, TextField, url_error,
+    Cell, CellHeading, ErrorSummary, FieldErrorMessage, SelectField, Table, TextField, group_class,
+    url_error,
 };
 pub use layout::{ErrorPage, Layout, Row};
 pub use menu::{NavLink, PrimaryNav, nav_for};

@@ -31,7 +31,7 @@ use serde_json::{Value, json};
 use super::model::{PassportLevel, PassportOutcome, PassportPreview};
 use crate::audit::model::Action;
 use crate::auth::model::CurrentUser;
-use crate::entities::{account, assessment, badge, organisation, passport_upload, person};
+use crate::entities::{assessment, badge, organisation, passport_upload, person};
 use crate::error::AppError;
 use crate::framework::model::{MAX_LEVEL, level_name};
 use crate::framework::read as framework;
@@ -61,17 +61,10 @@ fn no_person() -> AppError {
     )
 }
 
-/// The email a person's credentials name: their staff record's, else their
-/// account's.
+/// The email a person's passport names (`recognition::service::holder_email`).
 async fn email_of(db: &impl ConnectionTrait, p: &person::Model) -> Result<String, AppError> {
-    if let Some(e) = p.email.as_ref().filter(|e| !e.trim().is_empty()) {
-        return Ok(e.clone());
-    }
-    account::Entity::find()
-        .filter(account::Column::PersonId.eq(p.id))
-        .one(db)
+    crate::recognition::service::holder_email(db, p)
         .await?
-        .map(|a| a.email)
         .ok_or_else(|| {
             AppError::Conflict(
                 "A skills passport names its holder by email address, and your staff record has none. Ask HR to add one.".into(),
@@ -436,13 +429,17 @@ async fn own_upload(
     Ok((p, up))
 }
 
+/// What importing would write for one level: the level, its evidence, and
+/// the revision of the person's assessment it replaces (0: none).
+type Planned = (PassportLevel, String, i32);
+
 /// The passport checked, and what importing it would do with each level.
 async fn plan(
     db: &impl ConnectionTrait,
     trust: &Trust<'_>,
     p: &person::Model,
     up: &passport_upload::Model,
-) -> Result<(PassportPreview, Vec<(PassportLevel, String)>), AppError> {
+) -> Result<(PassportPreview, Vec<Planned>), AppError> {
     let email = email_of(db, p).await?;
     let mut preview = PassportPreview {
         upload_id: up.id,
@@ -463,26 +460,23 @@ async fn plan(
         }
     };
     let fw = framework::current(db).await?;
-    let mine: std::collections::HashMap<String, i16> = assessment::Entity::find()
+    // Skill -> (the higher of their own and agreed level here, revision).
+    let mine: std::collections::HashMap<String, (i16, i32)> = assessment::Entity::find()
         .filter(assessment::Column::PersonId.eq(p.id))
         .all(db)
         .await?
         .into_iter()
         .map(|a| {
-            (
-                a.skill_code.clone(),
-                a.agreed_level.unwrap_or(0).max(a.self_level),
-            )
+            let level = a.agreed_level.unwrap_or(0).max(a.self_level);
+            (a.skill_code, (level, a.revision))
         })
         .collect();
     let mut rows = Vec::new();
     for c in passport.levels {
+        let here = mine.get(&c.skill_code).copied();
         let outcome = if fw.skill(&c.skill_code).is_none() {
             PassportOutcome::NotInFramework
-        } else if mine
-            .get(&c.skill_code)
-            .is_some_and(|have| *have >= i16::from(c.level))
-        {
+        } else if here.is_some_and(|(have, _)| have >= i16::from(c.level)) {
             PassportOutcome::HaveAlready
         } else {
             PassportOutcome::Add
@@ -514,6 +508,7 @@ async fn plan(
                 outcome,
             },
             evidence,
+            here.map_or(0, |(_, revision)| revision),
         ));
     }
     rows.sort_by(|a, b| a.0.skill_name.cmp(&b.0.skill_name));
@@ -523,7 +518,7 @@ async fn plan(
     preview.issued = day(passport.issued);
     preview.valid_until = day(passport.valid_until);
     preview.badges = passport.badges;
-    preview.levels = rows.iter().map(|(l, _)| l.clone()).collect();
+    preview.levels = rows.iter().map(|(l, _, _)| l.clone()).collect();
     Ok((preview, rows))
 }
 
@@ -555,21 +550,14 @@ pub async fn import(
     if let Some(problem) = preview.problem {
         return Err(AppError::Conflict(problem));
     }
-    let revisions: std::collections::HashMap<String, i32> = assessment::Entity::find()
-        .filter(assessment::Column::PersonId.eq(p.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.skill_code, a.revision))
-        .collect();
     let txn = crate::kernel::begin_write(db).await?;
     let mut added = 0;
-    for (level, evidence) in rows {
+    for (level, evidence, revision) in rows {
         if level.outcome != PassportOutcome::Add {
             continue;
         }
         let input = SelfAssessmentInput {
-            revision: revisions.get(&level.skill_code).copied().unwrap_or(0),
+            revision,
             skill_code: level.skill_code,
             level: Some(level.level),
             confidence: None,

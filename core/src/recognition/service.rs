@@ -558,6 +558,22 @@ pub async fn revoke(
     Ok(())
 }
 
+/// The email address a person's credentials name: their staff record's,
+/// else their account's; none when they have neither.
+pub(crate) async fn holder_email(
+    db: &impl ConnectionTrait,
+    p: &person::Model,
+) -> Result<Option<String>, AppError> {
+    if let Some(e) = p.email.as_ref().filter(|e| !e.trim().is_empty()) {
+        return Ok(Some(e.clone()));
+    }
+    Ok(account::Entity::find()
+        .filter(account::Column::PersonId.eq(p.id))
+        .one(db)
+        .await?
+        .map(|a| a.email))
+}
+
 /// The person's badge as a signed Open Badges 3.0 credential (VC-JWT),
 /// issued by the organisation that issued the badge (their own, or the
 /// one they were in when it was awarded) at its address under `base_url`,
@@ -580,19 +596,11 @@ pub async fn signed_credential(
         .ok_or_else(|| AppError::NotFound("That person".into()))?;
     let org = b.organisation_id.unwrap_or(p.organisation_id);
     let issuer = &issuer_of(db, base_url, org).await?;
-    let email = match p.email.filter(|e| !e.trim().is_empty()) {
-        Some(e) => e,
-        None => account::Entity::find()
-            .filter(account::Column::PersonId.eq(person_id))
-            .one(db)
-            .await?
-            .map(|a| a.email)
-            .ok_or_else(|| {
-                AppError::Conflict(
-                    "A badge names its holder by email address, and this staff record has none. Ask HR to add one.".into(),
-                )
-            })?,
-    };
+    let email = holder_email(db, &p).await?.ok_or_else(|| {
+        AppError::Conflict(
+            "A badge names its holder by email address, and this staff record has none. Ask HR to add one.".into(),
+        )
+    })?;
     let fw = framework::current(db).await?;
     let description = fw
         .skill(&b.skill_code)

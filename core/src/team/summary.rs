@@ -445,17 +445,19 @@ async fn write_heads(
             let keen: i32 = r.try_get("", "keen")?;
             let lead: i32 = r.try_get("", "lead")?;
             let digital: String = r.try_get("", "digital")?;
-            let all = standing(lead as i16, &digital, false, fw.domains.len());
-            let keen_one = standing(lead as i16, &digital, true, fw.domains.len());
+            // Each standing counts the whole group; "interested" (near and
+            // keen), only its keen ones.
+            let [leaders, near, _, below, working] =
+                standing(lead as i16, &digital, false, fw.domains.len());
             let row = acc.entry(key).or_default();
-            for (i, (one, with_interest)) in all.iter().zip(keen_one).enumerate() {
-                // "Interested" counts only those of the group who are.
-                let count = if i == 2 {
-                    keen * with_interest
-                } else {
-                    n * one
-                };
-                row[i + 1] += count;
+            for (sum, count) in row[1..].iter_mut().zip([
+                n * leaders,
+                n * near,
+                keen * near,
+                n * below,
+                n * working,
+            ]) {
+                *sum += count;
             }
         }
         let rows: Vec<unit_head_count::ActiveModel> = acc
