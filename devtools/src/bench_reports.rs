@@ -36,6 +36,11 @@ use skillmap_core::team::{service, summary};
 pub(crate) async fn open(url: &str) -> Result<DatabaseConnection, String> {
     let settings = skillmap_core::kernel::Settings {
         database_url: url.to_string(),
+        // Seeding is batch work, not a request: at 100,000 staff on
+        // PostgreSQL one of its statements (the badges' organisations) ran
+        // past the server's 30 seconds and the seed rolled back after 45
+        // minutes.
+        db_statement_timeout: std::time::Duration::from_secs(3600),
         ..skillmap_core::kernel::Settings::default()
     };
     let db = skillmap::connect(&settings)

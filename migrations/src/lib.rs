@@ -31,6 +31,8 @@ mod m20261207_000024_organisations;
 mod m20261207_000025_issuers_and_moves;
 mod m20261207_000026_unit_head_count;
 mod m20261207_000027_passport_upload;
+mod m20261207_000028_own_skills;
+mod m20261207_000029_unit_review_day;
 
 pub struct Migrator;
 
@@ -65,6 +67,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000025_issuers_and_moves::Migration),
             Box::new(m20261207_000026_unit_head_count::Migration),
             Box::new(m20261207_000027_passport_upload::Migration),
+            Box::new(m20261207_000028_own_skills::Migration),
+            Box::new(m20261207_000029_unit_review_day::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(Transactional(m)) as Box<dyn MigrationTrait>)

@@ -92,6 +92,7 @@ fn lead_expected(what: &str) -> u16 {
         | "/api/auth/logout"
         | "/api/home/overview"
         | "/api/framework/current"
+        | "/api/framework/admin"
         | "/api/team/legend"
         | "/api/team/organisation"
         | "/api/notifications/inbox"
@@ -138,6 +139,11 @@ fn lead_expected(what: &str) -> u16 {
         | "/api/recognition/gift_form"
         | "/api/recognition/give" => 404,
         "POST /verify" | "POST /verify/upload" => 303,
+        // The lead looks after the shared framework: a file that is not
+        // one is refused; a draft of an organisation's own skills (or none)
+        // is not found.
+        "/api/framework/upload" => 422,
+        "/api/framework/preview" | "/api/framework/publish" => 404,
         // The passport forms send everyone signed in back to the page
         // (no consent ticked; no file chosen).
         "POST /my-data/skills-passport.jwt" | "POST /my-data/passport/upload" => 303,
@@ -218,6 +224,13 @@ const PUBLIC_BAD_REQUEST: Own = [400, 400, 400, 400, 400, 400];
 /// URL to ask for, and the status each caller should get.
 struct RouteCase(&'static str, String, Row);
 
+/// An organisation's own skills: one domain, one skill.
+const OWN_SKILLS: &str = "domain_code,domain_name,skill_code,skill_name,description,foundation,\
+level_1_awareness,level_2_working,level_3_practitioner,level_4_expert
+LOCAL,Our own skills,LOCAL-EPR,EPR super-user,Helps colleagues with the EPR.,no,Knows who helps,\
+Answers everyday questions,Trains a ward,Shapes how the EPR is set up
+";
+
 const OTHER_MANAGER: &str = "other.manager@skillmap.example";
 const OTHER_PASSWORD: &str = "another long passphrase";
 
@@ -288,6 +301,18 @@ async fn every_server_function_authorizes_every_caller() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+
+    // The administrator's draft of their organisation's own skills (with
+    // two organisations, the only framework they may upload).
+    let res = app
+        .call(
+            &admin,
+            "/api/framework/upload",
+            &[("document", OWN_SKILLS), ("scope", "own")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let own_draft = res.text().await.unwrap().trim().to_string();
 
     // The staff member has accepted a learning pathway.
     let mine: serde_json::Value = app
@@ -660,6 +685,15 @@ async fn every_server_function_authorizes_every_caller() {
             vec![("draft_id", "999".into())],
             same(ADMIN_NOT_FOUND),
         ),
+        // A draft of the first organisation's own skills: theirs alone
+        // (the lead, who publishes the shared framework, is told it is not
+        // found too).
+        Case(
+            "/api/framework/preview",
+            vec![("draft_id", own_draft.clone())],
+            theirs(ADMIN_ONLY),
+        ),
+        Case("/api/framework/admin", vec![], same(ADMIN_ONLY)),
         Case(
             "/api/framework/publish",
             vec![("draft_id", "999".into())],
@@ -929,6 +963,9 @@ async fn every_server_function_authorizes_every_caller() {
         .chain(routes.iter().map(|RouteCase(r, _, _)| r.to_string()))
         .collect();
     covered.sort();
+    // A server function may have more than one case (an id that does not
+    // exist, and one of another organisation).
+    covered.dedup();
     assert_eq!(
         registered, covered,
         "routes and the authorization matrix differ: add new ones to the matrix"

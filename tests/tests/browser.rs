@@ -516,3 +516,33 @@ fn a_skills_passport_takes_agreed_levels_to_another_system() {
     let artifacts = journey(&first, "passport", &vars, "skills passport journey");
     assert!(artifacts.join("passport-preview.png").exists());
 }
+
+/// Issue 26: an organisation's own skills on top of the shared framework.
+/// Its administrator publishes them (not the shared framework, which the
+/// workforce lead looks after); its staff assess them and its managers
+/// agree them; the other organisation sees none of them
+/// (tests/browser/own_skills.mjs).
+#[test]
+fn an_organisation_adds_its_own_skills_for_its_staff_alone() {
+    let app = TestServer::start_system(2, 240, &[("SKILLMAP_LOGIN_BURST", "100")]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let staff_person = rt.block_on(async {
+        let staff = app.login_demo(STAFF).await;
+        app.whoami(&staff).await["person_id"].to_string()
+    });
+    let artifacts = journey(
+        &app,
+        "own_skills",
+        &[
+            ("ADMIN_EMAIL", ADMIN),
+            ("STAFF_EMAIL", STAFF),
+            ("MANAGER_EMAIL", MANAGER),
+            ("STAFF_PERSON", &staff_person),
+            ("OTHER_ADMIN_EMAIL", OTHER_ADMIN),
+            ("OTHER_STAFF_EMAIL", OTHER_STAFF),
+            ("LEAD_EMAIL", LEAD),
+        ],
+        "own skills journey",
+    );
+    assert!(artifacts.join("own-skills-framework.png").exists());
+}

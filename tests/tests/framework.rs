@@ -174,3 +174,96 @@ async fn export_then_import_a_new_version() {
     assert_eq!(retired[0]["skill"]["code"], "DAT-ETH");
     assert_eq!(retired[0]["assessment"]["self_level"], 2);
 }
+
+/// Issue 26: in a system of two organisations an administrator publishes
+/// their organisation's own skills, not the shared framework; their staff
+/// download them and get them from `framework/current`; the other
+/// organisation's do not.
+#[tokio::test]
+async fn an_organisations_own_skills_over_http() {
+    let app = TestServer::start_system(2, 120, &[("SKILLMAP_LOGIN_BURST", "100")]);
+    let admin = app.login_demo(ADMIN).await;
+    let own = "domain_code,domain_name,skill_code,skill_name,description,foundation,\
+               level_1_awareness,level_2_working,level_3_practitioner,level_4_expert\n\
+               LOCAL,Our own skills,LOCAL-EPR,EPR super-user,Helps with the EPR.,no,\
+               Knows who helps,Answers questions,Trains a ward,Shapes the set-up\n";
+    // Not the shared framework: the workforce lead looks after that.
+    let res = app
+        .call(
+            &admin,
+            "/api/framework/upload",
+            &[("document", own), ("scope", "shared")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["Validation"][0]["field"], "scope", "{body}");
+    // Their own, with no choice given.
+    let res = app
+        .call(&admin, "/api/framework/upload", &[("document", own)])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let draft = res.json::<Value>().await.unwrap().to_string();
+    let res = app
+        .call(&admin, "/api/framework/publish", &[("draft_id", &draft)])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let staff = app.login_demo(STAFF).await;
+    let other = app.login_demo(OTHER_STAFF).await;
+    let ours: Value = app
+        .call(&staff, "/api/framework/current", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ours["own"]["domains"][0]["skills"][0]["code"], "LOCAL-EPR");
+    assert_eq!(ours["version"], 1, "the shared framework is as it was");
+    let theirs: Value = app
+        .call(&other, "/api/framework/current", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(theirs["own"].is_null(), "{}", theirs["own"]);
+
+    let download = |client: &reqwest::Client, path: &str| {
+        let req = client.get(app.url(path));
+        async move { req.send().await.unwrap() }
+    };
+    let csv = download(&staff, "/framework/export.csv?own=1").await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    let csv = csv.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains(",LOCAL-EPR,"), "{csv}");
+    let shared = download(&staff, "/framework/export.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !shared.contains("LOCAL-EPR"),
+        "the shared file has no own skills"
+    );
+    let none = download(&other, "/framework/export.csv?own=1").await;
+    assert_eq!(none.status(), StatusCode::NOT_FOUND);
+
+    // Their staff assess it; the other organisation's cannot.
+    for (client, want) in [
+        (&staff, StatusCode::OK),
+        (&other, StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let res = app
+            .call(
+                client,
+                "/api/profile/save",
+                &[
+                    ("skill_code", "LOCAL-EPR"),
+                    ("level", "2"),
+                    ("revision", "0"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), want);
+    }
+}

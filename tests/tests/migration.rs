@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, Database};
 use skillmap_tests::*;
 
 /// The migration that changes most tables (organisations: a new table, a
-/// column on seven, triggers, the audit trail's guard); three newer ones
+/// column on seven, triggers, the audit trail's guard); five newer ones
 /// follow it.
 const NEWEST: &str = "m20261207_000024_organisations";
 
@@ -29,11 +29,11 @@ async fn a_failed_migration_changes_nothing_and_the_next_start_applies_it() {
     let conn = Database::connect(db.url()).await.unwrap();
 
     // Back to the database as it was before that migration (its own
-    // `down`, after the three migrations since: issuers and moves, head
-    // counts, passport uploads), with one thing in the way of its last
+    // `down`, after the five migrations since: issuers and moves, head
+    // counts, passport uploads, own skills, review days), with one thing in the way of its last
     // step (an index of the name it makes last already exists): its table,
     // columns and triggers go in first, then it fails.
-    Migrator::down(&conn, Some(4)).await.unwrap();
+    Migrator::down(&conn, Some(6)).await.unwrap();
     let applied: Vec<String> = Migrator::get_applied_migrations(&conn)
         .await
         .unwrap()

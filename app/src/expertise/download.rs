@@ -35,8 +35,9 @@ pub(crate) async fn find_csv(
     let db = &state.db;
     let by = actor(&state, &user, &headers, peer);
     let result = async {
-        let people = super::service::find_all(db, user.organisation()?, &query).await?;
-        let fw = crate::framework::read::current(db).await?;
+        let org = user.organisation()?;
+        let people = super::service::find_all(db, org, &query).await?;
+        let fw = crate::framework::read::current_for(db, org).await?;
         let described = query.describe(|c| {
             fw.skill(c)
                 .map_or_else(|| c.to_string(), |s| s.name.clone())

@@ -117,6 +117,10 @@ pub fn Layout(
 /// A whole-page message for an error that stops the page from showing.
 #[component]
 pub fn ErrorPage(error: AppError) -> impl IntoView {
+    // The page answers with the error's status (a skill, say, that the
+    // page itself finds missing answers 404, as a missing id does).
+    #[cfg(feature = "ssr")]
+    crate::platform::guard::set_error_status(&error);
     let (title, body) = match &error {
         AppError::Unauthorized => (
             "You need to sign in".to_string(),

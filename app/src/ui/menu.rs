@@ -51,6 +51,10 @@ pub fn nav_for(user: &CurrentUser) -> Vec<NavLink> {
         links.push(NavLink::new("/admin/audit", "Audit trail"));
     }
     links.push(NavLink::new("/framework", "Framework"));
+    // The workforce lead looks after the shared framework.
+    if user.role == Role::Lead {
+        links.push(NavLink::new("/admin/framework", "Manage framework"));
+    }
     if user.role == Role::Admin {
         links.push(NavLink::new("/admin/accounts", "Accounts"));
         links.push(NavLink::new("/admin/framework", "Manage framework"));

@@ -10,6 +10,9 @@ pub struct Model {
     pub description: String,
     pub version: i32,
     pub published_at: DateTimeUtc,
+    /// None for the shared framework; the organisation whose own skills
+    /// these are otherwise.
+    pub organisation_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Set once published.
     pub published_version: Option<i32>,
+    /// Which framework it would be the next version of: None the shared
+    /// one, an organisation's id its own skills.
+    pub organisation_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -39,7 +39,7 @@ async fn agreed_levels(
 /// The interests page of `person_id`: every skill of the current
 /// framework with their choices, and their directory listing.
 pub async fn interests(db: &impl ConnectionTrait, person_id: i32) -> Result<Interests, AppError> {
-    let fw = framework::current(db).await?;
+    let fw = framework::current_for_person(db, person_id).await?;
     let agreed = agreed_levels(db, person_id).await?;
     let chosen: HashMap<String, (bool, bool)> = skill_interest::Entity::find()
         .filter(skill_interest::Column::PersonId.eq(person_id))
@@ -49,8 +49,7 @@ pub async fn interests(db: &impl ConnectionTrait, person_id: i32) -> Result<Inte
         .map(|i| (i.skill_code, (i.develop, i.help)))
         .collect();
     let skills = fw
-        .domains
-        .iter()
+        .all_domains()
         .flat_map(|d| d.skills.iter().map(move |s| (d, s)))
         .map(|(d, s)| {
             let level = agreed.get(&s.code).copied();
@@ -84,7 +83,7 @@ pub async fn save_interests<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let fw = framework::current(db).await?;
+    let fw = framework::current_for_person(db, person_id).await?;
     let txn = begin_write(db).await?;
     let agreed = agreed_levels(&txn, person_id).await?;
     let errors = check_interests(develop, help, |code| {
@@ -460,7 +459,7 @@ pub async fn find(
     q: FindQuery,
 ) -> Result<FindResults, AppError> {
     let org = user.organisation()?;
-    let fw = framework::current(db).await?;
+    let fw = framework::current_for(db, org).await?;
     let units = check_search(db, org, &fw, &q).await?;
     let all = search_ids(db, org, &q, units.as_deref()).await?;
     let matching = all.len();
@@ -485,9 +484,7 @@ pub async fn find(
         None => false,
     };
     let skills = fw
-        .domains
-        .iter()
-        .flat_map(|d| d.skills.iter())
+        .skills()
         .map(|s| Pick {
             value: s.code.clone(),
             label: s.name.clone(),
@@ -530,7 +527,7 @@ pub async fn find_all(
     org: i32,
     q: &FindQuery,
 ) -> Result<Vec<Found>, AppError> {
-    let fw = framework::current(db).await?;
+    let fw = framework::current_for(db, org).await?;
     let units = check_search(db, org, &fw, q).await?;
     let ids = search_ids(db, org, q, units.as_deref()).await?;
     let mut out = Vec::with_capacity(ids.len());

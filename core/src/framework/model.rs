@@ -192,6 +192,29 @@ pub struct ImportPreview {
     pub removed: Vec<String>,
     pub unchanged: usize,
     pub published_version: Option<i32>,
+    /// The organisation whose own skills this file would become the next
+    /// version of; None for the shared framework.
+    #[serde(default)]
+    pub organisation: Option<String>,
+}
+
+/// The administrators' framework page: what is in use, and what this
+/// account may publish.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameworkAdmin {
+    /// The shared framework, with the account's organisation's own skills.
+    pub framework: FrameworkView,
+    /// The account's organisation, whose own skills it may publish (none
+    /// for the workforce lead).
+    pub organisation: Option<String>,
+    /// Whether it may publish the shared framework: the workforce lead, or
+    /// the administrators of a deployment of one organisation.
+    pub shared: bool,
+}
+
+/// The default name of an organisation's own skills.
+pub fn own_skills_name(organisation: &str) -> String {
+    format!("{organisation}: own skills")
 }
 
 /// Skills added, changed and removed going from `old` to `new` (as "CODE
@@ -243,6 +266,26 @@ pub struct FrameworkView {
     pub description: String,
     pub published: String,
     pub domains: Vec<DomainView>,
+    /// The viewer's organisation's own skills, shown after the shared
+    /// domains (none when it has none, and in every view of the shared
+    /// framework alone). Kept apart from `domains` because the figures
+    /// that compare organisations (integrative leaders, the foundation
+    /// skills, the trend per domain) count the shared domains only.
+    #[serde(default)]
+    pub own: Option<OwnSkills>,
+}
+
+/// An organisation's own skills: its own framework, versioned like the
+/// shared one, that adds domains for its people only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnSkills {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub version: i32,
+    pub description: String,
+    pub published: String,
+    pub domains: Vec<DomainView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,8 +308,34 @@ pub struct SkillView {
 }
 
 impl FrameworkView {
+    /// The shared domains, then the organisation's own.
+    pub fn all_domains(&self) -> impl Iterator<Item = &DomainView> {
+        self.domains
+            .iter()
+            .chain(self.own.iter().flat_map(|o| o.domains.iter()))
+    }
+
+    /// Every skill a person may assess: the shared framework's, then their
+    /// organisation's own.
     pub fn skills(&self) -> impl Iterator<Item = &SkillView> {
-        self.domains.iter().flat_map(|d| d.skills.iter())
+        self.all_domains().flat_map(|d| d.skills.iter())
+    }
+
+    /// Whether `code` is one of the organisation's own skills.
+    pub fn is_own(&self, code: &str) -> bool {
+        self.own
+            .iter()
+            .flat_map(|o| o.domains.iter())
+            .any(|d| d.skills.iter().any(|s| s.code == code))
+    }
+
+    /// The version an assessment of `code` is made against: its own
+    /// framework's for an organisation's own skill.
+    pub fn version_of(&self, code: &str) -> i32 {
+        match &self.own {
+            Some(o) if self.is_own(code) => o.version,
+            _ => self.version,
+        }
     }
 
     pub fn skill(&self, code: &str) -> Option<&SkillView> {
@@ -280,7 +349,8 @@ impl FrameworkView {
         if words.is_empty() {
             return self;
         }
-        for d in &mut self.domains {
+        let own = self.own.iter_mut().flat_map(|o| o.domains.iter_mut());
+        for d in self.domains.iter_mut().chain(own) {
             d.skills.retain(|s| {
                 let hay = format!(
                     "{} {} {} {} {}",
@@ -295,6 +365,9 @@ impl FrameworkView {
             });
         }
         self.domains.retain(|d| !d.skills.is_empty());
+        if let Some(o) = &mut self.own {
+            o.domains.retain(|d| !d.skills.is_empty());
+        }
         self
     }
 }

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::model::{
-    DescriptorDoc, DomainDoc, DomainView, FrameworkDoc, FrameworkView, SCHEMA, SkillDoc, SkillView,
+    DescriptorDoc, DomainDoc, DomainView, FrameworkDoc, FrameworkView, OwnSkills, SCHEMA, SkillDoc,
+    SkillView,
 };
 use crate::entities::{domain, framework, skill, skill_descriptor};
 use crate::error::AppError;
@@ -19,9 +20,10 @@ pub fn default_doc() -> FrameworkDoc {
         .expect("the shipped framework parses (checked by a unit test)")
 }
 
-/// The framework in use: the most recently published version.
+/// The shared framework in use: its most recently published version.
 pub(crate) async fn current_model(db: &impl ConnectionTrait) -> Result<framework::Model, AppError> {
     framework::Entity::find()
+        .filter(framework::Column::OrganisationId.is_null())
         .order_by_desc(framework::Column::Id)
         .one(db)
         .await?
@@ -53,6 +55,89 @@ pub async fn current(db: &impl ConnectionTrait) -> Result<FrameworkView, AppErro
     let view = load(db, f.clone()).await?;
     *LOADED.lock().unwrap_or_else(|e| e.into_inner()) = Some((f, view.clone()));
     Ok(view)
+}
+
+/// The newest version of organisation `org`'s own skills, if it has any.
+pub(crate) async fn own_model(
+    db: &impl ConnectionTrait,
+    org: i32,
+) -> Result<Option<framework::Model>, AppError> {
+    Ok(framework::Entity::find()
+        .filter(framework::Column::OrganisationId.eq(org))
+        .order_by_desc(framework::Column::Id)
+        .one(db)
+        .await?)
+}
+
+/// The last own skills loaded per organisation, kept as `LOADED` is.
+static OWN_LOADED: std::sync::Mutex<Option<HashMap<i32, (framework::Model, OwnSkills)>>> =
+    std::sync::Mutex::new(None);
+
+/// What a person of organisation `org` assesses: the shared framework in
+/// use with the organisation's own skills after it (`FrameworkView::own`).
+/// The figures that compare organisations read `current`, the shared
+/// framework alone.
+pub async fn current_for(db: &impl ConnectionTrait, org: i32) -> Result<FrameworkView, AppError> {
+    let mut view = current(db).await?;
+    let Some(f) = own_model(db, org).await? else {
+        return Ok(view);
+    };
+    let kept = {
+        let guard = OWN_LOADED.lock().unwrap_or_else(|e| e.into_inner());
+        guard
+            .as_ref()
+            .and_then(|m| m.get(&org))
+            .filter(|(row, _)| *row == f)
+            .map(|(_, own)| own.clone())
+    };
+    let own = match kept {
+        Some(own) => own,
+        None => {
+            let loaded = load(db, f.clone()).await?;
+            let own = OwnSkills {
+                id: loaded.id,
+                code: loaded.code,
+                name: loaded.name,
+                version: loaded.version,
+                description: loaded.description,
+                published: loaded.published,
+                domains: loaded.domains,
+            };
+            OWN_LOADED
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert_with(HashMap::new)
+                .insert(org, (f, own.clone()));
+            own
+        }
+    };
+    view.own = Some(own);
+    Ok(view)
+}
+
+/// Organisation `org`'s own skills alone, as a framework (to download and
+/// edit): None when it has none.
+pub async fn own_view(
+    db: &impl ConnectionTrait,
+    org: i32,
+) -> Result<Option<FrameworkView>, AppError> {
+    match own_model(db, org).await? {
+        Some(f) => Ok(Some(load(db, f).await?)),
+        None => Ok(None),
+    }
+}
+
+/// `current_for` the organisation of person `person_id` (the shared
+/// framework alone for a person of none, which the schema does not allow).
+pub async fn current_for_person(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+) -> Result<FrameworkView, AppError> {
+    use crate::kernel::tenant::{Owned, organisation_of};
+    match organisation_of(db, Owned::Person, person_id).await? {
+        Some(Some(org)) => current_for(db, org).await,
+        _ => current(db).await,
+    }
 }
 
 pub(crate) async fn load(
@@ -112,6 +197,7 @@ pub(crate) async fn load(
                 description: d.description,
             })
             .collect(),
+        own: None,
     })
 }
 
@@ -154,9 +240,19 @@ pub fn to_doc(view: &FrameworkView) -> FrameworkDoc {
     }
 }
 
-/// Codes of the skills in the current framework (to check input against).
+/// Codes of the skills in the current shared framework.
 pub async fn skill_codes(db: &impl ConnectionTrait) -> Result<Vec<String>, AppError> {
     Ok(current(db)
+        .await?
+        .skills()
+        .map(|s| s.code.clone())
+        .collect())
+}
+
+/// Codes of the skills organisation `org`'s people assess: the shared
+/// framework's and its own (to check input against).
+pub async fn skill_codes_for(db: &impl ConnectionTrait, org: i32) -> Result<Vec<String>, AppError> {
+    Ok(current_for(db, org)
         .await?
         .skills()
         .map(|s| s.code.clone())

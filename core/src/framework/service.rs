@@ -2,15 +2,17 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 
-use super::model::{FrameworkDoc, ImportPreview, diff, validate_doc};
-use super::read::{current, default_doc, load, to_doc};
+use std::collections::{HashMap, HashSet};
+
+use super::model::{FrameworkAdmin, FrameworkDoc, ImportPreview, diff, validate_doc};
+use super::read::{current, current_for, current_model, default_doc, load, own_model, to_doc};
 use crate::audit::model::Action;
-use crate::entities::{domain, framework, framework_draft, skill, skill_descriptor};
-use crate::error::AppError;
+use crate::entities::{domain, framework, framework_draft, organisation, skill, skill_descriptor};
+use crate::error::{AppError, FieldError};
 use crate::kernel::audit;
 use crate::kernel::audit::Actor;
 
@@ -18,27 +20,116 @@ use crate::kernel::audit::Actor;
 pub async fn ensure_default(
     db: &(impl ConnectionTrait + TransactionTrait),
 ) -> Result<(), AppError> {
-    if framework::Entity::find().one(db).await?.is_none() {
+    if framework::Entity::find()
+        .filter(framework::Column::OrganisationId.is_null())
+        .one(db)
+        .await?
+        .is_none()
+    {
         publish(db, Actor::system(), &default_doc()).await?;
     }
     Ok(())
 }
 
-/// Publishes a document as the next version of its framework, in one
-/// transaction. Earlier versions stay, so assessments made against them
-/// stay readable; skills keep their identity by code.
+/// What an account may publish.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Publisher {
+    /// Its organisation, whose own skills it may publish.
+    pub organisation: Option<i32>,
+    /// Whether it may publish the shared framework: every organisation's
+    /// figures are counted against it, so in a system of several
+    /// organisations the workforce lead looks after it, not any one
+    /// organisation's administrators.
+    pub shared: bool,
+}
+
+/// What `user` may publish; Forbidden for anyone but an administrator or
+/// the workforce lead.
+pub async fn publisher(
+    db: &impl ConnectionTrait,
+    user: &crate::auth::model::CurrentUser,
+) -> Result<Publisher, AppError> {
+    use crate::auth::model::Role;
+    match user.role {
+        Role::Lead => Ok(Publisher {
+            organisation: None,
+            shared: true,
+        }),
+        Role::Admin => {
+            let organisation = user.organisation()?;
+            let organisations = organisation::Entity::find().count(db).await?;
+            Ok(Publisher {
+                organisation: Some(organisation),
+                shared: organisations == 1,
+            })
+        }
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// The administrators' page: the framework in use (with the account's
+/// organisation's own skills) and what the account may publish.
+pub async fn admin_view(
+    db: &impl ConnectionTrait,
+    user: &crate::auth::model::CurrentUser,
+) -> Result<FrameworkAdmin, AppError> {
+    let p = publisher(db, user).await?;
+    let (framework, organisation) = match p.organisation {
+        Some(org) => (
+            current_for(db, org).await?,
+            Some(organisation_name(db, org).await?),
+        ),
+        None => (current(db).await?, None),
+    };
+    Ok(FrameworkAdmin {
+        framework,
+        organisation,
+        shared: p.shared,
+    })
+}
+
+async fn organisation_name(db: &impl ConnectionTrait, org: i32) -> Result<String, AppError> {
+    Ok(organisation::Entity::find_by_id(org)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That organisation".into()))?
+        .name)
+}
+
+/// Publishes a document as the next version of the shared framework, in
+/// one transaction. Earlier versions stay, so assessments made against
+/// them stay readable; skills keep their identity by code.
 pub(crate) async fn publish(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: Actor,
     doc: &FrameworkDoc,
 ) -> Result<framework::Model, AppError> {
-    let errors = validate_doc(doc);
+    publish_into(db, by, None, doc).await
+}
+
+/// Publishes a document as the next version of the shared framework
+/// (`scope` None) or of organisation `scope`'s own skills.
+async fn publish_into(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    by: Actor,
+    scope: Option<i32>,
+    doc: &FrameworkDoc,
+) -> Result<framework::Model, AppError> {
+    let mut errors = validate_doc(doc);
+    if errors.is_empty() {
+        errors = clashes(db, scope, doc).await?;
+    }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
     let txn = crate::kernel::begin_write(db).await?;
+    let scoped = match scope {
+        Some(org) => framework::Column::OrganisationId.eq(org),
+        None => framework::Column::OrganisationId.is_null(),
+    };
     let version = framework::Entity::find()
         .filter(framework::Column::Code.eq(&doc.code))
+        .filter(scoped)
         .order_by_desc(framework::Column::Version)
         .one(&txn)
         .await?
@@ -50,6 +141,7 @@ pub(crate) async fn publish(
         description: Set(doc.description.trim().to_string()),
         version: Set(version),
         published_at: Set(Utc::now()),
+        organisation_id: Set(scope),
         ..Default::default()
     }
     .insert(&txn)
@@ -95,31 +187,162 @@ pub(crate) async fn publish(
                 .await?;
         }
     }
-    // Domains and foundation skills may have changed.
-    crate::team::summary::rebuild(&txn).await?;
-    let detail = format!("{} version {version}, {position} skills", doc.code);
+    // Domains and foundation skills may have changed. An organisation's
+    // own skills change neither: the summaries that read domains count the
+    // shared framework's.
+    if scope.is_none() {
+        crate::team::summary::rebuild(&txn).await?;
+    }
+    let detail = match scope {
+        None => format!("{} version {version}, {position} skills", doc.code),
+        Some(_) => format!(
+            "{} (own skills) version {version}, {position} skills",
+            doc.code
+        ),
+    };
     let target = Some(("framework", f.id));
     audit::record(&txn, by, Action::FrameworkPublished, target, detail).await?;
     txn.commit().await?;
     Ok(f)
 }
 
+/// What keeps a document from becoming the next version of the shared
+/// framework (`scope` None) or of organisation `scope`'s own skills, beyond
+/// its own checks: a skill code means one skill across the system (an
+/// assessment names its skill by code alone, and goes with a person who
+/// moves), so no code may be both shared and an organisation's own, or two
+/// organisations' own. An organisation's own skills add domains of their
+/// own, and none is a foundation skill (the digital inclusion figures
+/// count the shared foundation skills, so that organisations compare).
+async fn clashes(
+    db: &impl ConnectionTrait,
+    scope: Option<i32>,
+    doc: &FrameworkDoc,
+) -> Result<Vec<FieldError>, AppError> {
+    // The newest version of every other framework: the shared one, and
+    // each organisation's own.
+    let mut newest: HashMap<Option<i32>, framework::Model> = HashMap::new();
+    for f in framework::Entity::find()
+        .order_by_asc(framework::Column::Id)
+        .all(db)
+        .await?
+    {
+        newest.insert(f.organisation_id, f);
+    }
+    newest.remove(&scope);
+    let mut errors = Vec::new();
+    for (org, f) in &newest {
+        if f.code == doc.code {
+            errors.push(FieldError::new(
+                "code",
+                match org {
+                    None => "is the shared framework's code: give your own skills another".into(),
+                    Some(_) => "is another organisation's own skills' code".to_string(),
+                },
+            ));
+        }
+    }
+    let others: Vec<i32> = newest.values().map(|f| f.id).collect();
+    let skills: HashMap<String, Option<i32>> = skill::Entity::find()
+        .filter(skill::Column::FrameworkId.is_in(others.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let org = newest
+                .values()
+                .find(|f| f.id == s.framework_id)
+                .and_then(|f| f.organisation_id);
+            (s.code, org)
+        })
+        .collect();
+    let shared_domains: HashSet<String> = match newest.get(&None) {
+        Some(f) => domain::Entity::find()
+            .filter(domain::Column::FrameworkId.eq(f.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|d| d.code)
+            .collect(),
+        None => HashSet::new(),
+    };
+    for d in &doc.domains {
+        if scope.is_some() && shared_domains.contains(&d.code) {
+            errors.push(FieldError::new(
+                format!("domain {}: code", d.code),
+                "is a domain of the shared framework: your own skills go in domains of their own",
+            ));
+        }
+        for s in &d.skills {
+            let at = format!("skill {}: code", s.code);
+            match skills.get(&s.code) {
+                Some(None) => errors.push(FieldError::new(
+                    at,
+                    "is a skill of the shared framework: give your own skill another code",
+                )),
+                Some(Some(_)) if scope.is_some() => errors.push(FieldError::new(
+                    at,
+                    "is one of another organisation's own skills: give yours another code",
+                )),
+                Some(Some(_)) => errors.push(FieldError::new(
+                    at,
+                    "is one of an organisation's own skills: give the shared skill another code",
+                )),
+                None => {}
+            }
+            if scope.is_some() && s.foundation {
+                errors.push(FieldError::new(
+                    format!("skill {}: foundation", s.code),
+                    "only the shared framework has foundation skills (the digital inclusion figures count them): say no",
+                ));
+            }
+        }
+    }
+    Ok(errors)
+}
+
 /// Checks an uploaded file (JSON or CSV) completely and keeps it as a
-/// draft to preview. A bad file is refused with every problem named, and
-/// changes nothing.
+/// draft to preview, as the next version of the shared framework (`scope`
+/// None) or of organisation `scope`'s own skills. A bad file is refused
+/// with every problem named, and changes nothing.
 pub async fn create_draft(
     db: &impl ConnectionTrait,
     account_id: i32,
+    scope: Option<i32>,
     source_name: &str,
     text: &str,
 ) -> Result<i32, AppError> {
-    let current = match current(db).await {
-        Ok(view) => Some(to_doc(&view)),
-        Err(AppError::NotFound(_)) => None,
-        Err(e) => return Err(e),
+    let current = match scope {
+        None => match current(db).await {
+            Ok(view) => Some(to_doc(&view)),
+            Err(AppError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        },
+        // A CSV file of an organisation's first own skills takes its code
+        // and name from the organisation.
+        Some(org) => Some(match own_model(db, org).await? {
+            Some(f) => to_doc(&load(db, f).await?),
+            None => {
+                let o = organisation::Entity::find_by_id(org)
+                    .one(db)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound("That organisation".into()))?;
+                FrameworkDoc {
+                    schema: super::model::SCHEMA.into(),
+                    code: format!("{}-OWN", o.code),
+                    name: super::model::own_skills_name(&o.name),
+                    version: 0,
+                    description: String::new(),
+                    domains: Vec::new(),
+                }
+            }
+        }),
     };
     let doc = super::exchange::parse(text, current.as_ref())?;
-    let errors = validate_doc(&doc);
+    let mut errors = validate_doc(&doc);
+    if errors.is_empty() {
+        errors = clashes(db, scope, &doc).await?;
+    }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -134,6 +357,7 @@ pub async fn create_draft(
         created_by: Set(account_id),
         created_at: Set(Utc::now()),
         published_version: Set(None),
+        organisation_id: Set(scope),
         ..Default::default()
     }
     .insert(db)
@@ -141,31 +365,45 @@ pub async fn create_draft(
     Ok(draft.id)
 }
 
+/// A draft `by` may see: one of its organisation's own skills, or one of
+/// the shared framework if it may publish that. Any other is not found.
 async fn draft(
     db: &impl ConnectionTrait,
+    by: Publisher,
     id: i32,
 ) -> Result<(framework_draft::Model, FrameworkDoc), AppError> {
     let d = framework_draft::Entity::find_by_id(id)
         .one(db)
         .await?
+        .filter(|d| match d.organisation_id {
+            Some(org) => by.organisation == Some(org),
+            None => by.shared,
+        })
         .ok_or_else(|| AppError::NotFound("That import".into()))?;
     let doc: FrameworkDoc = serde_json::from_str(&d.document).map_err(|_| AppError::Internal)?;
     Ok((d, doc))
 }
 
 /// What publishing a draft would change.
-pub async fn preview(db: &impl ConnectionTrait, draft_id: i32) -> Result<ImportPreview, AppError> {
-    let (d, doc) = draft(db, draft_id).await?;
-    let current = framework::Entity::find()
-        .filter(framework::Column::Code.eq(&doc.code))
-        .order_by_desc(framework::Column::Version)
-        .one(db)
-        .await?;
-    let (current_version, current_doc) = match current {
+pub async fn preview(
+    db: &impl ConnectionTrait,
+    by: Publisher,
+    draft_id: i32,
+) -> Result<ImportPreview, AppError> {
+    let (d, doc) = draft(db, by, draft_id).await?;
+    let current = match d.organisation_id {
+        Some(org) => own_model(db, org).await?,
+        None => current_model(db).await.ok(),
+    };
+    let (current_version, current_doc) = match current.filter(|f| f.code == doc.code) {
         Some(f) => (Some(f.version), Some(to_doc(&load(db, f).await?))),
         None => (None, None),
     };
     let (added, changed, removed, unchanged) = diff(current_doc.as_ref(), &doc);
+    let organisation = match d.organisation_id {
+        Some(org) => Some(organisation_name(db, org).await?),
+        None => None,
+    };
     Ok(ImportPreview {
         draft_id: d.id,
         source_name: d.source_name,
@@ -178,26 +416,39 @@ pub async fn preview(db: &impl ConnectionTrait, draft_id: i32) -> Result<ImportP
         removed,
         unchanged,
         published_version: d.published_version,
+        organisation,
     })
+}
+
+/// What publishing a draft made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Published {
+    pub version: i32,
+    /// An organisation's own skills (not the shared framework).
+    pub own: bool,
 }
 
 /// Publishes a draft as the next version; a draft is published once.
 pub async fn publish_draft(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: Actor,
+    publisher: Publisher,
     draft_id: i32,
-) -> Result<i32, AppError> {
-    let (d, doc) = draft(db, draft_id).await?;
+) -> Result<Published, AppError> {
+    let (d, doc) = draft(db, publisher, draft_id).await?;
     if let Some(v) = d.published_version {
         return Err(AppError::Conflict(format!(
             "This file was already published as version {v}"
         )));
     }
-    let f = publish(db, by, &doc).await?;
+    let f = publish_into(db, by, d.organisation_id, &doc).await?;
     let mut active: framework_draft::ActiveModel = d.into();
     active.published_version = Set(Some(f.version));
     active.update(db).await?;
-    Ok(f.version)
+    Ok(Published {
+        version: f.version,
+        own: f.organisation_id.is_some(),
+    })
 }
 
 #[cfg(test)]
@@ -205,6 +456,11 @@ mod tests {
     use super::*;
     use crate::framework::model::{DomainView, FrameworkView, SkillView};
     use crate::kernel::testing::test_db;
+
+    const SHARED: Publisher = Publisher {
+        organisation: None,
+        shared: true,
+    };
 
     #[tokio::test]
     async fn import_previews_then_publishes_once() {
@@ -214,8 +470,10 @@ mod tests {
         doc.domains[2].skills.pop();
         doc.domains[0].skills[1].description = "Changed".into();
         let text = serde_json::to_string(&doc).unwrap();
-        let id = create_draft(&t.db, 1, "v2.json", &text).await.unwrap();
-        let p = preview(&t.db, id).await.unwrap();
+        let id = create_draft(&t.db, 1, None, "v2.json", &text)
+            .await
+            .unwrap();
+        let p = preview(&t.db, SHARED, id).await.unwrap();
         assert_eq!((p.current_version, p.next_version), (Some(1), 2));
         assert_eq!(p.changed.len(), 1);
         assert_eq!(p.removed.len(), 1);
@@ -226,19 +484,20 @@ mod tests {
             "nothing published yet"
         );
         assert_eq!(
-            publish_draft(&t.db, crate::kernel::audit::Actor::system(), id)
+            publish_draft(&t.db, crate::kernel::audit::Actor::system(), SHARED, id)
                 .await
-                .unwrap(),
+                .unwrap()
+                .version,
             2
         );
         assert!(matches!(
-            publish_draft(&t.db, crate::kernel::audit::Actor::system(), id).await,
+            publish_draft(&t.db, crate::kernel::audit::Actor::system(), SHARED, id).await,
             Err(AppError::Conflict(_))
         ));
         assert_eq!(current(&t.db).await.unwrap().skills().count(), 26);
         // A bad file is refused and stores nothing.
         assert!(
-            create_draft(&t.db, 1, "bad.csv", "nonsense,only\n1,2")
+            create_draft(&t.db, 1, None, "bad.csv", "nonsense,only\n1,2")
                 .await
                 .is_err()
         );
@@ -320,6 +579,7 @@ mod tests {
             version: 1,
             description: String::new(),
             published: String::new(),
+            own: None,
             domains: vec![DomainView {
                 code: "D".into(),
                 name: "Data".into(),
@@ -353,5 +613,257 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(view.filtered("  ").skills().count(), 2);
+    }
+
+    /// An organisation's own skills: one domain, one skill.
+    fn own_csv(code: &str, foundation: &str) -> String {
+        format!(
+            "{}\nLOCAL,Our own skills,{code},Electronic patient record super-user,\
+             Helps colleagues with the EPR.,{foundation},Knows who the super-users are,\
+             Answers everyday questions,Trains a ward in new releases,Shapes how the EPR is set up\n",
+            super::super::exchange::CSV_HEADERS.join(",")
+        )
+    }
+
+    /// Rows of the summaries that compare organisations, to compare a
+    /// live database with a rebuild.
+    async fn summaries(db: &sea_orm::DatabaseConnection) -> String {
+        use crate::entities::{person_capability, unit_head_count, unit_skill_stat};
+        let mut out = format!(
+            "{:?}",
+            unit_skill_stat::Entity::find()
+                .order_by_asc(unit_skill_stat::Column::OrgUnitId)
+                .order_by_asc(unit_skill_stat::Column::SkillCode)
+                .all(db)
+                .await
+                .unwrap()
+        );
+        out += &format!(
+            "{:?}",
+            person_capability::Entity::find()
+                .order_by_asc(person_capability::Column::PersonId)
+                .all(db)
+                .await
+                .unwrap()
+        );
+        let mut heads: Vec<String> = unit_head_count::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|h| format!("{h:?}"))
+            .collect();
+        heads.sort();
+        out + &heads.join("")
+    }
+
+    #[tokio::test]
+    async fn an_organisations_own_skills_are_its_people_alone() {
+        use crate::auth::model::Role;
+        use crate::entities::{assessment, org_unit, person};
+        use crate::kernel::testing::{ORG, agree, assess, tiny_org, user};
+        let t = test_db().await;
+        ensure_default(&t.db).await.unwrap();
+        let o = tiny_org(&t.db).await;
+        let other = crate::kernel::tenant::create(&t.db, "OTHER", "Other Trust")
+            .await
+            .unwrap()
+            .id;
+        let unit = org_unit::ActiveModel {
+            organisation_id: Set(other),
+            parent_id: Set(None),
+            code: Set("OTHER-T1".into()),
+            name: Set("Other team".into()),
+            kind: Set("team".into()),
+            ..Default::default()
+        }
+        .insert(&t.db)
+        .await
+        .unwrap()
+        .id;
+        let x = person::ActiveModel {
+            organisation_id: Set(other),
+            employee_number: Set("X1".into()),
+            given_name: Set("X".into()),
+            family_name: Set("Other".into()),
+            email: Set(None),
+            staff_group: Set("Nursing and Midwifery Registered".into()),
+            band: Set("Band 5".into()),
+            org_unit_id: Set(unit),
+            job_role_id: Set(None),
+            line_manager_id: Set(None),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&t.db)
+        .await
+        .unwrap()
+        .id;
+        // Counted, as the people services would.
+        crate::team::summary::rebuild(&t.db).await.unwrap();
+
+        // With two organisations, an administrator publishes their own
+        // skills only; the workforce lead, the shared framework only.
+        let admin = user(o.m, Role::Admin);
+        let mine = publisher(&t.db, &admin).await.unwrap();
+        assert_eq!(
+            mine,
+            Publisher {
+                organisation: Some(ORG),
+                shared: false
+            }
+        );
+        let theirs = Publisher {
+            organisation: Some(other),
+            shared: false,
+        };
+        let lead = crate::auth::model::CurrentUser {
+            role: Role::Lead,
+            organisation_id: None,
+            person_id: None,
+            ..user(o.m, Role::Lead)
+        };
+        assert_eq!(publisher(&t.db, &lead).await.unwrap(), SHARED);
+        assert!(matches!(
+            publisher(&t.db, &user(o.a, Role::Hr)).await,
+            Err(AppError::Forbidden)
+        ));
+
+        // A skill of the shared framework, or a foundation skill, is
+        // refused as one of their own, by field; nothing is kept.
+        let refused = |r: Result<i32, AppError>| match r {
+            Err(AppError::Validation(errors)) => errors,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        let errors =
+            refused(create_draft(&t.db, 1, Some(ORG), "own.csv", &own_csv("DAT-VIS", "no")).await);
+        assert_eq!(errors[0].field, "skill DAT-VIS: code", "{errors:?}");
+        assert!(errors[0].message.contains("shared framework"), "{errors:?}");
+        let errors = refused(
+            create_draft(&t.db, 1, Some(ORG), "own.csv", &own_csv("LOCAL-EPR", "yes")).await,
+        );
+        assert_eq!(errors[0].field, "skill LOCAL-EPR: foundation", "{errors:?}");
+        assert!(
+            framework_draft::Entity::find()
+                .all(&t.db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // Their own file: previewed and published by them alone, twice.
+        let mut version = 0;
+        for _ in 0..2 {
+            let id = create_draft(&t.db, 1, Some(ORG), "own.csv", &own_csv("LOCAL-EPR", "no"))
+                .await
+                .unwrap();
+            for stranger in [theirs, SHARED] {
+                assert!(matches!(
+                    preview(&t.db, stranger, id).await,
+                    Err(AppError::NotFound(_))
+                ));
+                assert!(matches!(
+                    publish_draft(&t.db, crate::kernel::audit::Actor::system(), stranger, id).await,
+                    Err(AppError::NotFound(_))
+                ));
+            }
+            let p = preview(&t.db, mine, id).await.unwrap();
+            assert_eq!(p.organisation.as_deref(), Some("Organisation"));
+            assert_eq!(p.code, "ORG-OWN");
+            version = publish_draft(&t.db, crate::kernel::audit::Actor::system(), mine, id)
+                .await
+                .unwrap()
+                .version;
+        }
+        assert_eq!(version, 2);
+        let shared = current(&t.db).await.unwrap();
+        assert!(shared.own.is_none() && shared.skill("LOCAL-EPR").is_none());
+        assert_eq!(shared.version, 1, "the shared framework is untouched");
+        let ours = current_for(&t.db, ORG).await.unwrap();
+        assert_eq!(ours.own.as_ref().map(|o| o.version), Some(2));
+        assert_eq!(ours.domains.len(), 3, "the shared domains stay three");
+        assert!(ours.skill("LOCAL-EPR").is_some());
+        assert!(current_for(&t.db, other).await.unwrap().own.is_none());
+
+        // The other organisation may not reuse the code; the shared
+        // framework may not take it either.
+        let errors = refused(
+            create_draft(
+                &t.db,
+                1,
+                Some(other),
+                "own.csv",
+                &own_csv("LOCAL-EPR", "no"),
+            )
+            .await,
+        );
+        assert!(
+            errors[0].message.contains("another organisation"),
+            "{errors:?}"
+        );
+        let mut doc = default_doc();
+        doc.domains[0].skills[0].code = "LOCAL-EPR".into();
+        let errors = refused(
+            create_draft(
+                &t.db,
+                1,
+                None,
+                "v2.json",
+                &serde_json::to_string(&doc).unwrap(),
+            )
+            .await,
+        );
+        assert_eq!(errors[0].field, "skill LOCAL-EPR: code", "{errors:?}");
+
+        // Their people assess it (against their own version) and their
+        // managers agree it; the team heatmap has its column. Someone of the
+        // other organisation cannot assess it.
+        let before = summaries(&t.db).await;
+        assess(&t.db, o.b, "LOCAL-EPR", 3).await;
+        assess(&t.db, o.b, "DAT-VIS", 2).await;
+        agree(&t.db, o.a, o.b, "LOCAL-EPR").await;
+        let row = assessment::Entity::find()
+            .filter(assessment::Column::PersonId.eq(o.b))
+            .filter(assessment::Column::SkillCode.eq("LOCAL-EPR"))
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((row.framework_version, row.agreed_level), (2, Some(3)));
+        let map = crate::team::service::heatmap(&t.db, o.m, true)
+            .await
+            .unwrap();
+        let column = map
+            .skills
+            .iter()
+            .position(|s| s.code == "LOCAL-EPR")
+            .expect("a column for their own skill");
+        let b = map.rows.iter().find(|r| r.person_id == o.b).unwrap();
+        assert_eq!(
+            (b.cells[column].level, b.cells[column].agreed),
+            (Some(3), true)
+        );
+        let input = crate::profile::model::SelfAssessmentInput {
+            skill_code: "LOCAL-EPR".into(),
+            level: Some(2),
+            confidence: None,
+            evidence: String::new(),
+            evidence_url: String::new(),
+            revision: 0,
+        };
+        let stranger = crate::auth::model::CurrentUser {
+            organisation_id: Some(other),
+            ..user(x, Role::Staff)
+        };
+        assert!(matches!(
+            crate::profile::service::save_self(&t.db, x, &stranger, &input).await,
+            Err(AppError::Validation(_))
+        ));
+
+        // The summaries the saves kept are what a rebuild makes.
+        let live = summaries(&t.db).await;
+        assert_ne!(live, before);
+        crate::team::summary::rebuild(&t.db).await.unwrap();
+        assert_eq!(summaries(&t.db).await, live);
     }
 }

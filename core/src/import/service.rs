@@ -195,9 +195,15 @@ pub async fn snapshot(
         );
     }
     if kind == Kind::Roles {
-        let current = crate::framework::read::current_model(db).await?;
+        // The shared framework's skills and the organisation's own.
+        let mut frameworks = vec![crate::framework::read::current_model(db).await?.id];
+        frameworks.extend(
+            crate::framework::read::own_model(db, org)
+                .await?
+                .map(|f| f.id),
+        );
         s.skills = skill::Entity::find()
-            .filter(skill::Column::FrameworkId.eq(current.id))
+            .filter(skill::Column::FrameworkId.is_in(frameworks))
             .select_only()
             .column(skill::Column::Code)
             .into_tuple::<String>()

@@ -496,7 +496,8 @@ pub async fn my_learning(
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound("That person".into()))?;
-    let fw = framework::current(db).await?;
+    // Gaps in the organisation's own skills count too.
+    let fw = framework::current_for(db, me.organisation_id).await?;
     let skills = framework_skills(&fw);
     let role = match me.job_role_id {
         Some(id) => job_role::Entity::find_by_id(id).one(db).await?,
@@ -854,7 +855,7 @@ pub async fn add_mentor(
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound("That person".into()))?;
-    let fw = framework::current(db).await?;
+    let fw = framework::current_for(db, me.organisation_id).await?;
     let skill_name = fw
         .skill(skill_code)
         .map(|s| s.name.clone())

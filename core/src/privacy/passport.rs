@@ -103,7 +103,9 @@ pub async fn export(
         .await?
         .ok_or(AppError::Internal)?;
     let issuer = Issuer::organisation(base_url.to_string(), &org.code, org.name.clone());
-    let fw = framework::current(db).await?;
+    // Their organisation's own skills travel too: named in the passport, and
+    // "no such skill here" where another Skillmap has none of that code.
+    let fw = framework::current_for(db, p.organisation_id).await?;
     let agreed = assessment::Entity::find()
         .filter(assessment::Column::PersonId.eq(person_id))
         .filter(assessment::Column::Status.eq("agreed"))
@@ -459,7 +461,7 @@ async fn plan(
             return Ok((preview, Vec::new()));
         }
     };
-    let fw = framework::current(db).await?;
+    let fw = framework::current_for(db, p.organisation_id).await?;
     // Skill -> (the higher of their own and agreed level here, revision).
     let mine: std::collections::HashMap<String, (i16, i32)> = assessment::Entity::find()
         .filter(assessment::Column::PersonId.eq(p.id))

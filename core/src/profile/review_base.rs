@@ -64,13 +64,24 @@ pub(crate) enum BaseEvent {
 }
 
 /// Notes `event` at `at` in the person's `review_base` row, in the
-/// transaction of the change (the save, the review).
+/// transaction of the change (the save, the review), and moves them in
+/// their unit's counts by cycle start (`unit_review_day`) when it moved.
 pub(crate) async fn note_base(
     db: &impl ConnectionTrait,
     person_id: i32,
     event: BaseEvent,
     at: DateTime<Utc>,
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<(), AppError> {
+    let before = bases(db, Some(&[person_id]))
+        .await?
+        .get(&person_id)
+        .copied();
+    // What `base_of` will read: a first assessment starts a cycle only
+    // where none has started; a review always starts the next.
+    let after = match event {
+        BaseEvent::Assessed => before.or(Some(at.date_naive())),
+        BaseEvent::Reviewed => Some(at.date_naive()),
+    };
     let sql = match event {
         BaseEvent::Assessed => {
             "INSERT INTO review_base (person_id, first_assessed_at, last_review_at) \
@@ -90,13 +101,13 @@ pub(crate) async fn note_base(
         [person_id.into(), at.into()],
     ))
     .await?;
-    Ok(())
+    crate::team::summary::move_review_day(db, person_id, before, after).await
 }
 
 /// Recomputes `review_base` from the history (assessment events and
 /// completed reviews): for data written around the services (the demo),
 /// and as the reference the tests compare the kept rows with.
-pub async fn rebuild_bases(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+pub async fn rebuild_bases(db: &impl ConnectionTrait) -> Result<(), AppError> {
     for sql in [
         "DELETE FROM review_base",
         "INSERT INTO review_base (person_id, first_assessed_at, last_review_at) \
@@ -109,5 +120,6 @@ pub async fn rebuild_bases(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbE
     ] {
         db.execute_unprepared(sql).await?;
     }
-    Ok(())
+    // Every unit's counts by cycle start follow.
+    crate::team::summary::write_review_days(db, None).await
 }

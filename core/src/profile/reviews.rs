@@ -300,7 +300,7 @@ pub async fn form(
     person_id: i32,
     today: NaiveDate,
 ) -> Result<ReviewForm, AppError> {
-    let fw = crate::framework::read::current(db).await?;
+    let fw = crate::framework::read::current_for_person(db, person_id).await?;
     let mut items: Vec<ReviewItem> = assessment::Entity::find()
         .filter(assessment::Column::PersonId.eq(person_id))
         .all(db)
@@ -351,7 +351,7 @@ pub async fn complete(
     let txn = crate::kernel::begin_write(db).await?;
     // The skills the form shows: those of the current framework (a level
     // for a retired skill is history, not something to review).
-    let fw = crate::framework::read::current(&txn).await?;
+    let fw = crate::framework::read::current_for_person(&txn, person_id).await?;
     let mine: HashMap<String, assessment::Model> = assessment::Entity::find()
         .filter(assessment::Column::PersonId.eq(person_id))
         .all(&txn)
@@ -521,35 +521,33 @@ pub(crate) async fn counts_with_units<'a>(
         }
         false
     };
-    // The units of this part of the organisation, then its people counted
-    // by unit and the day their cycle starts (what the date rules read):
-    // a row per day with starts, not per person (55 rows for a ward of 500
-    // in the demo, not 500).
+    // The units of this part of the organisation, then their people
+    // counted by the day their cycle starts (what the date rules read),
+    // as `unit_review_day` keeps them: a row per unit and day with starts,
+    // not per person (55 rows for a ward of 500 in the demo, not 500).
     let units: Vec<i32> = w.parents.keys().copied().filter(|u| within(*u)).collect();
     let backend = db.get_database_backend();
-    let base = base_day_sql(backend);
     let mut c = ReviewCounts::default();
     for chunk in units.chunks(500) {
         let rows = db
             .query_all_raw(Statement::from_string(
                 backend,
                 format!(
-                    "SELECT p.org_unit_id AS unit, {base} AS base, CAST(COUNT(*) AS INTEGER) AS n \
-                     FROM person p LEFT JOIN review_base b ON b.person_id = p.id WHERE {} \
-                     GROUP BY p.org_unit_id, {base}",
-                    crate::kernel::db::id_filter("p.org_unit_id", Some(chunk))
+                    "SELECT org_unit_id AS unit, day, n FROM unit_review_day WHERE {}",
+                    crate::kernel::db::id_filter("org_unit_id", Some(chunk))
                 ),
             ))
             .await?;
         for r in rows {
             let u: i32 = r.try_get("", "unit")?;
             let n = r.try_get::<i32>("", "n")?.max(0) as u64;
-            let base = match r.try_get::<Option<String>>("", "base")? {
-                Some(day) => Some(NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|e| {
-                    tracing::error!(%day, error = %e, "a review base that is not a date");
+            let day: String = r.try_get("", "day")?;
+            let base = match day.as_str() {
+                "" => None,
+                day => Some(NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|e| {
+                    tracing::error!(%day, error = %e, "a review day that is not a date");
                     AppError::Internal
                 })?),
-                None => None,
             };
             c.total += n;
             let count = match w.due(u, base, today).state {
@@ -580,21 +578,6 @@ pub fn shown_to(viewer: &CurrentUser, counts: ReviewCounts) -> ReviewCounts {
         };
     }
     counts
-}
-
-/// The day (UTC, `YYYY-MM-DD`) a person's cycle starts, as SQL over
-/// `review_base b`: their last review, or else their first assessment (as
-/// `review_base::base_of` reads one row). SQLite keeps the times as RFC 3339
-/// text in UTC (every writer binds a `DateTime<Utc>`: `note_base`, and the
-/// rebuild copying the history's times), so the day is its first ten
-/// characters; the test above puts starts a second from midnight.
-fn base_day_sql(backend: sea_orm::DatabaseBackend) -> &'static str {
-    match backend {
-        sea_orm::DatabaseBackend::Postgres => {
-            "to_char(COALESCE(b.last_review_at, b.first_assessed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-        }
-        _ => "substr(COALESCE(b.last_review_at, b.first_assessed_at), 1, 10)",
-    }
 }
 
 /// The administrators' page: the rule, and organisation `org`'s units and

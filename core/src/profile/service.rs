@@ -126,7 +126,8 @@ pub async fn profile(
 ) -> Result<ProfileView, AppError> {
     let (row, summary) = people::with_summary(db, person_id).await?;
     let required = requirements(db, row.job_role_id).await?;
-    let fw = framework::current(db).await?;
+    // The shared framework and the person's organisation's own skills.
+    let fw = framework::current_for(db, row.organisation_id).await?;
     let mut assessed: HashMap<String, AssessmentView> = assessments_of(db, person_id, None)
         .await?
         .into_iter()
@@ -221,7 +222,8 @@ pub async fn save_self(
     input: &SelfAssessmentInput,
 ) -> Result<AssessmentView, AppError> {
     let (level, confidence, evidence, url) = validate_self(input)?;
-    let fw = framework::current(db).await?;
+    let fw = framework::current_for_person(db, person_id).await?;
+    let version = fw.version_of(&input.skill_code);
     if fw.skill(&input.skill_code).is_none() {
         return Err(AppError::validation(
             "skill_code",
@@ -256,7 +258,7 @@ pub async fn save_self(
             let a = assessment::ActiveModel {
                 person_id: Set(person_id),
                 skill_code: Set(input.skill_code.clone()),
-                framework_version: Set(fw.version),
+                framework_version: Set(version),
                 self_level: Set(i16::from(level)),
                 confidence: Set(confidence.map(i16::from)),
                 evidence: Set(evidence),
@@ -271,14 +273,6 @@ pub async fn save_self(
                 ..Default::default()
             }
             .insert(&txn)
-            .await?;
-            // A first assessment may start the person's first review cycle.
-            super::review_base::note_base(
-                &txn,
-                person_id,
-                super::review_base::BaseEvent::Assessed,
-                now,
-            )
             .await?;
             (a, None)
         }
@@ -299,7 +293,7 @@ pub async fn save_self(
                 evidence: evidence.clone(),
                 evidence_url: url.clone(),
                 status: status.into(),
-                framework_version: fw.version,
+                framework_version: version,
                 revision: old.revision + 1,
                 updated_at: now,
                 ..old.clone()
@@ -313,10 +307,7 @@ pub async fn save_self(
                 .col_expr(assessment::Column::Evidence, Expr::value(evidence))
                 .col_expr(assessment::Column::EvidenceUrl, Expr::value(url))
                 .col_expr(assessment::Column::Status, Expr::value(status))
-                .col_expr(
-                    assessment::Column::FrameworkVersion,
-                    Expr::value(fw.version),
-                )
+                .col_expr(assessment::Column::FrameworkVersion, Expr::value(version))
                 .col_expr(assessment::Column::Revision, Expr::value(old.revision + 1))
                 .col_expr(assessment::Column::UpdatedAt, Expr::value(now))
                 .filter(assessment::Column::Id.eq(old.id))
@@ -359,6 +350,17 @@ pub async fn save_self(
     // The summaries last: their rows are shared with other savers.
     crate::team::summary::apply_change(&mut writes, &fw, old.as_ref(), &saved).await?;
     writes.flush().await?;
+    // A first assessment may start the person's first review cycle (after
+    // the summaries above, whose unit it holds already on PostgreSQL).
+    if old.is_none() {
+        super::review_base::note_base(
+            &txn,
+            person_id,
+            super::review_base::BaseEvent::Assessed,
+            now,
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(view(saved, reviewer))
 }
@@ -439,7 +441,7 @@ pub async fn review(
         updated_at: now,
         ..old.clone()
     };
-    let fw = framework::current(&txn).await?;
+    let fw = framework::current_for_person(&txn, person_id).await?;
     let mut writes = Deferred::new(&txn);
     crate::team::summary::apply_change(&mut writes, &fw, Some(&old), &saved).await?;
     writes.flush().await?;
@@ -504,7 +506,7 @@ pub async fn history(
         .order_by_desc(assessment_event::Column::Id)
         .all(db)
         .await?;
-    let fw = framework::current(db).await?;
+    let fw = framework::current_for_person(db, person_id).await?;
     let skill_names: HashMap<&str, &str> = fw
         .skills()
         .map(|s| (s.code.as_str(), s.name.as_str()))

@@ -173,7 +173,7 @@ pub async fn award_for_agreement(
     if exists {
         return Ok(());
     }
-    let fw = framework::current(db).await?;
+    let fw = framework::current_for_person(db, person_id).await?;
     let skill_name = fw
         .skill(skill_code)
         .map(|s| s.name.clone())
@@ -601,7 +601,7 @@ pub async fn signed_credential(
             "A badge names its holder by email address, and this staff record has none. Ask HR to add one.".into(),
         )
     })?;
-    let fw = framework::current(db).await?;
+    let fw = framework::current_for(db, p.organisation_id).await?;
     let description = fw
         .skill(&b.skill_code)
         .map(|s| s.description.clone())

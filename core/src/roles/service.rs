@@ -101,7 +101,8 @@ pub async fn detail(
         .filter(person::Column::JobRoleId.eq(id))
         .count(db)
         .await? as usize;
-    let fw = framework::current(db).await?;
+    // A role may require its organisation's own skills too.
+    let fw = framework::current_for(db, org).await?;
     let mut requirements: Vec<RequirementRow> = Vec::new();
     let mut other_skills = Vec::new();
     for s in fw.skills() {
@@ -214,14 +215,10 @@ pub async fn set_requirement(
     essential: bool,
 ) -> Result<(), AppError> {
     let level = super::model::validate_requirement_level(level)?;
-    if job_role::Entity::find_by_id(role_id)
-        .one(db)
-        .await?
-        .is_none()
-    {
+    let Some(role) = job_role::Entity::find_by_id(role_id).one(db).await? else {
         return Err(AppError::NotFound("That job role".into()));
-    }
-    if !framework::skill_codes(db)
+    };
+    if !framework::skill_codes_for(db, role.organisation_id)
         .await?
         .iter()
         .any(|c| c == skill_code)

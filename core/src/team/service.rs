@@ -68,8 +68,7 @@ pub async fn heatmap_access(
 }
 
 fn skills_of(fw: &FrameworkView) -> Vec<HeatSkill> {
-    fw.domains
-        .iter()
+    fw.all_domains()
         .flat_map(|d| {
             d.skills.iter().map(|s| HeatSkill {
                 code: s.code.clone(),
@@ -82,8 +81,7 @@ fn skills_of(fw: &FrameworkView) -> Vec<HeatSkill> {
 }
 
 fn domains_of(fw: &FrameworkView) -> Vec<Choice> {
-    fw.domains
-        .iter()
+    fw.all_domains()
         .map(|d| Choice {
             code: d.code.clone(),
             label: d.name.clone(),
@@ -150,7 +148,9 @@ pub async fn heatmap(
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound("That manager".into()))?;
-    let fw = framework::current(db).await?;
+    // The team's organisation's own skills are columns too (a line never
+    // crosses organisations).
+    let fw = framework::current_for(db, boss.organisation_id).await?;
     let skills = skills_of(&fw);
     let column: HashMap<&str, usize> = skills
         .iter()

@@ -391,6 +391,8 @@ async fn write_heads(
     fw: &FrameworkView,
     units: Option<&[i32]>,
 ) -> Result<(), AppError> {
+    // Who is in a unit changes both: recounted together.
+    write_review_days(db, units).await?;
     let backend = db.get_database_backend();
     let chunks = in_chunks(units);
     for chunk in chunks {
@@ -616,6 +618,115 @@ enum Hold {
 /// of one team saving at once went one at a time (each holding the unit
 /// through its commit). SQLite needs nothing: its writers already take
 /// turns (`kernel::begin_write`).
+/// The day (UTC, `YYYY-MM-DD`) a person's review cycle starts, as SQL over
+/// `review_base b`: their last review, or else their first assessment (as
+/// `review_base::base_of` reads one row); NULL for neither. SQLite keeps
+/// the times as RFC 3339 text in UTC (every writer binds a
+/// `DateTime<Utc>`: `note_base`, and the rebuild copying the history's
+/// times), so the day is its first ten characters.
+fn base_day_sql(backend: DatabaseBackend) -> &'static str {
+    match backend {
+        DatabaseBackend::Postgres => {
+            "to_char(COALESCE(b.last_review_at, b.first_assessed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        }
+        _ => "substr(COALESCE(b.last_review_at, b.first_assessed_at), 1, 10)",
+    }
+}
+
+/// Recounts `unit_review_day` for these units (all when `None`): their
+/// people by the day their review cycle starts ('' for not started).
+pub(crate) async fn write_review_days(
+    db: &impl ConnectionTrait,
+    units: Option<&[i32]>,
+) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    let day = base_day_sql(backend);
+    for chunk in in_chunks(units) {
+        db.execute_raw(stmt(
+            backend,
+            &format!(
+                "DELETE FROM unit_review_day WHERE {}",
+                id_filter("org_unit_id", chunk)
+            ),
+            vec![],
+        ))
+        .await?;
+        db.execute_raw(stmt(
+            backend,
+            &format!(
+                "INSERT INTO unit_review_day (org_unit_id, day, n) \
+                 SELECT p.org_unit_id, COALESCE({day}, ''), COUNT(*) \
+                 FROM person p LEFT JOIN review_base b ON b.person_id = p.id WHERE {} \
+                 GROUP BY p.org_unit_id, COALESCE({day}, '')",
+                id_filter("p.org_unit_id", chunk)
+            ),
+            vec![],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// After a person's review cycle start moved from `from` to `to` (None: not
+/// started), in the same transaction: moves them between their unit's day
+/// rows, or recounts the unit where the row they leave is missing.
+pub(crate) async fn move_review_day(
+    db: &impl ConnectionTrait,
+    person_id: i32,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> Result<(), AppError> {
+    if from == to {
+        return Ok(());
+    }
+    let backend = db.get_database_backend();
+    let day = |d: Option<chrono::NaiveDate>| {
+        d.map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    let (from, to) = (day(from), day(to));
+    let Some(row) = db
+        .query_one_raw(stmt(
+            backend,
+            "SELECT p.org_unit_id AS unit, \
+             (SELECT COUNT(*) FROM unit_review_day d WHERE d.org_unit_id = p.org_unit_id \
+              AND d.day = ? AND d.n > 0) AS seen \
+             FROM person p WHERE p.id = ?",
+            vec![from.clone().into(), person_id.into()],
+        ))
+        .await?
+    else {
+        return Ok(());
+    };
+    let unit: i32 = row.try_get("", "unit")?;
+    let seen: i64 = row.try_get("", "seen")?;
+    let units = [unit];
+    if seen == 0 {
+        // Not counted where they were: recount the unit, alone.
+        lock_units(db, Some(&units), Hold::Exclusive).await?;
+        return write_review_days(db, Some(&units)).await;
+    }
+    lock_units(db, Some(&units), Hold::Share).await?;
+    for (sql, values) in [
+        (
+            "UPDATE unit_review_day SET n = n - 1 WHERE org_unit_id = ? AND day = ?",
+            vec![unit.into(), from.clone().into()],
+        ),
+        (
+            "DELETE FROM unit_review_day WHERE org_unit_id = ? AND day = ? AND n <= 0",
+            vec![unit.into(), from.into()],
+        ),
+        (
+            "INSERT INTO unit_review_day (org_unit_id, day, n) VALUES (?, ?, 1) \
+             ON CONFLICT (org_unit_id, day) DO UPDATE SET n = unit_review_day.n + 1",
+            vec![unit.into(), to.into()],
+        ),
+    ] {
+        db.execute_raw(stmt(backend, sql, values)).await?;
+    }
+    Ok(())
+}
+
 async fn lock_units(
     db: &impl ConnectionTrait,
     units: Option<&[i32]>,
@@ -1100,6 +1211,10 @@ pub async fn ensure(db: &impl ConnectionTrait) -> Result<bool, AppError> {
             lock_units(db, None, Hold::Exclusive).await?;
             write_heads(db, &framework::current(db).await?, None).await?;
             built = true;
+        } else if exists("unit_review_day").await?.is_none() {
+            lock_units(db, None, Hold::Exclusive).await?;
+            write_review_days(db, None).await?;
+            built = true;
         }
         return Ok(built);
     }
@@ -1285,7 +1400,24 @@ mod tests {
             .all(db)
             .await
             .unwrap();
-        format!("{stats:?}\n{caps:?}\n{months:?}\n{cells:?}\n{heads:?}")
+        let days: Vec<(i32, String, i32)> = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT org_unit_id, day, n FROM unit_review_day WHERE n > 0 \
+                 ORDER BY org_unit_id, day",
+            ))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                (
+                    r.try_get("", "org_unit_id").unwrap(),
+                    r.try_get("", "day").unwrap(),
+                    r.try_get("", "n").unwrap(),
+                )
+            })
+            .collect();
+        format!("{stats:?}\n{caps:?}\n{months:?}\n{cells:?}\n{heads:?}\n{days:?}")
     }
 
     #[tokio::test]
@@ -1342,6 +1474,20 @@ mod tests {
             crate::kernel::audit::Actor::system(),
             role,
             "DAT-LIT",
+        )
+        .await
+        .unwrap();
+        // A completed review starts the next cycle (a later day than the
+        // first assessment's, so the person moves between day counts).
+        crate::profile::reviews::complete(
+            &t.db,
+            o.b,
+            &user(o.b, Role::Staff),
+            &[(
+                "DIG-FOUND".to_string(),
+                crate::profile::reviews::Answer::Keep,
+            )],
+            Utc::now() + chrono::Duration::days(40),
         )
         .await
         .unwrap();
