@@ -483,6 +483,7 @@ pub async fn seed_system(
         Vec::new()
     };
     let txn = db.begin().await?;
+    let cache = SeedCache::widen(&txn).await?;
     let shares: usize = STAFF_SHARE[..organisations].iter().sum();
     let mut people = PersonFactory::new(now);
     let mut summary = DemoSummary {
@@ -536,8 +537,52 @@ pub async fn seed_system(
         let of_org = &people.roles[first_of_org[index]..first_of_org[index + 1]];
         seed_recognition(&txn, index, of_org, demo_ids[0], now).await?;
     }
+    cache.restore(&txn).await?;
     txn.commit().await?;
     Ok(summary)
+}
+
+/// On SQLite, the seeding connection's page cache, widened for the one
+/// transaction that writes the whole demo. Its pages all live in the
+/// write-ahead log until the commit, and every page the cache misses is
+/// looked up there through hash tables that grow with the log: at
+/// 100,000 staff (a log of several gigabytes) those lookups were most of
+/// the seed's time (perf: `walFindFrame`), and the seed took 40 minutes.
+/// Kept in the cache, the pages are not looked up at all. The cache is
+/// set back before the commit, so the connection returns to the pool as
+/// it was.
+struct SeedCache(Option<i64>);
+
+impl SeedCache {
+    /// Pages (negative: KiB) the cache may hold while seeding: 4 GiB, an
+    /// upper bound (SQLite takes the memory as pages are touched, and the
+    /// largest demo's database is about that size).
+    const SEEDING: i64 = -4 * 1024 * 1024;
+
+    async fn widen(txn: &impl ConnectionTrait) -> Result<Self, AppError> {
+        if txn.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
+            return Ok(SeedCache(None));
+        }
+        let was: i64 = txn
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Sqlite,
+                "PRAGMA cache_size",
+            ))
+            .await?
+            .ok_or(AppError::Internal)?
+            .try_get_by_index(0)?;
+        txn.execute_unprepared(&format!("PRAGMA cache_size = {}", Self::SEEDING))
+            .await?;
+        Ok(SeedCache(Some(was)))
+    }
+
+    async fn restore(self, txn: &impl ConnectionTrait) -> Result<(), AppError> {
+        if let Some(was) = self.0 {
+            txn.execute_unprepared(&format!("PRAGMA cache_size = {was}"))
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 /// The `index`th demo organisation's units, job roles, people, their

@@ -409,6 +409,7 @@ pub async fn run(
     organisations: usize,
     postgres: Option<&str>,
     keep: Option<&std::path::Path>,
+    postgres_only: bool,
 ) -> Result<(), String> {
     let runs = runs.max(3);
     // With `--keep DIR` the seeded databases outlive the run (SQLite in
@@ -426,14 +427,18 @@ pub async fn run(
     println!(
         "Reports benchmark: {staff} staff in {organisations} organisation(s), every skill assessed.\n"
     );
-    let mut summary = bench_one(
-        "SQLite",
-        &format!("sqlite://{}/{file}?mode=rwc", dir.display()),
-        staff,
-        runs,
-        organisations,
-    )
-    .await?;
+    let mut summary = if postgres_only {
+        Vec::new()
+    } else {
+        bench_one(
+            "SQLite",
+            &format!("sqlite://{}/{file}?mode=rwc", dir.display()),
+            staff,
+            runs,
+            organisations,
+        )
+        .await?
+    };
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -61,6 +61,11 @@ enum Command {
         /// a database named for the size) and reuse them on a later run.
         #[arg(long)]
         keep: Option<std::path::PathBuf>,
+        /// With --postgres, measure PostgreSQL alone (to seed it beside a
+        /// SQLite run of the same size, say: at 100,000 staff each seed
+        /// takes most of an hour).
+        #[arg(long, requires = "postgres")]
+        postgres_only: bool,
     },
     /// Benchmark the expertise directory's search (four searches, as HR)
     /// against one hand-written query each returning the same people, on a
@@ -151,6 +156,7 @@ fn main() -> ExitCode {
                 organisations,
                 postgres,
                 keep,
+                postgres_only,
             } => {
                 bench_reports::run(
                     staff,
@@ -158,6 +164,7 @@ fn main() -> ExitCode {
                     organisations,
                     postgres.as_deref(),
                     keep.as_deref(),
+                    postgres_only,
                 )
                 .await
             }

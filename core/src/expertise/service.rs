@@ -541,7 +541,6 @@ pub async fn find_all(
 mod tests {
     use super::*;
     use crate::kernel::testing::{ORG, test_db, tiny_org, user};
-    use sea_orm::ActiveModelTrait;
 
     /// Every search is of one organisation's people, by skill or not: its
     /// own when no unit is named, the named units' (of its own tree) when
@@ -571,38 +570,8 @@ mod tests {
             .await
             .unwrap();
         let o = tiny_org(&t.db).await;
-        let org = crate::kernel::tenant::create(&t.db, "OTHER", "Other Trust")
-            .await
-            .unwrap();
-        let unit = org_unit::ActiveModel {
-            organisation_id: Set(org.id),
-            parent_id: Set(None),
-            code: Set("O1".into()),
-            name: Set("Other team".into()),
-            kind: Set("team".into()),
-            ..Default::default()
-        }
-        .insert(&t.db)
-        .await
-        .unwrap();
-        let stranger = person::ActiveModel {
-            organisation_id: Set(org.id),
-            employee_number: Set("x".into()),
-            given_name: Set("x".into()),
-            family_name: Set("Other".into()),
-            email: Set(None),
-            staff_group: Set("Nursing and Midwifery Registered".into()),
-            band: Set("Band 5".into()),
-            org_unit_id: Set(unit.id),
-            job_role_id: Set(None),
-            line_manager_id: Set(None),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(&t.db)
-        .await
-        .unwrap()
-        .id;
+        let other = crate::kernel::testing::other_org(&t.db).await;
+        let stranger = other.person(&t.db, "x", None).await;
         let listed = Listing {
             listed: true,
             show_self_assessed: true,
@@ -617,7 +586,12 @@ mod tests {
         let ids: Vec<i32> = found.people.iter().map(|f| f.id).collect();
         assert_eq!(ids, [o.a]);
         assert_eq!((found.matching, found.listed), (1, 1));
-        assert!(found.units.iter().all(|u| u.value != unit.id.to_string()));
+        assert!(
+            found
+                .units
+                .iter()
+                .all(|u| u.value != other.unit.to_string())
+        );
         let all: Vec<i32> = find_all(&t.db, ORG, &FindQuery::default())
             .await
             .unwrap()
@@ -626,14 +600,14 @@ mod tests {
             .collect();
         assert_eq!(all, [o.a]);
         let there = FindQuery {
-            unit: Some(unit.id),
+            unit: Some(other.unit),
             ..FindQuery::default()
         };
         assert!(matches!(
             find(&t.db, &hr, there.clone()).await,
             Err(AppError::Validation(_))
         ));
-        let theirs: Vec<i32> = find_all(&t.db, org.id, &there)
+        let theirs: Vec<i32> = find_all(&t.db, other.org, &there)
             .await
             .unwrap()
             .iter()

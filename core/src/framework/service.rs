@@ -211,7 +211,8 @@ async fn publish_into(
 /// its own checks: a skill code means one skill across the system (an
 /// assessment names its skill by code alone, and goes with a person who
 /// moves), so no code may be both shared and an organisation's own, or two
-/// organisations' own. An organisation's own skills add domains of their
+/// organisations' own, in any version: a code retired from one may not come
+/// back as another's. An organisation's own skills add domains of their
 /// own, and none is a foundation skill (the digital inclusion figures
 /// count the shared foundation skills, so that organisations compare).
 async fn clashes(
@@ -219,53 +220,61 @@ async fn clashes(
     scope: Option<i32>,
     doc: &FrameworkDoc,
 ) -> Result<Vec<FieldError>, AppError> {
-    // The newest version of every other framework: the shared one, and
-    // each organisation's own.
-    let mut newest: HashMap<Option<i32>, framework::Model> = HashMap::new();
-    for f in framework::Entity::find()
+    // Every version of every other framework (the shared one, each
+    // organisation's own), retired ones too: an old assessment names a
+    // retired skill by its code, and would read as a new skill given it.
+    let others: Vec<framework::Model> = framework::Entity::find()
         .order_by_asc(framework::Column::Id)
         .all(db)
         .await?
-    {
-        newest.insert(f.organisation_id, f);
-    }
-    newest.remove(&scope);
+        .into_iter()
+        .filter(|f| f.organisation_id != scope)
+        .collect();
     let mut errors = Vec::new();
-    for (org, f) in &newest {
-        if f.code == doc.code {
-            errors.push(FieldError::new(
-                "code",
-                match org {
-                    None => "is the shared framework's code: give your own skills another".into(),
-                    Some(_) => "is another organisation's own skills' code".to_string(),
-                },
-            ));
-        }
+    let shared_code = others
+        .iter()
+        .any(|f| f.organisation_id.is_none() && f.code == doc.code);
+    let own_code = others
+        .iter()
+        .any(|f| f.organisation_id.is_some() && f.code == doc.code);
+    if shared_code {
+        errors.push(FieldError::new(
+            "code",
+            "is the shared framework's code: give your own skills another",
+        ));
+    } else if own_code {
+        errors.push(FieldError::new(
+            "code",
+            "is another organisation's own skills' code",
+        ));
     }
-    let others: Vec<i32> = newest.values().map(|f| f.id).collect();
-    let skills: HashMap<String, Option<i32>> = skill::Entity::find()
-        .filter(skill::Column::FrameworkId.is_in(others.clone()))
+    let owner: HashMap<i32, Option<i32>> =
+        others.iter().map(|f| (f.id, f.organisation_id)).collect();
+    // Skill code -> whose (None: the shared framework's); shared wins
+    // where a code was ever both.
+    let mut skills: HashMap<String, Option<i32>> = HashMap::new();
+    for s in skill::Entity::find()
+        .filter(skill::Column::FrameworkId.is_in(owner.keys().copied()))
         .all(db)
         .await?
-        .into_iter()
-        .map(|s| {
-            let org = newest
-                .values()
-                .find(|f| f.id == s.framework_id)
-                .and_then(|f| f.organisation_id);
-            (s.code, org)
-        })
-        .collect();
-    let shared_domains: HashSet<String> = match newest.get(&None) {
-        Some(f) => domain::Entity::find()
-            .filter(domain::Column::FrameworkId.eq(f.id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|d| d.code)
-            .collect(),
-        None => HashSet::new(),
-    };
+    {
+        let org = owner.get(&s.framework_id).copied().flatten();
+        let kept = skills.entry(s.code).or_insert(org);
+        if org.is_none() {
+            *kept = None;
+        }
+    }
+    let shared_domains: HashSet<String> =
+        match others.iter().rev().find(|f| f.organisation_id.is_none()) {
+            Some(f) => domain::Entity::find()
+                .filter(domain::Column::FrameworkId.eq(f.id))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|d| d.code)
+                .collect(),
+            None => HashSet::new(),
+        };
     for d in &doc.domains {
         if scope.is_some() && shared_domains.contains(&d.code) {
             errors.push(FieldError::new(
@@ -660,45 +669,14 @@ mod tests {
     #[tokio::test]
     async fn an_organisations_own_skills_are_its_people_alone() {
         use crate::auth::model::Role;
-        use crate::entities::{assessment, org_unit, person};
+        use crate::entities::assessment;
         use crate::kernel::testing::{ORG, agree, assess, tiny_org, user};
         let t = test_db().await;
         ensure_default(&t.db).await.unwrap();
         let o = tiny_org(&t.db).await;
-        let other = crate::kernel::tenant::create(&t.db, "OTHER", "Other Trust")
-            .await
-            .unwrap()
-            .id;
-        let unit = org_unit::ActiveModel {
-            organisation_id: Set(other),
-            parent_id: Set(None),
-            code: Set("OTHER-T1".into()),
-            name: Set("Other team".into()),
-            kind: Set("team".into()),
-            ..Default::default()
-        }
-        .insert(&t.db)
-        .await
-        .unwrap()
-        .id;
-        let x = person::ActiveModel {
-            organisation_id: Set(other),
-            employee_number: Set("X1".into()),
-            given_name: Set("X".into()),
-            family_name: Set("Other".into()),
-            email: Set(None),
-            staff_group: Set("Nursing and Midwifery Registered".into()),
-            band: Set("Band 5".into()),
-            org_unit_id: Set(unit),
-            job_role_id: Set(None),
-            line_manager_id: Set(None),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(&t.db)
-        .await
-        .unwrap()
-        .id;
+        let fixture = crate::kernel::testing::other_org(&t.db).await;
+        let other = fixture.org;
+        let x = fixture.person(&t.db, "X1", None).await;
         // Counted, as the people services would.
         crate::team::summary::rebuild(&t.db).await.unwrap();
 
@@ -865,5 +843,33 @@ mod tests {
         assert_ne!(live, before);
         crate::team::summary::rebuild(&t.db).await.unwrap();
         assert_eq!(summaries(&t.db).await, live);
+    }
+
+    /// A code the shared framework has retired stays the shared one's: an
+    /// organisation's own skill may not take it (old assessments name it
+    /// and would read as the new skill).
+    #[tokio::test]
+    async fn a_retired_shared_code_is_not_reused_as_an_own_skill() {
+        use crate::kernel::testing::ORG;
+        let t = test_db().await;
+        ensure_default(&t.db).await.unwrap();
+        let mut doc = default_doc();
+        let retired = doc.domains[1].skills.remove(0).code;
+        publish(&t.db, Actor::system(), &doc).await.unwrap();
+        assert!(current(&t.db).await.unwrap().skill(&retired).is_none());
+        match create_draft(&t.db, 1, Some(ORG), "own.csv", &own_csv(&retired, "no")).await {
+            Err(AppError::Validation(errors)) => {
+                assert_eq!(errors[0].field, format!("skill {retired}: code"));
+                assert!(errors[0].message.contains("shared framework"), "{errors:?}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert!(
+            framework_draft::Entity::find()
+                .all(&t.db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }

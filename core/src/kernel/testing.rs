@@ -147,6 +147,60 @@ pub async fn tiny_org(db: &DatabaseConnection) -> Tiny {
     Tiny { m, a, b, c }
 }
 
+/// Another organisation of the deployment, "Other Trust" (code OTHER), with
+/// one team of its own: for tests that one organisation's data stays its
+/// own.
+pub struct Other {
+    pub org: i32,
+    pub unit: i32,
+}
+
+pub async fn other_org(db: &DatabaseConnection) -> Other {
+    let org = crate::kernel::tenant::create(db, "OTHER", "Other Trust")
+        .await
+        .unwrap()
+        .id;
+    let unit = org_unit::ActiveModel {
+        organisation_id: Set(org),
+        parent_id: Set(None),
+        code: Set("OTHER-T1".into()),
+        name: Set("Other team".into()),
+        kind: Set("team".into()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap()
+    .id;
+    Other { org, unit }
+}
+
+impl Other {
+    /// A registered nurse in the other organisation's team, employee number
+    /// and given name `n`, family name "Test" (as the tiny organisation's
+    /// people, so a search for them would find this one too), no job role.
+    pub async fn person(&self, db: &DatabaseConnection, n: &str, manager: Option<i32>) -> i32 {
+        person::ActiveModel {
+            organisation_id: Set(self.org),
+            employee_number: Set(n.into()),
+            given_name: Set(n.into()),
+            family_name: Set("Test".into()),
+            email: Set(None),
+            staff_group: Set("Nursing and Midwifery Registered".into()),
+            band: Set("Band 5".into()),
+            org_unit_id: Set(self.unit),
+            job_role_id: Set(None),
+            line_manager_id: Set(manager),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id
+    }
+}
+
 // Fixtures for tests that need people with assessed and agreed skills: a
 // user of a role, a self-assessment and a manager's agreement made through
 // the profile service, as the pages make them.

@@ -1671,34 +1671,15 @@ mod tests {
         assert!(mine.mentors.is_empty());
     }
 
-    /// A second organisation with one unit: (organisation, unit).
-    async fn other_organisation(db: &sea_orm::DatabaseConnection) -> (i32, i32) {
-        use crate::entities::org_unit;
-        let org = crate::kernel::tenant::create(db, "OTHER", "Other Trust")
-            .await
-            .unwrap()
-            .id;
-        let unit = org_unit::ActiveModel {
-            organisation_id: Set(org),
-            parent_id: Set(None),
-            code: Set("OTHER-T1".into()),
-            name: Set("Other team".into()),
-            kind: Set("team".into()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap()
-        .id;
-        (org, unit)
-    }
-
     #[tokio::test]
     async fn roles_and_mentors_of_another_organisation_are_out_of_reach() {
         let t = test_db().await;
         starter(&t.db).await;
         let o = tiny_org(&t.db).await;
-        let (other, their_unit) = other_organisation(&t.db).await;
+        let crate::kernel::testing::Other {
+            org: other,
+            unit: their_unit,
+        } = crate::kernel::testing::other_org(&t.db).await;
         let by = crate::kernel::audit::Actor::system;
         let role = |code: &str, title: &str| crate::roles::model::JobRoleInput {
             code: code.into(),

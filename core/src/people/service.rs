@@ -299,9 +299,7 @@ pub async fn moves_of(
 #[cfg(test)]
 mod tests {
     use super::{counts, manages, search};
-    use crate::entities::{org_unit, person};
     use crate::kernel::testing::{ORG, test_db, tiny_org};
-    use sea_orm::{ActiveModelTrait, Set};
 
     /// HR's search and the home page's sizes are their organisation's:
     /// another's people, units and roles are neither found nor counted.
@@ -310,38 +308,9 @@ mod tests {
         let t = test_db().await;
         let db = &t.db;
         tiny_org(db).await;
-        let other = crate::kernel::tenant::create(db, "RYY", "Other Trust")
-            .await
-            .unwrap()
-            .id;
-        let unit = org_unit::ActiveModel {
-            organisation_id: Set(other),
-            parent_id: Set(None),
-            code: Set("Y1".into()),
-            name: Set("Their team".into()),
-            kind: Set("team".into()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
-        person::ActiveModel {
-            organisation_id: Set(other),
-            employee_number: Set("y1".into()),
-            given_name: Set("Yan".into()),
-            family_name: Set("Test".into()),
-            email: Set(None),
-            staff_group: Set("Nursing and Midwifery Registered".into()),
-            band: Set("Band 5".into()),
-            org_unit_id: Set(unit.id),
-            job_role_id: Set(None),
-            line_manager_id: Set(None),
-            created_at: Set(chrono::Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
+        let fixture = crate::kernel::testing::other_org(db).await;
+        let other = fixture.org;
+        fixture.person(db, "Yan", None).await;
         let (found, total) = search(db, ORG, "test", 50).await.unwrap();
         assert_eq!(total, 4);
         assert!(found.iter().all(|p| p.name != "Yan Test"), "{found:?}");

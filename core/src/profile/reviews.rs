@@ -905,26 +905,6 @@ mod tests {
         );
     }
 
-    /// A second organisation with one unit: (organisation, unit).
-    async fn other_org(db: &sea_orm::DatabaseConnection) -> (i32, i32) {
-        use sea_orm::ActiveModelTrait;
-        let org = crate::kernel::tenant::create(db, "OTHER", "Other Trust")
-            .await
-            .unwrap();
-        let unit = org_unit::ActiveModel {
-            organisation_id: Set(org.id),
-            parent_id: Set(None),
-            code: Set("O1".into()),
-            name: Set("Other team".into()),
-            kind: Set("team".into()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
-        (org.id, unit.id)
-    }
-
     /// Another organisation's fixed date changes no one's status here and
     /// is not on this organisation's page; its unit can be given no date
     /// from here, nor have one taken away (not found, as no unit at all).
@@ -938,7 +918,8 @@ mod tests {
         assess(&t.db, o.a, "DIG-FOUND", 2).await;
         let today = Utc::now().date_naive();
         let before = status(&t.db, o.a, today).await.unwrap();
-        let (other, unit) = other_org(&t.db).await;
+        let crate::kernel::testing::Other { org: other, unit } =
+            crate::kernel::testing::other_org(&t.db).await;
         set_fixed_date(
             &t.db,
             Actor::system(),

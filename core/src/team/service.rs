@@ -1707,65 +1707,31 @@ mod tests {
     #[tokio::test]
     async fn another_organisation_is_not_found() {
         use crate::kernel::testing::{ORG, unit_of};
-        use sea_orm::{ActiveModelTrait, Set};
         let t = test_db().await;
         crate::framework::service::ensure_default(&t.db)
             .await
             .unwrap();
         let o = tiny_org(&t.db).await;
-        let org = crate::kernel::tenant::create(&t.db, "OTHER", "Other Trust")
-            .await
-            .unwrap();
-        let unit = org_unit::ActiveModel {
-            organisation_id: Set(org.id),
-            parent_id: Set(None),
-            code: Set("O1".into()),
-            name: Set("Other team".into()),
-            kind: Set("team".into()),
-            ..Default::default()
-        }
-        .insert(&t.db)
-        .await
-        .unwrap();
-        let add = async |n: &str, manager: Option<i32>| {
-            person::ActiveModel {
-                organisation_id: Set(org.id),
-                employee_number: Set(n.into()),
-                given_name: Set(n.into()),
-                family_name: Set("Other".into()),
-                email: Set(None),
-                staff_group: Set("Nursing and Midwifery Registered".into()),
-                band: Set("Band 5".into()),
-                org_unit_id: Set(unit.id),
-                job_role_id: Set(None),
-                line_manager_id: Set(manager),
-                created_at: Set(chrono::Utc::now()),
-                ..Default::default()
-            }
-            .insert(&t.db)
-            .await
-            .unwrap()
-            .id
-        };
-        let boss = add("x", None).await;
-        add("y", Some(boss)).await;
+        let other = crate::kernel::testing::other_org(&t.db).await;
+        let boss = other.person(&t.db, "x", None).await;
+        other.person(&t.db, "y", Some(boss)).await;
         let not_found = |r: Result<i32, AppError>| matches!(r, Err(AppError::NotFound(_)));
 
         let hr = user(o.c, Role::Hr);
         assert!(not_found(heatmap_access(&t.db, &hr, Some(boss)).await));
-        assert!(not_found(report_access(&t.db, &hr, Some(unit.id)).await));
+        assert!(not_found(report_access(&t.db, &hr, Some(other.unit)).await));
         assert!(not_found(
-            report_access(&t.db, &user(o.m, Role::Manager), Some(unit.id)).await
+            report_access(&t.db, &user(o.m, Role::Manager), Some(other.unit)).await
         ));
         assert!(matches!(
-            org_report(&t.db, &hr, unit.id, None).await,
+            org_report(&t.db, &hr, other.unit, None).await,
             Err(AppError::NotFound(_))
         ));
         assert!(matches!(
-            pipeline_people(&t.db, ORG, unit.id, PipelineGroup::Leaders).await,
+            pipeline_people(&t.db, ORG, other.unit, PipelineGroup::Leaders).await,
             Err(AppError::NotFound(_))
         ));
-        assert_eq!(units_below(&t.db, ORG, unit.id).await.unwrap(), None);
+        assert_eq!(units_below(&t.db, ORG, other.unit).await.unwrap(), None);
         let picker = managers(&t.db, ORG).await.unwrap();
         assert!(
             picker.iter().all(|c| c.code != boss.to_string()),
@@ -1782,12 +1748,12 @@ mod tests {
         );
 
         let their_hr = CurrentUser {
-            organisation_id: Some(org.id),
+            organisation_id: Some(other.org),
             ..user(boss, Role::Hr)
         };
         assert_eq!(
             report_access(&t.db, &their_hr, None).await.unwrap(),
-            unit.id
+            other.unit
         );
         assert!(not_found(heatmap_access(&t.db, &their_hr, Some(o.m)).await));
         assert_eq!(

@@ -384,6 +384,18 @@ fn standing(lead_domains: i16, digital: &str, interest_short: bool, domains: usi
     ]
 }
 
+/// Recounts what is kept per unit of its people (all units when `None`):
+/// the head counts and the review days. Who is in a unit changes both, so
+/// every path that moves, adds or removes people recounts them together.
+async fn recount_units(
+    db: &impl ConnectionTrait,
+    fw: &FrameworkView,
+    units: Option<&[i32]>,
+) -> Result<(), AppError> {
+    write_review_days(db, units).await?;
+    write_heads(db, fw, units).await
+}
+
 /// Recounts the head counts of these units (all when `None`) from their
 /// people and their capability rows, 500 units at a time.
 async fn write_heads(
@@ -391,8 +403,6 @@ async fn write_heads(
     fw: &FrameworkView,
     units: Option<&[i32]>,
 ) -> Result<(), AppError> {
-    // Who is in a unit changes both: recounted together.
-    write_review_days(db, units).await?;
     let backend = db.get_database_backend();
     let chunks = in_chunks(units);
     for chunk in chunks {
@@ -857,7 +867,7 @@ pub(crate) async fn apply_change<C: ConnectionTrait>(
     if heads == 0 {
         // Counted as they stood before this save; the save's own change
         // moves their counts below, like any other.
-        write_heads(db, fw, Some(&units)).await?;
+        recount_units(db, fw, Some(&units)).await?;
     }
 
     let before = old.map(Counted::of);
@@ -911,7 +921,7 @@ pub(crate) async fn apply_change<C: ConnectionTrait>(
             // Gone since it was seen: recount, alone (the new capability
             // row is written: PostgreSQL sent it).
             lock_units(db, Some(&units), Hold::Exclusive).await?;
-            write_heads(db, fw, Some(&units)).await?;
+            recount_units(db, fw, Some(&units)).await?;
         }
     }
     for s in directory_level_of(backend, new.person_id, &new.skill_code) {
@@ -1020,7 +1030,7 @@ pub async fn refresh_assessment(
     // One framework load per save, shared by both.
     let fw = framework::current(db).await?;
     write_capability(db, &fw, Some(&[person_id])).await?;
-    write_heads(db, &fw, Some(&units)).await?;
+    recount_units(db, &fw, Some(&units)).await?;
     write_cells(db, Some(&[person_id])).await?;
     write_directory_levels(db, Some(&[person_id])).await?;
     write_this_month(db, &fw, Some(&units)).await
@@ -1117,7 +1127,7 @@ pub async fn refresh_interests(db: &impl ConnectionTrait, person_id: i32) -> Res
     lock_units(db, Some(&units), Hold::Exclusive).await?;
     let fw = framework::current(db).await?;
     write_capability(db, &fw, Some(&[person_id])).await?;
-    write_heads(db, &fw, Some(&units)).await
+    recount_units(db, &fw, Some(&units)).await
 }
 
 /// After changes that touch every skill of some units' people (role
@@ -1125,7 +1135,7 @@ pub async fn refresh_interests(db: &impl ConnectionTrait, person_id: i32) -> Res
 pub async fn refresh_units(db: &impl ConnectionTrait, units: &[i32]) -> Result<(), AppError> {
     let units = restat_units(db, units).await?;
     let fw = framework::current(db).await?;
-    write_heads(db, &fw, Some(&units)).await?;
+    recount_units(db, &fw, Some(&units)).await?;
     write_this_month(db, &fw, Some(&units)).await
 }
 
@@ -1153,7 +1163,7 @@ pub async fn refresh_moved(
     let units = restat_units(db, units).await?;
     let fw = framework::current(db).await?;
     write_capability(db, &fw, Some(&[person_id])).await?;
-    write_heads(db, &fw, Some(&units)).await?;
+    recount_units(db, &fw, Some(&units)).await?;
     write_cells(db, Some(&[person_id])).await?;
     write_this_month(db, &fw, Some(&units)).await
 }
@@ -1179,7 +1189,7 @@ pub async fn rebuild(db: &impl ConnectionTrait) -> Result<(), AppError> {
     write_stats(db, None, None).await?;
     let fw = framework::current(db).await?;
     write_capability(db, &fw, None).await?;
-    write_heads(db, &fw, None).await?;
+    recount_units(db, &fw, None).await?;
     write_cells(db, None).await?;
     write_directory_levels(db, None).await?;
     write_this_month(db, &fw, None).await
@@ -1209,7 +1219,7 @@ pub async fn ensure(db: &impl ConnectionTrait) -> Result<bool, AppError> {
         }
         if exists("unit_head_count").await?.is_none() {
             lock_units(db, None, Hold::Exclusive).await?;
-            write_heads(db, &framework::current(db).await?, None).await?;
+            recount_units(db, &framework::current(db).await?, None).await?;
             built = true;
         } else if exists("unit_review_day").await?.is_none() {
             lock_units(db, None, Hold::Exclusive).await?;

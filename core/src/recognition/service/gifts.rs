@@ -734,46 +734,6 @@ mod tests {
         );
     }
 
-    /// A second organisation with one unit and one person, "x Test".
-    async fn other_organisation(db: &sea_orm::DatabaseConnection) -> (i32, i32, i32) {
-        use crate::entities::org_unit;
-        let org = crate::kernel::tenant::create(db, "OTHER", "Other Trust")
-            .await
-            .unwrap()
-            .id;
-        let unit = org_unit::ActiveModel {
-            organisation_id: Set(org),
-            parent_id: Set(None),
-            code: Set("OTHER-T1".into()),
-            name: Set("Other team".into()),
-            kind: Set("team".into()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap()
-        .id;
-        let person = person::ActiveModel {
-            organisation_id: Set(org),
-            employee_number: Set("x".into()),
-            given_name: Set("x".into()),
-            family_name: Set("Test".into()),
-            email: Set(None),
-            staff_group: Set("Nursing and Midwifery Registered".into()),
-            band: Set("Band 5".into()),
-            org_unit_id: Set(unit),
-            job_role_id: Set(None),
-            line_manager_id: Set(None),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap()
-        .id;
-        (org, unit, person)
-    }
-
     #[tokio::test]
     async fn another_organisations_people_units_and_awards_are_out_of_reach() {
         let t = test_db().await;
@@ -781,7 +741,9 @@ mod tests {
             .await
             .unwrap();
         let o = tiny_org(&t.db).await;
-        let (other, their_unit, theirs) = other_organisation(&t.db).await;
+        let fixture = crate::kernel::testing::other_org(&t.db).await;
+        let (other, their_unit) = (fixture.org, fixture.unit);
+        let theirs = fixture.person(&t.db, "x", None).await;
         let by = crate::kernel::audit::Actor::system;
         let hr = user(o.m, Role::Hr);
 
