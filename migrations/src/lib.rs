@@ -33,6 +33,7 @@ mod m20261207_000026_unit_head_count;
 mod m20261207_000027_passport_upload;
 mod m20261207_000028_own_skills;
 mod m20261207_000029_unit_review_day;
+mod m20261207_000030_organisation_sign_in;
 
 pub struct Migrator;
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000027_passport_upload::Migration),
             Box::new(m20261207_000028_own_skills::Migration),
             Box::new(m20261207_000029_unit_review_day::Migration),
+            Box::new(m20261207_000030_organisation_sign_in::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(Transactional(m)) as Box<dyn MigrationTrait>)

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, Database};
 use skillmap_tests::*;
 
 /// The migration that changes most tables (organisations: a new table, a
-/// column on seven, triggers, the audit trail's guard); five newer ones
+/// column on seven, triggers, the audit trail's guard); six newer ones
 /// follow it.
 const NEWEST: &str = "m20261207_000024_organisations";
 
@@ -29,11 +29,12 @@ async fn a_failed_migration_changes_nothing_and_the_next_start_applies_it() {
     let conn = Database::connect(db.url()).await.unwrap();
 
     // Back to the database as it was before that migration (its own
-    // `down`, after the five migrations since: issuers and moves, head
-    // counts, passport uploads, own skills, review days), with one thing in the way of its last
+    // `down`, after the six migrations since: issuers and moves, head
+    // counts, passport uploads, own skills, review days, each
+    // organisation's password sign-in), with one thing in the way of its last
     // step (an index of the name it makes last already exists): its table,
     // columns and triggers go in first, then it fails.
-    Migrator::down(&conn, Some(6)).await.unwrap();
+    Migrator::down(&conn, Some(7)).await.unwrap();
     let applied: Vec<String> = Migrator::get_applied_migrations(&conn)
         .await
         .unwrap()
@@ -44,6 +45,13 @@ async fn a_failed_migration_changes_nothing_and_the_next_start_applies_it() {
     conn.execute_unprepared("CREATE INDEX idx_audit_event_organisation ON audit_event (at)")
         .await
         .unwrap();
+    // The deployment had closed password sign-in (one switch for all).
+    conn.execute_unprepared(
+        "INSERT INTO app_setting (name, value, updated_at) \
+         VALUES ('password_sign_in', 'break_glass_only', '2026-12-01T09:00:00+00:00')",
+    )
+    .await
+    .unwrap();
     let before = tables(&db);
     assert!(!before.iter().any(|l| l.starts_with("organisation ")));
 
@@ -74,6 +82,25 @@ async fn a_failed_migration_changes_nothing_and_the_next_start_applies_it() {
         .unwrap();
     conn.close().await.ok();
     let server = TestServer::start_on(db, &[]);
+    let conn = Database::connect(server.db.url()).await.unwrap();
+    // The deployment's switch became its organisation's.
+    let closed = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT (SELECT COUNT(*) FROM organisation WHERE password_break_glass_only) AS closed, \
+             (SELECT COUNT(*) FROM app_setting WHERE name = 'password_sign_in') AS left_over",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            closed.try_get::<i64>("", "closed").unwrap(),
+            closed.try_get::<i64>("", "left_over").unwrap()
+        ),
+        (1, 0)
+    );
+
     let hr = server.login_demo(HR).await;
     let page = server
         .json(&hr, "/api/audit/search", &[("action", "sign_in")])

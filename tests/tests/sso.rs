@@ -628,6 +628,124 @@ async fn password_sign_in_can_be_kept_for_break_glass_administrators() {
     assert_eq!(events(&db, "break_glass_set").await, 4);
 }
 
+/// In a system of two organisations, password sign-in is each
+/// organisation's to close: the second's administrator closing it leaves
+/// the first's staff signing in with passwords (and the sign-in page open
+/// to them), while the second's staff are refused theirs. Closing it needs
+/// a break-glass administrator of the organisation itself: the other
+/// organisation's does not count.
+#[tokio::test]
+async fn password_sign_in_is_each_organisations_to_close() {
+    let mut idp = OidcProvider::port();
+    let mut env: Vec<(String, String)> = idp.skillmap_env();
+    env.push(("SKILLMAP_LOGIN_BURST".into(), "200".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = TestServer::start_system(2, 300, &env);
+    idp.start(
+        vec![OidcProvider::client(&app.base, oidc::PROVIDER, json!({}))],
+        &accounts(),
+        true,
+    );
+    let ours = app.login_demo(ADMIN).await;
+    let theirs = app.login_demo(OTHER_ADMIN).await;
+    let our_admin = app.whoami(&ours).await["account_id"].to_string();
+    let their_admin = app.whoami(&theirs).await["account_id"].to_string();
+    // Our break-glass administrator is not a way into theirs.
+    app.json(
+        &ours,
+        "/api/admin/set_break_glass",
+        &[("account_id", &our_admin), ("on", "true")],
+    )
+    .await;
+    let res = app
+        .call(
+            &theirs,
+            "/api/admin/set_password_sign_in",
+            &[("everyone", "false")],
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("break-glass"));
+    app.json(
+        &theirs,
+        "/api/admin/set_break_glass",
+        &[("account_id", &their_admin), ("on", "true")],
+    )
+    .await;
+    app.json(
+        &theirs,
+        "/api/admin/set_password_sign_in",
+        &[("everyone", "false")],
+    )
+    .await;
+
+    // Their staff are refused a right password; ours are not.
+    let res = app
+        .call(
+            &app.client(),
+            "/api/auth/login",
+            &[("email", OTHER_STAFF), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), 401);
+    let staff = app.login_demo(STAFF).await;
+    assert_eq!(app.whoami(&staff).await["email"], STAFF);
+    // Each administrator's page tells their own organisation's state; the
+    // sign-in page stays open while one organisation keeps passwords.
+    let mine = page(&app, &ours, "/admin/accounts").await;
+    assert!(
+        mine.contains("Password sign-in is open to everyone"),
+        "{mine}"
+    );
+    let yours = page(&app, &theirs, "/admin/accounts").await;
+    assert!(yours.contains("Password sign-in is off, except for break-glass"));
+    let login = page(&app, &app.client(), "/login").await;
+    assert!(
+        login.contains("Or sign in with a Skillmap password"),
+        "{login}"
+    );
+    assert!(!login.contains("Break-glass administrator sign-in"));
+    // Ours may still step down as break-glass (our passwords are open),
+    // and their last one may not.
+    app.json(
+        &ours,
+        "/api/admin/set_break_glass",
+        &[("account_id", &our_admin), ("on", "false")],
+    )
+    .await;
+    let res = app
+        .call(
+            &theirs,
+            "/api/admin/set_break_glass",
+            &[("account_id", &their_admin), ("on", "false")],
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    // Once both have closed it, the sign-in page folds the form away.
+    app.json(
+        &ours,
+        "/api/admin/set_break_glass",
+        &[("account_id", &our_admin), ("on", "true")],
+    )
+    .await;
+    app.json(
+        &ours,
+        "/api/admin/set_password_sign_in",
+        &[("everyone", "false")],
+    )
+    .await;
+    let login = page(&app, &app.client(), "/login").await;
+    assert!(login.contains("Break-glass administrator sign-in"));
+    let res = app
+        .call(
+            &app.client(),
+            "/api/auth/login",
+            &[("email", STAFF), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), 401);
+}
+
 #[tokio::test]
 async fn admins_see_and_remove_links() {
     let Sso { app, idp: _idp } = start(&[]);

@@ -71,33 +71,38 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// What the sign-in page offers: the single sign-on providers, and
-/// whether password sign-in is open to everyone.
+/// whether password sign-in is open to everyone: of the caller's
+/// organisation when signed in (their administrator's page, HR's import),
+/// else open unless every organisation has closed it.
 #[server(endpoint = "auth/sign_in_choices")]
 pub async fn sign_in_choices() -> Result<SignInOptions, AppError> {
     // public_endpoint: the sign-in page shows it to anonymous visitors; it
     // names only the configured providers and one setting.
     use crate::platform;
     let state = platform::state()?;
+    let org = platform::current_user().and_then(|u| u.organisation_id);
     let password_for_everyone =
-        platform::reply(super::sso::policy::password_for_everyone(&state.db).await)?;
+        platform::reply(super::sso::policy::password_for_everyone(&state.db, org).await)?;
     Ok(SignInOptions {
         providers: state.sso.buttons(),
         password_for_everyone,
     })
 }
 
-/// Opens password sign-in to everyone, or closes it to all but
-/// break-glass administrators.
+/// Opens password sign-in to everyone of the caller's organisation, or
+/// closes it to all but its break-glass administrators.
 #[server(endpoint = "admin/set_password_sign_in")]
 pub async fn set_password_sign_in(everyone: bool) -> Result<bool, AppError> {
     use super::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Admin])?;
+    let user = platform::require_role(&[Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let state = platform::state()?;
     platform::reply(
         super::sso::policy::set_password_for_everyone(
             &state.db,
             platform::actor(),
+            org,
             everyone,
             !state.sso.is_empty(),
         )

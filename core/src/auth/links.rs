@@ -39,7 +39,7 @@ pub async fn issue_for_accounts_without_password(
     issuer: Role,
 ) -> Result<Vec<Link>, AppError> {
     let by = by.in_organisation(Some(org));
-    if !super::sso::policy::password_for_everyone(db).await? {
+    if !super::sso::policy::password_for_everyone(db, Some(org)).await? {
         return Err(AppError::Conflict(
             "Password sign-in is off: people sign in with single sign-on, so no set-password link is needed.".into(),
         ));
@@ -249,8 +249,14 @@ pub async fn issue_welcome(
     };
     if a.disabled
         || !a.password_hash.is_empty()
-        || !super::sso::policy::may_use_password(db, providers_configured, a.break_glass, &a.role)
-            .await?
+        || !super::sso::policy::may_use_password(
+            db,
+            providers_configured,
+            a.break_glass,
+            &a.role,
+            a.organisation_id,
+        )
+        .await?
     {
         return Ok(None);
     }

@@ -72,8 +72,14 @@ pub async fn login(
     let closed_to = match &found {
         Some(acc) if verified && !acc.disabled => {
             let configured = !settings.sso.is_empty();
-            !super::sso::policy::may_use_password(db, configured, acc.break_glass, &acc.role)
-                .await?
+            !super::sso::policy::may_use_password(
+                db,
+                configured,
+                acc.break_glass,
+                &acc.role,
+                acc.organisation_id,
+            )
+            .await?
         }
         _ => false,
     };
@@ -231,6 +237,7 @@ pub async fn set_disabled(
     if disabled {
         super::sso::policy::keep_a_way_in(
             &txn,
+            Some(org),
             "This is the last break-glass administrator while password sign-in is off: mark another administrator, or open password sign-in, first.",
         )
         .await?;

@@ -12,6 +12,9 @@ pub struct Model {
     pub code: String,
     pub name: String,
     pub created_at: DateTimeUtc,
+    /// Password sign-in closed to all but this organisation's break-glass
+    /// administrators (people sign in by single sign-on).
+    pub password_break_glass_only: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,11 +1,12 @@
 //! Who may sign in with a password, and the links administrators manage.
 //!
 //! With single sign-on in place an administrator can switch password
-//! sign-in off for everyone except named break-glass administrators (the
-//! way in when the provider is down). The switch is a row in `app_setting`,
-//! so every instance reads the same.
+//! sign-in off for everyone of their organisation except its named
+//! break-glass administrators (the way in when the provider is down). The
+//! switch is the organisation's (`organisation.password_break_glass_only`),
+//! so one trust's choice never locks another's staff out, and every
+//! instance reads the same.
 
-use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
     TransactionSession, TransactionTrait,
@@ -13,42 +14,59 @@ use sea_orm::{
 
 use crate::audit::model::Action;
 use crate::auth::model::{Role, SsoLinkRow};
-use crate::entities::{account, app_setting, sso_link};
+use crate::entities::{account, organisation, sso_link};
 use crate::error::AppError;
 use crate::kernel::audit;
 
-const PASSWORD_SIGN_IN: &str = "password_sign_in";
-const EVERYONE: &str = "everyone";
-const BREAK_GLASS_ONLY: &str = "break_glass_only";
-
-/// True while anyone with a password may use it (the default).
-pub async fn password_for_everyone(db: &impl ConnectionTrait) -> Result<bool, AppError> {
-    let row = app_setting::Entity::find_by_id(PASSWORD_SIGN_IN.to_string())
-        .one(db)
-        .await?;
-    Ok(row.is_none_or(|r| r.value != BREAK_GLASS_ONLY))
+/// True while anyone of organisation `org` with a password may use it (the
+/// default). For `None` (an account of no organisation, the workforce lead,
+/// and the sign-in page before anyone is known): true unless every
+/// organisation has closed it.
+pub async fn password_for_everyone(
+    db: &impl ConnectionTrait,
+    org: Option<i32>,
+) -> Result<bool, AppError> {
+    let closed = organisation::Column::PasswordBreakGlassOnly;
+    Ok(match org {
+        Some(org) => organisation::Entity::find_by_id(org)
+            .one(db)
+            .await?
+            .is_none_or(|o| !o.password_break_glass_only),
+        None => {
+            organisation::Entity::find()
+                .filter(closed.eq(false))
+                .one(db)
+                .await?
+                .is_some()
+                || organisation::Entity::find().one(db).await?.is_none()
+        }
+    })
 }
 
-/// May this account sign in with its password now? With no provider
-/// configured (any more), passwords are the only way in: open to all.
+/// May this account (of organisation `org`) sign in with its password now?
+/// With no provider configured (any more), passwords are the only way in:
+/// open to all.
 pub async fn may_use_password(
     db: &impl ConnectionTrait,
     providers_configured: bool,
     break_glass: bool,
     role: &str,
+    org: Option<i32>,
 ) -> Result<bool, AppError> {
     Ok(!providers_configured
         || (break_glass && role == Role::Admin.as_str())
-        || password_for_everyone(db).await?)
+        || password_for_everyone(db, org).await?)
 }
 
-/// Opens password sign-in to everyone, or closes it to all but break-glass
-/// administrators. Closing needs a provider to sign in with and at least
-/// one enabled break-glass administrator with a password, so that a
-/// provider outage cannot lock everyone out.
+/// Opens password sign-in to everyone of organisation `org`, or closes it
+/// to all but its break-glass administrators. Closing needs a provider to
+/// sign in with and at least one enabled break-glass administrator of the
+/// organisation with a password, so that a provider outage cannot lock
+/// everyone out. Other organisations are untouched.
 pub async fn set_password_for_everyone(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: audit::Actor,
+    org: i32,
     everyone: bool,
     providers_configured: bool,
 ) -> Result<bool, AppError> {
@@ -59,26 +77,23 @@ pub async fn set_password_for_everyone(
                 "Password sign-in cannot be switched off: no single sign-on provider is configured (SKILLMAP_OIDC_PROVIDERS).".into(),
             ));
         }
-        if !has_way_in(&txn).await? {
+        if !has_way_in(&txn, Some(org)).await? {
             return Err(AppError::Conflict(
                 "Mark at least one administrator with a password as break-glass first: they are the way in if single sign-on fails.".into(),
             ));
         }
     }
-    let value = if everyone { EVERYONE } else { BREAK_GLASS_ONLY };
-    let row = app_setting::ActiveModel {
-        name: Set(PASSWORD_SIGN_IN.into()),
-        value: Set(value.into()),
-        updated_at: Set(Utc::now()),
-    };
-    app_setting::Entity::insert(row)
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::column(app_setting::Column::Name)
-                .update_columns([app_setting::Column::Value, app_setting::Column::UpdatedAt])
-                .to_owned(),
+    let found = organisation::Entity::update_many()
+        .col_expr(
+            organisation::Column::PasswordBreakGlassOnly,
+            sea_orm::sea_query::Expr::value(!everyone),
         )
+        .filter(organisation::Column::Id.eq(org))
         .exec(&txn)
         .await?;
+    if found.rows_affected == 0 {
+        return Err(AppError::NotFound("The organisation".into()));
+    }
     let detail = if everyone {
         "password sign-in open to everyone"
     } else {
@@ -116,6 +131,7 @@ pub async fn set_break_glass(
     active.update(&txn).await?;
     keep_a_way_in(
         &txn,
+        Some(org),
         "This is the last break-glass administrator while password sign-in is off: open password sign-in first, or mark another administrator.",
     )
     .await?;
@@ -136,10 +152,16 @@ pub async fn set_break_glass(
     Ok(())
 }
 
-/// Is there an enabled break-glass administrator with a password: someone
-/// who can still sign in if single sign-on fails?
-async fn has_way_in(db: &impl ConnectionTrait) -> Result<bool, AppError> {
+/// Is there an enabled break-glass administrator of organisation `org`
+/// with a password: someone who can still sign in there if single sign-on
+/// fails?
+async fn has_way_in(db: &impl ConnectionTrait, org: Option<i32>) -> Result<bool, AppError> {
+    let of = match org {
+        Some(org) => account::Column::OrganisationId.eq(org),
+        None => account::Column::OrganisationId.is_null(),
+    };
     Ok(account::Entity::find()
+        .filter(of)
         .filter(account::Column::BreakGlass.eq(true))
         .filter(account::Column::Role.eq(Role::Admin.as_str()))
         .filter(account::Column::Disabled.eq(false))
@@ -149,12 +171,17 @@ async fn has_way_in(db: &impl ConnectionTrait) -> Result<bool, AppError> {
         .is_some())
 }
 
-/// Within a transaction that has just changed an account: while password
-/// sign-in is off, refuse (`refusal`, and the transaction rolls back) if
-/// nobody could still sign in with a password. Every change that can take
-/// the last way in away (unmarking, disabling) runs this.
-pub async fn keep_a_way_in(db: &impl ConnectionTrait, refusal: &str) -> Result<(), AppError> {
-    if password_for_everyone(db).await? || has_way_in(db).await? {
+/// Within a transaction that has just changed an account of organisation
+/// `org`: while its password sign-in is off, refuse (`refusal`, and the
+/// transaction rolls back) if nobody of it could still sign in with a
+/// password. Every change that can take the last way in away (unmarking,
+/// disabling) runs this.
+pub async fn keep_a_way_in(
+    db: &impl ConnectionTrait,
+    org: Option<i32>,
+    refusal: &str,
+) -> Result<(), AppError> {
+    if password_for_everyone(db, org).await? || has_way_in(db, org).await? {
         Ok(())
     } else {
         Err(AppError::Conflict(refusal.into()))
