@@ -230,7 +230,17 @@ async fn world_of_units<'a>(
 
 impl World {
     fn due(&self, unit: i32, base: Option<NaiveDate>, today: NaiveDate) -> Due {
-        let fixed = fixed_for(unit, &self.parents, &self.fixed);
+        self.due_under(fixed_for(unit, &self.parents, &self.fixed), base, today)
+    }
+
+    /// When a cycle that started on `base` is due, under the fixed date
+    /// `fixed` (that of the unit or of the nearest unit above it with one).
+    fn due_under(
+        &self,
+        fixed: Option<NaiveDate>,
+        base: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Due {
         let date = due_date(&self.settings, fixed, base);
         Due {
             date,
@@ -523,25 +533,38 @@ pub(crate) async fn counts_with_units<'a>(
     };
     // The units of this part of the organisation, then their people
     // counted by the day their cycle starts (what the date rules read),
-    // as `unit_review_day` keeps them: a row per unit and day with starts,
-    // not per person (55 rows for a ward of 500 in the demo, not 500).
-    let units: Vec<i32> = w.parents.keys().copied().filter(|u| within(*u)).collect();
+    // as `unit_review_day` keeps them. Units under the same date rule (the
+    // same fixed date, or none) are summed together by the database: a
+    // row per rule and day (about a year's days), not per unit and day
+    // (10,174 rows for the 100,000-staff system, 9 ms of its view).
+    let mut by_rule: HashMap<Option<NaiveDate>, Vec<i32>> = HashMap::new();
+    for u in w.parents.keys().copied().filter(|u| within(*u)) {
+        by_rule
+            .entry(fixed_for(u, &w.parents, &w.fixed))
+            .or_default()
+            .push(u);
+    }
     let backend = db.get_database_backend();
     let mut c = ReviewCounts::default();
-    for chunk in units.chunks(500) {
-        let rows = db
-            .query_all_raw(Statement::from_string(
-                backend,
-                format!(
-                    "SELECT org_unit_id AS unit, day, n FROM unit_review_day WHERE {}",
-                    crate::kernel::db::id_filter("org_unit_id", Some(chunk))
-                ),
-            ))
-            .await?;
-        for r in rows {
-            let u: i32 = r.try_get("", "unit")?;
-            let n = r.try_get::<i32>("", "n")?.max(0) as u64;
-            let day: String = r.try_get("", "day")?;
+    for (fixed, units) in by_rule {
+        let mut days: HashMap<String, u64> = HashMap::new();
+        for chunk in units.chunks(500) {
+            let rows = db
+                .query_all_raw(Statement::from_string(
+                    backend,
+                    format!(
+                        "SELECT day, CAST(SUM(n) AS BIGINT) AS n FROM unit_review_day \
+                         WHERE {} GROUP BY day",
+                        crate::kernel::db::id_filter("org_unit_id", Some(chunk))
+                    ),
+                ))
+                .await?;
+            for r in rows {
+                let n = r.try_get::<i64>("", "n")?.max(0) as u64;
+                *days.entry(r.try_get("", "day")?).or_default() += n;
+            }
+        }
+        for (day, n) in days {
             let base = match day.as_str() {
                 "" => None,
                 day => Some(NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|e| {
@@ -550,7 +573,7 @@ pub(crate) async fn counts_with_units<'a>(
                 })?),
             };
             c.total += n;
-            let count = match w.due(u, base, today).state {
+            let count = match w.due_under(fixed, base, today).state {
                 ReviewState::UpToDate => &mut c.up_to_date,
                 ReviewState::DueSoon => &mut c.due_soon,
                 ReviewState::Overdue => &mut c.overdue,
@@ -863,6 +886,59 @@ mod tests {
             expected,
             "with the units read by the caller"
         );
+
+        // A unit below with a fixed date the day after a's start: a's
+        // cycle ends then, so the next review is due today (due soon), not
+        // yesterday. Its people are counted under its rule, apart from the
+        // rest of the unit's.
+        use sea_orm::ActiveModelTrait;
+        let below = org_unit::ActiveModel {
+            organisation_id: Set(ORG),
+            parent_id: Set(Some(unit)),
+            code: Set("T1-F".into()),
+            name: Set("Fixed".into()),
+            kind: Set("team".into()),
+            ..Default::default()
+        }
+        .insert(&t.db)
+        .await
+        .unwrap()
+        .id;
+        let anchor = overdue + chrono::Duration::days(1);
+        set_fixed_date(&t.db, Actor::system(), ORG, below, anchor)
+            .await
+            .unwrap();
+        crate::entities::person::ActiveModel {
+            id: Set(o.a),
+            org_unit_id: Set(below),
+            ..Default::default()
+        }
+        .update(&t.db)
+        .await
+        .unwrap();
+        // Moved by hand: the kept day counts recounted, as a move recounts
+        // them.
+        crate::team::summary::write_review_days(&t.db, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            status(&t.db, o.a, today).await.unwrap().due.state,
+            ReviewState::DueSoon
+        );
+        let moved = ReviewCounts {
+            overdue: expected.overdue - 1,
+            due_soon: expected.due_soon + 1,
+            ..expected
+        };
+        let units = org_unit::Entity::find().all(&t.db).await.unwrap();
+        assert_eq!(
+            counts_with_units(&t.db, units.iter(), unit, today)
+                .await
+                .unwrap(),
+            moved,
+            "two rules"
+        );
+        assert_eq!(counts(&t.db, ORG, unit, today).await.unwrap(), moved);
     }
 
     /// A person's status reads the organisation's rule with their row (no
