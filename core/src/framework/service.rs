@@ -624,6 +624,14 @@ mod tests {
         assert_eq!(view.filtered("  ").skills().count(), 2);
     }
 
+    /// The field errors of a refused draft (a panic for anything else).
+    fn refused(r: Result<i32, AppError>) -> Vec<crate::error::FieldError> {
+        match r {
+            Err(AppError::Validation(errors)) => errors,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
     /// An organisation's own skills: one domain, one skill.
     fn own_csv(code: &str, foundation: &str) -> String {
         format!(
@@ -709,10 +717,6 @@ mod tests {
 
         // A skill of the shared framework, or a foundation skill, is
         // refused as one of their own, by field; nothing is kept.
-        let refused = |r: Result<i32, AppError>| match r {
-            Err(AppError::Validation(errors)) => errors,
-            other => panic!("expected a refusal, got {other:?}"),
-        };
         let errors =
             refused(create_draft(&t.db, 1, Some(ORG), "own.csv", &own_csv("DAT-VIS", "no")).await);
         assert_eq!(errors[0].field, "skill DAT-VIS: code", "{errors:?}");
@@ -857,13 +861,10 @@ mod tests {
         let retired = doc.domains[1].skills.remove(0).code;
         publish(&t.db, Actor::system(), &doc).await.unwrap();
         assert!(current(&t.db).await.unwrap().skill(&retired).is_none());
-        match create_draft(&t.db, 1, Some(ORG), "own.csv", &own_csv(&retired, "no")).await {
-            Err(AppError::Validation(errors)) => {
-                assert_eq!(errors[0].field, format!("skill {retired}: code"));
-                assert!(errors[0].message.contains("shared framework"), "{errors:?}");
-            }
-            other => panic!("expected a refusal, got {other:?}"),
-        }
+        let errors =
+            refused(create_draft(&t.db, 1, Some(ORG), "own.csv", &own_csv(&retired, "no")).await);
+        assert_eq!(errors[0].field, format!("skill {retired}: code"));
+        assert!(errors[0].message.contains("shared framework"), "{errors:?}");
         assert!(
             framework_draft::Entity::find()
                 .all(&t.db)

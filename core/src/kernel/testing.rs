@@ -97,18 +97,30 @@ pub struct Tiny {
     pub c: i32,
 }
 
-pub async fn tiny_org(db: &DatabaseConnection) -> Tiny {
-    let unit = org_unit::ActiveModel {
-        organisation_id: Set(ORG),
-        parent_id: Set(None),
-        code: Set("T1".into()),
-        name: Set("Team".into()),
+/// A team of organisation `org` (below `parent`, if any): its id.
+pub async fn team_unit(
+    db: &DatabaseConnection,
+    org: i32,
+    parent: Option<i32>,
+    code: &str,
+    name: &str,
+) -> i32 {
+    org_unit::ActiveModel {
+        organisation_id: Set(org),
+        parent_id: Set(parent),
+        code: Set(code.into()),
+        name: Set(name.into()),
         kind: Set("team".into()),
         ..Default::default()
     }
     .insert(db)
     .await
-    .unwrap();
+    .unwrap()
+    .id
+}
+
+pub async fn tiny_org(db: &DatabaseConnection) -> Tiny {
+    let unit = team_unit(db, ORG, None, "T1", "Team").await;
     let role = job_role::ActiveModel {
         organisation_id: Set(ORG),
         code: Set("R1".into()),
@@ -129,7 +141,7 @@ pub async fn tiny_org(db: &DatabaseConnection) -> Tiny {
             email: Set(None),
             staff_group: Set("Nursing and Midwifery Registered".into()),
             band: Set("Band 5".into()),
-            org_unit_id: Set(unit.id),
+            org_unit_id: Set(unit),
             job_role_id: Set(Some(role.id)),
             line_manager_id: Set(manager),
             created_at: Set(Utc::now()),
@@ -160,18 +172,7 @@ pub async fn other_org(db: &DatabaseConnection) -> Other {
         .await
         .unwrap()
         .id;
-    let unit = org_unit::ActiveModel {
-        organisation_id: Set(org),
-        parent_id: Set(None),
-        code: Set("OTHER-T1".into()),
-        name: Set("Other team".into()),
-        kind: Set("team".into()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap()
-    .id;
+    let unit = team_unit(db, org, None, "OTHER-T1", "Other team").await;
     Other { org, unit }
 }
 

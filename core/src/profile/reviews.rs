@@ -892,18 +892,7 @@ mod tests {
         // yesterday. Its people are counted under its rule, apart from the
         // rest of the unit's.
         use sea_orm::ActiveModelTrait;
-        let below = org_unit::ActiveModel {
-            organisation_id: Set(ORG),
-            parent_id: Set(Some(unit)),
-            code: Set("T1-F".into()),
-            name: Set("Fixed".into()),
-            kind: Set("team".into()),
-            ..Default::default()
-        }
-        .insert(&t.db)
-        .await
-        .unwrap()
-        .id;
+        let below = team_unit(&t.db, ORG, Some(unit), "T1-F", "Fixed").await;
         let anchor = overdue + chrono::Duration::days(1);
         set_fixed_date(&t.db, Actor::system(), ORG, below, anchor)
             .await
