@@ -613,6 +613,18 @@ impl TestServer {
     }
 
     /// A client signed in with a demo (or other) account.
+    /// The status of a demo log-in as `email` on a fresh client (for
+    /// tests that expect it refused).
+    pub async fn demo_login_status(&self, email: &str) -> reqwest::StatusCode {
+        self.call(
+            &self.client(),
+            "/api/auth/login",
+            &[("email", email), ("password", DEMO_PASSWORD)],
+        )
+        .await
+        .status()
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Client {
         let client = self.client();
         let res = self

@@ -680,14 +680,7 @@ async fn password_sign_in_is_each_organisations_to_close() {
     .await;
 
     // Their staff are refused a right password; ours are not.
-    let res = app
-        .call(
-            &app.client(),
-            "/api/auth/login",
-            &[("email", OTHER_STAFF), ("password", DEMO_PASSWORD)],
-        )
-        .await;
-    assert_eq!(res.status(), 401);
+    assert_eq!(app.demo_login_status(OTHER_STAFF).await, 401);
     let staff = app.login_demo(STAFF).await;
     assert_eq!(app.whoami(&staff).await["email"], STAFF);
     // Each administrator's page tells their own organisation's state; the
@@ -736,14 +729,7 @@ async fn password_sign_in_is_each_organisations_to_close() {
     .await;
     let login = page(&app, &app.client(), "/login").await;
     assert!(login.contains("Break-glass administrator sign-in"));
-    let res = app
-        .call(
-            &app.client(),
-            "/api/auth/login",
-            &[("email", STAFF), ("password", DEMO_PASSWORD)],
-        )
-        .await;
-    assert_eq!(res.status(), 401);
+    assert_eq!(app.demo_login_status(STAFF).await, 401);
 }
 
 #[tokio::test]

@@ -624,6 +624,17 @@ mod tests {
         assert_eq!(view.filtered("  ").skills().count(), 2);
     }
 
+    /// A refusal kept nothing: there is no draft.
+    async fn assert_no_drafts(db: &sea_orm::DatabaseConnection) {
+        assert!(
+            framework_draft::Entity::find()
+                .all(db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+
     /// The field errors of a refused draft (a panic for anything else).
     fn refused(r: Result<i32, AppError>) -> Vec<crate::error::FieldError> {
         match r {
@@ -725,13 +736,7 @@ mod tests {
             create_draft(&t.db, 1, Some(ORG), "own.csv", &own_csv("LOCAL-EPR", "yes")).await,
         );
         assert_eq!(errors[0].field, "skill LOCAL-EPR: foundation", "{errors:?}");
-        assert!(
-            framework_draft::Entity::find()
-                .all(&t.db)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_no_drafts(&t.db).await;
 
         // Their own file: previewed and published by them alone, twice.
         let mut version = 0;
@@ -865,12 +870,6 @@ mod tests {
             refused(create_draft(&t.db, 1, Some(ORG), "own.csv", &own_csv(&retired, "no")).await);
         assert_eq!(errors[0].field, format!("skill {retired}: code"));
         assert!(errors[0].message.contains("shared framework"), "{errors:?}");
-        assert!(
-            framework_draft::Entity::find()
-                .all(&t.db)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_no_drafts(&t.db).await;
     }
 }

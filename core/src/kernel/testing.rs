@@ -133,24 +133,7 @@ pub async fn tiny_org(db: &DatabaseConnection) -> Tiny {
     .await
     .unwrap();
     let add = async |n: &str, manager: Option<i32>| {
-        person::ActiveModel {
-            organisation_id: Set(ORG),
-            employee_number: Set(n.into()),
-            given_name: Set(n.into()),
-            family_name: Set("Test".into()),
-            email: Set(None),
-            staff_group: Set("Nursing and Midwifery Registered".into()),
-            band: Set("Band 5".into()),
-            org_unit_id: Set(unit),
-            job_role_id: Set(Some(role.id)),
-            line_manager_id: Set(manager),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap()
-        .id
+        nurse(db, (ORG, unit), n, Some(role.id), manager).await
     };
     let m = add("m", None).await;
     let a = add("a", Some(m)).await;
@@ -181,25 +164,37 @@ impl Other {
     /// and given name `n`, family name "Test" (as the tiny organisation's
     /// people, so a search for them would find this one too), no job role.
     pub async fn person(&self, db: &DatabaseConnection, n: &str, manager: Option<i32>) -> i32 {
-        person::ActiveModel {
-            organisation_id: Set(self.org),
-            employee_number: Set(n.into()),
-            given_name: Set(n.into()),
-            family_name: Set("Test".into()),
-            email: Set(None),
-            staff_group: Set("Nursing and Midwifery Registered".into()),
-            band: Set("Band 5".into()),
-            org_unit_id: Set(self.unit),
-            job_role_id: Set(None),
-            line_manager_id: Set(manager),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap()
-        .id
+        nurse(db, (self.org, self.unit), n, None, manager).await
     }
+}
+
+/// A registered nurse (Band 5) in `unit` of organisation `org`: employee
+/// number and given name `n`, family name "Test".
+async fn nurse(
+    db: &DatabaseConnection,
+    (org, unit): (i32, i32),
+    n: &str,
+    role: Option<i32>,
+    manager: Option<i32>,
+) -> i32 {
+    person::ActiveModel {
+        organisation_id: Set(org),
+        employee_number: Set(n.into()),
+        given_name: Set(n.into()),
+        family_name: Set("Test".into()),
+        email: Set(None),
+        staff_group: Set("Nursing and Midwifery Registered".into()),
+        band: Set("Band 5".into()),
+        org_unit_id: Set(unit),
+        job_role_id: Set(role),
+        line_manager_id: Set(manager),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap()
+    .id
 }
 
 // Fixtures for tests that need people with assessed and agreed skills: a
