@@ -34,6 +34,7 @@ mod m20261207_000027_passport_upload;
 mod m20261207_000028_own_skills;
 mod m20261207_000029_unit_review_day;
 mod m20261207_000030_organisation_sign_in;
+mod m20261207_000031_organisation_review_cycle;
 
 pub struct Migrator;
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000028_own_skills::Migration),
             Box::new(m20261207_000029_unit_review_day::Migration),
             Box::new(m20261207_000030_organisation_sign_in::Migration),
+            Box::new(m20261207_000031_organisation_review_cycle::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(Transactional(m)) as Box<dyn MigrationTrait>)

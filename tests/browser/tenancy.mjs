@@ -3,15 +3,20 @@
 // their own; the other organisation's person, their skills, badges and
 // erasure pages, and its units, are "Page not found" to them, with nothing
 // of the person shown; each organisation view starts at its own trust.
+// Each organisation's administrator sets its own skills review cycle: the
+// other's turns reviews off, the first's page still shows its own rule.
 // The system's workforce lead opens the system view: one row per
-// organisation, drilling into one, with no one named and no person's page.
+// organisation, the other's people not counted in the reviews, drilling
+// into one, with no one named and no person's page.
 // axe checks the pages; any console error fails.
 //
 // Run by tests/tests/browser.rs, which starts Skillmap with a demo system
 // of two organisations and passes BASE_URL, DEMO_PASSWORD, HR_EMAIL,
 // OTHER_HR_EMAIL, PERSON_ID and PERSON_NAME (a person of the first
 // organisation), FIRST_NAME and OTHER_NAME (the two trusts' names),
-// FIRST_UNIT (the first trust's root unit id), LEAD_EMAIL and ARTIFACTS_DIR.
+// FIRST_UNIT (the first trust's root unit id), LEAD_EMAIL, ADMIN_EMAIL and
+// OTHER_ADMIN_EMAIL (the two trusts' administrators), FIRST_ORG and
+// OTHER_ORG (the organisations' names) and ARTIFACTS_DIR.
 
 import { base, artifacts, check, browser, watch, axe, finish, signIn, env } from './common.mjs';
 import path from 'node:path';
@@ -24,6 +29,10 @@ const firstName = env('FIRST_NAME');
 const otherName = env('OTHER_NAME');
 const firstUnit = env('FIRST_UNIT');
 const leadEmail = env('LEAD_EMAIL');
+const adminEmail = env('ADMIN_EMAIL');
+const otherAdminEmail = env('OTHER_ADMIN_EMAIL');
+const firstOrg = env('FIRST_ORG');
+const otherOrg = env('OTHER_ORG');
 
 async function mainText(page) {
   return ((await page.textContent('main')) || '').replace(/\s+/g, ' ');
@@ -90,6 +99,40 @@ try {
     await context.close();
   }
 
+  // Each organisation's review cycle: the other's administrator turns
+  // reviews off, by keyboard; the first's keeps its yearly rule.
+  {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    watch(page);
+    await signIn(page, otherAdminEmail);
+    await page.goto(`${base}/admin/reviews`);
+    const caption = (await page.textContent('[data-testid="cycle-organisation"]')).trim();
+    check(caption === otherOrg, `other admin: the review cycle is ${otherOrg}'s (got "${caption}")`);
+    check(await page.inputValue('#months') === '12', 'other admin: the default yearly rule');
+    check(await page.isVisible('[data-testid="no-fixed-dates"]'), 'other admin: no unit has a fixed date, said in words');
+    await page.focus('#months');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('0');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid="cycle-saved"]');
+    check(await page.inputValue('#months') === '0', 'other admin: reviews turned off');
+    await axe(page, "the other organisation's review cycle, saved");
+    await page.screenshot({ path: path.join(artifacts, 'tenancy-other-review-cycle.png'), fullPage: true });
+    await context.close();
+  }
+  {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    watch(page);
+    await signIn(page, adminEmail);
+    await page.goto(`${base}/admin/reviews`);
+    const caption = (await page.textContent('[data-testid="cycle-organisation"]')).trim();
+    check(caption === firstOrg, `first admin: the review cycle is ${firstOrg}'s (got "${caption}")`);
+    check(await page.inputValue('#months') === '12', "first admin: still yearly after the other organisation's change");
+    await context.close();
+  }
+
   // The system's workforce lead.
   {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -101,6 +144,9 @@ try {
     check(text.includes('All organisations in the system'), 'lead: the organisation view opens at the whole system');
     check(text.includes(firstName) && text.includes(otherName), 'lead: the system view has a row for each organisation');
     check(!text.includes(personName), 'lead: the system view names no one');
+    const reviews = ((await page.textContent('[data-testid="review-counts"]')) || '').replace(/\s+/g, ' ');
+    check(/Not counted: \d+ people of organisations with skills reviews turned off/.test(reviews),
+      `lead: the other organisation's people are not counted in the reviews ("${reviews}")`);
     await axe(page, "the workforce lead's system view");
     await page.screenshot({ path: path.join(artifacts, 'tenancy-lead-system.png'), fullPage: true });
     await page.click(`main table a:has-text("${otherName}")`);

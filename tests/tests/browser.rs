@@ -304,12 +304,13 @@ fn on_a_phone_with_a_poor_connection() {
 
 /// Issue 26: two organisations in one deployment. The other
 /// organisation's HR cannot find, open or act on the first's people and
-/// units through the pages (tests/browser/tenancy.mjs).
+/// units through the pages; each administrator sets their own review
+/// cycle (tests/browser/tenancy.mjs).
 #[test]
 fn hr_of_one_organisation_cannot_reach_another_through_the_pages() {
     let app = TestServer::start_system(2, 240, &[("SKILLMAP_LOGIN_BURST", "100")]);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (person_id, person_name, first_unit, first_name, other_name) = rt.block_on(async {
+    let (person_id, person_name, first_unit, first_name, other_name, orgs) = rt.block_on(async {
         let staff = app.login_demo(STAFF).await;
         let me = app.whoami(&staff).await;
         let hr = app.login_demo(HR).await;
@@ -326,12 +327,21 @@ fn hr_of_one_organisation_cannot_reach_another_through_the_pages() {
             .json()
             .await
             .unwrap();
+        // The organisations' names, as their administrators' review cycle
+        // pages give them.
+        let mut orgs = Vec::new();
+        for admin in [ADMIN, OTHER_ADMIN] {
+            let admin = app.login_demo(admin).await;
+            let page = app.json(&admin, "/api/profile/review_cycle", &[]).await;
+            orgs.push(page["organisation"].as_str().unwrap().to_string());
+        }
         (
             me["person_id"].to_string(),
             me["display_name"].as_str().unwrap().to_string(),
             first["unit"]["id"].to_string(),
             first["unit"]["name"].as_str().unwrap().to_string(),
             other["unit"]["name"].as_str().unwrap().to_string(),
+            orgs,
         )
     });
     let artifacts = journey(
@@ -346,6 +356,10 @@ fn hr_of_one_organisation_cannot_reach_another_through_the_pages() {
             ("FIRST_NAME", &first_name),
             ("OTHER_NAME", &other_name),
             ("LEAD_EMAIL", LEAD),
+            ("ADMIN_EMAIL", ADMIN),
+            ("OTHER_ADMIN_EMAIL", OTHER_ADMIN),
+            ("FIRST_ORG", &orgs[0]),
+            ("OTHER_ORG", &orgs[1]),
         ],
         "tenancy journeys",
     );

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, Database};
 use skillmap_tests::*;
 
 /// The migration that changes most tables (organisations: a new table, a
-/// column on seven, triggers, the audit trail's guard); six newer ones
+/// column on seven, triggers, the audit trail's guard); seven newer ones
 /// follow it.
 const NEWEST: &str = "m20261207_000024_organisations";
 
@@ -29,12 +29,12 @@ async fn a_failed_migration_changes_nothing_and_the_next_start_applies_it() {
     let conn = Database::connect(db.url()).await.unwrap();
 
     // Back to the database as it was before that migration (its own
-    // `down`, after the six migrations since: issuers and moves, head
+    // `down`, after the seven migrations since: issuers and moves, head
     // counts, passport uploads, own skills, review days, each
-    // organisation's password sign-in), with one thing in the way of its last
+    // organisation's password sign-in and review cycle), with one thing in the way of its last
     // step (an index of the name it makes last already exists): its table,
     // columns and triggers go in first, then it fails.
-    Migrator::down(&conn, Some(7)).await.unwrap();
+    Migrator::down(&conn, Some(8)).await.unwrap();
     let applied: Vec<String> = Migrator::get_applied_migrations(&conn)
         .await
         .unwrap()
@@ -49,6 +49,18 @@ async fn a_failed_migration_changes_nothing_and_the_next_start_applies_it() {
     conn.execute_unprepared(
         "INSERT INTO app_setting (name, value, updated_at) \
          VALUES ('password_sign_in', 'break_glass_only', '2026-12-01T09:00:00+00:00')",
+    )
+    .await
+    .unwrap();
+    // And had saved a review cycle of its own (one rule for all): every
+    // six months, reminders ten days before (and the default after).
+    conn.execute_unprepared("DELETE FROM app_setting WHERE name LIKE 'review_%'")
+        .await
+        .unwrap();
+    conn.execute_unprepared(
+        "INSERT INTO app_setting (name, value, updated_at) VALUES \
+         ('review_months', '6', '2026-12-01T09:00:00+00:00'), \
+         ('review_remind_before_days', '10', '2026-12-01T09:00:00+00:00')",
     )
     .await
     .unwrap();
@@ -99,6 +111,28 @@ async fn a_failed_migration_changes_nothing_and_the_next_start_applies_it() {
             closed.try_get::<i64>("", "left_over").unwrap()
         ),
         (1, 0)
+    );
+
+    // And its review cycle the organisation's.
+    let rule = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT review_months, review_remind_before_days, review_remind_after_days, \
+             (SELECT COUNT(*) FROM app_setting WHERE name LIKE 'review_%') AS left_over \
+             FROM organisation",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            rule.try_get::<i32>("", "review_months").unwrap(),
+            rule.try_get::<i32>("", "review_remind_before_days")
+                .unwrap(),
+            rule.try_get::<i32>("", "review_remind_after_days").unwrap(),
+            rule.try_get::<i64>("", "left_over").unwrap(),
+        ),
+        (6, 10, 7, 0)
     );
 
     let hr = server.login_demo(HR).await;

@@ -383,3 +383,109 @@ async fn no_view_of_the_system_gives_a_small_group_away_by_subtraction() {
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
     }
 }
+
+/// The skills review cycle is each organisation's (issue 26): before, one
+/// rule held for the whole deployment, and the first organisation's
+/// administrator moved every other trust's due dates and reminders. Now
+/// each administrator's page shows and saves their own organisation's;
+/// the lead's system view counts the people of one with reviews off
+/// apart.
+#[tokio::test]
+async fn each_organisation_keeps_its_own_review_cycle() {
+    let app = TestServer::start_system(2, 120, &[("SKILLMAP_LOGIN_BURST", "100")]);
+    let admin = app.login_demo(ADMIN).await;
+    let other_admin = app.login_demo(OTHER_ADMIN).await;
+    let staff = app.login_demo(STAFF).await;
+    let other_staff = app.login_demo(OTHER_STAFF).await;
+    let lead = app.login_demo(LEAD).await;
+    // Both have a profile, so a cycle has started for each.
+    for client in [&staff, &other_staff] {
+        let mine = app.json(client, "/api/profile/get", &[]).await;
+        let revision = mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["skill"]["code"] == "DIG-FOUND")
+            .and_then(|i| i["assessment"]["revision"].as_i64())
+            .unwrap_or(0)
+            .to_string();
+        app.json(
+            client,
+            "/api/profile/save",
+            &[
+                ("skill_code", "DIG-FOUND"),
+                ("level", "3"),
+                ("revision", &revision),
+            ],
+        )
+        .await;
+    }
+    let due = async |client: &reqwest::Client| -> Value {
+        app.json(client, "/api/profile/review_status", &[]).await["due"].clone()
+    };
+    let theirs = due(&other_staff).await;
+    let ours_before = due(&staff).await;
+    assert!(theirs["date"].is_string() && ours_before["date"].is_string());
+
+    app.json(
+        &admin,
+        "/api/profile/save_review_cycle",
+        &[
+            ("months", "6"),
+            ("remind_before_days", "10"),
+            ("remind_after_days", "3"),
+        ],
+    )
+    .await;
+    let ours = due(&staff).await;
+    assert_ne!(ours["date"], ours_before["date"], "twelve months to six");
+    assert_eq!(
+        due(&other_staff).await,
+        theirs,
+        "another organisation's rule moved this one's due date"
+    );
+    let page = async |client: &reqwest::Client| -> Value {
+        app.json(client, "/api/profile/review_cycle", &[]).await
+    };
+    let first_page = page(&admin).await;
+    let other = page(&other_admin).await;
+    assert_eq!(first_page["settings"]["months"], 6);
+    assert_eq!(other["settings"]["months"], 12, "{other}");
+    assert_eq!(other["settings"]["remind_before_days"], 14, "{other}");
+    assert_ne!(first_page["organisation"], other["organisation"]);
+    assert!(
+        other["organisation"].as_str().unwrap().contains("Eastvale"),
+        "{other}"
+    );
+
+    // The other organisation turns its reviews off: its own view says off,
+    // the first's dates stay, the system view counts its people apart.
+    app.json(
+        &other_admin,
+        "/api/profile/save_review_cycle",
+        &[
+            ("months", "0"),
+            ("remind_before_days", "0"),
+            ("remind_after_days", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(due(&other_staff).await["state"], "Off");
+    assert_eq!(due(&staff).await, ours);
+    assert_eq!(page(&admin).await["settings"]["months"], 6);
+    let other_hr = app.login_demo(OTHER_HR).await;
+    let view = app.json(&other_hr, "/api/team/organisation", &[]).await;
+    assert_eq!(view["reviews"]["off"], true, "{}", view["reviews"]);
+    let system = app.json(&lead, "/api/team/organisation", &[]).await["reviews"].clone();
+    assert_eq!(system["off"], false, "{system}");
+    let total = system["total"].as_u64().unwrap();
+    let apart = system["cycles_off"].as_u64().unwrap();
+    assert!(total > 20 && apart > 20, "{system}");
+    let hr = app.login_demo(HR).await;
+    let first = app.json(&hr, "/api/team/organisation", &[]).await["reviews"].clone();
+    assert_eq!(
+        (first["total"].as_u64(), first["cycles_off"].as_u64()),
+        (Some(total), Some(0)),
+        "the system's counted people are the first organisation's"
+    );
+}

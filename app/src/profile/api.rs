@@ -227,8 +227,9 @@ pub async fn review_cycle() -> Result<super::model::CyclePage, AppError> {
     platform::reply(super::reviews::admin_page(&db, org).await)
 }
 
-/// Saves the organisation's review cycle: administrators. Each field is
-/// checked and named when wrong; nothing is saved unless all are right.
+/// Saves the administrator's organisation's review cycle (another
+/// organisation's is its own administrators'). Each field is checked and
+/// named when wrong; nothing is saved unless all are right.
 #[server(endpoint = "profile/save_review_cycle")]
 pub async fn save_review_cycle(
     months: String,
@@ -237,7 +238,8 @@ pub async fn save_review_cycle(
 ) -> Result<(), AppError> {
     use crate::auth::model::Role;
     use crate::platform;
-    platform::require_role(&[Role::Admin])?;
+    let user = platform::require_role(&[Role::Admin])?;
+    let org = platform::reply(user.organisation())?;
     let settings = super::cycle::check_settings(&months, &remind_before_days, &remind_after_days)
         .map_err(|errors| {
             AppError::Validation(
@@ -249,7 +251,7 @@ pub async fn save_review_cycle(
         });
     let settings = platform::reply(settings)?;
     let db = platform::db()?;
-    platform::reply(super::reviews::save_settings(&db, platform::actor(), settings).await)?;
+    platform::reply(super::reviews::save_settings(&db, platform::actor(), org, settings).await)?;
     if platform::guard::is_form_post() {
         leptos_axum::redirect("/admin/reviews?saved=1");
     }

@@ -997,6 +997,7 @@ fn ReviewCycle(
         }
     });
     let s = cycle.settings;
+    let no_fixed = cycle.fixed.is_empty();
     let fixed_rows = cycle
         .fixed
         .into_iter()
@@ -1026,9 +1027,10 @@ fn ReviewCycle(
     view! {
         <Title text="Skills review cycle - Skillmap"/>
         <ErrorSummary errors=errors.clone()/>
+        <span class="nhsuk-caption-l" data-testid="cycle-organisation">{cycle.organisation}</span>
         <h1>"Skills review cycle"</h1>
         {banner}
-        <p>"Skills go stale. Each person is asked to review their profile every so often: confirm each level is still right, or change it. Skillmap reminds them before and after the due date, and tells managers who in their team is overdue."</p>
+        <p>"Skills go stale. Each person is asked to review their profile every so often: confirm each level is still right, or change it. Skillmap reminds them before and after the due date, and tells managers who in their team is overdue. The rule is your organisation's: other organisations in the system set their own."</p>
         <form method="post" action=super::api::SaveReviewCycle::PATH data-testid="cycle-form">
             <TextField
                 label="Months between reviews"
@@ -1058,9 +1060,16 @@ fn ReviewCycle(
         </form>
         <h2>"Units with a fixed date"</h2>
         <p>"By default each person's review is due a cycle after their last one. A unit can instead have everyone due on one date (and every cycle from it): its own, and those of the units within it that have none."</p>
-        <Table caption="Units with a fixed date" hide_caption=true headers=vec!["Unit", "Due on", "Action"]>
-            {fixed_rows}
-        </Table>
+        {if no_fixed {
+            view! { <p data-testid="no-fixed-dates">"No unit has a fixed date: everyone's review is due a cycle after their last one."</p> }.into_any()
+        } else {
+            view! {
+                <Table caption="Units with a fixed date" hide_caption=true headers=vec!["Unit", "Due on", "Action"]>
+                    {fixed_rows}
+                </Table>
+            }
+            .into_any()
+        }}
         <form method="post" action=super::api::SetFixedDate::PATH data-testid="fixed-form">
             <SelectField label="Unit" name="unit_id" options=units selected="" none="Choose a unit" error=message("unit_id")/>
             <TextField

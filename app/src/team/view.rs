@@ -626,10 +626,21 @@ fn review_summary(c: crate::profile::model::ReviewCounts, sees_all: bool) -> imp
         format!("Skills reviews: fewer than {MIN_GROUP} people here, so not shown.")
     } else {
         let pct = (c.up_to_date * 100).checked_div(c.total).unwrap_or(0);
-        format!(
+        let mut text = format!(
             "Skills reviews: {} of {} profiles up to date ({pct}%); {} due soon, {} overdue, {} not started.",
             c.up_to_date, c.total, c.due_soon, c.overdue, c.not_started
-        )
+        );
+        if c.cycles_off > 0 {
+            let who = if c.cycles_off == 1 {
+                "1 person".to_string()
+            } else {
+                format!("{} people", c.cycles_off)
+            };
+            text.push_str(&format!(
+                " Not counted: {who} of organisations with skills reviews turned off."
+            ));
+        }
+        text
     };
     Some(view! { <p class="nhsuk-body" data-testid="review-counts">{text}</p> })
 }

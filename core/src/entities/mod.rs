@@ -2,7 +2,6 @@
 //! each capability maps them to its own `model` types.
 
 pub mod account;
-pub mod app_setting;
 pub mod assessment;
 pub mod assessment_event;
 pub mod audit_event;

@@ -15,6 +15,11 @@ pub struct Model {
     /// Password sign-in closed to all but this organisation's break-glass
     /// administrators (people sign in by single sign-on).
     pub password_break_glass_only: bool,
+    /// The skills review cycle: months between reviews (0: off), and the
+    /// reminders' days before and after the due date (0: none).
+    pub review_months: i32,
+    pub review_remind_before_days: i32,
+    pub review_remind_after_days: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,8 +14,8 @@ pub const MAX_MONTHS: u32 = 60;
 /// A reminder three months out is already more than anyone acts on.
 pub const MAX_REMIND_DAYS: u32 = 90;
 
-/// The organisation's rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// An organisation's rule (each organisation of the system has its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CycleSettings {
     /// Months between reviews; 0: review cycles are off.
     pub months: u32,

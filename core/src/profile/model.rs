@@ -369,8 +369,13 @@ pub struct ReviewCounts {
     pub overdue: u64,
     pub not_started: u64,
     pub total: u64,
-    /// Review cycles are off.
+    /// Review cycles are off (in every organisation counted).
     pub off: bool,
+    /// People of an organisation whose review cycles are off, not in
+    /// `total` (the workforce lead's system view, where one organisation's
+    /// rule may be off and another's not).
+    #[serde(default)]
+    pub cycles_off: u64,
     /// Fewer people than the small-number rule allows, for a viewer who
     /// does not see everything: the figures are withheld (all zero).
     #[serde(default)]
@@ -381,6 +386,8 @@ pub struct ReviewCounts {
 /// fixed date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CyclePage {
+    /// Whose rule it is: the administrator's organisation.
+    pub organisation: String,
     pub settings: super::cycle::CycleSettings,
     pub fixed: Vec<FixedRow>,
     /// Every unit, for choosing one (id, name with its parent's).

@@ -25,7 +25,7 @@ use super::review_base::{BaseEvent, base_of, bases, note_base};
 use crate::audit::model::Action;
 use crate::auth::model::CurrentUser;
 use crate::entities::{
-    app_setting, assessment, org_unit, organisation, person, review_fixed_date, skills_review,
+    assessment, org_unit, organisation, person, review_fixed_date, skills_review,
 };
 use crate::error::AppError;
 use crate::kernel::audit::{self, Actor};
@@ -34,61 +34,73 @@ use crate::notifications::model::Kind;
 use crate::notifications::service::{self as notices, NewNotice};
 use crate::people::model::full_name;
 
-const MONTHS: &str = "review_months";
-const BEFORE: &str = "review_remind_before_days";
-const AFTER: &str = "review_remind_after_days";
-
-/// The organisation's rule (the defaults until an administrator saves one).
-pub async fn settings(db: &impl ConnectionTrait) -> Result<CycleSettings, AppError> {
-    let rows = app_setting::Entity::find()
-        .filter(app_setting::Column::Name.is_in([MONTHS, BEFORE, AFTER]))
-        .all(db)
-        .await?;
-    Ok(settings_from(|name| {
-        rows.iter()
-            .find(|r| r.name == name)
-            .map(|r| r.value.clone())
-    }))
+/// Organisation `org`'s rule (the defaults until its administrator saves
+/// one). Each organisation of the system has its own: one trust's
+/// appraisal year is not another's.
+pub async fn settings(db: &impl ConnectionTrait, org: i32) -> Result<CycleSettings, AppError> {
+    organisation::Entity::find_by_id(org)
+        .one(db)
+        .await?
+        .map(|o| rule_of(&o))
+        .ok_or_else(|| AppError::NotFound("The organisation".into()))
 }
 
-/// The rule from its stored values, by name (a default for each missing or
-/// unreadable one).
-fn settings_from(value: impl Fn(&str) -> Option<String>) -> CycleSettings {
-    let d = CycleSettings::default();
-    let get =
-        |name: &str, default: u32| value(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+/// Every organisation's rule, by organisation (the system view counts
+/// units of several).
+async fn rules(db: &impl ConnectionTrait) -> Result<HashMap<i32, CycleSettings>, AppError> {
+    Ok(organisation::Entity::find()
+        .all(db)
+        .await?
+        .iter()
+        .map(|o| (o.id, rule_of(o)))
+        .collect())
+}
+
+/// An organisation's rule from its row (a negative number, which no save
+/// writes, as none).
+fn rule_of(o: &organisation::Model) -> CycleSettings {
+    rule_from(
+        o.review_months,
+        o.review_remind_before_days,
+        o.review_remind_after_days,
+    )
+}
+
+fn rule_from(months: i32, before: i32, after: i32) -> CycleSettings {
+    let n = |v: i32| u32::try_from(v).unwrap_or(0);
     CycleSettings {
-        months: get(MONTHS, d.months),
-        remind_before_days: get(BEFORE, d.remind_before_days),
-        remind_after_days: get(AFTER, d.remind_after_days),
+        months: n(months),
+        remind_before_days: n(before),
+        remind_after_days: n(after),
     }
 }
 
-/// Saves the organisation's rule, in the audit trail.
+/// Saves organisation `org`'s rule, in the audit trail. Another
+/// organisation's dates and reminders do not change.
 pub async fn save_settings(
     db: &(impl ConnectionTrait + TransactionTrait),
     by: Actor,
+    org: i32,
     s: CycleSettings,
 ) -> Result<(), AppError> {
-    let now = Utc::now();
+    use sea_orm::sea_query::Expr;
     let txn = crate::kernel::begin_write(db).await?;
-    for (name, value) in [
-        (MONTHS, s.months),
-        (BEFORE, s.remind_before_days),
-        (AFTER, s.remind_after_days),
-    ] {
-        app_setting::Entity::insert(app_setting::ActiveModel {
-            name: Set(name.into()),
-            value: Set(value.to_string()),
-            updated_at: Set(now),
-        })
-        .on_conflict(
-            OnConflict::column(app_setting::Column::Name)
-                .update_columns([app_setting::Column::Value, app_setting::Column::UpdatedAt])
-                .to_owned(),
+    let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+    let found = organisation::Entity::update_many()
+        .col_expr(organisation::Column::ReviewMonths, Expr::value(n(s.months)))
+        .col_expr(
+            organisation::Column::ReviewRemindBeforeDays,
+            Expr::value(n(s.remind_before_days)),
         )
-        .exec_without_returning(&txn)
+        .col_expr(
+            organisation::Column::ReviewRemindAfterDays,
+            Expr::value(n(s.remind_after_days)),
+        )
+        .filter(organisation::Column::Id.eq(org))
+        .exec(&txn)
         .await?;
+    if found.rows_affected == 0 {
+        return Err(AppError::NotFound("The organisation".into()));
     }
     let detail = format!(
         "every {} months, reminders {} days before and {} after",
@@ -168,20 +180,27 @@ pub async fn remove_fixed_date(
     Ok(())
 }
 
-/// Everything the date rules need about one organisation.
+/// Everything the date rules need about some units: those of one
+/// organisation, or of the whole system for the workforce lead.
 struct World {
-    settings: CycleSettings,
+    /// Each organisation's rule (only those of these units).
+    rules: HashMap<i32, CycleSettings>,
+    /// Each unit's organisation.
+    orgs: HashMap<i32, i32>,
     parents: HashMap<i32, Option<i32>>,
     names: HashMap<i32, String>,
     fixed: Vec<FixedDate>,
 }
 
-/// The date rules' world of organisation `org`.
-async fn world(db: &impl ConnectionTrait, org: i32) -> Result<World, AppError> {
-    world_with(db, org, settings(db).await?).await
-}
+/// The rule of a unit the world does not know (the system's root, which
+/// holds no one): no reviews.
+const NO_RULE: CycleSettings = CycleSettings {
+    months: 0,
+    remind_before_days: 0,
+    remind_after_days: 0,
+};
 
-/// The date rules' world of organisation `org`, the rule already read.
+/// The date rules' world of organisation `org`, its rule already read.
 async fn world_with(
     db: &impl ConnectionTrait,
     org: i32,
@@ -191,23 +210,26 @@ async fn world_with(
         .filter(org_unit::Column::OrganisationId.eq(org))
         .all(db)
         .await?;
-    world_of_units(db, settings, units.iter()).await
+    world_of_units(db, HashMap::from([(org, settings)]), units.iter()).await
 }
 
-/// The date rules' world from one organisation's units, which a caller has
-/// already read (the organisation view has the whole tree): the rule and
-/// the fixed dates still come from the database, those of these units only
-/// (another organisation's dates are none of this world's business).
+/// The date rules' world from units a caller has already read (the
+/// organisation view has the whole tree), under their organisations'
+/// `rules`: the fixed dates still come from the database, those of these
+/// units only (another organisation's dates are none of this world's
+/// business).
 async fn world_of_units<'a>(
     db: &impl ConnectionTrait,
-    settings: CycleSettings,
+    rules: HashMap<i32, CycleSettings>,
     units: impl Iterator<Item = &'a org_unit::Model>,
 ) -> Result<World, AppError> {
     let mut parents = HashMap::new();
     let mut names = HashMap::new();
+    let mut orgs = HashMap::new();
     for u in units {
         parents.insert(u.id, u.parent_id);
         names.insert(u.id, u.name.clone());
+        orgs.insert(u.id, u.organisation_id);
     }
     // One row at most per unit: read them all and keep these units'.
     let fixed: Vec<FixedDate> = review_fixed_date::Entity::find()
@@ -221,7 +243,8 @@ async fn world_of_units<'a>(
         })
         .collect();
     Ok(World {
-        settings,
+        rules,
+        orgs,
         parents,
         names,
         fixed,
@@ -229,23 +252,33 @@ async fn world_of_units<'a>(
 }
 
 impl World {
-    fn due(&self, unit: i32, base: Option<NaiveDate>, today: NaiveDate) -> Due {
-        self.due_under(fixed_for(unit, &self.parents, &self.fixed), base, today)
+    /// The rule of `unit`'s organisation.
+    fn rule(&self, unit: i32) -> CycleSettings {
+        self.orgs
+            .get(&unit)
+            .and_then(|org| self.rules.get(org))
+            .copied()
+            .unwrap_or(NO_RULE)
     }
 
-    /// When a cycle that started on `base` is due, under the fixed date
-    /// `fixed` (that of the unit or of the nearest unit above it with one).
-    fn due_under(
-        &self,
-        fixed: Option<NaiveDate>,
-        base: Option<NaiveDate>,
-        today: NaiveDate,
-    ) -> Due {
-        let date = due_date(&self.settings, fixed, base);
-        Due {
-            date,
-            state: cycle::state(&self.settings, date, base.is_some(), today),
-        }
+    fn due(&self, unit: i32, base: Option<NaiveDate>, today: NaiveDate) -> Due {
+        let fixed = fixed_for(unit, &self.parents, &self.fixed);
+        due_under(&self.rule(unit), fixed, base, today)
+    }
+}
+
+/// When a cycle that started on `base` is due under `rule`, and the fixed
+/// date `fixed` (that of the unit or of the nearest unit above it with one).
+fn due_under(
+    rule: &CycleSettings,
+    fixed: Option<NaiveDate>,
+    base: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Due {
+    let date = due_date(rule, fixed, base);
+    Due {
+        date,
+        state: cycle::state(rule, date, base.is_some(), today),
     }
 }
 
@@ -255,7 +288,7 @@ pub async fn status(
     person_id: i32,
     today: NaiveDate,
 ) -> Result<ReviewStatus, AppError> {
-    // The person's unit, where their cycle starts and the organisation's
+    // The person's unit, where their cycle starts and their organisation's
     // rule, in one statement; the fixed dates (and the units, for their
     // ancestors) only where a unit of their organisation has one.
     let backend = db.get_database_backend();
@@ -264,16 +297,13 @@ pub async fn status(
             backend,
             crate::kernel::db::placeholders(
                 backend,
-                &format!(
-                    "SELECT p.org_unit_id AS unit, p.organisation_id AS org, \
-                     b.first_assessed_at, b.last_review_at, \
-                     (SELECT value FROM app_setting WHERE name = '{MONTHS}') AS {MONTHS}, \
-                     (SELECT value FROM app_setting WHERE name = '{BEFORE}') AS {BEFORE}, \
-                     (SELECT value FROM app_setting WHERE name = '{AFTER}') AS {AFTER}, \
-                     (SELECT COUNT(*) FROM review_fixed_date f JOIN org_unit fu ON fu.id = f.unit_id \
-                     WHERE fu.organisation_id = p.organisation_id) AS fixed \
-                     FROM person p LEFT JOIN review_base b ON b.person_id = p.id WHERE p.id = ?"
-                ),
+                "SELECT p.org_unit_id AS unit, p.organisation_id AS org, \
+                 b.first_assessed_at, b.last_review_at, o.review_months, \
+                 o.review_remind_before_days, o.review_remind_after_days, \
+                 (SELECT COUNT(*) FROM review_fixed_date f JOIN org_unit fu ON fu.id = f.unit_id \
+                 WHERE fu.organisation_id = p.organisation_id) AS fixed \
+                 FROM person p JOIN organisation o ON o.id = p.organisation_id \
+                 LEFT JOIN review_base b ON b.person_id = p.id WHERE p.id = ?",
             ),
             [person_id.into()],
         ))
@@ -283,13 +313,17 @@ pub async fn status(
     let org: i32 = row.try_get("", "org")?;
     let last: Option<DateTime<Utc>> = row.try_get("", "last_review_at")?;
     let fixed: i64 = row.try_get("", "fixed")?;
-    // (The rule's values come in columns named as the settings are.)
-    let settings = settings_from(|name| row.try_get::<Option<String>>("", name).ok().flatten());
+    let settings = rule_from(
+        row.try_get("", "review_months")?,
+        row.try_get("", "review_remind_before_days")?,
+        row.try_get("", "review_remind_after_days")?,
+    );
     let w = if fixed > 0 {
         world_with(db, org, settings).await?
     } else {
         World {
-            settings,
+            rules: HashMap::from([(org, settings)]),
+            orgs: HashMap::from([(unit, org)]),
             parents: HashMap::new(),
             names: HashMap::new(),
             fixed: Vec::new(),
@@ -457,10 +491,11 @@ pub async fn team_overdue(
     let Some(Some(org)) = organisation_of(db, Owned::Person, manager).await? else {
         return Ok(Vec::new());
     };
-    let w = world(db, org).await?;
-    if w.settings.months == 0 {
+    let rule = settings(db, org).await?;
+    if rule.months == 0 {
         return Ok(Vec::new());
     }
+    let w = world_with(db, org, rule).await?;
     let base = bases(db, Some(&ids)).await?;
     let mut rows = Vec::new();
     for chunk in ids.chunks(500) {
@@ -502,23 +537,19 @@ pub async fn counts(
     counts_with_units(db, units.iter(), unit, today).await
 }
 
-/// `counts`, with the organisation's units already read (the organisation
-/// view loads them once for the whole page): one organisation's units, so
-/// that its fixed dates alone apply.
+/// `counts`, with the units already read (the organisation view loads
+/// them once for the whole page): one organisation's, so that its fixed
+/// dates alone apply, or the whole system's for the workforce lead. Each
+/// person is counted under their own organisation's rule; people of an
+/// organisation with reviews off are counted apart (`cycles_off`), and
+/// the counts are `off` when every organisation here has them off.
 pub(crate) async fn counts_with_units<'a>(
     db: &impl ConnectionTrait,
     units: impl Iterator<Item = &'a org_unit::Model>,
     unit: i32,
     today: NaiveDate,
 ) -> Result<ReviewCounts, AppError> {
-    let settings = settings(db).await?;
-    if settings.months == 0 {
-        return Ok(ReviewCounts {
-            off: true,
-            ..ReviewCounts::default()
-        });
-    }
-    let w = world_of_units(db, settings, units).await?;
+    let w = world_of_units(db, rules(db).await?, units).await?;
     let within = |mut u: i32| {
         for _ in 0..=w.parents.len() {
             if u == unit {
@@ -534,19 +565,26 @@ pub(crate) async fn counts_with_units<'a>(
     // The units of this part of the organisation, then their people
     // counted by the day their cycle starts (what the date rules read),
     // as `unit_review_day` keeps them. Units under the same date rule (the
-    // same fixed date, or none) are summed together by the database: a
-    // row per rule and day (about a year's days), not per unit and day
-    // (10,174 rows for the 100,000-staff system, 9 ms of its view).
-    let mut by_rule: HashMap<Option<NaiveDate>, Vec<i32>> = HashMap::new();
+    // same organisation's rule and the same fixed date, or none) are
+    // summed together by the database: a row per rule and day (about a
+    // year's days), not per unit and day (10,174 rows for the
+    // 100,000-staff system, 9 ms of its view).
+    let mut by_rule: HashMap<(CycleSettings, Option<NaiveDate>), Vec<i32>> = HashMap::new();
     for u in w.parents.keys().copied().filter(|u| within(*u)) {
         by_rule
-            .entry(fixed_for(u, &w.parents, &w.fixed))
+            .entry((w.rule(u), fixed_for(u, &w.parents, &w.fixed)))
             .or_default()
             .push(u);
     }
+    if !by_rule.keys().any(|(rule, _)| rule.months > 0) {
+        return Ok(ReviewCounts {
+            off: true,
+            ..ReviewCounts::default()
+        });
+    }
     let backend = db.get_database_backend();
     let mut c = ReviewCounts::default();
-    for (fixed, units) in by_rule {
+    for ((rule, fixed), units) in by_rule {
         let mut days: HashMap<String, u64> = HashMap::new();
         for chunk in units.chunks(500) {
             let rows = db
@@ -565,6 +603,10 @@ pub(crate) async fn counts_with_units<'a>(
             }
         }
         for (day, n) in days {
+            if rule.months == 0 {
+                c.cycles_off += n;
+                continue;
+            }
             let base = match day.as_str() {
                 "" => None,
                 day => Some(NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|e| {
@@ -573,7 +615,7 @@ pub(crate) async fn counts_with_units<'a>(
                 })?),
             };
             c.total += n;
-            let count = match w.due_under(fixed, base, today).state {
+            let count = match due_under(&rule, fixed, base, today).state {
                 ReviewState::UpToDate => &mut c.up_to_date,
                 ReviewState::DueSoon => &mut c.due_soon,
                 ReviewState::Overdue => &mut c.overdue,
@@ -603,10 +645,15 @@ pub fn shown_to(viewer: &CurrentUser, counts: ReviewCounts) -> ReviewCounts {
     counts
 }
 
-/// The administrators' page: the rule, and organisation `org`'s units and
-/// their fixed dates.
+/// The administrators' page: organisation `org`'s rule, units and their
+/// fixed dates.
 pub async fn admin_page(db: &impl ConnectionTrait, org: i32) -> Result<CyclePage, AppError> {
-    let w = world(db, org).await?;
+    let o = organisation::Entity::find_by_id(org)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The organisation".into()))?;
+    let rule = rule_of(&o);
+    let w = world_with(db, org, rule).await?;
     let label = |id: i32| {
         let name = w.names.get(&id).cloned().unwrap_or_default();
         match w.parents.get(&id).copied().flatten() {
@@ -627,7 +674,8 @@ pub async fn admin_page(db: &impl ConnectionTrait, org: i32) -> Result<CyclePage
     let mut units: Vec<(i32, String)> = w.names.keys().map(|&id| (id, label(id))).collect();
     units.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(CyclePage {
-        settings: w.settings,
+        organisation: o.name,
+        settings: rule,
         fixed,
         units,
     })
@@ -637,13 +685,20 @@ pub async fn admin_page(db: &impl ConnectionTrait, org: i32) -> Result<CyclePage
 /// overdue (once per due date and kind), and once a week each manager
 /// with people overdue. Returns (people reminded, managers told). A daily
 /// job over every organisation, one at a time: a person's due date follows
-/// the fixed dates of their own organisation's units alone.
+/// their own organisation's rule and the fixed dates of its units alone.
 pub async fn send_reminders(
     db: &(impl ConnectionTrait + TransactionTrait),
     today: NaiveDate,
 ) -> Result<(usize, usize), AppError> {
-    let settings = settings(db).await?;
-    if settings.months == 0 {
+    // Each organisation under its own rule; those with reviews off are
+    // passed over.
+    let orgs: Vec<organisation::Model> = organisation::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|o| rule_of(o).months > 0)
+        .collect();
+    if orgs.is_empty() {
         return Ok((0, 0));
     }
     let base = bases(db, None).await?;
@@ -654,8 +709,9 @@ pub async fn send_reminders(
     let with_account = notices::people_with_accounts(db).await?;
     let mut overdue_by_manager: HashMap<i32, Vec<String>> = HashMap::new();
     let (mut reminded, mut told) = (0, 0);
-    for org in organisation::Entity::find().all(db).await? {
-        let w = world_with(db, org.id, settings).await?;
+    for org in orgs {
+        let rule = rule_of(&org);
+        let w = world_with(db, org.id, rule).await?;
         let people = person::Entity::find()
             .filter(person::Column::OrganisationId.eq(org.id))
             .all(db)
@@ -663,7 +719,7 @@ pub async fn send_reminders(
         for p in &people {
             let due = w.due(p.org_unit_id, base.get(&p.id).copied(), today);
             let Some(date) = due.date else { continue };
-            let Some(r) = reminder_due(&w.settings, date, today) else {
+            let Some(r) = reminder_due(&rule, date, today) else {
                 continue;
             };
             if r == cycle::Reminder::Overdue
@@ -824,7 +880,9 @@ mod tests {
             remind_before_days: 14,
             remind_after_days: 7,
         };
-        save_settings(&t.db, Actor::system(), rule).await.unwrap();
+        save_settings(&t.db, Actor::system(), ORG, rule)
+            .await
+            .unwrap();
         // A fixed "today" (the rules take it as an argument), away from
         // month ends: some dates are no start's end two months on (30 April).
         let today = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
@@ -950,7 +1008,9 @@ mod tests {
             remind_before_days: 5,
             remind_after_days: 2,
         };
-        save_settings(&t.db, Actor::system(), rule).await.unwrap();
+        save_settings(&t.db, Actor::system(), ORG, rule)
+            .await
+            .unwrap();
         let s = status(&t.db, o.a, today).await.unwrap();
         assert_eq!(s.due.date, due(3), "the saved rule");
         let unit = unit_of(&t.db, o.a).await;
@@ -959,7 +1019,7 @@ mod tests {
             .await
             .unwrap();
         let s = status(&t.db, o.a, today).await.unwrap();
-        let w = world(&t.db, ORG).await.unwrap();
+        let w = world_with(&t.db, ORG, rule).await.unwrap();
         assert_eq!(s.due, w.due(unit, Some(first), today), "the fixed date");
         // The assessment falls in the cycle ending at the anchor: the
         // review is due at the end of the next.
@@ -1011,5 +1071,141 @@ mod tests {
         let mine = unit_of(&t.db, o.a).await;
         assert_eq!(counts(&t.db, other, mine, today).await.unwrap().total, 0);
         assert_eq!(counts(&t.db, ORG, mine, today).await.unwrap().total, 4);
+    }
+
+    /// Each organisation keeps its own rule: one saved by another's
+    /// administrator changes no due date, reminder or count here. The
+    /// workforce lead's system view counts each person under their own
+    /// organisation's rule, and people of one with reviews off apart.
+    #[tokio::test]
+    async fn each_organisation_has_its_own_review_cycle() {
+        let t = test_db().await;
+        crate::framework::service::ensure_default(&t.db)
+            .await
+            .unwrap();
+        let o = tiny_org(&t.db).await;
+        let other = other_org(&t.db).await;
+        let x = other.person(&t.db, "X1", None).await;
+        let rule = |months| CycleSettings {
+            months,
+            remind_before_days: 14,
+            remind_after_days: 7,
+        };
+        save_settings(&t.db, Actor::system(), ORG, rule(2))
+            .await
+            .unwrap();
+        save_settings(&t.db, Actor::system(), other.org, rule(6))
+            .await
+            .unwrap();
+        assert_eq!(settings(&t.db, ORG).await.unwrap(), rule(2));
+        assert_eq!(settings(&t.db, other.org).await.unwrap(), rule(6));
+        assert_eq!(
+            admin_page(&t.db, other.org).await.unwrap().settings,
+            rule(6)
+        );
+        // Both started on the same day, two months ago: due today here
+        // (due soon), in four months there (up to date).
+        let today = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+        let start = NaiveDate::from_ymd_opt(2026, 4, 15)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
+            .and_utc();
+        for who in [o.a, x] {
+            note_base(&t.db, who, BaseEvent::Assessed, start)
+                .await
+                .unwrap();
+        }
+        let a = status(&t.db, o.a, today).await.unwrap().due;
+        assert_eq!(
+            (a.state, a.date),
+            (ReviewState::DueSoon, NaiveDate::from_ymd_opt(2026, 6, 15))
+        );
+        let theirs = status(&t.db, x, today).await.unwrap().due;
+        assert_eq!(
+            (theirs.state, theirs.date),
+            (ReviewState::UpToDate, NaiveDate::from_ymd_opt(2026, 10, 15))
+        );
+
+        // The reminders follow each rule: a is reminded, x is not yet.
+        for (who, org, email) in [(o.a, ORG, "a@example.org"), (x, other.org, "x@example.org")] {
+            crate::auth::service::create_account(
+                &t.db,
+                email,
+                Role::Staff,
+                "a long enough password",
+                Some(who),
+                Some(org),
+            )
+            .await
+            .unwrap();
+        }
+        assert_eq!(send_reminders(&t.db, today).await.unwrap(), (1, 0));
+        let sent = notices::keys_like(&t.db, "review_").await.unwrap();
+        assert_eq!(
+            sent,
+            [reminder_key(o.a, a.date.unwrap(), cycle::Reminder::Soon)].into(),
+            "x's review is months away under their organisation's rule"
+        );
+
+        // The other organisation turns reviews off: its people are counted
+        // apart in the system view, and its own counts are off.
+        save_settings(&t.db, Actor::system(), other.org, rule(0))
+            .await
+            .unwrap();
+        assert_eq!(
+            status(&t.db, x, today).await.unwrap().due.state,
+            ReviewState::Off
+        );
+        assert_eq!(
+            status(&t.db, o.a, today).await.unwrap().due,
+            a,
+            "unchanged here"
+        );
+        assert!(
+            counts(&t.db, other.org, other.unit, today)
+                .await
+                .unwrap()
+                .off
+        );
+        let lead = crate::auth::model::CurrentUser {
+            role: Role::Lead,
+            organisation_id: None,
+            person_id: None,
+            ..user(o.m, Role::Lead)
+        };
+        let system = async || -> ReviewCounts {
+            crate::team::service::organisation(&t.db, &lead, None, None, today)
+                .await
+                .unwrap()
+                .reviews
+        };
+        // (A fifth person here: the lead sees no count of fewer than five.)
+        let team = unit_of(&t.db, o.a).await;
+        Other {
+            org: ORG,
+            unit: team,
+        }
+        .person(&t.db, "d", None)
+        .await;
+        // (Added by hand: the kept day counts recounted, as an import
+        // recounts them.)
+        crate::team::summary::write_review_days(&t.db, None)
+            .await
+            .unwrap();
+        let mine = counts(&t.db, ORG, team, today).await.unwrap();
+        assert_eq!((mine.total, mine.due_soon, mine.cycles_off), (5, 1, 0));
+        assert_eq!(
+            system().await,
+            ReviewCounts {
+                cycles_off: 1,
+                ..mine
+            },
+            "the system: this organisation's people under its rule, x apart"
+        );
+        save_settings(&t.db, Actor::system(), ORG, rule(0))
+            .await
+            .unwrap();
+        assert!(system().await.off, "off everywhere");
     }
 }
