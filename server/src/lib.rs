@@ -306,6 +306,15 @@ impl Application {
         // The first unknown-email log-in should not be slower than the rest.
         let _ = tokio::task::spawn_blocking(password::warm_up).await;
         let mut state = AppState::new(db, settings);
+        // A provider limited to organisations names ones that exist.
+        state
+            .sso
+            .check_organisations(&state.db)
+            .await
+            .map_err(|e| skillmap_core::kernel::settings::SettingsError {
+                name: Box::leak(e.name.into_boxed_str()),
+                message: e.message,
+            })?;
         state.form_errors = std::sync::Arc::new(
             skillmap_core::kernel::flash::load_key(&state.db)
                 .await

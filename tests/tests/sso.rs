@@ -732,6 +732,102 @@ async fn password_sign_in_is_each_organisations_to_close() {
     assert_eq!(app.demo_login_status(STAFF).await, 401);
 }
 
+/// A trust's own provider (its Entra ID tenant, say) signs in that
+/// trust's people alone: a verified address it sends for another
+/// organisation's person matches no one (the page says what it says of no
+/// match, the attempt is in that organisation's audit trail), the other
+/// organisation cannot close password sign-in on it, and a signed-in
+/// person of the other organisation is offered no button for it. A limit
+/// naming no organisation of the system stops the start. Before, any
+/// provider signed in anyone whose address it vouched for.
+#[tokio::test]
+async fn a_trusts_own_provider_signs_in_its_people_alone() {
+    let mut idp = OidcProvider::port();
+    let mut env: Vec<(String, String)> = idp.skillmap_env();
+    env.push(("SKILLMAP_LOGIN_BURST".into(), "200".into()));
+    let limited = ("SKILLMAP_OIDC_TEST_ORGANISATIONS", "rxe");
+    env.push((limited.0.into(), limited.1.into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = TestServer::start_system(2, 120, &env);
+    let mut people = accounts();
+    people.push(IdpAccount::new("eastvale", "sub-eastvale", OTHER_STAFF));
+    idp.start(
+        vec![OidcProvider::client(&app.base, oidc::PROVIDER, json!({}))],
+        &people,
+        true,
+    );
+    let conn = conn(&app).await;
+    let refusals = "SELECT COUNT(*) FROM audit_event a JOIN organisation o \
+                    ON o.id = a.organisation_id WHERE a.action = 'sso_refused' AND o.code = 'RNF'";
+    let before = count(&conn, refusals).await;
+    refused(&app, "staff", "Skillmap has no record that matches").await;
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM sso_link").await, 0);
+    assert_eq!(
+        count(&conn, refusals).await,
+        before + 1,
+        "in the first organisation's trail"
+    );
+    let client = browser();
+    sign_in(&app, &client, "eastvale").await;
+    assert_eq!(app.whoami(&client).await["email"], OTHER_STAFF);
+
+    // The first organisation has no provider of its own to close passwords
+    // on; the buttons a signed-in person is offered are their own's.
+    let admin = app.login_demo(ADMIN).await;
+    let me = app.whoami(&admin).await["account_id"].to_string();
+    app.json(
+        &admin,
+        "/api/admin/set_break_glass",
+        &[("account_id", &me), ("on", "true")],
+    )
+    .await;
+    let res = app
+        .call(
+            &admin,
+            "/api/admin/set_password_sign_in",
+            &[("everyone", "false")],
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("no single sign-on provider signs in this organisation")
+    );
+    let accounts_page = page(&app, &admin, "/admin/accounts").await;
+    assert!(
+        accounts_page.contains("Everyone signs in with a Skillmap password"),
+        "the first organisation's administrator is told no provider serves it"
+    );
+    let staff = app.login_demo(STAFF).await;
+    let choices = async |c: &reqwest::Client| -> Value {
+        app.json(c, "/api/auth/sign_in_choices", &[]).await
+    };
+    assert_eq!(choices(&staff).await["providers"], json!([]));
+    assert_eq!(choices(&client).await["providers"][0]["id"], oidc::PROVIDER);
+    assert_eq!(
+        choices(&app.client()).await["providers"][0]["id"],
+        oidc::PROVIDER,
+        "the sign-in page, before anyone is known, shows every provider"
+    );
+
+    // A code that names no organisation here stops the start, named.
+    let mut wrong = env.clone();
+    wrong.retain(|(k, _)| *k != limited.0);
+    wrong.extend([
+        (limited.0, "RXE,RZZ"),
+        ("SKILLMAP_ADDR", "127.0.0.1:0"),
+        ("SKILLMAP_PUBLIC_URL", "http://127.0.0.1"),
+    ]);
+    let (ok, out) = cli(&app.db, &["serve"], &wrong);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("SKILLMAP_OIDC_TEST_ORGANISATIONS") && out.contains("RZZ"),
+        "{out}"
+    );
+}
+
 #[tokio::test]
 async fn admins_see_and_remove_links() {
     let Sso { app, idp: _idp } = start(&[]);

@@ -72,19 +72,30 @@ pub async fn logout() -> Result<(), AppError> {
 
 /// What the sign-in page offers: the single sign-on providers, and
 /// whether password sign-in is open to everyone: of the caller's
-/// organisation when signed in (their administrator's page, HR's import),
-/// else open unless every organisation has closed it.
+/// organisation when signed in (their administrator's page, HR's import;
+/// the providers too are those that serve it), else open unless every
+/// organisation has closed it.
 #[server(endpoint = "auth/sign_in_choices")]
 pub async fn sign_in_choices() -> Result<SignInOptions, AppError> {
     // public_endpoint: the sign-in page shows it to anonymous visitors; it
     // names only the configured providers and one setting.
     use crate::platform;
     let state = platform::state()?;
-    let org = platform::current_user().and_then(|u| u.organisation_id);
+    let user = platform::current_user();
+    let org = user.as_ref().and_then(|u| u.organisation_id);
     let password_for_everyone =
         platform::reply(super::sso::policy::password_for_everyone(&state.db, org).await)?;
+    // Signed in: the providers that sign in the caller's organisation's
+    // people (a trust's own provider serves that trust alone).
+    let providers = match user {
+        Some(_) => {
+            let code = platform::reply(super::sso::policy::code_of(&state.db, org).await)?;
+            state.sso.buttons_for(code.as_deref())
+        }
+        None => state.sso.buttons(),
+    };
     Ok(SignInOptions {
-        providers: state.sso.buttons(),
+        providers,
         password_for_everyone,
     })
 }
@@ -104,7 +115,7 @@ pub async fn set_password_sign_in(everyone: bool) -> Result<bool, AppError> {
             platform::actor(),
             org,
             everyone,
-            !state.sso.is_empty(),
+            &state.settings.sso,
         )
         .await,
     )

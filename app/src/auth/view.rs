@@ -257,7 +257,7 @@ fn SignInPolicy(choices: SignInOptions) -> impl IntoView {
     if choices.providers.is_empty() {
         return view! {
             <h2 class="nhsuk-heading-m">"How people sign in"</h2>
-            <p>"Everyone signs in with a Skillmap password. To let staff sign in with the accounts they already have (NHS CIS2, NHSmail or your trust's Entra ID), configure single sign-on ("<code>"SKILLMAP_OIDC_PROVIDERS"</code>"; see the README)."</p>
+            <p>"Everyone signs in with a Skillmap password. To let staff sign in with the accounts they already have (NHS CIS2, NHSmail or your trust's Entra ID), configure single sign-on for your organisation ("<code>"SKILLMAP_OIDC_PROVIDERS"</code>", and a provider's "<code>"_ORGANISATIONS"</code>" where it serves only some organisations; see the README)."</p>
         }
         .into_any();
     }

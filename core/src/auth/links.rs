@@ -242,7 +242,7 @@ pub async fn set_password(
 pub async fn issue_welcome(
     db: &(impl ConnectionTrait + TransactionTrait),
     account_id: i32,
-    providers_configured: bool,
+    providers: &[super::sso::config::ProviderConfig],
 ) -> Result<Option<String>, AppError> {
     let Some(a) = account::Entity::find_by_id(account_id).one(db).await? else {
         return Ok(None);
@@ -251,7 +251,7 @@ pub async fn issue_welcome(
         || !a.password_hash.is_empty()
         || !super::sso::policy::may_use_password(
             db,
-            providers_configured,
+            providers,
             a.break_glass,
             &a.role,
             a.organisation_id,
@@ -323,8 +323,8 @@ mod tests {
         .await
         .unwrap()
         .id;
-        let first = issue_welcome(db, id, false).await.unwrap().unwrap();
-        let second = issue_welcome(db, id, false).await.unwrap().unwrap();
+        let first = issue_welcome(db, id, &[]).await.unwrap().unwrap();
+        let second = issue_welcome(db, id, &[]).await.unwrap().unwrap();
         assert_ne!(first, second);
         let pass = "a long enough passphrase";
         set_password(db, None, &second, pass, pass).await.unwrap();
@@ -338,7 +338,7 @@ mod tests {
         .await;
         assert!(stale.is_err(), "the earlier link stopped when one was used");
         // With a password, no further welcome link is made.
-        assert_eq!(issue_welcome(db, id, false).await.unwrap(), None);
+        assert_eq!(issue_welcome(db, id, &[]).await.unwrap(), None);
     }
 
     /// Set-password links are the accounts they open: HR and

@@ -71,10 +71,9 @@ pub async fn login(
     // a password, and no answer tells a guesser which passwords are right.
     let closed_to = match &found {
         Some(acc) if verified && !acc.disabled => {
-            let configured = !settings.sso.is_empty();
             !super::sso::policy::may_use_password(
                 db,
-                configured,
+                &settings.sso,
                 acc.break_glass,
                 &acc.role,
                 acc.organisation_id,

@@ -73,6 +73,24 @@ pub struct ProviderConfig {
     pub acr_values: Vec<String>,
     /// Signature algorithms accepted on ID and logout tokens.
     pub algs: Vec<String>,
+    /// The organisations (codes, upper case) whose people this provider
+    /// signs in: a trust's own Entra ID tenant vouches for that trust's
+    /// staff, not another's. Empty: every organisation's (a national
+    /// provider such as NHS CIS2 or NHSmail), and the workforce lead's.
+    pub organisations: Vec<String>,
+}
+
+impl ProviderConfig {
+    /// Does this provider sign in people of the organisation with code
+    /// `org` (`None`: an account of no organisation, the workforce lead)?
+    pub fn serves(&self, org: Option<&str>) -> bool {
+        self.organisations.is_empty()
+            || org.is_some_and(|code| {
+                self.organisations
+                    .iter()
+                    .any(|o| o.eq_ignore_ascii_case(code))
+            })
+    }
 }
 
 /// The algorithms accepted unless configured otherwise: asymmetric only,
@@ -251,6 +269,21 @@ fn provider(
             ));
         }
     };
+    let organisations: Vec<String> = list("ORGANISATIONS", &[])
+        .into_iter()
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if let Some(bad) = organisations.iter().find(|c| {
+        c.len() > 32
+            || !c
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    }) {
+        return Err(error(
+            name("ORGANISATIONS"),
+            format!("expected organisation codes separated by commas, got {bad:?}"),
+        ));
+    }
     Ok(ProviderConfig {
         id: id.to_string(),
         label: value("NAME").unwrap_or_else(|| format!("Sign in with {id}")),
@@ -264,6 +297,7 @@ fn provider(
         require_verified_email,
         acr_values: list("ACR_VALUES", &[]),
         algs,
+        organisations,
     })
 }
 
@@ -372,5 +406,33 @@ mod tests {
         );
         let err = read(&[("SKILLMAP_OIDC_PROVIDERS", "CIS 2")]).unwrap_err();
         assert_eq!(err.name, "SKILLMAP_OIDC_PROVIDERS");
+    }
+
+    /// A trust's own provider serves the organisations it names (codes in
+    /// any case); without the setting, every organisation and the lead.
+    #[test]
+    fn a_provider_may_serve_named_organisations_alone() {
+        let base = [
+            ("SKILLMAP_OIDC_PROVIDERS", "trust"),
+            ("SKILLMAP_OIDC_TRUST_ISSUER", "https://idp.example"),
+            ("SKILLMAP_OIDC_TRUST_CLIENT_ID", "x"),
+            ("SKILLMAP_OIDC_TRUST_CLIENT_SECRET", "y"),
+        ];
+        let every = &read(&base).unwrap()[0];
+        assert!(every.organisations.is_empty());
+        assert!(every.serves(Some("RNF")) && every.serves(None));
+        let mut named = base.to_vec();
+        named.push(("SKILLMAP_OIDC_TRUST_ORGANISATIONS", "rnf, RXE"));
+        let named = &read(&named).unwrap()[0];
+        assert_eq!(named.organisations, ["RNF", "RXE"]);
+        assert!(named.serves(Some("RNF")) && named.serves(Some("rxe")));
+        assert!(!named.serves(Some("RXM")), "another trust's");
+        assert!(!named.serves(None), "the lead, of no organisation");
+        let mut bad = base.to_vec();
+        bad.push(("SKILLMAP_OIDC_TRUST_ORGANISATIONS", "RNF;RXE"));
+        assert_eq!(
+            read(&bad).unwrap_err().name,
+            "SKILLMAP_OIDC_TRUST_ORGANISATIONS"
+        );
     }
 }

@@ -593,6 +593,19 @@ async fn match_account(
             .await
             .map_err(internal)?
             .ok_or_else(|| (start_again("linked account gone"), None))?;
+        // Linked before the provider was limited, or the person has moved
+        // organisation since.
+        if !serves(db, config, &acc).await.map_err(internal)? {
+            return Err((
+                Refused::new(
+                    format!(
+                        "\u{201c}{label}\u{201d} does not sign in people of your organisation to Skillmap. Sign in the way your organisation uses, or ask your Skillmap administrator."
+                    ),
+                    "linked account of an organisation the provider does not serve",
+                ),
+                Some(acc.id),
+            ));
+        }
         return Ok((acc, false));
     }
     let value = claims
@@ -655,19 +668,39 @@ async fn match_account(
             (acc, "employee number")
         }
     };
+    // The value itself stays out of the message: it travels in the
+    // sign-in page's address (logs, history).
+    let no_match = || {
+        format!(
+            "Skillmap has no record that matches the {what} you use with \u{201c}{label}\u{201d}. Your HR team adds people to Skillmap: ask them to check that your record holds that {what}. Nothing has been created."
+        )
+    };
     let Some(acc) = found else {
         return Err((
             Refused::new(
-                // The value itself stays out: the message travels in the
-                // sign-in page's address (logs, history).
-                format!(
-                    "Skillmap has no record that matches the {what} you use with \u{201c}{label}\u{201d}. Your HR team adds people to Skillmap: ask them to check that your record holds that {what}. Nothing has been created."
-                ),
+                no_match(),
                 format!("no account matches the {}", config.claim),
             ),
             None,
         ));
     };
+    // A provider limited to some organisations (a trust's own tenant)
+    // vouches for their people alone: another organisation's account is
+    // not matched, and the page says what it says of no match at all (no
+    // word that the address is someone's elsewhere). The attempt goes in
+    // that organisation's audit trail.
+    if !serves(db, config, &acc).await.map_err(internal)? {
+        return Err((
+            Refused::new(
+                no_match(),
+                format!(
+                    "the {} matches an account of an organisation the provider does not serve",
+                    config.claim
+                ),
+            ),
+            Some(acc.id),
+        ));
+    }
     let other = sso_link::Entity::find()
         .filter(sso_link::Column::Provider.eq(&config.id))
         .filter(sso_link::Column::AccountId.eq(acc.id))
@@ -688,6 +721,25 @@ async fn match_account(
         ));
     }
     Ok((acc, true))
+}
+
+/// Does `config`'s provider sign in `acc`'s organisation's people?
+async fn serves(
+    db: &DatabaseConnection,
+    config: &ProviderConfig,
+    acc: &account::Model,
+) -> Result<bool, sea_orm::DbErr> {
+    if config.organisations.is_empty() {
+        return Ok(true);
+    }
+    let code = match acc.organisation_id {
+        Some(org) => crate::entities::organisation::Entity::find_by_id(org)
+            .one(db)
+            .await?
+            .map(|o| o.code),
+        None => None,
+    };
+    Ok(config.serves(code.as_deref()))
 }
 
 /// Starts the session (making the link the first time), in one

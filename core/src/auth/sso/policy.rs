@@ -12,6 +12,7 @@ use sea_orm::{
     TransactionSession, TransactionTrait,
 };
 
+use super::config::ProviderConfig;
 use crate::audit::model::Action;
 use crate::auth::model::{Role, SsoLinkRow};
 use crate::entities::{account, organisation, sso_link};
@@ -43,18 +44,48 @@ pub async fn password_for_everyone(
     })
 }
 
+/// Does one of `providers` sign in people of organisation `org` (`None`:
+/// an account of no organisation)? A provider may be limited to some
+/// organisations (`SKILLMAP_OIDC_<ID>_ORGANISATIONS`).
+pub async fn served(
+    db: &impl ConnectionTrait,
+    providers: &[ProviderConfig],
+    org: Option<i32>,
+) -> Result<bool, AppError> {
+    if providers.iter().any(|p| p.organisations.is_empty()) {
+        return Ok(true);
+    }
+    if providers.is_empty() {
+        return Ok(false);
+    }
+    let code = code_of(db, org).await?;
+    Ok(providers.iter().any(|p| p.serves(code.as_deref())))
+}
+
+/// The code of organisation `org` (none for `None`, or one not found).
+pub async fn code_of(
+    db: &impl ConnectionTrait,
+    org: Option<i32>,
+) -> Result<Option<String>, AppError> {
+    let Some(org) = org else { return Ok(None) };
+    Ok(organisation::Entity::find_by_id(org)
+        .one(db)
+        .await?
+        .map(|o| o.code))
+}
+
 /// May this account (of organisation `org`) sign in with its password now?
-/// With no provider configured (any more), passwords are the only way in:
-/// open to all.
+/// With no provider that signs in its organisation's people (any more),
+/// passwords are the only way in: open to all of it.
 pub async fn may_use_password(
     db: &impl ConnectionTrait,
-    providers_configured: bool,
+    providers: &[ProviderConfig],
     break_glass: bool,
     role: &str,
     org: Option<i32>,
 ) -> Result<bool, AppError> {
-    Ok(!providers_configured
-        || (break_glass && role == Role::Admin.as_str())
+    Ok((break_glass && role == Role::Admin.as_str())
+        || !served(db, providers, org).await?
         || password_for_everyone(db, org).await?)
 }
 
@@ -68,13 +99,18 @@ pub async fn set_password_for_everyone(
     by: audit::Actor,
     org: i32,
     everyone: bool,
-    providers_configured: bool,
+    providers: &[ProviderConfig],
 ) -> Result<bool, AppError> {
     let txn = crate::kernel::begin_write(db).await?;
     if !everyone {
-        if !providers_configured {
+        if providers.is_empty() {
             return Err(AppError::Conflict(
                 "Password sign-in cannot be switched off: no single sign-on provider is configured (SKILLMAP_OIDC_PROVIDERS).".into(),
+            ));
+        }
+        if !served(&txn, providers, Some(org)).await? {
+            return Err(AppError::Conflict(
+                "Password sign-in cannot be switched off: no single sign-on provider signs in this organisation's people (see each provider's SKILLMAP_OIDC_<ID>_ORGANISATIONS).".into(),
             ));
         }
         if !has_way_in(&txn, Some(org)).await? {

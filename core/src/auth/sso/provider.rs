@@ -101,6 +101,55 @@ impl Registry {
             .collect()
     }
 
+    /// The buttons for someone of the organisation with code `org` (`None`:
+    /// of none): the providers that serve it.
+    pub fn buttons_for(&self, org: Option<&str>) -> Vec<SsoButton> {
+        let mut all = self.buttons();
+        all.retain(|b| self.get(&b.id).is_some_and(|p| p.config.serves(org)));
+        all
+    }
+
+    /// Does any provider sign in people of the organisation with code
+    /// `org`? (Password sign-in can only close where one does.)
+    pub fn serves_any(&self, org: Option<&str>) -> bool {
+        self.providers.iter().any(|p| p.config.serves(org))
+    }
+
+    /// Checks at start-up that every organisation a provider names exists
+    /// here (a mistyped code would otherwise refuse that trust's staff
+    /// without a word): the first that does not, with its setting's name.
+    pub async fn check_organisations(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+    ) -> Result<(), super::config::SettingsError> {
+        use sea_orm::EntityTrait;
+        let known: Vec<String> = crate::entities::organisation::Entity::find()
+            .all(db)
+            .await
+            .map_err(|e| super::config::SettingsError {
+                name: "SKILLMAP_OIDC_PROVIDERS".into(),
+                message: format!("cannot read the organisations: {e}"),
+            })?
+            .into_iter()
+            .map(|o| o.code.to_ascii_uppercase())
+            .collect();
+        for p in &self.providers {
+            if let Some(code) = p.config.organisations.iter().find(|c| !known.contains(c)) {
+                return Err(super::config::SettingsError {
+                    name: format!(
+                        "SKILLMAP_OIDC_{}_ORGANISATIONS",
+                        p.config.id.to_ascii_uppercase().replace('-', "_")
+                    ),
+                    message: format!(
+                        "{code} is no organisation here (codes: {})",
+                        known.join(", ")
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// A provider's label, or its id if it is no longer configured.
     pub fn label(&self, id: &str) -> String {
         self.get(id)
