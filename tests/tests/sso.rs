@@ -122,6 +122,38 @@ async fn new_account(app: &TestServer, admin: &reqwest::Client, email: &str, rol
         .to_string()
 }
 
+/// An administrator marks an account break-glass (`on`) or not: the answer.
+async fn set_break_glass(
+    app: &TestServer,
+    admin: &reqwest::Client,
+    account: &str,
+    on: bool,
+) -> reqwest::Response {
+    let on = on.to_string();
+    app.call(
+        admin,
+        "/api/admin/set_break_glass",
+        &[("account_id", account), ("on", &on)],
+    )
+    .await
+}
+
+/// An administrator opens password sign-in to everyone of their
+/// organisation, or closes it to all but break-glass: the answer.
+async fn passwords_for_everyone(
+    app: &TestServer,
+    admin: &reqwest::Client,
+    everyone: bool,
+) -> reqwest::Response {
+    let everyone = everyone.to_string();
+    app.call(
+        admin,
+        "/api/admin/set_password_sign_in",
+        &[("everyone", &everyone)],
+    )
+    .await
+}
+
 /// Audit events with this action code.
 async fn events(conn: &DatabaseConnection, action: &str) -> i64 {
     count(
@@ -515,37 +547,23 @@ async fn password_sign_in_can_be_kept_for_break_glass_administrators() {
     let me = app.whoami(&admin).await;
     let admin_id = me["account_id"].to_string();
     // Not before someone can still get in when single sign-on fails.
-    let res = app
-        .call(
-            &admin,
-            "/api/admin/set_password_sign_in",
-            &[("everyone", "false")],
-        )
-        .await;
+    let res = passwords_for_everyone(&app, &admin, false).await;
     assert_eq!(res.status(), 409);
     assert!(res.text().await.unwrap().contains("break-glass"));
     // Only administrators can be break-glass.
     let staff_id = app.whoami(&app.login_demo(STAFF).await).await["account_id"].to_string();
-    let res = app
-        .call(
-            &admin,
-            "/api/admin/set_break_glass",
-            &[("account_id", &staff_id), ("on", "true")],
-        )
-        .await;
+    let res = set_break_glass(&app, &admin, &staff_id, true).await;
     assert_eq!(res.status(), 409);
-    app.json(
-        &admin,
-        "/api/admin/set_break_glass",
-        &[("account_id", &admin_id), ("on", "true")],
-    )
-    .await;
-    app.json(
-        &admin,
-        "/api/admin/set_password_sign_in",
-        &[("everyone", "false")],
-    )
-    .await;
+    assert_eq!(
+        set_break_glass(&app, &admin, &admin_id, true)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        passwords_for_everyone(&app, &admin, false).await.status(),
+        200
+    );
 
     // Staff with the right password are refused, like a wrong one.
     let staff = app.client();
@@ -573,30 +591,22 @@ async fn password_sign_in_can_be_kept_for_break_glass_administrators() {
         .unwrap();
     assert_ne!(res.status(), 200, "no links while password sign-in is off");
     // The last break-glass administrator stays while passwords are closed.
-    let res = app
-        .call(
-            &admin,
-            "/api/admin/set_break_glass",
-            &[("account_id", &admin_id), ("on", "false")],
-        )
-        .await;
+    let res = set_break_glass(&app, &admin, &admin_id, false).await;
     assert_eq!(res.status(), 409);
     // Nor can the last one be disabled: with a second break-glass
     // administrator, the first may step down, and then the second is the
     // last way in.
     let second = new_account(&app, &admin, "second.admin@skillmap.example", "admin").await;
-    app.json(
-        &admin,
-        "/api/admin/set_break_glass",
-        &[("account_id", &second), ("on", "true")],
-    )
-    .await;
-    app.json(
-        &admin,
-        "/api/admin/set_break_glass",
-        &[("account_id", &admin_id), ("on", "false")],
-    )
-    .await;
+    assert_eq!(
+        set_break_glass(&app, &admin, &second, true).await.status(),
+        200
+    );
+    assert_eq!(
+        set_break_glass(&app, &admin, &admin_id, false)
+            .await
+            .status(),
+        200
+    );
     let res = app
         .call(
             &admin,
@@ -605,22 +615,20 @@ async fn password_sign_in_can_be_kept_for_break_glass_administrators() {
         )
         .await;
     assert_eq!(res.status(), 409, "the last way in cannot be disabled");
-    app.json(
-        &admin,
-        "/api/admin/set_break_glass",
-        &[("account_id", &admin_id), ("on", "true")],
-    )
-    .await;
+    assert_eq!(
+        set_break_glass(&app, &admin, &admin_id, true)
+            .await
+            .status(),
+        200
+    );
     // The sign-in page says who may use a password.
     let login = page(&app, &app.client(), "/login").await;
     assert!(login.contains("Break-glass administrator sign-in"));
     // Opening it again lets staff use passwords.
-    app.json(
-        &admin,
-        "/api/admin/set_password_sign_in",
-        &[("everyone", "true")],
-    )
-    .await;
+    assert_eq!(
+        passwords_for_everyone(&app, &admin, true).await.status(),
+        200
+    );
     app.login_demo(STAFF).await;
     // Every change is in the audit trail.
     let db = conn(&app).await;
@@ -651,33 +659,25 @@ async fn password_sign_in_is_each_organisations_to_close() {
     let our_admin = app.whoami(&ours).await["account_id"].to_string();
     let their_admin = app.whoami(&theirs).await["account_id"].to_string();
     // Our break-glass administrator is not a way into theirs.
-    app.json(
-        &ours,
-        "/api/admin/set_break_glass",
-        &[("account_id", &our_admin), ("on", "true")],
-    )
-    .await;
-    let res = app
-        .call(
-            &theirs,
-            "/api/admin/set_password_sign_in",
-            &[("everyone", "false")],
-        )
-        .await;
+    assert_eq!(
+        set_break_glass(&app, &ours, &our_admin, true)
+            .await
+            .status(),
+        200
+    );
+    let res = passwords_for_everyone(&app, &theirs, false).await;
     assert_eq!(res.status(), 409);
     assert!(res.text().await.unwrap().contains("break-glass"));
-    app.json(
-        &theirs,
-        "/api/admin/set_break_glass",
-        &[("account_id", &their_admin), ("on", "true")],
-    )
-    .await;
-    app.json(
-        &theirs,
-        "/api/admin/set_password_sign_in",
-        &[("everyone", "false")],
-    )
-    .await;
+    assert_eq!(
+        set_break_glass(&app, &theirs, &their_admin, true)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        passwords_for_everyone(&app, &theirs, false).await.status(),
+        200
+    );
 
     // Their staff are refused a right password; ours are not.
     assert_eq!(app.demo_login_status(OTHER_STAFF).await, 401);
@@ -700,33 +700,25 @@ async fn password_sign_in_is_each_organisations_to_close() {
     assert!(!login.contains("Break-glass administrator sign-in"));
     // Ours may still step down as break-glass (our passwords are open),
     // and their last one may not.
-    app.json(
-        &ours,
-        "/api/admin/set_break_glass",
-        &[("account_id", &our_admin), ("on", "false")],
-    )
-    .await;
-    let res = app
-        .call(
-            &theirs,
-            "/api/admin/set_break_glass",
-            &[("account_id", &their_admin), ("on", "false")],
-        )
-        .await;
+    assert_eq!(
+        set_break_glass(&app, &ours, &our_admin, false)
+            .await
+            .status(),
+        200
+    );
+    let res = set_break_glass(&app, &theirs, &their_admin, false).await;
     assert_eq!(res.status(), 409);
     // Once both have closed it, the sign-in page folds the form away.
-    app.json(
-        &ours,
-        "/api/admin/set_break_glass",
-        &[("account_id", &our_admin), ("on", "true")],
-    )
-    .await;
-    app.json(
-        &ours,
-        "/api/admin/set_password_sign_in",
-        &[("everyone", "false")],
-    )
-    .await;
+    assert_eq!(
+        set_break_glass(&app, &ours, &our_admin, true)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        passwords_for_everyone(&app, &ours, false).await.status(),
+        200
+    );
     let login = page(&app, &app.client(), "/login").await;
     assert!(login.contains("Break-glass administrator sign-in"));
     assert_eq!(app.demo_login_status(STAFF).await, 401);
@@ -775,19 +767,8 @@ async fn a_trusts_own_provider_signs_in_its_people_alone() {
     // on; the buttons a signed-in person is offered are their own's.
     let admin = app.login_demo(ADMIN).await;
     let me = app.whoami(&admin).await["account_id"].to_string();
-    app.json(
-        &admin,
-        "/api/admin/set_break_glass",
-        &[("account_id", &me), ("on", "true")],
-    )
-    .await;
-    let res = app
-        .call(
-            &admin,
-            "/api/admin/set_password_sign_in",
-            &[("everyone", "false")],
-        )
-        .await;
+    assert_eq!(set_break_glass(&app, &admin, &me, true).await.status(), 200);
+    let res = passwords_for_everyone(&app, &admin, false).await;
     assert_eq!(res.status(), 409);
     assert!(
         res.text()
