@@ -729,9 +729,11 @@ async fn password_sign_in_is_each_organisations_to_close() {
 /// organisation's person matches no one (the page says what it says of no
 /// match, the attempt is in that organisation's audit trail), the other
 /// organisation cannot close password sign-in on it, and a signed-in
-/// person of the other organisation is offered no button for it. A limit
-/// naming no organisation of the system stops the start. Before, any
-/// provider signed in anyone whose address it vouched for.
+/// person of the other organisation is offered no button for it, and a
+/// person linked to it who moves to another organisation is signed in by
+/// it no more. A limit naming no organisation of the system stops the
+/// start. Before, any provider signed in anyone whose address it vouched
+/// for.
 #[tokio::test]
 async fn a_trusts_own_provider_signs_in_its_people_alone() {
     let mut idp = OidcProvider::port();
@@ -792,6 +794,32 @@ async fn a_trusts_own_provider_signs_in_its_people_alone() {
         oidc::PROVIDER,
         "the sign-in page, before anyone is known, shows every provider"
     );
+
+    // Linked, then moved to the first organisation: the link no longer
+    // signs them in, and the page says why.
+    let other_hr = app.login_demo(OTHER_HR).await;
+    let person = app.whoami(&client).await["person_id"].to_string();
+    let preview = app
+        .json(
+            &other_hr,
+            "/api/people/move_preview",
+            &[("person_id", &person)],
+        )
+        .await;
+    let number = preview["employee_number"].as_str().unwrap().to_string();
+    app.json(
+        &other_hr,
+        "/api/people/move",
+        &[("person_id", &person), ("to", "RNF"), ("confirm", &number)],
+    )
+    .await;
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM sso_link").await, 1);
+    refused(
+        &app,
+        "eastvale",
+        "does not sign in people of your organisation",
+    )
+    .await;
 
     // A code that names no organisation here stops the start, named.
     let mut wrong = env.clone();
