@@ -8,6 +8,7 @@
 //   previewed and published, and the framework page shows it after the
 //   shared domains;
 // - their staff member assesses the new skill, and their manager agrees it;
+//   the organisation view has a tab for their own skills (by keyboard);
 // - the other organisation's staff do not see it, and cannot open it; the
 //   other organisation's administrator is told the draft is not found;
 // - the workforce lead's framework page offers the shared framework only.
@@ -119,6 +120,23 @@ try {
     await context.close();
   }
 
+  // The organisation view: their own domain is a tab after the shared ones.
+  {
+    const { context, page } = await session(adminEmail);
+    await page.goto(`${base}/organisation`);
+    const tab = page.locator('main a:has-text("Our own skills")');
+    check(await tab.count() === 1, "admin: the organisation view has a tab for the organisation's own skills");
+    await tab.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/domain=LOCAL/);
+    const text = await mainText(page);
+    check(text.includes(skillName), "admin: the own skills tab has the skill's column");
+    check(await page.isVisible('[data-testid="trend-own"]'), 'admin: the trend says it follows the shared domains');
+    await axe(page, "the organisation view's own skills tab");
+    await page.screenshot({ path: path.join(artifacts, 'own-skills-organisation.png'), fullPage: true });
+    await context.close();
+  }
+
   // The other organisation's staff and administrator.
   {
     const { context, page } = await session(otherStaffEmail);
@@ -146,6 +164,8 @@ try {
     check(text.includes('The file becomes the next version of the shared framework'), 'lead: the file becomes the shared framework');
     check(!text.includes(skillName), "lead: no organisation's own skills");
     await axe(page, "the workforce lead's framework page");
+    await page.goto(`${base}/organisation`);
+    check(!(await mainText(page)).includes('Our own skills'), "lead: the system view compares the shared framework's domains only");
     await context.close();
   }
 } catch (err) {

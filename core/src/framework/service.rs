@@ -830,6 +830,48 @@ mod tests {
             (b.cells[column].level, b.cells[column].agreed),
             (Some(3), true)
         );
+        // The organisation view has their own domain as a tab after the
+        // shared ones, its skill counted; the trend keeps the shared
+        // domains. The other organisation's view and the system's have no
+        // such tab.
+        let codes = |r: &crate::team::model::OrgReport| -> Vec<String> {
+            r.domains.iter().map(|d| d.code.clone()).collect()
+        };
+        let unit = crate::kernel::testing::unit_of(&t.db, o.b).await;
+        let view = crate::team::service::org_report(
+            &t.db,
+            &user(o.m, Role::Hr),
+            unit,
+            Some("LOCAL".into()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(codes(&view).last().map(String::as_str), Some("LOCAL"));
+        assert_eq!(view.domain, "LOCAL");
+        assert_eq!(view.skills.len(), 1);
+        assert_eq!(view.skills[0].code, "LOCAL-EPR");
+        assert_eq!(view.total.cells[0].assessed, 1, "b's level, counted");
+        assert_eq!(view.trend_domains.len(), 3, "the shared domains alone");
+        assert!(view.trend.iter().all(|p| p.shares.len() == 3));
+        let their_hr = crate::auth::model::CurrentUser {
+            organisation_id: Some(other),
+            ..user(x, Role::Hr)
+        };
+        let theirs = crate::team::service::org_report(&t.db, &their_hr, fixture.unit, None)
+            .await
+            .unwrap();
+        assert!(!codes(&theirs).contains(&"LOCAL".to_string()));
+        let system = crate::team::service::organisation(
+            &t.db,
+            &lead,
+            None,
+            None,
+            chrono::Utc::now().date_naive(),
+        )
+        .await
+        .unwrap();
+        assert!(system.system && !codes(&system).contains(&"LOCAL".to_string()));
+
         let input = crate::profile::model::SelfAssessmentInput {
             skill_code: "LOCAL-EPR".into(),
             level: Some(2),

@@ -706,8 +706,18 @@ async fn report_in(
     if !tree.units.contains_key(&unit) {
         return Err(AppError::NotFound("That part of the organisation".into()));
     }
-    let fw = framework::current(db).await?;
+    // An organisation's own skills are its view's too: their domains are
+    // tabs after the shared framework's (`unit_skill_stat` counts them as
+    // it counts the shared skills). The system's view compares
+    // organisations, so it has the shared framework alone.
+    let fw = match tree.units[&unit].organisation_id {
+        0 => framework::current(db).await?,
+        org => framework::current_for(db, org).await?,
+    };
     let columns = report_columns(&fw, domain);
+    // The trend's series: the shared domains, which come first (no monthly
+    // history is kept of an organisation's own yet: `unit_domain_month`).
+    let trend_domains = columns.domains[..fw.domains.len().min(columns.domains.len())].to_vec();
     let scope = report_scope(tree, unit);
     // Suppression is planned from the top of what the viewer may open,
     // over every unit below it (which holds this report's): each unit's
@@ -748,7 +758,7 @@ async fn report_in(
     let mut rows = unit_rows(tree, &scope, &stats, &heads, columns.skills.len(), all);
     apply_to_rows(&plan, unit, &mut rows);
     let hide_trend = super::model::suppress(heads.total_people, all) || plan.unit_hidden;
-    let trend = domain_trend(db, &scope.subtree, &columns.domains, hide_trend).await?;
+    let trend = domain_trend(db, &scope.subtree, &trend_domains, hide_trend).await?;
     let leader_heatmap = leader_heatmap_of(db, user, unit, all).await?;
     Ok(OrgReport {
         unit: tree.unit_ref(unit),
@@ -769,6 +779,7 @@ async fn report_in(
         inclusion_bands: inclusion.bands,
         inclusion_groups: inclusion.groups,
         trend,
+        trend_domains,
         leader_heatmap,
         reviews: Default::default(),
         names: user.role != Role::Lead,
