@@ -354,10 +354,10 @@ impl Workers {
         };
         let base = self.settings.public_base().to_string();
         let db = self.db.clone();
-        let providers = self.settings.sso.clone();
+        let settings = self.settings.clone();
         let link_base = base.clone();
         mail::send_notice(&self.db, mailer, &base, id, move |account| async move {
-            match crate::auth::links::issue_welcome(&db, account, &providers).await {
+            match crate::auth::links::issue_welcome(&db, account, &settings.sso).await {
                 Ok(Some(token)) => Ok(FirstSignIn::Link(format!(
                     "{link_base}/set-password?token={token}"
                 ))),

@@ -89,7 +89,8 @@ pub async fn sign_in_choices() -> Result<SignInOptions, AppError> {
     // people (a trust's own provider serves that trust alone).
     let providers = match user {
         Some(_) => {
-            let code = platform::reply(super::sso::policy::code_of(&state.db, org).await)?;
+            let code = super::sso::policy::code_of(&state.db, org).await;
+            let code = platform::reply(code.map_err(AppError::from))?;
             state.sso.buttons_for(code.as_deref())
         }
         None => state.sso.buttons(),

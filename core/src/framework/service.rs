@@ -714,12 +714,7 @@ mod tests {
             organisation: Some(other),
             shared: false,
         };
-        let lead = crate::auth::model::CurrentUser {
-            role: Role::Lead,
-            organisation_id: None,
-            person_id: None,
-            ..user(o.m, Role::Lead)
-        };
+        let lead = crate::kernel::testing::lead();
         assert_eq!(publisher(&t.db, &lead).await.unwrap(), SHARED);
         assert!(matches!(
             publisher(&t.db, &user(o.a, Role::Hr)).await,

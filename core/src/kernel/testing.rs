@@ -212,6 +212,17 @@ pub fn user(person: i32, role: Role) -> CurrentUser {
     }
 }
 
+/// The system's workforce lead: an account of no organisation and no
+/// person.
+pub fn lead() -> CurrentUser {
+    CurrentUser {
+        role: Role::Lead,
+        organisation_id: None,
+        person_id: None,
+        ..user(0, Role::Lead)
+    }
+}
+
 /// The unit a person belongs to.
 pub async fn unit_of(db: &DatabaseConnection, person_id: i32) -> i32 {
     person::Entity::find_by_id(person_id)

@@ -38,10 +38,16 @@ use crate::people::model::full_name;
 /// one). Each organisation of the system has its own: one trust's
 /// appraisal year is not another's.
 pub async fn settings(db: &impl ConnectionTrait, org: i32) -> Result<CycleSettings, AppError> {
+    Ok(rule_of(&organisation_row(db, org).await?))
+}
+
+async fn organisation_row(
+    db: &impl ConnectionTrait,
+    org: i32,
+) -> Result<organisation::Model, AppError> {
     organisation::Entity::find_by_id(org)
         .one(db)
         .await?
-        .map(|o| rule_of(&o))
         .ok_or_else(|| AppError::NotFound("The organisation".into()))
 }
 
@@ -648,10 +654,7 @@ pub fn shown_to(viewer: &CurrentUser, counts: ReviewCounts) -> ReviewCounts {
 /// The administrators' page: organisation `org`'s rule, units and their
 /// fixed dates.
 pub async fn admin_page(db: &impl ConnectionTrait, org: i32) -> Result<CyclePage, AppError> {
-    let o = organisation::Entity::find_by_id(org)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::NotFound("The organisation".into()))?;
+    let o = organisation_row(db, org).await?;
     let rule = rule_of(&o);
     let w = world_with(db, org, rule).await?;
     let label = |id: i32| {
@@ -1168,12 +1171,7 @@ mod tests {
                 .unwrap()
                 .off
         );
-        let lead = crate::auth::model::CurrentUser {
-            role: Role::Lead,
-            organisation_id: None,
-            person_id: None,
-            ..user(o.m, Role::Lead)
-        };
+        let lead = lead();
         let system = async || -> ReviewCounts {
             crate::team::service::organisation(&t.db, &lead, None, None, today)
                 .await

@@ -137,15 +137,20 @@ pub fn providers(
     Ok(out)
 }
 
+/// The name of provider `id`'s setting `suffix`: `SKILLMAP_OIDC_<ID>_<SUFFIX>`
+/// (the id upper-cased, `-` as `_`).
+pub fn setting_name(id: &str, suffix: &str) -> String {
+    format!(
+        "SKILLMAP_OIDC_{}_{suffix}",
+        id.to_ascii_uppercase().replace('-', "_")
+    )
+}
+
 fn provider(
     id: &str,
     get: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ProviderConfig, SettingsError> {
-    let prefix = format!(
-        "SKILLMAP_OIDC_{}_",
-        id.to_ascii_uppercase().replace('-', "_")
-    );
-    let name = |suffix: &str| format!("{prefix}{suffix}");
+    let name = |suffix: &str| setting_name(id, suffix);
     let value = |suffix: &str| {
         get(&name(suffix))
             .map(|v| v.trim().to_string())

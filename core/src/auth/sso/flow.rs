@@ -732,13 +732,7 @@ async fn serves(
     if config.organisations.is_empty() {
         return Ok(true);
     }
-    let code = match acc.organisation_id {
-        Some(org) => crate::entities::organisation::Entity::find_by_id(org)
-            .one(db)
-            .await?
-            .map(|o| o.code),
-        None => None,
-    };
+    let code = super::policy::code_of(db, acc.organisation_id).await?;
     Ok(config.serves(code.as_deref()))
 }
 

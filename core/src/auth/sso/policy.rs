@@ -66,7 +66,7 @@ pub async fn served(
 pub async fn code_of(
     db: &impl ConnectionTrait,
     org: Option<i32>,
-) -> Result<Option<String>, AppError> {
+) -> Result<Option<String>, sea_orm::DbErr> {
     let Some(org) = org else { return Ok(None) };
     Ok(organisation::Entity::find_by_id(org)
         .one(db)

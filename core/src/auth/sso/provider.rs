@@ -92,27 +92,24 @@ impl Registry {
 
     /// The sign-in page's buttons, in the configured order.
     pub fn buttons(&self) -> Vec<SsoButton> {
-        self.providers
-            .iter()
-            .map(|p| SsoButton {
-                id: p.config.id.clone(),
-                label: p.config.label.clone(),
-            })
-            .collect()
+        self.buttons_where(|_| true)
     }
 
     /// The buttons for someone of the organisation with code `org` (`None`:
     /// of none): the providers that serve it.
     pub fn buttons_for(&self, org: Option<&str>) -> Vec<SsoButton> {
-        let mut all = self.buttons();
-        all.retain(|b| self.get(&b.id).is_some_and(|p| p.config.serves(org)));
-        all
+        self.buttons_where(|c| c.serves(org))
     }
 
-    /// Does any provider sign in people of the organisation with code
-    /// `org`? (Password sign-in can only close where one does.)
-    pub fn serves_any(&self, org: Option<&str>) -> bool {
-        self.providers.iter().any(|p| p.config.serves(org))
+    fn buttons_where(&self, keep: impl Fn(&ProviderConfig) -> bool) -> Vec<SsoButton> {
+        self.providers
+            .iter()
+            .filter(|p| keep(&p.config))
+            .map(|p| SsoButton {
+                id: p.config.id.clone(),
+                label: p.config.label.clone(),
+            })
+            .collect()
     }
 
     /// Checks at start-up that every organisation a provider names exists
@@ -123,6 +120,13 @@ impl Registry {
         db: &impl sea_orm::ConnectionTrait,
     ) -> Result<(), super::config::SettingsError> {
         use sea_orm::EntityTrait;
+        if self
+            .providers
+            .iter()
+            .all(|p| p.config.organisations.is_empty())
+        {
+            return Ok(());
+        }
         let known: Vec<String> = crate::entities::organisation::Entity::find()
             .all(db)
             .await
@@ -136,10 +140,7 @@ impl Registry {
         for p in &self.providers {
             if let Some(code) = p.config.organisations.iter().find(|c| !known.contains(c)) {
                 return Err(super::config::SettingsError {
-                    name: format!(
-                        "SKILLMAP_OIDC_{}_ORGANISATIONS",
-                        p.config.id.to_ascii_uppercase().replace('-', "_")
-                    ),
+                    name: super::config::setting_name(&p.config.id, "ORGANISATIONS"),
                     message: format!(
                         "{code} is no organisation here (codes: {})",
                         known.join(", ")
