@@ -6,7 +6,7 @@
 //! leak, and that the other organisation's ids are "not found" through
 //! the pages too.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -234,6 +234,11 @@ async fn no_view_of_the_system_gives_a_small_group_away_by_subtraction() {
     let app = TestServer::start_system(3, 300, &[("SKILLMAP_LOGIN_BURST", "100")]);
     let lead = app.login_demo(LEAD).await;
     let hr = app.login_demo(HR).await;
+    let every_hr = [
+        app.login_demo(HR).await,
+        app.login_demo(OTHER_HR).await,
+        app.login_demo("hr@millbrook.skillmap.example").await,
+    ];
     let me = app.whoami(&lead).await;
     assert_eq!(me["role"], "lead");
     assert!(me["organisation_id"].is_null() && me["person_id"].is_null());
@@ -262,6 +267,8 @@ async fn no_view_of_the_system_gives_a_small_group_away_by_subtraction() {
     let mut queue = vec![(None, system)];
     let mut seen = 0;
     let mut secondary_checked = 0;
+    let mut groups_checked = 0;
+    let mut views: HashMap<i64, Value> = HashMap::new();
     while let Some((parent_row, report)) = queue.pop() {
         seen += 1;
         let total = &report["total"];
@@ -360,13 +367,109 @@ async fn no_view_of_the_system_gives_a_small_group_away_by_subtraction() {
                     }
                 }
             }
+            // And groups (bands, staff groups, clinical or not), seen by
+            // the HR of whichever organisation the unit is in.
+            for hr in &every_hr {
+                let truth = app
+                    .call(hr, "/api/team/organisation", &[("unit", &unit.to_string())])
+                    .await;
+                if truth.status() != StatusCode::OK || report["total"]["hidden"] == true {
+                    continue;
+                }
+                let truth: Value = truth.json().await.unwrap();
+                for (table, row_share) in [
+                    ("pipeline_groups", "first"),
+                    ("inclusion_bands", "second"),
+                    ("inclusion_groups", "second"),
+                ] {
+                    for (mine, truth) in report[table]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .zip(truth[table].as_array().unwrap())
+                    {
+                        if mine[row_share]["suppressed"] == true && n(&truth["people"]) >= 5 {
+                            groups_checked += 1;
+                        }
+                    }
+                }
+            }
         }
+        views.insert(unit, report);
     }
     assert!(seen > 50, "only {seen} views");
     assert!(
         secondary_checked > 0,
         "no row was hidden because of another: the demo gives the rule nothing to do"
     );
+    assert!(
+        groups_checked > 0,
+        "no group of 5 or more was hidden: the demo gives the group rules nothing to do"
+    );
+
+    // Across views: a group's row in a unit's view, less the same group's
+    // rows in its children's views, is that group among the unit's own
+    // members and hidden children. It is none or at least 5 for each group
+    // shown and for the hidden groups together, and so is its count of
+    // those assessed (behind the share below Working) where that is shown.
+    let mut across = 0;
+    for (unit, report) in &views {
+        if report["total"]["hidden"] == true {
+            continue;
+        }
+        let kids: Vec<&Value> = report["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &views[&c["unit"]["id"].as_i64().unwrap()])
+            .collect();
+        let signed = |v: &Value| v.as_i64().unwrap();
+        let fine = |r: i64| r == 0 || r >= 5;
+        // The pipeline's rows show shares of people alone; a hidden row
+        // hides every share.
+        for (table, row_share) in [
+            ("pipeline_groups", "first"),
+            ("inclusion_bands", "second"),
+            ("inclusion_groups", "second"),
+        ] {
+            let shown = |r: &Value| r[row_share]["suppressed"] == false;
+            let first_shown = |r: &Value| {
+                table != "pipeline_groups" && shown(r) && r["first"]["suppressed"] == false
+            };
+            let theirs = |label: &str, figure: &dyn Fn(&Value) -> Option<i64>| -> i64 {
+                kids.iter()
+                    .flat_map(|k| k[table].as_array().unwrap())
+                    .filter(|r| r["label"] == label)
+                    .filter_map(figure)
+                    .sum()
+            };
+            let mut beyond = signed(&report["total"]["people"]);
+            for row in report[table].as_array().unwrap() {
+                let label = row["label"].as_str().unwrap();
+                let people = theirs(label, &|r| shown(r).then(|| signed(&r["people"])));
+                if shown(row) {
+                    beyond -= signed(&row["people"]);
+                    let rest = signed(&row["people"]) - people;
+                    assert!(fine(rest), "unit {unit} {table} {label}: {rest} people");
+                    across += 1;
+                    if first_shown(row) {
+                        let assessed = theirs(label, &|r| {
+                            first_shown(r).then(|| signed(&r["first"]["of"]))
+                        });
+                        let rest = signed(&row["first"]["of"]) - assessed;
+                        assert!(fine(rest), "unit {unit} {table} {label}: {rest} assessed");
+                    }
+                } else {
+                    beyond -= people;
+                }
+            }
+            assert!(
+                fine(beyond),
+                "unit {unit} {table}: the hidden rows give {beyond}"
+            );
+        }
+    }
+    assert!(across > 50, "only {across} groups compared across views");
 
     // The lead sees no one: not a person, not the people behind a figure,
     // not the expertise directory, not an organisation's lists.

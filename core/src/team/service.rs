@@ -10,7 +10,7 @@ use super::model::{
     PipelineGroup, PipelinePeople, PipelinePerson, Share, SkillStat, StatCell, TrendPoint, UnitRef,
     UnitRow, current_level, highlight_highest, is_clinical,
 };
-use super::suppression::{Plan, Sizes};
+use super::suppression::{GroupPlan, Heads, Plan, Sizes};
 use crate::auth::model::{CurrentUser, Role};
 use crate::entities::{
     job_role, org_unit, person, role_requirement, skill_interest, unit_head_count, unit_skill_stat,
@@ -740,21 +740,24 @@ async fn report_in(
     let stats = skill_counts(&scope, &own, columns.skills.len());
     let own_heads = unit_heads(db, read_units).await?;
     let heads = head_counts(&scope, &own_heads);
-    let plan = match (top, plan_units) {
-        (None, _) => Plan::default(),
+    let (plan, groups) = match (top, plan_units) {
+        (None, _) => (Plan::default(), GroupPlan::default()),
         (Some(top), Some(_)) => {
             suppression_plan(tree, unit, top, &own_heads, own, columns.skills.len())
         }
         // Not below the viewer's top (access_in refuses that): withhold.
-        (Some(_), None) => Plan {
-            unit_hidden: true,
-            columns_hidden: vec![true; columns.skills.len()],
-            own_hidden: true,
-            children: HashMap::new(),
-        },
+        (Some(_), None) => (
+            Plan {
+                unit_hidden: true,
+                columns_hidden: vec![true; columns.skills.len()],
+                own_hidden: true,
+                children: HashMap::new(),
+            },
+            GroupPlan::withheld(),
+        ),
     };
-    let pipeline = integrative_pipeline(tree, &scope, &heads, all, &plan);
-    let inclusion = digital_inclusion(tree, &scope, &heads, all, &plan);
+    let pipeline = integrative_pipeline(tree, &scope, &heads, all, &plan, &groups);
+    let inclusion = digital_inclusion(tree, &scope, &heads, all, &plan, &groups);
     let mut rows = unit_rows(tree, &scope, &stats, &heads, columns.skills.len(), all);
     apply_to_rows(&plan, unit, &mut rows);
     let hide_trend = super::model::suppress(heads.total_people, all) || plan.unit_hidden;
@@ -1096,6 +1099,7 @@ fn integrative_pipeline(
     heads: &HeadCounts,
     all: bool,
     plan: &Plan,
+    hidden: &GroupPlan,
 ) -> Pipeline {
     let units = branch_rows(scope, heads)
         .into_iter()
@@ -1108,25 +1112,20 @@ fn integrative_pipeline(
             pipeline_row(branch_label(tree, scope.unit, b), g, unit, all, hide)
         })
         .collect();
-    let clinical: Vec<(&bool, &Group)> = heads.by_clinical.iter().rev().collect();
-    let hide = groups_hidden(
-        heads.total_people,
-        clinical.iter().map(|(_, g)| **g),
-        all,
-        plan,
-    );
-    let groups = clinical
+    let groups = heads
+        .by_clinical
         .iter()
-        .zip(hide)
-        .map(|((clinical, g), hide)| {
+        .rev()
+        .map(|(clinical, g)| {
+            let hide = hidden.clinical(*clinical);
             pipeline_row(
-                if **clinical {
+                if *clinical {
                     "Clinical"
                 } else {
                     "Non-clinical"
                 }
                 .into(),
-                **g,
+                *g,
                 None,
                 all,
                 hide,
@@ -1134,45 +1133,6 @@ fn integrative_pipeline(
         })
         .collect();
     Pipeline { units, groups }
-}
-
-/// Which rows of a table of groups (bands, staff groups) that together are
-/// everyone in the view are withheld: small ones, the next-smallest where
-/// a small one could be worked out from the total, or all of them when the
-/// view's unit is withheld.
-fn groups_hidden(
-    total: u32,
-    groups: impl Iterator<Item = Group>,
-    all: bool,
-    plan: &Plan,
-) -> Vec<bool> {
-    let sizes: Vec<u32> = groups.map(|g| g.people).collect();
-    if all {
-        return vec![false; sizes.len()];
-    }
-    let mut hidden: Vec<bool> = sizes
-        .iter()
-        .map(|n| plan.unit_hidden || super::model::suppress(*n, false))
-        .collect();
-    super::model::suppress_secondary(total, &sizes, &mut hidden);
-    hidden
-}
-
-/// Inclusion's first share (below Working, of those assessed) in a table:
-/// where hidden ones could be worked out from the others (every table adds
-/// up to the same people), the next-smallest is withheld too.
-fn secondary_first_shares(rows: &mut [GroupRow], assessed: &[u32], all: bool) {
-    if all {
-        return;
-    }
-    let mut hidden: Vec<bool> = rows.iter().map(|r| r.first.suppressed).collect();
-    let total = assessed.iter().sum();
-    super::model::suppress_secondary(total, assessed, &mut hidden);
-    for (row, hide) in rows.iter_mut().zip(hidden) {
-        if hide {
-            row.first = Share::hidden();
-        }
-    }
 }
 
 /// The digital-inclusion rows, by unit, band and staff group.
@@ -1191,79 +1151,36 @@ fn digital_inclusion(
     heads: &HeadCounts,
     all: bool,
     plan: &Plan,
+    hidden: &GroupPlan,
 ) -> Inclusion {
-    let branches = branch_rows(scope, heads);
-    let mut units: Vec<GroupRow> = branches
+    let mut units: Vec<GroupRow> = branch_rows(scope, heads)
         .iter()
         .map(|(b, g)| {
             let hide = !all && plan.branch_hidden(scope.unit, *b);
-            inclusion_row(branch_label(tree, scope.unit, *b), *g, all, hide)
+            let mut row = inclusion_row(branch_label(tree, scope.unit, *b), *g, all, hide);
+            if hidden.branch_first(*b) {
+                row.first = Share::hidden();
+            }
+            row
         })
         .collect();
-    let assessed = |g: &Group| g.below + g.working;
-    secondary_first_shares(
-        &mut units,
-        &branches
-            .iter()
-            .map(|(_, g)| assessed(g))
-            .collect::<Vec<_>>(),
-        all,
-    );
-    let hide = groups_hidden(
-        heads.total_people,
-        heads.by_band.values().copied(),
-        all,
-        plan,
-    );
+    let row = |label: &String, g: &Group, (hide, first): (bool, bool)| {
+        let mut row = inclusion_row(label.clone(), *g, all, hide);
+        if first {
+            row.first = Share::hidden();
+        }
+        row
+    };
     let mut bands: Vec<GroupRow> = heads
         .by_band
         .iter()
-        .zip(hide)
-        .map(|((band, g), hide)| inclusion_row(band.clone(), *g, all, hide))
+        .map(|(band, g)| row(band, g, hidden.band(band)))
         .collect();
-    secondary_first_shares(
-        &mut bands,
-        &heads.by_band.values().map(assessed).collect::<Vec<_>>(),
-        all,
-    );
-    let mut hide = groups_hidden(
-        heads.total_people,
-        heads.by_group.values().copied(),
-        all,
-        plan,
-    );
-    // The pipeline shows clinical and non-clinical staff as two rows: each
-    // is a total of its staff groups, so the groups are protected within
-    // each as well.
-    if !all {
-        let sizes: Vec<(bool, u32)> = heads
-            .by_group
-            .iter()
-            .map(|(sg, g)| (is_clinical(sg), g.people))
-            .collect();
-        for (clinical, class) in &heads.by_clinical {
-            let members: Vec<usize> = (0..sizes.len())
-                .filter(|i| sizes[*i].0 == *clinical)
-                .collect();
-            let of_class: Vec<u32> = members.iter().map(|i| sizes[*i].1).collect();
-            let mut hidden: Vec<bool> = members.iter().map(|i| hide[*i]).collect();
-            super::model::suppress_secondary(class.people, &of_class, &mut hidden);
-            for (i, h) in members.iter().zip(hidden) {
-                hide[*i] = h;
-            }
-        }
-    }
     let mut groups: Vec<GroupRow> = heads
         .by_group
         .iter()
-        .zip(hide)
-        .map(|((sg, g), hide)| inclusion_row(sg.clone(), *g, all, hide))
+        .map(|(sg, g)| row(sg, g, hidden.staff_group(sg)))
         .collect();
-    secondary_first_shares(
-        &mut groups,
-        &heads.by_group.values().map(assessed).collect::<Vec<_>>(),
-        all,
-    );
     for rows in [&mut units, &mut bands, &mut groups] {
         highlight_highest(rows);
     }
@@ -1384,7 +1301,7 @@ fn suppression_plan(
     own_heads: &HashMap<i32, Vec<(String, String, Group)>>,
     own_stats: HashMap<i32, Vec<SkillStat>>,
     skills: usize,
-) -> Plan {
+) -> (Plan, GroupPlan) {
     let mut path: Vec<i32> = tree.path(unit);
     path.push(unit);
     let from = path.iter().position(|u| *u == top).unwrap_or(0);
@@ -1394,7 +1311,25 @@ fn suppression_plan(
         .map(|(u, rows)| (*u, rows.iter().map(|(_, _, g)| g.people).sum()))
         .collect();
     let sizes = Sizes::summed(top, &tree.children, own, own_stats, skills);
-    super::suppression::plan(path, &tree.children, &sizes, skills)
+    let groups: HashMap<i32, Vec<Heads>> = own_heads
+        .iter()
+        .map(|(u, rows)| {
+            let heads = rows
+                .iter()
+                .map(|(staff_group, band, g)| Heads {
+                    staff_group,
+                    band,
+                    people: g.people,
+                    assessed: g.below + g.working,
+                })
+                .collect();
+            (*u, heads)
+        })
+        .collect();
+    (
+        super::suppression::plan(path, &tree.children, &sizes, skills),
+        super::suppression::group_plan(path, &tree.children, &sizes, &groups),
+    )
 }
 
 /// Trend: carry each unit's latest month forward, sum per domain, over the
