@@ -818,15 +818,7 @@ fn OrgView(report: OrgReport) -> impl IntoView {
     let heatmap_link = report.leader_heatmap.map(|id| view! {
         <p><a href=format!("/team?manager={id}&all=true")>{format!("See everyone in {} on the team heatmap", report.unit.name)}</a></p>
     });
-    let domain_names: Vec<String> = report
-        .trend_domains
-        .iter()
-        .map(|d| d.label.clone())
-        .collect();
-    // An organisation's own domains have tabs but no monthly history yet.
-    let own_not_in_trend = (report.domains.len() > report.trend_domains.len()).then(|| {
-        view! { <p data-testid="trend-own">"This organisation's own skills are not in the trend yet: it follows the shared framework's domains."</p> }
-    });
+    let domain_names: Vec<String> = report.domains.iter().map(|d| d.label.clone()).collect();
     view! {
         <Title text=format!("{} - Organisation - Skillmap", report.unit.name)/>
         <nav class="nhsuk-breadcrumb" aria-label="Breadcrumb">
@@ -870,7 +862,6 @@ fn OrgView(report: OrgReport) -> impl IntoView {
         {group_table("By band".into(), "Below Working", "Assessed", report.inclusion_bands.clone(), "Most support needed")}
         {group_table("By staff group".into(), "Below Working", "Assessed", report.inclusion_groups.clone(), "Most support needed")}
         <h2 id="trends">"Trends"</h2>
-        {own_not_in_trend}
         <TrendChart points=report.trend.clone() domains=domain_names/>
     }
 }

@@ -57,6 +57,23 @@ pub async fn current(db: &impl ConnectionTrait) -> Result<FrameworkView, AppErro
     Ok(view)
 }
 
+/// The organisations that have own skills (a version of them, current or
+/// not).
+pub(crate) async fn organisations_with_own(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<i32>, AppError> {
+    let mut orgs: Vec<i32> = framework::Entity::find()
+        .filter(framework::Column::OrganisationId.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|f| f.organisation_id)
+        .collect();
+    orgs.sort_unstable();
+    orgs.dedup();
+    Ok(orgs)
+}
+
 /// The newest version of organisation `org`'s own skills, if it has any.
 pub(crate) async fn own_model(
     db: &impl ConnectionTrait,

@@ -826,9 +826,8 @@ mod tests {
             (Some(3), true)
         );
         // The organisation view has their own domain as a tab after the
-        // shared ones, its skill counted; the trend keeps the shared
-        // domains. The other organisation's view and the system's have no
-        // such tab.
+        // shared ones, its skill counted, and a series in the trend. The
+        // other organisation's view and the system's have neither.
         let codes = |r: &crate::team::model::OrgReport| -> Vec<String> {
             r.domains.iter().map(|d| d.code.clone()).collect()
         };
@@ -846,8 +845,36 @@ mod tests {
         assert_eq!(view.skills.len(), 1);
         assert_eq!(view.skills[0].code, "LOCAL-EPR");
         assert_eq!(view.total.cells[0].assessed, 1, "b's level, counted");
-        assert_eq!(view.trend_domains.len(), 3, "the shared domains alone");
-        assert!(view.trend.iter().all(|p| p.shares.len() == 3));
+        assert!(view.trend.iter().all(|p| p.shares.len() == 4));
+        // The trend has their own domain's series too: once their role
+        // requires the skill at Working, b (agreed at Practitioner) is one
+        // of the four who meet it this month.
+        let role = crate::entities::person::Entity::find_by_id(o.b)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .job_role_id
+            .unwrap();
+        crate::entities::role_requirement::ActiveModel {
+            job_role_id: Set(role),
+            skill_code: Set("LOCAL-EPR".into()),
+            level: Set(2),
+            essential: Set(true),
+            ..Default::default()
+        }
+        .insert(&t.db)
+        .await
+        .unwrap();
+        crate::team::summary::refresh_units(&t.db, &[unit])
+            .await
+            .unwrap();
+        let view = crate::team::service::org_report(&t.db, &user(o.m, Role::Hr), unit, None)
+            .await
+            .unwrap();
+        let now = view.trend.last().expect("this month's point");
+        assert_eq!(now.shares.len(), 4);
+        assert_eq!((now.shares[3].count, now.shares[3].of), (1, 4));
         let their_hr = crate::auth::model::CurrentUser {
             organisation_id: Some(other),
             ..user(x, Role::Hr)
@@ -856,6 +883,7 @@ mod tests {
             .await
             .unwrap();
         assert!(!codes(&theirs).contains(&"LOCAL".to_string()));
+        assert!(theirs.trend.iter().all(|p| p.shares.len() == 3));
         let system = crate::team::service::organisation(
             &t.db,
             &lead,
@@ -866,6 +894,7 @@ mod tests {
         .await
         .unwrap();
         assert!(system.system && !codes(&system).contains(&"LOCAL".to_string()));
+        assert!(system.trend.iter().all(|p| p.shares.len() == 3));
 
         let input = crate::profile::model::SelfAssessmentInput {
             skill_code: "LOCAL-EPR".into(),

@@ -851,7 +851,7 @@ pub struct GroupRow {
 pub struct TrendPoint {
     /// "2026-11".
     pub month: String,
-    /// One per domain of `OrgReport::trend_domains`.
+    /// One per domain of `OrgReport::domains` (an organisation's own too).
     pub shares: Vec<Share>,
 }
 
@@ -877,10 +877,6 @@ pub struct OrgReport {
     pub inclusion_bands: Vec<GroupRow>,
     pub inclusion_groups: Vec<GroupRow>,
     pub trend: Vec<TrendPoint>,
-    /// The trend's series: the shared framework's domains (the first of
-    /// `domains`; an organisation's own have no monthly history yet).
-    #[serde(default)]
-    pub trend_domains: Vec<Choice>,
     /// The team heatmap of the unit's leader, when the viewer may open it.
     pub leader_heatmap: Option<i32>,
     /// How many of the unit's profiles are up to date (withheld below the

@@ -715,9 +715,6 @@ async fn report_in(
         org => framework::current_for(db, org).await?,
     };
     let columns = report_columns(&fw, domain);
-    // The trend's series: the shared domains, which come first (no monthly
-    // history is kept of an organisation's own yet: `unit_domain_month`).
-    let trend_domains = columns.domains[..fw.domains.len().min(columns.domains.len())].to_vec();
     let scope = report_scope(tree, unit);
     // Suppression is planned from the top of what the viewer may open,
     // over every unit below it (which holds this report's): each unit's
@@ -761,7 +758,9 @@ async fn report_in(
     let mut rows = unit_rows(tree, &scope, &stats, &heads, columns.skills.len(), all);
     apply_to_rows(&plan, unit, &mut rows);
     let hide_trend = super::model::suppress(heads.total_people, all) || plan.unit_hidden;
-    let trend = domain_trend(db, &scope.subtree, &trend_domains, hide_trend).await?;
+    // A series per domain of the view, its organisation's own after the
+    // shared (`unit_domain_month` keeps both).
+    let trend = domain_trend(db, &scope.subtree, &columns.domains, hide_trend).await?;
     let leader_heatmap = leader_heatmap_of(db, user, unit, all).await?;
     Ok(OrgReport {
         unit: tree.unit_ref(unit),
@@ -782,7 +781,6 @@ async fn report_in(
         inclusion_bands: inclusion.bands,
         inclusion_groups: inclusion.groups,
         trend,
-        trend_domains,
         leader_heatmap,
         reviews: Default::default(),
         names: user.role != Role::Lead,

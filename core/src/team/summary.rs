@@ -14,7 +14,7 @@
 //! - `backfill_trend`: replays the assessment history into the monthly
 //!   trend, once, when it is empty.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, Utc};
 use sea_orm::{
@@ -531,19 +531,62 @@ fn move_heads(
     ))
 }
 
-/// Skill code -> domain code, for the current framework.
-fn skill_domains(fw: &FrameworkView) -> (Vec<String>, HashMap<String, String>) {
-    let domains = fw.domains.iter().map(|d| d.code.clone()).collect();
-    let map = fw
-        .domains
-        .iter()
-        .flat_map(|d| {
-            d.skills
-                .iter()
-                .map(move |s| (s.code.clone(), d.code.clone()))
-        })
-        .collect();
-    (domains, map)
+/// The trend's domains: the shared framework's, then each organisation's
+/// own (for that organisation's units alone), with the domain of every
+/// skill of either (an own skill's code names one skill across the system,
+/// so one map serves every unit).
+struct TrendDomains {
+    shared: Vec<String>,
+    own: HashMap<i32, Vec<String>>,
+    skill_domain: HashMap<String, String>,
+}
+
+impl TrendDomains {
+    async fn load(db: &impl ConnectionTrait, fw: &FrameworkView) -> Result<Self, AppError> {
+        let mut t = TrendDomains {
+            shared: Vec::new(),
+            own: HashMap::new(),
+            skill_domain: HashMap::new(),
+        };
+        for d in &fw.domains {
+            t.shared.push(d.code.clone());
+            t.map(d);
+        }
+        for org in framework::organisations_with_own(db).await? {
+            let view = framework::current_for(db, org).await?;
+            for d in view.own.iter().flat_map(|o| &o.domains) {
+                t.own.entry(org).or_default().push(d.code.clone());
+                t.map(d);
+            }
+        }
+        Ok(t)
+    }
+
+    fn map(&mut self, d: &crate::framework::model::DomainView) {
+        for s in &d.skills {
+            self.skill_domain.insert(s.code.clone(), d.code.clone());
+        }
+    }
+
+    /// A unit's domains, its organisation's own after the shared.
+    fn of(&self, org: i32) -> impl Iterator<Item = &String> {
+        self.shared
+            .iter()
+            .chain(self.own.get(&org).into_iter().flatten())
+    }
+
+    /// Every domain, shared first.
+    fn all(&self) -> Vec<String> {
+        let mut orgs: Vec<&i32> = self.own.keys().collect();
+        orgs.sort();
+        let mut seen = HashSet::new();
+        self.shared
+            .iter()
+            .chain(orgs.into_iter().flat_map(|o| &self.own[o]))
+            .filter(|d| seen.insert(*d))
+            .cloned()
+            .collect()
+    }
 }
 
 /// Writes this month's trend rows for these units (all when `None`) from
@@ -554,32 +597,48 @@ async fn write_this_month(
     units: Option<&[i32]>,
 ) -> Result<(), AppError> {
     let month = this_month();
-    let (domains, skill_domain) = skill_domains(fw);
+    let domains = TrendDomains::load(db, fw).await?;
     let mut find = unit_skill_stat::Entity::find();
     let mut delete = unit_domain_month::Entity::delete_many()
         .filter(unit_domain_month::Column::Month.eq(&month));
-    let unit_ids: Vec<i32> = match units {
+    // Each unit with its organisation (whose own domains it has rows for).
+    let units: Vec<(i32, i32)> = match units {
         Some(units) => {
             find = find.filter(unit_skill_stat::Column::OrgUnitId.is_in(units.to_vec()));
             delete = delete.filter(unit_domain_month::Column::OrgUnitId.is_in(units.to_vec()));
-            units.to_vec()
+            if domains.own.is_empty() {
+                units.iter().map(|u| (*u, 0)).collect()
+            } else {
+                let mut found = Vec::new();
+                for chunk in units.chunks(500) {
+                    found.extend(
+                        org_unit::Entity::find()
+                            .filter(org_unit::Column::Id.is_in(chunk.to_vec()))
+                            .all(db)
+                            .await?
+                            .into_iter()
+                            .map(|u| (u.id, u.organisation_id)),
+                    );
+                }
+                found
+            }
         }
         None => org_unit::Entity::find()
             .all(db)
             .await?
             .into_iter()
-            .map(|u| u.id)
+            .map(|u| (u.id, u.organisation_id))
             .collect(),
     };
     let mut sums: BTreeMap<(i32, &str), (i32, i32)> = BTreeMap::new();
-    for unit in &unit_ids {
-        for d in &domains {
+    for (unit, org) in &units {
+        for d in domains.of(*org) {
             sums.insert((*unit, d.as_str()), (0, 0));
         }
     }
     let stats = find.all(db).await?;
     for s in &stats {
-        if let Some(d) = skill_domain.get(&s.skill_code)
+        if let Some(d) = domains.skill_domain.get(&s.skill_code)
             && let Some(sum) = sums.get_mut(&(s.org_unit_id, d.as_str()))
         {
             sum.0 += s.required;
@@ -808,9 +867,11 @@ pub(crate) async fn apply_change<C: ConnectionTrait>(
 ) -> Result<(), AppError> {
     let db = batch.db();
     let backend = db.get_database_backend();
+    // The person's organisation's own domains too (`fw` is theirs).
     let domain = fw
         .domains
         .iter()
+        .chain(fw.own.iter().flat_map(|o| &o.domains))
         .find(|d| d.skills.iter().any(|s| s.code == new.skill_code))
         .map(|d| d.code.clone());
     let month = this_month();
@@ -1241,7 +1302,8 @@ pub async fn ensure(db: &impl ConnectionTrait) -> Result<bool, AppError> {
 pub async fn backfill_trend(db: &impl ConnectionTrait) -> Result<(), AppError> {
     let backend = db.get_database_backend();
     let fw = framework::current(db).await?;
-    let (domains, skill_domain) = skill_domains(&fw);
+    let trend = TrendDomains::load(db, &fw).await?;
+    let (domains, skill_domain) = (trend.all(), &trend.skill_domain);
     let domain_index: HashMap<&str, usize> = domains
         .iter()
         .enumerate()
