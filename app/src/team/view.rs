@@ -877,8 +877,10 @@ fn drill_downs(mut rows: Vec<GroupRow>, names: bool) -> Vec<GroupRow> {
     rows
 }
 
-const DASHES: [&str; 4] = ["", "8 4", "2 4", "12 4 2 4"];
-const MARKS: [&str; 4] = ["\u{25cf}", "\u{25a0}", "\u{25b2}", "\u{25c6}"];
+const DASHES: [&str; 6] = ["", "8 4", "2 4", "12 4 2 4", "4 2", "16 4"];
+const MARKS: [&str; 6] = [
+    "\u{25cf}", "\u{25a0}", "\u{25b2}", "\u{25c6}", "\u{25bc}", "\u{2605}",
+];
 
 #[component]
 fn TrendChart(points: Vec<TrendPoint>, domains: Vec<String>) -> impl IntoView {
@@ -930,19 +932,19 @@ fn TrendChart(points: Vec<TrendPoint>, domains: Vec<String>) -> impl IntoView {
             let last = coords.last().copied();
             let marks = coords
                 .iter()
-                .map(|(a, b)| view! { <text x=*a y=*b + 4.0 text-anchor="middle" class=format!("skillmap-chart__mark skillmap-chart__series-{d}")>{MARKS[d % 4]}</text> })
+                .map(|(a, b)| view! { <text x=*a y=*b + 4.0 text-anchor="middle" class=format!("skillmap-chart__mark skillmap-chart__series-{}", d % MARKS.len())>{MARKS[d % MARKS.len()]}</text> })
                 .collect_view();
             view! {
-                <polyline points=path fill="none" stroke-dasharray=DASHES[d % 4] class=format!("skillmap-chart__line skillmap-chart__series-{d}")/>
+                <polyline points=path fill="none" stroke-dasharray=DASHES[d % DASHES.len()] class=format!("skillmap-chart__line skillmap-chart__series-{}", d % MARKS.len())/>
                 {marks}
-                {last.map(|(a, b)| view! { <text x=a + 8.0 y=b + 4.0 class="skillmap-chart__label">{format!("{} {name}", MARKS[d % 4])}</text> })}
+                {last.map(|(a, b)| view! { <text x=a + 8.0 y=b + 4.0 class="skillmap-chart__label">{format!("{} {name}", MARKS[d % MARKS.len()])}</text> })}
             }
         })
         .collect_view();
     let heads = domains
         .iter()
         .enumerate()
-        .map(|(d, name)| view! { <th role="columnheader" scope="col" class="nhsuk-table__header">{format!("{} {name}", MARKS[d % 4])}</th> })
+        .map(|(d, name)| view! { <th role="columnheader" scope="col" class="nhsuk-table__header">{format!("{} {name}", MARKS[d % MARKS.len()])}</th> })
         .collect_view();
     let rows = points
         .iter()
@@ -953,7 +955,7 @@ fn TrendChart(points: Vec<TrendPoint>, domains: Vec<String>) -> impl IntoView {
                 .iter()
                 .zip(domains.iter())
                 .enumerate()
-                .map(|(d, (s, name))| share_cell(*s, format!("{} {name}", MARKS[d % 4])))
+                .map(|(d, (s, name))| share_cell(*s, format!("{} {name}", MARKS[d % MARKS.len()])))
                 .collect_view();
             view! { <tr role="row" class="nhsuk-table__row"><th role="rowheader" scope="row" class="nhsuk-table__header"><CellHeading head="Month"/>{p.month.clone()}</th>{cells}</tr> }
         })
