@@ -14,7 +14,7 @@
 //! what is hidden, and in each, what the hidden parts hold together is
 //! none or at least `MIN_GROUP` people.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::model::{SkillStat, is_clinical, suppress, suppress_secondary};
 
@@ -425,32 +425,36 @@ fn cells_hidden(
 /// hides every share in the unit's own view, which add up to it). Then up
 /// from the bottom of the unit's subtree, each unit's group cells after
 /// its children's, so that what a reader can subtract is known.
-pub fn group_plan(
+pub fn group_plan<'a>(
     path: &[i32],
     children: &HashMap<i32, Vec<i32>>,
     sizes: &Sizes,
-    heads: &HashMap<i32, Vec<Heads<'_>>>,
+    heads: &HashMap<i32, Vec<Heads<'a>>>,
 ) -> GroupPlan {
     let (Some(&top), Some(&unit)) = (path.first(), path.last()) else {
         return GroupPlan::withheld();
     };
-    // The groups, each given an index.
-    let mut band_keys: Vec<&str> = Vec::new();
-    let mut group_keys: Vec<&str> = Vec::new();
-    let mut band_ix: HashMap<&str, usize> = HashMap::new();
-    let mut group_ix: HashMap<&str, usize> = HashMap::new();
-    for rows in heads.values() {
-        for h in rows {
-            band_ix.entry(h.band).or_insert_with(|| {
-                band_keys.push(h.band);
-                band_keys.len() - 1
-            });
-            group_ix.entry(h.staff_group).or_insert_with(|| {
-                group_keys.push(h.staff_group);
-                group_keys.len() - 1
-            });
-        }
-    }
+    // The groups, each given an index in their order (the view's), so that
+    // where two cells are the same size the same one is hidden every time:
+    // a choice that varied between requests would show each in turn.
+    let band_keys: Vec<&str> = heads
+        .values()
+        .flatten()
+        .map(|h| h.band)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let group_keys: Vec<&str> = heads
+        .values()
+        .flatten()
+        .map(|h| h.staff_group)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let index = |keys: &[&'a str]| -> HashMap<&'a str, usize> {
+        keys.iter().enumerate().map(|(i, k)| (*k, i)).collect()
+    };
+    let (band_ix, group_ix) = (index(&band_keys), index(&group_keys));
     let clinical: Vec<bool> = group_keys.iter().map(|g| is_clinical(g)).collect();
     let classes: Vec<Vec<usize>> = [true, false]
         .iter()
@@ -961,6 +965,29 @@ mod tests {
         let team = group_plan(&[1, 2], &children, &sizes, &borrowed(&owned));
         assert_eq!(team.band("Band 5"), (false, false));
         assert!(!GroupPlan::default().band("Band 5").0);
+    }
+
+    #[test]
+    fn the_same_cells_are_hidden_every_time() {
+        // Bands of 3, 7 and 7: the 3 is hidden, and one of the two 7s
+        // with it. Which one must not depend on the order the rows came
+        // in (each request builds its maps anew), or two requests would
+        // show both.
+        let children = HashMap::from([(1, vec![2])]);
+        let row = |band: &str, people: u32| ("Nursing".to_string(), band.to_string(), people, 0);
+        let plans: Vec<GroupPlan> = (0..20)
+            .map(|i| {
+                let mut rows = vec![row("Band 5", 7), row("Band 6", 7), row("Band 7", 3)];
+                rows.rotate_left(i % 3);
+                let owned: Owned = HashMap::from([(2, rows)]);
+                let sizes =
+                    Sizes::summed(1, &children, HashMap::from([(2, 17)]), HashMap::new(), 0);
+                group_plan(&[1, 2], &children, &sizes, &borrowed(&owned))
+            })
+            .collect();
+        assert!(plans[0].band("Band 7").0);
+        assert_ne!(plans[0].band("Band 5").0, plans[0].band("Band 6").0);
+        assert!(plans.iter().all(|p| *p == plans[0]));
     }
 
     #[test]
