@@ -676,6 +676,17 @@ mod tests {
         sizes.subtree[&unit] - shown_own - shown
     }
 
+    /// Deterministic numbers below `m`, from `seed` (an LCG): the same
+    /// generated trees on every run.
+    fn numbers(mut seed: u64) -> impl FnMut(u32) -> u32 {
+        move |m: u32| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) % u64::from(m)) as u32
+        }
+    }
+
     #[test]
     fn a_team_of_19_gives_nothing_away_in_either_view() {
         let (children, sizes) = trust(0);
@@ -715,13 +726,7 @@ mod tests {
         // deterministic sizes: every view's subtraction of people and of
         // each cell gives 0 or at least MIN_GROUP, and a unit hidden in
         // its parent's view is hidden in its own.
-        let mut seed = 7u64;
-        let mut next = |m: u32| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 33) % u64::from(m)) as u32
-        };
+        let mut next = numbers(7u64);
         for _ in 0..400 {
             let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
             let mut own = HashMap::new();
@@ -992,13 +997,7 @@ mod tests {
 
     #[test]
     fn no_view_of_random_trees_gives_a_small_group_away_across_views() {
-        let mut seed = 11u64;
-        let mut next = |m: u32| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 33) % u64::from(m)) as u32
-        };
+        let mut next = numbers(11u64);
         let staff_groups = [
             "Nursing and midwifery",
             "Administrative and clerical",
